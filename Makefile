@@ -1,0 +1,52 @@
+# Two commands matter: `make run` and `make test` (see README). Both work on a fresh
+# machine: they create .venv and install the pinned requirements first.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+FLASK   := $(VENV)/bin/flask --app wsgi
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres install install-dev upgrade seed bench worker clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+upgrade: install
+	$(FLASK) db upgrade
+
+seed: upgrade
+	$(FLASK) seed-demo
+
+## Serve the app with the embedded defaults (SQLite, inline jobs, SMS outbox, sandbox payments).
+run: seed
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
+test: install-dev
+	TEST_DATABASE_URL= $(PY) -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL =="; \
+		$(PY) -m pytest $(PYTEST_ARGS); \
+	fi
+
+worker: install
+	$(FLASK) worker
+
+bench: install-dev
+	@echo "See bench/README.md: each benchmark is run by hand."
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""Accounts by phone number: users, roles, one-time codes and tokens."""

@@ -1,0 +1,1 @@
+"""The catalog: carriers, stops, routes, vehicles, trips, timetables and fares."""

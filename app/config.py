@@ -1,0 +1,124 @@
+"""Configuration: embedded defaults, then the environment, then test overrides.
+
+The defaults make ``make run`` work on a bare machine (SQLite, jobs inline, SMS to the
+outbox, the sandbox payment provider). ``APP_ENV=production`` refuses to start on any
+insecure default, because a forgotten secret in production is worse than a crash.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class ConfigError(RuntimeError):
+    """The environment is not safe or not complete enough to start."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept Heroku-style ``postgres://`` and pin the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _instance_secret(instance: Path, filename: str) -> str:
+    """A random secret kept in ``instance/`` so development restarts keep sessions."""
+    path = instance / filename
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def build_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Return the settings mapping for one app instance."""
+    overrides = overrides or {}
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app_env = overrides.get("APP_ENV") or _env("APP_ENV", "development")
+    if app_env not in ("development", "test", "production"):
+        raise ConfigError(f"APP_ENV must be development, test or production, not {app_env!r}")
+    production = app_env == "production"
+
+    cfg: dict = {
+        "APP_ENV": app_env,
+        "TESTING": app_env == "test",
+        "SECRET_KEY": _env("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(
+            _env("DATABASE_URL", f"sqlite:///{instance / 'safiri.sqlite3'}")
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": _env("REDIS_URL"),
+        "CHANNEL_TOKEN": _env("CHANNEL_TOKEN"),
+        "TICKET_SIGNING_KEYS": _env("TICKET_SIGNING_KEYS"),
+        "TICKET_SIGNING_KEYS_FILE": _env("TICKET_SIGNING_KEYS_FILE"),
+        "AT_USERNAME": _env("AT_USERNAME"),
+        "AT_API_KEY": _env("AT_API_KEY"),
+        "AT_SENDER_ID": _env("AT_SENDER_ID"),
+        "AT_SHORT_CODE": _env("AT_SHORT_CODE"),
+        "MPESA_ENV": _env("MPESA_ENV", "sandbox"),
+        "MPESA_BASE_URL": _env("MPESA_BASE_URL"),
+        "MPESA_CONSUMER_KEY": _env("MPESA_CONSUMER_KEY"),
+        "MPESA_CONSUMER_SECRET": _env("MPESA_CONSUMER_SECRET"),
+        "MPESA_SHORTCODE": _env("MPESA_SHORTCODE"),
+        "MPESA_PASSKEY": _env("MPESA_PASSKEY"),
+        "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "DEFAULT_COUNTRY": _env("DEFAULT_COUNTRY", "KE"),
+        # API and OpenAPI (flask-smorest)
+        "API_TITLE": "Safiri ticketing API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        "MAX_CONTENT_LENGTH": 64 * 1024,  # no legitimate request is bigger
+        # Auth
+        "ACCESS_TOKEN_TTL_SECONDS": 15 * 60,
+        "REFRESH_TOKEN_TTL_SECONDS": 30 * 24 * 3600,
+        "OTP_TTL_SECONDS": 5 * 60,
+        "OTP_MAX_ATTEMPTS": 5,
+        "OTP_RATE_LIMIT_PER_PHONE": "3 per 10 minutes",
+        "OTP_RATE_LIMIT_PER_ADDRESS": "20 per hour",
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Booking
+        "HOLD_TTL_SECONDS": 10 * 60,
+    }
+    cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"
+    cfg.update(overrides)
+    cfg["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+
+    if production:
+        missing = [
+            name
+            for name in ("SECRET_KEY", "CHANNEL_TOKEN")
+            if not cfg.get(name)
+        ]
+        if not (cfg.get("TICKET_SIGNING_KEYS") or cfg.get("TICKET_SIGNING_KEYS_FILE")):
+            missing.append("TICKET_SIGNING_KEYS")
+        if missing:
+            raise ConfigError(
+                "APP_ENV=production refuses to start without: " + ", ".join(missing)
+            )
+        if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            raise ConfigError("APP_ENV=production needs DATABASE_URL (PostgreSQL), not SQLite")
+    else:
+        if not cfg.get("SECRET_KEY"):
+            cfg["SECRET_KEY"] = _instance_secret(instance, "secret_key")
+        if not (cfg.get("TICKET_SIGNING_KEYS") or cfg.get("TICKET_SIGNING_KEYS_FILE")):
+            cfg["TICKET_SIGNING_KEYS_FILE"] = str(instance / "ticket-keys.json")
+        if not cfg.get("CHANNEL_TOKEN"):
+            log.warning("CHANNEL_TOKEN is unset: operator callbacks are open (development only)")
+    return cfg

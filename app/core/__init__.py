@@ -1,0 +1,1 @@
+"""Small helpers every domain area shares: phone numbers, money, time."""

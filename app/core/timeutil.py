@@ -1,0 +1,35 @@
+"""Time helpers: everything is stored in UTC and shown in a stop's own zone."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.db import utcnow  # re-exported: one clock for the whole app
+
+__all__ = ["utcnow", "to_local", "zone", "is_valid_zone", "isoformat"]
+
+
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def is_valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def to_local(moment: datetime, tz_name: str) -> datetime:
+    """``moment`` (aware) in the IANA zone ``tz_name``."""
+    return moment.astimezone(ZoneInfo(tz_name))
+
+
+def isoformat(moment: datetime | None, tz_name: str | None = None) -> str | None:
+    """ISO 8601 with offset, in ``tz_name`` when given, else UTC."""
+    if moment is None:
+        return None
+    if tz_name:
+        return to_local(moment, tz_name).isoformat()
+    return moment.astimezone(timezone.utc).isoformat()

@@ -1,0 +1,18 @@
+"""Extensions are created here, unbound, and bound to an app in ``create_app``.
+
+Keeping them at module level (as in Miguel Grinberg's microblog) lets models and
+blueprints import ``db`` or ``api`` without importing the factory.
+"""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+
+from app.db import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(compare_type=True, render_as_batch=True)
+api = Api()
+# Storage is chosen in create_app: Redis when REDIS_URL is set, memory otherwise.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

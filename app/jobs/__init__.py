@@ -1,0 +1,101 @@
+"""Background jobs, started only after the database transaction that caused them commits.
+
+Why after commit: an SMS or a payment push must never go out for a change that was
+rolled back, and must never be lost for one that committed (the row is the outbox; a
+sweep re-queues anything left behind).
+
+With ``REDIS_URL`` set, jobs go to an RQ queue (``flask --app wsgi worker``) with retries
+and backoff, under a deterministic job id so that the same job is never queued twice.
+Without it (development, most tests) they run inline, right after the commit, in a fresh
+application context so they get their own database session.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass, field
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+RETRY_INTERVALS = [10, 30, 120, 600, 1800]
+
+
+@dataclass
+class PendingJob:
+    func_path: str
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    job_id: str | None = None
+
+
+def _resolve(func_path: str):
+    module_name, _, attr = func_path.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def enqueue_after_commit(func_path: str, *args, job_id: str | None = None, **kwargs) -> None:
+    """Run ``module:function(*args)`` once the current transaction commits.
+
+    Arguments must be plain values (ids, strings): the job reloads what it needs.
+    """
+    from app.extensions import db
+
+    session = db.session()
+    session.info.setdefault("pending_jobs", []).append(PendingJob(func_path, args, kwargs, job_id))
+
+
+def enqueue(func_path: str, *args, job_id: str | None = None, **kwargs) -> None:
+    """Run a job now (inline) or hand it to the queue, outside any transaction."""
+    _dispatch(PendingJob(func_path, args, kwargs, job_id))
+
+
+def _queue():
+    from redis import Redis
+    from rq import Queue
+
+    app = current_app._get_current_object()
+    queue = app.extensions.get("rq_queue")
+    if queue is None:
+        queue = Queue("default", connection=Redis.from_url(app.config["REDIS_URL"]))
+        app.extensions["rq_queue"] = queue
+    return queue
+
+
+def _dispatch(job: PendingJob) -> None:
+    app = current_app._get_current_object()
+    if app.config.get("REDIS_URL") and not app.config.get("JOBS_INLINE"):
+        from rq import Retry
+
+        _queue().enqueue(
+            "app.jobs.runner.run", job.func_path, *job.args,
+            job_id=job.job_id, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+            _kwargs=job.kwargs or None,
+        )
+        return
+    with app.app_context():
+        try:
+            _resolve(job.func_path)(*job.args, **job.kwargs)
+        except Exception:  # an inline job failing must not fail the request that committed
+            log.exception("inline job %s failed; the sweep will retry it", job.func_path)
+            from app.extensions import db
+
+            db.session.rollback()
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    jobs = session.info.pop("pending_jobs", None)
+    if not jobs or not has_app_context():
+        return
+    for job in jobs:
+        _dispatch(job)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_on_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the outermost transaction rolled back
+        session.info.pop("pending_jobs", None)

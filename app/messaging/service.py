@@ -1,0 +1,107 @@
+"""Queueing and sending SMS.
+
+Backends implement ``send(recipients, text) -> list[RecipientStatus]``; the outbox
+backend (development default) accepts everything and leaves the message readable at
+``/dev/outbox``. The Africa's Talking backend lives in ``channels.sms`` and is chosen
+when ``AT_USERNAME``/``AT_API_KEY`` are set.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+
+from app.core.phone import mask_phone
+from app.db import utcnow
+from app.extensions import db
+from app.jobs import enqueue_after_commit
+from app.messaging.models import OutboundMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RecipientStatus:
+    number: str
+    status: str
+    status_code: int | None = None
+    message_id: str | None = None
+    cost: str | None = None
+    accepted: bool = True
+    retryable: bool = False
+
+
+class OutboxBackend:
+    """Development backend: the outbox table is the phone's inbox."""
+
+    name = "outbox"
+
+    def send(self, recipients: list[str], text: str) -> list[RecipientStatus]:
+        return [RecipientStatus(number=r, status="Stored", accepted=True) for r in recipients]
+
+
+def get_backend():
+    """The configured SMS backend (cached per app)."""
+    app = current_app._get_current_object()
+    backend = app.extensions.get("sms_backend")
+    if backend is None:
+        backend = _build_backend(app.config)
+        app.extensions["sms_backend"] = backend
+    return backend
+
+
+def _build_backend(config):
+    if config.get("AT_USERNAME") and config.get("AT_API_KEY"):
+        from channels.sms.at_gateway import AfricasTalkingSms
+
+        return AfricasTalkingSms(
+            username=config["AT_USERNAME"],
+            api_key=config["AT_API_KEY"],
+            sender_id=config.get("AT_SENDER_ID"),
+            short_code=config.get("AT_SHORT_CODE"),
+        )
+    return OutboxBackend()
+
+
+def queue_sms(to_phone: str, text: str, kind: str, user_id: int | None = None) -> OutboundMessage:
+    """Record an SMS in the caller's transaction; it is sent after commit."""
+    message = OutboundMessage(to_phone=to_phone, text=text, kind=kind, user_id=user_id)
+    db.session.add(message)
+    db.session.flush()
+    enqueue_after_commit("app.messaging.service:deliver", message.id, job_id=f"sms-{message.id}")
+    return message
+
+
+def deliver(message_id: int) -> None:
+    """Send one queued message; safe to run twice (a sent message is not resent)."""
+    message = db.session.get(OutboundMessage, message_id, with_for_update=True)
+    if message is None or message.status != "queued" or not message.to_phone:
+        db.session.rollback()
+        return
+    backend = get_backend()
+    message.attempts += 1
+    message.backend = backend.name
+    try:
+        results = backend.send([message.to_phone], message.text)
+    except Exception as exc:
+        retryable = getattr(exc, "retryable", True)
+        log.warning("SMS %s to %s not sent: %s", message.id, mask_phone(message.to_phone), exc)
+        if not retryable:
+            message.status = "failed"
+            message.failure_reason = str(exc)[:80]
+        db.session.commit()
+        if retryable:
+            raise
+        return
+    result = results[0] if results else None
+    if result is None or not result.accepted:
+        message.status = "rejected" if result and not result.retryable else "queued"
+        message.failure_reason = result.status if result else "NoResult"
+        message.status_code = result.status_code if result else None
+    else:
+        message.status = "sent"
+        message.sent_at = utcnow()
+        message.provider_message_id = result.message_id
+        message.status_code = result.status_code
+    db.session.commit()

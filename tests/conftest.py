@@ -1,0 +1,153 @@
+"""Fixtures shared by every test: ``app``, ``client``, ``runner``, ``db`` and factories.
+
+Each test run makes its own database and drops it afterwards: a temporary SQLite file,
+or, when ``TEST_DATABASE_URL`` points at PostgreSQL, a fresh ``safiri_test_<random>``
+database on that server. The schema is created once per run; every test then starts
+from empty tables.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.extensions import db as _db
+from tests import factories
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _is_postgres() -> bool:
+    return bool(TEST_DATABASE_URL) and TEST_DATABASE_URL.startswith(("postgres", "postgresql"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if not _is_postgres():
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    import psycopg
+
+    from app.config import normalize_database_url
+
+    server_url = make_url(normalize_database_url(TEST_DATABASE_URL))
+    name = f"safiri_test_{uuid.uuid4().hex[:10]}"
+    dsn = server_url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_config(database_url: str, tmp_path_factory, **overrides) -> dict:
+    config = {
+        "APP_ENV": "test",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
+        "TICKET_SIGNING_KEYS_FILE": str(tmp_path_factory.getbasetemp() / "ticket-keys.json"),
+        "REDIS_URL": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "CHANNEL_TOKEN": None,
+        "AT_USERNAME": None,
+        "AT_API_KEY": None,
+        "MPESA_CONSUMER_KEY": None,
+        "MPESA_CONSUMER_SECRET": None,
+        "PUBLIC_BASE_URL": "https://tickets.example.test",
+    }
+    config.update(overrides)
+    return config
+
+
+test_config.__test__ = False  # not a test, despite the name
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    """Create every table once per run."""
+    app = create_app(test_config(database_url, tmp_path_factory))
+    with app.app_context():
+        _db.create_all()
+        yield
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(_db.metadata.sorted_tables))
+    if _db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        _db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            _db.session.execute(table.delete())
+    _db.session.commit()
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path_factory, _schema):
+    """Build an app with extra settings: ``make_app(CHANNEL_TOKEN="s3cret")``."""
+    created = []
+
+    def _make(**overrides):
+        app = create_app(test_config(database_url, tmp_path_factory, **overrides))
+        created.append(app)
+        return app
+
+    yield _make
+    for app in created:
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """The app with an application context pushed; tables are emptied afterwards."""
+    app = make_app()
+    with app.app_context():
+        yield app
+        _db.session.rollback()
+        _empty_all_tables()
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def world(app):
+    """A small, realistic catalog: see ``tests.factories.build_world``."""
+    return factories.build_world()
+
+
+@pytest.fixture
+def auth_headers(app):
+    """``auth_headers(user)`` → the Authorization header of a fresh access token."""
+    return factories.auth_headers
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set TEST_DATABASE_URL)")
+    for item in items:
+        if "postgres_only" in item.keywords and not _is_postgres():
+            item.add_marker(skip_pg)
