@@ -15,7 +15,19 @@ def register_cli(app: Flask) -> None:
 
         if not app.config.get("REDIS_URL"):
             raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed.")
+        from app.jobs.periodic import start_scheduler
+
         connection = Redis.from_url(app.config["REDIS_URL"])
+        if not burst:
+            start_scheduler(app)
         Worker([Queue("default", connection=connection)], connection=connection).work(
             burst=burst, with_scheduler=True
         )
+
+    @app.cli.command("sweep")
+    def sweep() -> None:
+        """Run the periodic sweeps once: expire holds, poll pending STK pushes, send stuck SMS."""
+        from app.jobs.periodic import run_all_once
+
+        for name, result in run_all_once().items():
+            click.echo(f"{name}: {result}")

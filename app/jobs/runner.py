@@ -1,8 +1,11 @@
 """What the RQ worker runs: a job inside an application context.
 
-RQ imports this module in the worker process; the app is created once per worker.
+RQ imports this module in the worker process; the app is created once per worker. When
+a job runs where an app context already exists (a test's SimpleWorker), that app is used.
 """
 from __future__ import annotations
+
+from flask import current_app, has_app_context
 
 from app.jobs import _resolve
 
@@ -11,6 +14,8 @@ _app = None
 
 def _get_app():
     global _app
+    if has_app_context():
+        return current_app._get_current_object()
     if _app is None:
         from app import create_app
 
