@@ -19,12 +19,30 @@ from app.extensions import api, db, limiter, migrate
 # (module path, attribute) of each API blueprint (flask-smorest) and plain Flask blueprint.
 # Add one line when an area gets endpoints.
 API_BLUEPRINTS: list[tuple[str, str]] = [
+    ("app.auth.routes", "blp"),
+    ("app.auth.admin_routes", "blp"),
+    ("app.accounts.routes", "blp"),
+    ("app.booking.routes", "blp"),
+    ("app.payments.routes", "blp"),
+    ("app.wallet.routes", "blp"),
+    ("app.ledger.routes", "blp"),
+    ("app.catalog.routes_public", "blp"),
+    ("app.catalog.routes_admin", "blp"),
+    ("app.catalog.routes_trips", "blp"),
+    ("app.ticketing.routes", "blp"),
+    ("app.ticketing.driver_routes", "blp"),
 ]
 FLASK_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.wellknown", "blp"),
+    ("app.ticketing.shortlink", "blp"),
+    ("channels.mpesa.routes", "blp"),
+    ("channels.sms.delivery", "blp"),
+    ("channels.ussd.routes", "blp"),
+    ("channels.sms.inbound", "blp"),
 ]
 DEV_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.dev.routes", "blp"),
+    ("app.dev.phone", "blp"),
 ]
 
 
@@ -49,6 +67,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app.json.sort_keys = False
 
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     limiter.init_app(app)

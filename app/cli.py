@@ -6,6 +6,14 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
+    from app.ticketing.cli import register_ticket_cli
+
+    register_ticket_cli(app)  # verify-ticket
+
+    from app.catalog.seed import register as register_seed_demo
+
+    register_seed_demo(app)  # seed-demo
+
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
     def worker(burst: bool) -> None:
@@ -31,3 +39,7 @@ def register_cli(app: Flask) -> None:
 
         for name, result in run_all_once().items():
             click.echo(f"{name}: {result}")
+
+    from app.auth.cli import create_admin
+
+    app.cli.add_command(create_admin)

@@ -89,12 +89,23 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REFRESH_TOKEN_TTL_SECONDS": 30 * 24 * 3600,
         "OTP_TTL_SECONDS": 5 * 60,
         "OTP_MAX_ATTEMPTS": 5,
-        "OTP_RATE_LIMIT_PER_PHONE": "3 per 10 minutes",
+        "OTP_RATE_LIMIT_PER_PHONE": "3 per 10 minutes; 10 per day",  # bounds code guessing per number
         "OTP_RATE_LIMIT_PER_ADDRESS": "20 per hour",
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         # Booking
         "HOLD_TTL_SECONDS": 10 * 60,
+        # USSD (channels.ussd): requests per phone number; Redis key prefix of session state
+        "USSD_RATE_LIMIT": "30 per minute",
+        "USSD_REDIS_PREFIX": "safiri:ussd:",
+        # Payments, wallet, ledger
+        "PLATFORM_FEE_BPS": int(_env("PLATFORM_FEE_BPS", "500")),  # 5% of each sale
+        "WALLET_CURRENCY": _env("WALLET_CURRENCY", "KES"),
+        "AT_PREMIUM_KEYWORD": _env("AT_PREMIUM_KEYWORD", "SAFIRI"),
+        "STK_POLL_AFTER_SECONDS": 120,
+        # How many proxies in front of the app set X-Forwarded-For (Heroku router, nginx):
+        # without it every client shares the proxy's address and per-address limits break.
+        "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
     }
     cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"
     cfg.update(overrides)

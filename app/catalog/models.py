@@ -12,13 +12,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+import unicodedata
+from zoneinfo import ZoneInfo
 
-from app.db import TimestampMixin
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from app.db import TimestampMixin, utcnow
 from app.extensions import db
 
 FARE_CLASSES = ("standard", "student", "reduced")
+MAX_SEATS = 100
+MAX_FARE_AMOUNT = 1_000_000_000  # minor units; anything above is a typo, not a price
 TRIP_STATUSES = ("scheduled", "boarding", "departed", "arrived", "cancelled")
 
 # Refund policy used when a carrier sets none: 100% at 24 h or more, 50% later, nothing
@@ -29,8 +34,25 @@ DEFAULT_REFUND_RULES = [
 ]
 
 
+def fold(text: str | None) -> str:
+    """Search key: case-folded, accents removed, spaces collapsed ("Mérû " → "meru").
+
+    Passengers type city names on feature phones without accents; folding once on write
+    lets search compare keys with a plain indexed equality/prefix on every database.
+    """
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
 class Carrier(TimestampMixin, db.Model):
     __tablename__ = "carriers"
+    __table_args__ = (
+        CheckConstraint("ticket_grace_minutes >= 0", name="grace_nonnegative"),
+        CheckConstraint("boarding_opens_minutes >= 0", name="boarding_nonnegative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -56,6 +78,14 @@ class Stop(TimestampMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Africa/Nairobi")
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
+    # Folded copies of name/city for accent- and case-insensitive search (see ``fold``).
+    name_key: Mapped[str] = mapped_column(String(120), index=True, default="")
+    city_key: Mapped[str] = mapped_column(String(80), index=True, default="")
+
+    @validates("name", "city")
+    def _keep_keys(self, key: str, value: str) -> str:
+        setattr(self, f"{key}_key", fold(value))
+        return value
 
 
 class Route(TimestampMixin, db.Model):
@@ -97,6 +127,7 @@ class Vehicle(TimestampMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("carrier_id", "registration"),
         CheckConstraint("seat_count > 0", name="seat_count_positive"),
+        CheckConstraint(f"seat_count <= {MAX_SEATS}", name="seat_count_max"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,7 +143,11 @@ class Timetable(TimestampMixin, db.Model):
     """A weekly pattern that generates trips for a date range."""
 
     __tablename__ = "timetables"
-    __table_args__ = (CheckConstraint("valid_from <= valid_until", name="date_range"),)
+    __table_args__ = (
+        CheckConstraint("valid_from <= valid_until", name="date_range"),
+        # Re-posting the same pattern extends it instead of adding a twin (see timetable.py).
+        UniqueConstraint("route_id", "vehicle_id", "weekdays", "departure_time"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     carrier_id: Mapped[int] = mapped_column(ForeignKey("carriers.id"), index=True)
@@ -145,10 +180,39 @@ class Trip(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
     status_changed_at: Mapped[datetime | None]
     status_reason: Mapped[str | None] = mapped_column(String(200))
+    status_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     carrier: Mapped[Carrier] = relationship(lazy="joined")
     route: Mapped[Route] = relationship()
     vehicle: Mapped[Vehicle] = relationship()
+    drivers: Mapped[list[TripDriver]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="TripDriver.id"
+    )
+
+    # A trip's times are shown in its departure stop's zone (the public contract).
+    @property
+    def timezone(self) -> str:
+        return self.route.stops[0].stop.timezone
+
+    @property
+    def departure_local(self) -> datetime:
+        return self.departure_at.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def arrival_local(self) -> datetime:
+        return self.arrival_at.astimezone(ZoneInfo(self.timezone))
+
+
+class TripDriver(db.Model):
+    """A driver assigned to a trip: who may mark it boarding/departed and scan its tickets."""
+
+    __tablename__ = "trip_drivers"
+    __table_args__ = (UniqueConstraint("trip_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trip_id: Mapped[int] = mapped_column(ForeignKey("trips.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Fare(TimestampMixin, db.Model):
@@ -159,6 +223,7 @@ class Fare(TimestampMixin, db.Model):
         UniqueConstraint("route_id", "origin_stop_id", "destination_stop_id", "fare_class"),
         CheckConstraint("fare_class IN ('standard', 'student', 'reduced')", name="fare_class"),
         CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(f"amount <= {MAX_FARE_AMOUNT}", name="amount_max"),
         CheckConstraint("origin_stop_id <> destination_stop_id", name="distinct_stops"),
     )
 
@@ -170,3 +235,7 @@ class Fare(TimestampMixin, db.Model):
     fare_class: Mapped[str] = mapped_column(String(10), default="standard")
     amount: Mapped[int]  # minor units
     currency: Mapped[str] = mapped_column(String(3), default="KES")
+
+    @property
+    def price(self) -> dict:
+        return {"amount": self.amount, "currency": self.currency}

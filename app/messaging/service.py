@@ -73,8 +73,31 @@ def queue_sms(to_phone: str, text: str, kind: str, user_id: int | None = None) -
     return message
 
 
+class SmsRetryLater(Exception):
+    """The gateway could not take the message now but may later: the job queue retries."""
+
+
+MAX_ATTEMPTS = 6  # the first try plus RQ's retries (app.jobs.RETRY_INTERVALS)
+
+
+def _result_for(results, number: str):
+    """This message's recipient in the gateway's answer (a multi-recipient answer lists all)."""
+    for result in results or []:
+        if result.number == number:
+            return result
+    return results[0] if results else None
+
+
 def deliver(message_id: int) -> None:
-    """Send one queued message; safe to run twice (a sent message is not resent)."""
+    """Send one queued message; never twice.
+
+    The row is locked for the whole send and only a ``queued`` message is sent, so a
+    second job (a retry after success, a sweep) finds it ``sent`` and stops. A retryable
+    failure (gateway down, a retryable per-recipient status such as InsufficientBalance)
+    is recorded and then raised, so that RQ tries again with backoff; after
+    ``MAX_ATTEMPTS`` the message is ``failed``. A final refusal (blacklisted, invalid
+    number) is ``rejected`` at once. Per-recipient status codes are kept on the row.
+    """
     message = db.session.get(OutboundMessage, message_id, with_for_update=True)
     if message is None or message.status != "queued" or not message.to_phone:
         db.session.rollback()
@@ -87,21 +110,30 @@ def deliver(message_id: int) -> None:
     except Exception as exc:
         retryable = getattr(exc, "retryable", True)
         log.warning("SMS %s to %s not sent: %s", message.id, mask_phone(message.to_phone), exc)
-        if not retryable:
-            message.status = "failed"
-            message.failure_reason = str(exc)[:80]
-        db.session.commit()
-        if retryable:
-            raise
+        message.failure_reason = str(exc)[:80]
+        _fail_or_retry(message, retryable)
         return
-    result = results[0] if results else None
+    result = _result_for(results, message.to_phone)
     if result is None or not result.accepted:
-        message.status = "rejected" if result and not result.retryable else "queued"
-        message.failure_reason = result.status if result else "NoResult"
+        message.failure_reason = (result.status if result else "NoResult")[:80]
         message.status_code = result.status_code if result else None
-    else:
-        message.status = "sent"
-        message.sent_at = utcnow()
-        message.provider_message_id = result.message_id
-        message.status_code = result.status_code
+        log.warning("SMS %s to %s refused: %s (%s)", message.id, mask_phone(message.to_phone),
+                    message.failure_reason, message.status_code)
+        _fail_or_retry(message, bool(result and result.retryable), final_status="rejected")
+        return
+    message.status = "sent"
+    message.sent_at = utcnow()
+    message.provider_message_id = result.message_id
+    message.status_code = result.status_code
+    message.failure_reason = None
+    db.session.commit()
+
+
+def _fail_or_retry(message: OutboundMessage, retryable: bool, final_status: str = "failed") -> None:
+    """Commit the attempt; raise ``SmsRetryLater`` when another attempt may succeed."""
+    if retryable and message.attempts < MAX_ATTEMPTS:
+        message_id, reason = message.id, message.failure_reason
+        db.session.commit()
+        raise SmsRetryLater(f"SMS {message_id}: {reason}")
+    message.status = final_status if not retryable else "failed"
     db.session.commit()

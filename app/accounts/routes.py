@@ -1,0 +1,42 @@
+"""``/api/v1/me``: the signed-in user's own account."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.accounts import service
+from app.accounts.schemas import ProfilePatchSchema, UserSchema
+from app.auth.decorators import auth_required, current_user
+
+blp = Blueprint("accounts", __name__, url_prefix="/api/v1/me", description="My account")
+
+
+@blp.route("")
+class Me(MethodView):
+    @auth_required()
+    @blp.response(200, UserSchema)
+    def get(self):
+        """My profile."""
+        return current_user()
+
+    @auth_required()
+    @blp.arguments(ProfilePatchSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, changes):
+        """Change my name, language or preferred payment method."""
+        return service.update_profile(current_user(), changes)
+
+    @auth_required()
+    @blp.response(204)
+    def delete(self):
+        """Delete my account: personal data is erased, tickets and payments stay anonymised."""
+        service.delete_account(current_user())
+
+
+@blp.route("/deactivate")
+class Deactivate(MethodView):
+    @auth_required()
+    @blp.response(204)
+    def post(self):
+        """Pause my account and end every session; signing in again reactivates it."""
+        service.deactivate(current_user())

@@ -1,0 +1,167 @@
+"""One-time sign-in codes: issue, send by SMS, verify.
+
+Why this shape:
+- The code is 6 digits from ``secrets`` and only an HMAC-SHA256 of phone and code (keyed
+  with ``SECRET_KEY``) is stored, so a database leak does not hand out live codes and a
+  hash cannot be replayed for another number.
+- A challenge lives ``OTP_TTL_SECONDS`` and survives ``OTP_MAX_ATTEMPTS`` wrong guesses;
+  then it is dead and a new code must be requested (which the rate limit throttles).
+  Together that bounds guessing to a few tries per 10^6 codes per window.
+- Each wrong guess is committed before the error is raised: a rolled-back counter
+  would make the attempt limit meaningless.
+- Status strings change only in ``_close`` (the one transition of this state machine:
+  ``pending → verified | superseded | expired | exhausted``).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import OtpChallenge
+from app.core.phone import mask_phone
+from app.db import utcnow
+from app.errors import ApiError
+from app.extensions import db
+from app.messaging.service import queue_sms
+
+log = logging.getLogger(__name__)
+
+CODE_DIGITS = 6
+
+# Short, GSM-7 only (no accents, no curly quotes), so each fits one SMS part.
+SMS_TEMPLATES = {
+    "en": "Safiri code: {code}. Valid {minutes} min. Never share it.",
+    "fr": "Code Safiri: {code}. Valable {minutes} min. Ne le partagez jamais.",
+    "sw": "Nambari ya Safiri: {code}. Inatumika dakika {minutes}. Usimpe mtu yeyote.",
+}
+
+
+class CodeRejected(ApiError):
+    """A sign-in code was not accepted (wrong, expired or out of attempts).
+
+    400 like OAuth's ``invalid_grant``: the request is well formed but the grant fails;
+    the ``slug`` tells the client which of the three cases it is.
+    """
+
+    status, title = 400, "Code not accepted"
+
+
+def _code_hash(phone: str, code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def sms_text(code: str, language: str | None) -> str:
+    minutes = max(1, current_app.config["OTP_TTL_SECONDS"] // 60)
+    template = SMS_TEMPLATES.get(language or "en", SMS_TEMPLATES["en"])
+    return template.format(code=code, minutes=minutes)
+
+
+def _close(challenge: OtpChallenge, status: str) -> None:
+    """The only place a challenge's status changes."""
+    assert challenge.status == "pending" and status in ("verified", "expired", "exhausted")
+    challenge.status = status
+    challenge.closed_at = utcnow()
+
+
+def issue_code(phone: str, *, language: str | None = None, user_id: int | None = None) -> OtpChallenge:
+    """Supersede any pending code for ``phone``, store a new one and queue its SMS.
+
+    Commits. The SMS leaves only after the commit, so a failed insert never sends a code
+    that cannot be verified.
+    """
+    now = utcnow()
+    for attempt in range(2):
+        code = _new_code()
+        db.session.execute(
+            update(OtpChallenge)
+            .where(OtpChallenge.phone == phone, OtpChallenge.status == "pending")
+            .values(status="superseded", closed_at=now)
+        )
+        challenge = OtpChallenge(
+            phone=phone,
+            code_hash=_code_hash(phone, code),
+            expires_at=now + timedelta(seconds=current_app.config["OTP_TTL_SECONDS"]),
+        )
+        db.session.add(challenge)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # A concurrent request for the same number inserted its pending code between
+            # our update and insert; supersede that one too and try once more.
+            db.session.rollback()
+            if attempt:
+                raise
+            continue
+        queue_sms(phone, sms_text(code, language), kind="otp", user_id=user_id)
+        db.session.commit()
+        log.info("sign-in code issued for %s (challenge %s)", mask_phone(phone), challenge.id)
+        return challenge
+    raise AssertionError("unreachable")
+
+
+def verify_code(phone: str, code: str) -> None:
+    """Accept ``code`` for ``phone`` or raise ``CodeRejected``.
+
+    On success the challenge is marked verified in the caller's transaction (the caller
+    commits together with the user and tokens it creates). On failure the attempt is
+    committed before raising.
+    """
+    challenge = db.session.scalars(
+        select(OtpChallenge)
+        .where(OtpChallenge.phone == phone)
+        .order_by(OtpChallenge.id.desc())
+        .limit(1)
+        .with_for_update()
+    ).first()
+    if challenge is None or challenge.status in ("verified", "superseded"):
+        raise CodeRejected(
+            "No code is waiting for this number; request a new one.", slug="invalid-code",
+            attempts_left=0,
+        )
+    if challenge.status == "exhausted":
+        raise _too_many()
+    if challenge.status == "expired" or challenge.expires_at <= utcnow():
+        if challenge.status == "pending":
+            _close(challenge, "expired")
+            db.session.commit()
+        raise CodeRejected("This code has expired; request a new one.", slug="code-expired")
+
+    if hmac.compare_digest(challenge.code_hash, _code_hash(phone, code)):
+        _close(challenge, "verified")
+        return
+
+    challenge.attempts += 1
+    left = current_app.config["OTP_MAX_ATTEMPTS"] - challenge.attempts
+    if left <= 0:
+        _close(challenge, "exhausted")
+    db.session.commit()
+    log.info("wrong sign-in code for %s (%s attempts left)", mask_phone(phone), max(left, 0))
+    if left <= 0:
+        raise _too_many()
+    raise CodeRejected(
+        f"That code is not right; {left} attempt{'s' if left != 1 else ''} left.",
+        slug="invalid-code", attempts_left=left,
+    )
+
+
+def _too_many() -> CodeRejected:
+    return CodeRejected(
+        "Too many wrong codes; request a new one.", slug="too-many-attempts", attempts_left=0
+    )
+
+
+def erase_phone(phone: str) -> None:
+    """Drop every challenge of ``phone`` (account deletion: the number is personal data)."""
+    db.session.execute(OtpChallenge.__table__.delete().where(OtpChallenge.phone == phone))

@@ -1,0 +1,112 @@
+"""Refresh tokens: opaque, stored as SHA-256, rotated on every use, revoked by family.
+
+Why rotation with families: a refresh token lives for weeks on a phone that can be lost
+or copied. Each use returns a successor and marks the old one used; if a used token is
+ever presented again, either the thief or the owner holds a stale copy, and we cannot
+tell which, so the whole family (every token descended from that sign-in) is revoked
+and both must sign in again. SHA-256 without a key is enough here: the tokens are 256
+random bits, not guessable passwords.
+
+Expiry slides: each successor lives ``REFRESH_TOKEN_TTL_SECONDS`` from its issue, so a
+passenger who opens the app monthly stays signed in.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.auth.models import RefreshToken, User
+from app.db import utcnow
+from app.errors import Unauthorized
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue(user: User, family_id: str | None = None) -> str:
+    """Add a new refresh token for ``user`` (a new family unless given); return the raw token."""
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        RefreshToken(
+            user_id=user.id,
+            family_id=family_id or secrets.token_hex(16),
+            token_hash=_hash(raw),
+            created_at=now,
+            expires_at=now + timedelta(seconds=current_app.config["REFRESH_TOKEN_TTL_SECONDS"]),
+        )
+    )
+    db.session.flush()
+    return raw
+
+
+def _load(raw: str, *, lock: bool) -> RefreshToken | None:
+    query = select(RefreshToken).where(RefreshToken.token_hash == _hash(raw))
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalars(query).first()
+
+
+def _invalid(detail: str = "This refresh token is not valid; sign in again.", slug: str = "invalid-refresh-token"):
+    return Unauthorized(detail, slug=slug)
+
+
+def revoke_family(family_id: str) -> None:
+    db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def revoke_all_for_user(user_id: int) -> None:
+    """End every session of a user (deactivation, deletion)."""
+    db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def rotate(raw: str) -> tuple[User, str]:
+    """Exchange ``raw`` for a successor; return the user and the new raw token.
+
+    Raises 401 for unknown, expired, revoked or reused tokens. Reuse revokes the family
+    and commits that before raising, so the revocation sticks.
+    """
+    token = _load(raw, lock=True)
+    if token is None or token.revoked_at is not None:
+        raise _invalid()
+    if token.used_at is not None:
+        revoke_family(token.family_id)
+        db.session.commit()
+        log.warning("refresh token reuse for user %s: family revoked", token.user_id)
+        raise _invalid(
+            "This refresh token was already used; every session of this sign-in has been ended.",
+            slug="refresh-token-reused",
+        )
+    if token.expires_at <= utcnow():
+        raise _invalid("This refresh token has expired; sign in again.", slug="refresh-token-expired")
+    user = db.session.get(User, token.user_id)
+    if user is None or not user.is_active:
+        raise _invalid("This account is not active.", slug="inactive-account")
+    token.used_at = utcnow()
+    db.session.flush()  # free the family's live slot before its successor takes it
+    return user, issue(user, token.family_id)
+
+
+def logout(raw: str) -> None:
+    """Revoke the family of ``raw`` (idempotent for a token we know; 401 for one we don't)."""
+    token = _load(raw, lock=False)
+    if token is None:
+        raise _invalid()
+    revoke_family(token.family_id)

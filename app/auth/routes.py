@@ -1,0 +1,93 @@
+"""``/api/v1/auth``: request a code, exchange it for tokens, refresh, log out.
+
+Code requests are rate limited twice with Flask-Limiter: per phone number (an SMS costs
+money and pesters the number's owner) and per client address (one client spraying many
+numbers). Both limits are checked after the body validated, so a malformed request
+costs nothing but also never sends an SMS. The phone key is an HMAC of the number, so
+the limiter's storage (Redis in production) holds no phone numbers. A breach raises
+Flask-Limiter's ``RateLimitExceeded`` (a werkzeug ``TooManyRequests``), which
+``app.errors`` renders as problem+json; the limiter adds ``Retry-After``.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_limiter.util import get_remote_address
+from flask_smorest import Blueprint
+
+from app.auth import service
+from app.auth.schemas import (
+    OtpAcceptedSchema,
+    OtpRequestSchema,
+    RefreshRequestSchema,
+    TokenRequestSchema,
+    TokenResponseSchema,
+)
+from app.core.phone import normalize_phone
+from app.extensions import limiter
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign in with a phone number")
+
+
+def _phone_key() -> str:
+    """Rate-limit key of the (already validated) phone in the body, without the number itself."""
+    phone = normalize_phone(request.get_json(silent=True)["phone"], current_app.config["DEFAULT_COUNTRY"])
+    key = current_app.config["SECRET_KEY"].encode()
+    return "otp-phone:" + hmac.new(key, phone.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _per_phone() -> str:
+    return current_app.config["OTP_RATE_LIMIT_PER_PHONE"]
+
+
+def _per_address() -> str:
+    return current_app.config["OTP_RATE_LIMIT_PER_ADDRESS"]
+
+
+@blp.route("/otp")
+class OtpRequest(MethodView):
+    @blp.arguments(OtpRequestSchema)
+    @blp.response(202, OtpAcceptedSchema)
+    @blp.alt_response(429, description="Too many codes requested")
+    @limiter.limit(_per_phone, key_func=_phone_key,
+                   error_message="Too many codes were requested for this number; try again later.")
+    @limiter.limit(_per_address, key_func=get_remote_address,
+                   error_message="Too many codes were requested from this address; try again later.")
+    def post(self, data):
+        """Send a one-time sign-in code by SMS.
+
+        Answers 202 for every valid number, with or without an account.
+        """
+        return {"expires_in": service.request_sign_in_code(data["phone"], data.get("language"))}
+
+
+@blp.route("/token")
+class TokenExchange(MethodView):
+    @blp.arguments(TokenRequestSchema)
+    @blp.response(200, TokenResponseSchema)
+    @blp.alt_response(400, description="Code wrong (invalid-code), expired (code-expired) or dead (too-many-attempts)")
+    def post(self, data):
+        """Exchange a code for an access token and a refresh token."""
+        return service.sign_in(data["phone"], data["code"], data.get("language"))
+
+
+@blp.route("/refresh")
+class TokenRefresh(MethodView):
+    @blp.arguments(RefreshRequestSchema)
+    @blp.response(200, TokenResponseSchema)
+    @blp.alt_response(401, description="Unknown, expired, revoked or reused refresh token")
+    def post(self, data):
+        """Rotate a refresh token: the old one stops working, a new one comes back."""
+        return service.refresh_session(data["refresh_token"])
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @blp.arguments(RefreshRequestSchema)
+    @blp.response(204)
+    def post(self, data):
+        """End this sign-in: every refresh token of its family is revoked."""
+        service.end_session(data["refresh_token"])

@@ -1,0 +1,87 @@
+"""Wire shapes of sign-in, tokens, users and role grants.
+
+``PhoneField`` is the one place a phone number from a client becomes E.164; any schema
+taking a phone should use it so every endpoint accepts the same local forms and
+answers the same 422 for a bad one.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from marshmallow import Schema, ValidationError, fields, validate
+
+from app.auth.models import LANGUAGES, PAYMENT_METHODS, ROLES, USER_STATUSES
+from app.core.phone import InvalidPhone, normalize_phone
+
+
+class PhoneField(fields.String):
+    """A phone number in any local or international form, loaded as E.164."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        if len(raw) > 32:
+            raise ValidationError("This is too long to be a phone number.")
+        try:
+            return normalize_phone(raw, current_app.config["DEFAULT_COUNTRY"])
+        except InvalidPhone as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class OtpRequestSchema(Schema):
+    phone = PhoneField(required=True)
+    language = fields.String(
+        validate=validate.OneOf(LANGUAGES),
+        metadata={"description": "Language of the SMS when the number has no account yet."},
+    )
+
+
+class OtpAcceptedSchema(Schema):
+    expires_in = fields.Integer(metadata={"description": "Seconds the code stays valid."})
+
+
+class TokenRequestSchema(Schema):
+    phone = PhoneField(required=True)
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[0-9]{6}$", error="The code is 6 digits."),
+    )
+    language = fields.String(
+        validate=validate.OneOf(LANGUAGES),
+        metadata={"description": "Language of a newly created account."},
+    )
+
+
+class RefreshRequestSchema(Schema):
+    refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class UserSchema(Schema):
+    """A user as its owner (or a platform admin) sees it."""
+
+    id = fields.Integer()
+    phone = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    preferred_payment = fields.String(allow_none=True, validate=validate.OneOf(PAYMENT_METHODS))
+    role = fields.String(validate=validate.OneOf(ROLES))
+    carrier_id = fields.Integer(allow_none=True)
+    status = fields.String(validate=validate.OneOf(USER_STATUSES))
+    created_at = fields.AwareDateTime()
+
+
+class TokenResponseSchema(Schema):
+    access_token = fields.String()
+    refresh_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer(metadata={"description": "Seconds until the access token expires."})
+    user = fields.Nested(UserSchema)
+
+
+class RoleGrantSchema(Schema):
+    phone = PhoneField(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    carrier_id = fields.Integer(allow_none=True, load_default=None, strict=True)
+
+
+class UserQuerySchema(Schema):
+    role = fields.String(validate=validate.OneOf(ROLES))
+    carrier_id = fields.Integer()

@@ -1,0 +1,161 @@
+"""Sign-in and role management: what the REST API, USSD and the CLI call.
+
+Decisions (the issue left them open):
+- A user row is created (role passenger) only when a code is first verified, so typing
+  someone else's number creates nothing, and ``request_sign_in_code`` behaves the same
+  whether or not the number has an account.
+- Signing in again reactivates a *deactivated* account: proving possession of the number
+  is exactly what we would ask for to reactivate. A *deleted* account has no phone left,
+  so the number simply signs up afresh as a new user.
+- A role grant for a number without an account creates the account (active), so a
+  carrier can onboard a driver before the driver ever opens the app.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth import otp, refresh
+from app.auth.models import CARRIER_ROLES, ROLES, User
+from app.auth.tokens import issue_access_token
+from app.catalog.models import Carrier
+from app.core.phone import mask_phone
+from app.errors import Conflict, Unprocessable
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """What a successful sign-in or refresh hands the client."""
+
+    user: User
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+def find_user_by_phone(phone: str) -> User | None:
+    """The account holding ``phone`` (E.164), whatever its status except deleted."""
+    return db.session.scalars(select(User).where(User.phone == phone)).first()
+
+
+def get_or_create_user(phone: str, **defaults) -> User:
+    """The user for ``phone``, created as an active passenger when absent (race-safe)."""
+    user = find_user_by_phone(phone)
+    if user is not None:
+        return user
+    try:
+        with db.session.begin_nested():
+            user = User(phone=phone, role="passenger", status="active", **defaults)
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:  # created concurrently by another request
+        user = find_user_by_phone(phone)
+        if user is None:
+            raise
+    else:
+        log.info("user %s created for %s", user.id, mask_phone(phone))
+    return user
+
+
+def request_sign_in_code(phone: str, language: str | None = None) -> int:
+    """Send a sign-in code to ``phone``; return its lifetime in seconds.
+
+    The SMS is in the account's language when there is an account, else in ``language``
+    (the client's choice), else English.
+    """
+    user = find_user_by_phone(phone)
+    if user is not None:
+        language = user.language
+    otp.issue_code(phone, language=language, user_id=user.id if user else None)
+    return current_app.config["OTP_TTL_SECONDS"]
+
+
+def _pair(user: User, raw_refresh: str) -> TokenPair:
+    return TokenPair(
+        user=user,
+        access_token=issue_access_token(user),
+        refresh_token=raw_refresh,
+        expires_in=current_app.config["ACCESS_TOKEN_TTL_SECONDS"],
+    )
+
+
+def sign_in(phone: str, code: str, language: str | None = None) -> TokenPair:
+    """Exchange a valid code for tokens, creating or reactivating the account. Commits."""
+    otp.verify_code(phone, code)
+    user = get_or_create_user(phone, language=language or "en")
+    if user.status == "deactivated":
+        user.status = "active"
+        user.deactivated_at = None
+        log.info("user %s reactivated by signing in", user.id)
+    pair = _pair(user, refresh.issue(user))
+    db.session.commit()
+    return pair
+
+
+def refresh_session(raw_refresh: str) -> TokenPair:
+    """Rotate a refresh token; see ``app.auth.refresh``. Commits."""
+    user, raw = refresh.rotate(raw_refresh)
+    pair = _pair(user, raw)
+    db.session.commit()
+    return pair
+
+
+def end_session(raw_refresh: str) -> None:
+    """Log out: revoke the refresh token's whole family. Commits."""
+    refresh.logout(raw_refresh)
+    db.session.commit()
+
+
+def grant_role(phone: str, role: str, carrier_id: int | None = None, *, granted_by: User | None = None) -> User:
+    """Give the account of ``phone`` (created if absent) ``role``. Commits.
+
+    Carrier roles need ``carrier_id`` of an existing carrier; other roles refuse one
+    (the database enforces the same with a check constraint). An admin cannot take
+    platform_admin away from themselves, so a deployment cannot lock itself out.
+    """
+    if role not in ROLES:
+        raise Unprocessable(f"Unknown role {role!r}.", errors={"role": [f"Must be one of: {', '.join(ROLES)}."]})
+    if role in CARRIER_ROLES:
+        if carrier_id is None:
+            raise Unprocessable(
+                f"The role {role} is scoped to a carrier.", errors={"carrier_id": ["Required for this role."]}
+            )
+        if db.session.get(Carrier, carrier_id) is None:
+            raise Unprocessable(
+                f"There is no carrier {carrier_id}.", errors={"carrier_id": ["No such carrier."]}
+            )
+    elif carrier_id is not None:
+        raise Unprocessable(
+            f"The role {role} is not scoped to a carrier.",
+            errors={"carrier_id": ["Must be empty for this role."]},
+        )
+    if granted_by is not None and granted_by.phone == phone and role != "platform_admin":
+        raise Conflict("You cannot remove your own platform admin role.", slug="self-demotion")
+
+    user = get_or_create_user(phone)
+    user.role = role
+    user.carrier_id = carrier_id if role in CARRIER_ROLES else None
+    db.session.commit()
+    log.info(
+        "role %s (carrier %s) granted to user %s by %s",
+        role, carrier_id, user.id, granted_by.id if granted_by else "cli",
+    )
+    return user
+
+
+def list_users(*, role: str | None = None, carrier_id: int | None = None):
+    """A query of non-deleted users, newest first, filtered by role and carrier."""
+    query = select(User).where(User.status != "deleted").order_by(User.id.desc())
+    if role is not None:
+        query = query.where(User.role == role)
+    if carrier_id is not None:
+        query = query.where(User.carrier_id == carrier_id)
+    return query

@@ -1,0 +1,1 @@
+"""Booking: seat holds, orders, prices, cancellations and refund policy, trip cancellation."""

@@ -1,0 +1,111 @@
+"""Orders, their items and the seat holds behind them.
+
+Why a ``SeatHold`` table separate from tickets: a seat is taken from the moment a buyer
+starts paying (an STK prompt can take a minute), not only once a ticket exists. The
+partial unique index ``uq_seat_holds_active_seat`` on (trip_id, seat) over the statuses
+``held`` and ``converted`` is the one thing that guarantees a seat is never sold twice;
+code merely reacts to its ``IntegrityError``. A hold covers the whole trip even when the
+passenger rides part of the route (simple, and what coach operators do).
+
+Status strings change only in the transition functions of ``app.booking.transitions``.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import utcnow
+from app.extensions import db
+
+ORDER_STATUSES = ("pending_payment", "paid", "partially_refunded", "refunded", "expired", "failed")
+HOLD_STATUSES = ("held", "converted", "expired", "released")
+CHANNELS = ("api", "ussd", "sms")
+ACTIVE_HOLD = "status IN ('held', 'converted')"
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending_payment', 'paid', 'partially_refunded', 'refunded', 'expired', 'failed')",
+            name="status",
+        ),
+        CheckConstraint("channel IN ('api', 'ussd', 'sms')", name="channel"),
+        CheckConstraint("total_amount > 0", name="total_positive"),
+        CheckConstraint(
+            "refunded_amount >= 0 AND refunded_amount <= total_amount", name="refunded_within_total"
+        ),
+        CheckConstraint("origin_stop_id <> destination_stop_id", name="distinct_stops"),
+        Index("ix_orders_user_created", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Booking code; also the M-Pesa Paybill account number (<= 12 chars, unambiguous).
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    trip_id: Mapped[int] = mapped_column(ForeignKey("trips.id"), index=True)
+    origin_stop_id: Mapped[int] = mapped_column(ForeignKey("stops.id"))
+    destination_stop_id: Mapped[int] = mapped_column(ForeignKey("stops.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    total_amount: Mapped[int]
+    refunded_amount: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(20), default="pending_payment")
+    channel: Mapped[str] = mapped_column(String(8), default="api")
+    hold_expires_at: Mapped[datetime]
+    paid_at: Mapped[datetime | None]
+    payment_id: Mapped[int | None]  # the payment that paid it (payments' table; no FK to stay decoupled)
+    status_changed_at: Mapped[datetime | None]
+    status_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan"
+    )
+    user = relationship("User")
+    trip = relationship("Trip")
+    origin = relationship("Stop", foreign_keys=[origin_stop_id])
+    destination = relationship("Stop", foreign_keys=[destination_stop_id])
+
+
+class OrderItem(db.Model):
+    """One passenger of an order. ``price`` is the fare quoted at hold time, kept for the hold's life."""
+
+    __tablename__ = "order_items"
+    __table_args__ = (
+        UniqueConstraint("order_id", "seat"),
+        CheckConstraint("price > 0", name="price_positive"),
+        CheckConstraint("fare_class IN ('standard', 'student', 'reduced')", name="fare_class"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    seat: Mapped[str] = mapped_column(String(8))
+    fare_class: Mapped[str] = mapped_column(String(10))
+    price: Mapped[int]
+    passenger_name: Mapped[str | None] = mapped_column(String(120))
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+
+class SeatHold(db.Model):
+    __tablename__ = "seat_holds"
+    __table_args__ = (
+        CheckConstraint("status IN ('held', 'converted', 'expired', 'released')", name="status"),
+        Index(
+            "uq_seat_holds_active_seat", "trip_id", "seat", unique=True,
+            postgresql_where=text(ACTIVE_HOLD), sqlite_where=text(ACTIVE_HOLD),
+        ),
+        Index("ix_seat_holds_status_expires", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trip_id: Mapped[int] = mapped_column(ForeignKey("trips.id"))
+    seat: Mapped[str] = mapped_column(String(8))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="held")
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_changed_at: Mapped[datetime | None]
+    status_reason: Mapped[str | None] = mapped_column(String(200))

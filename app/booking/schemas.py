@@ -1,0 +1,129 @@
+"""Wire shapes of orders, tickets and cancellations (marshmallow 4).
+
+Times are shown in the origin stop's zone (ISO 8601 with offset); money is
+``{"amount", "currency"}`` in minor units.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from marshmallow import Schema, fields, validate
+from webargs.fields import DelimitedList
+
+from app.booking.models import ORDER_STATUSES
+from app.booking.service import MAX_PASSENGERS
+from app.catalog.models import FARE_CLASSES
+from app.core.money import MoneySchema, money
+from app.core.timeutil import isoformat
+from tickets.shortcode import format_short_code
+
+SANDBOX_PAYBILL = "174379"
+
+
+def _zone(order) -> str:
+    return order.origin.timezone if order.origin else "UTC"
+
+
+class OrderPassengerSchema(Schema):
+    fare_class = fields.String(load_default="standard", validate=validate.OneOf(FARE_CLASSES))
+    seat = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=8))
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=120))
+
+
+class OrderCreateSchema(Schema):
+    trip_id = fields.Integer(required=True, strict=True)
+    origin_stop_id = fields.Integer(required=True, strict=True)
+    destination_stop_id = fields.Integer(required=True, strict=True)
+    passengers = fields.List(
+        fields.Nested(OrderPassengerSchema), required=True, validate=validate.Length(min=1, max=MAX_PASSENGERS)
+    )
+
+
+class OrderListQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(ORDER_STATUSES))
+
+
+class OrderItemSchema(Schema):
+    seat = fields.String()
+    fare_class = fields.String()
+    passenger_name = fields.String(allow_none=True)
+    price = fields.Function(lambda item: money(item.price, item.order.currency))
+
+
+def _payment_instructions(order):
+    if order.status != "pending_payment":
+        return None
+    business = current_app.config.get("MPESA_SHORTCODE") or SANDBOX_PAYBILL
+    return {"paybill": {"business_number": business, "account": order.code,
+                        "amount": money(order.total_amount, order.currency)}}
+
+
+class OrderSchema(Schema):
+    id = fields.Integer()
+    code = fields.String(metadata={"description": "booking code; the M-Pesa Paybill account number"})
+    status = fields.String()
+    channel = fields.String()
+    trip_id = fields.Integer()
+    origin_stop_id = fields.Integer()
+    destination_stop_id = fields.Integer()
+    items = fields.List(fields.Nested(OrderItemSchema))
+    total = fields.Function(lambda o: money(o.total_amount, o.currency))
+    refunded = fields.Function(lambda o: money(o.refunded_amount, o.currency))
+    hold_expires_at = fields.Function(lambda o: isoformat(o.hold_expires_at, _zone(o)))
+    paid_at = fields.Function(lambda o: isoformat(o.paid_at, _zone(o)))
+    created_at = fields.Function(lambda o: isoformat(o.created_at, _zone(o)))
+    payment_instructions = fields.Function(_payment_instructions)
+
+
+class BookingTicketSchema(Schema):
+    id = fields.Integer()
+    order_id = fields.Integer()
+    trip_id = fields.Integer()
+    seat = fields.String()
+    fare_class = fields.String()
+    passenger_name = fields.String(allow_none=True)
+    short_code = fields.Function(lambda t: format_short_code(t.short_code))
+    status = fields.String()
+    valid_from = fields.Function(lambda t: isoformat(t.valid_from, _zone(t.order)))
+    valid_until = fields.Function(lambda t: isoformat(t.valid_until, _zone(t.order)))
+
+
+class BookingTicketQuerySchema(Schema):
+    scope = fields.String(load_default="active", validate=validate.OneOf(("active", "history")))
+
+
+class CancellationQuoteQuerySchema(Schema):
+    ticket_ids = DelimitedList(fields.Integer(validate=validate.Range(min=1)))
+
+
+class BookingRefundRuleSchema(Schema):
+    hours_before_departure = fields.Integer()
+    refund_percent = fields.Integer()
+
+
+class CancellationQuoteSchema(Schema):
+    refund = fields.Function(lambda q: money(q.amount, q.currency))
+    percent = fields.Integer()
+    rule = fields.Nested(BookingRefundRuleSchema, allow_none=True)
+    ticket_ids = fields.Function(lambda q: [t.id for t in q.tickets])
+
+
+class OrderCancelSchema(Schema):
+    ticket_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), load_default=None,
+                             validate=validate.Length(min=1))
+    refund_to = fields.String(load_default="wallet", validate=validate.OneOf(("wallet", "mpesa")))
+
+
+class OrderCancelResultSchema(Schema):
+    order = fields.Nested(OrderSchema)
+    refund = fields.Nested(MoneySchema)
+    refund_to = fields.String()
+
+
+class BookingTripCancelSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=200))
+
+
+class BookingTripCancelResultSchema(Schema):
+    trip_id = fields.Integer()
+    status = fields.String()
+    orders_refunded = fields.Integer()

@@ -1,0 +1,235 @@
+"""Booking services: what the REST API, USSD and SMS call to hold seats and sell tickets.
+
+Transactions: ``create_order``, ``release_order`` and the cancellation services commit
+(they are whole user actions). ``apply_payment`` never commits: payments calls it inside
+its own transaction so that "money recorded" and "tickets issued" commit together.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import User
+from app.booking.holds import place_holds
+from app.booking.models import CHANNELS, Order, OrderItem, SeatHold
+from app.booking.pricing import check_stops, departure_at_stop, fares_for
+from app.booking.transitions import lock_order, new_converted_hold, transition_holds, transition_order
+from app.catalog.models import Trip
+from app.core.phone import normalize_phone
+from app.db import utcnow
+from app.errors import Conflict, NotFound, Unprocessable
+from app.extensions import db
+from tickets.issuing import issue_tickets_for_order
+from tickets.models import Ticket
+
+MAX_PASSENGERS = 10
+BOOKABLE_TRIP_STATUSES = ("scheduled", "boarding")
+# Booking codes double as the M-Pesa account number typed on a keypad: no 0/O, 1/I/L, U.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+def new_order_code() -> str:
+    """An unguessable booking code (8 symbols, ~39 bits)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _validate_passengers(passengers: list[dict], layout: list[str]) -> list[str]:
+    if not 1 <= len(passengers) <= MAX_PASSENGERS:
+        raise Unprocessable(
+            f"An order has between 1 and {MAX_PASSENGERS} passengers.", slug="passenger-count"
+        )
+    chosen = [p["seat"] for p in passengers if p.get("seat")]
+    unknown = [s for s in chosen if s not in layout]
+    if unknown:
+        raise Unprocessable(f"Seat {', '.join(unknown)} does not exist on this vehicle.", slug="seat-not-in-layout")
+    if len(set(chosen)) != len(chosen):
+        raise Unprocessable("The same seat is chosen twice.", slug="duplicate-seat")
+    return chosen
+
+
+def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_stop_id: int,
+                 passengers: list[dict], channel: str = "api", now=None) -> Order:
+    """Hold seats and price them: a ``pending_payment`` order that lives for ``HOLD_TTL_SECONDS``.
+
+    Errors (nothing is kept): 404 ``trip-not-found``; 409 ``trip-not-bookable``,
+    ``trip-departed``, ``seat-taken``, ``sold-out``; 422 ``passenger-count``,
+    ``seat-not-in-layout``, ``duplicate-seat``, ``stop-not-on-route``,
+    ``stops-out-of-order``, ``unknown-fare-class``.
+    """
+    now = now or utcnow()
+    if channel not in CHANNELS:
+        raise Unprocessable(f"Unknown channel {channel!r}.", slug="channel")
+    trip = db.session.get(Trip, trip_id)
+    if trip is None:
+        raise NotFound("There is no such trip.", slug="trip-not-found")
+    if trip.status not in BOOKABLE_TRIP_STATUSES:
+        raise Conflict(f"This trip is {trip.status}; it is not sold any more.", slug="trip-not-bookable")
+    check_stops(trip, origin_stop_id, destination_stop_id)
+    if departure_at_stop(trip, origin_stop_id) <= now:
+        raise Conflict("This trip has already left your stop.", slug="trip-departed")
+    layout = list(trip.vehicle.seat_layout)
+    chosen = _validate_passengers(passengers, layout)
+    fares = fares_for(trip, origin_stop_id, destination_stop_id, {p["fare_class"] for p in passengers})
+    currency = next(iter(fares.values())).currency
+
+    expires_at = now + timedelta(seconds=current_app.config["HOLD_TTL_SECONDS"])
+    order = Order(
+        code=new_order_code(), user_id=user.id, trip_id=trip.id, origin_stop_id=origin_stop_id,
+        destination_stop_id=destination_stop_id, currency=currency,
+        total_amount=sum(fares[p["fare_class"]].amount for p in passengers),
+        status="pending_payment", channel=channel, hold_expires_at=expires_at, created_at=now,
+        status_changed_at=now,
+    )
+    db.session.add(order)
+    try:
+        db.session.flush()
+        auto = iter(place_holds(
+            order, layout, chosen, sum(1 for p in passengers if not p.get("seat")), now=now, expires_at=expires_at
+        ))
+        for p in passengers:
+            order.items.append(OrderItem(
+                seat=p.get("seat") or next(auto), fare_class=p["fare_class"],
+                price=fares[p["fare_class"]].amount, passenger_name=p.get("name"),
+            ))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return order
+
+
+@dataclass
+class ApplyResult:
+    """What ``apply_payment`` did; payments acts on ``outcome`` (refund, park, nothing)."""
+
+    outcome: str  # applied | already_paid | seats_gone | mismatch | not_payable
+    order: Order | None
+    tickets: list[Ticket] = field(default_factory=list)
+    detail: str = ""
+
+
+def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int, now=None) -> ApplyResult:
+    """Turn a received payment into tickets. Runs in the caller's transaction; never commits.
+
+    - ``applied``: holds converted (or the seats re-claimed after expiry), tickets issued.
+    - ``already_paid``: a second payment for a paid order; payments refunds it.
+    - ``mismatch``: amount or currency differ from the order; nothing issued, payments parks it.
+    - ``seats_gone``: the hold lapsed and someone else bought a seat; payments refunds.
+    - ``not_payable``: unknown order, or it failed (trip cancelled) or the trip left/was
+      cancelled; payments refunds.
+    A ``held`` hold past its expiry that nobody took over is simply converted: the seat
+    never left this order, so the late payer keeps it.
+    """
+    now = now or utcnow()
+    order = lock_order(order_id)
+    if order is None:
+        return ApplyResult("not_payable", None, detail="No such order.")
+    if order.status in ("paid", "partially_refunded", "refunded"):
+        return ApplyResult("already_paid", order, detail=f"Order {order.code} is already paid.")
+    if order.status == "failed":
+        return ApplyResult("not_payable", order, detail=f"Order {order.code} was cancelled.")
+    if amount != order.total_amount or currency != order.currency:
+        return ApplyResult(
+            "mismatch", order,
+            detail=f"Order {order.code} costs {order.total_amount} {order.currency}; received {amount} {currency}.",
+        )
+    trip = order.trip
+    if trip.status not in BOOKABLE_TRIP_STATUSES or departure_at_stop(trip, order.origin_stop_id) <= now:
+        return ApplyResult("not_payable", order, detail=f"The trip of order {order.code} is no longer sold.")
+
+    seats = [item.seat for item in order.items]
+    try:
+        with db.session.begin_nested():
+            converted = transition_holds(to="converted", reason=f"paid by payment {payment_id}", now=now,
+                                         order_id=order.id)
+            if converted < len(seats):
+                have = set(db.session.scalars(
+                    select(SeatHold.seat).where(SeatHold.order_id == order.id, SeatHold.status == "converted")
+                ))
+                for seat in seats:
+                    if seat not in have:
+                        new_converted_hold(order, seat, now=now)
+                db.session.flush()
+    except IntegrityError:
+        if order.status == "pending_payment":
+            transition_order(order, "expired", reason="hold lapsed; seats sold to someone else", now=now)
+        transition_holds(to="expired", reason="hold lapsed", now=now, order_id=order.id)
+        return ApplyResult("seats_gone", order, detail=f"The seats of order {order.code} were sold meanwhile.")
+    order = transition_order(order, "paid", reason=f"payment {payment_id}", now=now)
+    order.payment_id = payment_id
+    tickets = issue_tickets_for_order(order)
+    return ApplyResult("applied", order, tickets, detail=f"Order {order.code} paid; {len(tickets)} ticket(s).")
+
+
+def get_order_for(user: User, order_id: int) -> Order:
+    """The user's own order; 404 for anyone else's (never reveal that it exists)."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.user_id != user.id:
+        raise NotFound("There is no such order.", slug="order-not-found")
+    return order
+
+
+def list_orders(user: User, status: str | None = None) -> list[Order]:
+    stmt = select(Order).where(Order.user_id == user.id).order_by(Order.created_at.desc(), Order.id.desc())
+    if status:
+        stmt = stmt.where(Order.status == status)
+    return list(db.session.scalars(stmt))
+
+
+def release_order(user: User, order_id: int, now=None) -> Order:
+    """The passenger gives up an unpaid order: seats freed now instead of at expiry."""
+    now = now or utcnow()
+    get_order_for(user, order_id)
+    try:
+        order = lock_order(order_id)
+        if order.status != "pending_payment":
+            raise Conflict(f"This order is {order.status.replace('_', ' ')}; only unpaid orders can be released.",
+                           slug="order-state")
+        transition_holds(to="released", reason="released by the passenger", now=now, order_id=order.id)
+        transition_order(order, "expired", reason="released by the passenger", now=now)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return order
+
+
+def list_tickets(user: User, scope: str = "active", now=None) -> list[Ticket]:
+    """``active``: valid tickets still usable; ``history``: everything else (used, cancelled, past...)."""
+    now = now or utcnow()
+    active = (Ticket.status == "valid") & (Ticket.valid_until > now)
+    stmt = select(Ticket).where(Ticket.user_id == user.id)
+    if scope == "active":
+        stmt = stmt.where(active).order_by(Ticket.valid_from, Ticket.id)
+    elif scope == "history":
+        stmt = stmt.where(or_(Ticket.status != "valid", Ticket.valid_until <= now)).order_by(
+            Ticket.valid_from.desc(), Ticket.id)
+    else:
+        raise Unprocessable("scope is 'active' or 'history'.", slug="scope")
+    return list(db.session.scalars(stmt))
+
+
+def get_or_create_passenger(phone: str) -> User:
+    """The passenger behind a phone number (USSD/SMS buyers have no account yet).
+
+    Does not commit; safe against two sessions creating the same number at once (the
+    unique phone decides, inside a savepoint). Raises ``InvalidPhone`` for a bad number.
+    """
+    e164 = normalize_phone(phone, current_app.config.get("DEFAULT_COUNTRY", "KE"))
+    user = db.session.scalar(select(User).where(User.phone == e164))
+    if user is not None:
+        return user
+    try:
+        with db.session.begin_nested():
+            user = User(phone=e164, role="passenger")
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        user = db.session.scalar(select(User).where(User.phone == e164))
+    return user

@@ -1,0 +1,195 @@
+"""Carrier administration: the rules behind every write to a carrier's catalog.
+
+Views only parse and render; everything a carrier admin can get wrong is decided here,
+so the same rules hold for any future channel (a CSV import, a support console).
+
+Scoping: ``owned`` answers 404 for another carrier's row exactly as for a missing one,
+so ids never reveal what other carriers have. A body that names another carrier's
+stop/route/vehicle is a 422 on that field for the same reason.
+
+Uniqueness (stop codes, route codes, registrations, fares) is enforced by the database;
+``commit`` turns the ``IntegrityError`` into a 409 instead of checking first and racing.
+"""
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from app.catalog.models import Carrier, Fare, Route, RouteStop, Stop, Timetable, Trip, Vehicle
+from app.core.phone import normalize_phone
+from app.errors import Conflict, NotFound, Unprocessable
+from app.extensions import db
+
+
+def commit(conflict: str, slug: str = "duplicate") -> None:
+    """Commit, or roll back and answer 409 with ``conflict`` when a constraint refuses."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(conflict, slug=slug) from None
+
+
+def owned(model, carrier_id: int, obj_id: int):
+    """``model`` row ``obj_id`` if it belongs to ``carrier_id``; else 404 (no leak)."""
+    obj = db.session.get(model, obj_id)
+    if obj is None or obj.carrier_id != carrier_id:
+        raise NotFound(f"No such {model.__tablename__[:-1]}.", slug="not-found")
+    return obj
+
+
+def referenced(model, carrier_id: int, obj_id: int, field: str):
+    """A row named in a request body: 422 on ``field`` unless it is this carrier's."""
+    obj = db.session.get(model, obj_id)
+    if obj is None or obj.carrier_id != carrier_id:
+        raise Unprocessable(
+            f"{field} {obj_id} is not one of this carrier's.", slug="unknown-reference",
+            errors={field: [f"No such {model.__tablename__[:-1]} for this carrier."]},
+        )
+    return obj
+
+
+def get_carrier(carrier_id: int) -> Carrier:
+    carrier = db.session.get(Carrier, carrier_id)
+    if carrier is None:
+        raise NotFound("No such carrier.")
+    return carrier
+
+
+def create_carrier(data: dict) -> Carrier:
+    carrier = Carrier(**data)
+    db.session.add(carrier)
+    commit(f"The slug {data['slug']!r} is taken.", "duplicate-slug")
+    return carrier
+
+
+def update_settings(carrier: Carrier, data: dict) -> Carrier:
+    """Refund rules are stored largest ``hours_before_departure`` first (how they match)."""
+    if "refund_rules" in data:
+        data["refund_rules"] = sorted(
+            (dict(r) for r in data["refund_rules"]), key=lambda r: r["hours_before_departure"], reverse=True
+        )
+    if data.get("support_phone"):
+        data["support_phone"] = normalize_phone(data["support_phone"], carrier.country)
+    for key, value in data.items():
+        setattr(carrier, key, value)
+    commit("The settings could not be saved.")
+    return carrier
+
+
+# Stops ---------------------------------------------------------------------------------
+
+def save_stop(carrier_id: int, data: dict, stop: Stop | None = None) -> Stop:
+    if "code" in data:
+        data["code"] = data["code"].upper()
+    if stop is None:
+        stop = Stop(carrier_id=carrier_id)
+        db.session.add(stop)
+    for key, value in data.items():
+        setattr(stop, key, value)
+    commit(f"This carrier already has a stop with code {stop.code!r}.", "duplicate-code")
+    return stop
+
+
+def delete_stop(stop: Stop) -> None:
+    if db.session.scalar(select(exists().where(RouteStop.stop_id == stop.id))):
+        raise Conflict("This stop is on a route; remove it from the route first.", slug="stop-in-use")
+    db.session.delete(stop)
+    commit("This stop is still referenced.", "stop-in-use")
+
+
+# Routes --------------------------------------------------------------------------------
+
+def _route_stops(carrier_id: int, items: list[dict]) -> list[RouteStop]:
+    """Ordered route stops: this carrier's, no repeats, first at 0, offsets increasing."""
+    errors = []
+    seen = set()
+    for index, item in enumerate(items):
+        stop = db.session.get(Stop, item["stop_id"])
+        if stop is None or stop.carrier_id != carrier_id:
+            errors.append(f"stops[{index}]: stop {item['stop_id']} is not one of this carrier's.")
+        if item["stop_id"] in seen:
+            errors.append(f"stops[{index}]: stop {item['stop_id']} appears twice.")
+        seen.add(item["stop_id"])
+    offsets = [item["minutes_from_start"] for item in items]
+    if offsets[0] != 0:
+        errors.append("The first stop's minutes_from_start must be 0 (it is the departure).")
+    if any(b <= a for a, b in zip(offsets, offsets[1:])):
+        errors.append("minutes_from_start must increase strictly along the route.")
+    if errors:
+        raise Unprocessable(errors[0], slug="invalid-route", errors={"stops": errors})
+    return [
+        RouteStop(stop_id=item["stop_id"], position=position, minutes_from_start=item["minutes_from_start"])
+        for position, item in enumerate(items)
+    ]
+
+
+def has_trips(**where) -> bool:
+    column, value = next(iter(where.items()))
+    return bool(db.session.scalar(select(exists().where(getattr(Trip, column) == value))))
+
+
+def save_route(carrier_id: int, data: dict, route: Route | None = None) -> Route:
+    """Create or edit a route; its stops can only change while it has no trips."""
+    stops = data.pop("stops", None)
+    if route is not None and stops is not None and has_trips(route_id=route.id):
+        raise Conflict("This route has trips; its stops can no longer change. Create a new route.",
+                       slug="route-in-use")
+    new_stops = _route_stops(carrier_id, stops) if stops is not None else None  # validate before any change
+    if route is None:
+        route = Route(carrier_id=carrier_id)
+        db.session.add(route)
+    for key, value in data.items():
+        setattr(route, key, value)
+    if new_stops is not None:
+        if route.id is not None:
+            route.stops.clear()
+            db.session.flush()  # free (route_id, position) before reusing positions
+            # Fares were for the old shape; the carrier re-prices the new one.
+            db.session.execute(Fare.__table__.delete().where(Fare.route_id == route.id))
+        route.stops.extend(new_stops)
+    commit(f"This carrier already has a route with code {route.code!r}.", "duplicate-code")
+    return route
+
+
+def delete_route(route: Route) -> None:
+    if has_trips(route_id=route.id):
+        raise Conflict("This route has trips; deactivate it instead.", slug="route-in-use")
+    db.session.execute(Fare.__table__.delete().where(Fare.route_id == route.id))
+    db.session.execute(Timetable.__table__.delete().where(Timetable.route_id == route.id))
+    db.session.delete(route)
+    commit("This route is still referenced.", "route-in-use")
+
+
+# Vehicles ------------------------------------------------------------------------------
+
+def save_vehicle(carrier_id: int, data: dict, vehicle: Vehicle | None = None) -> Vehicle:
+    """Seat labels come as a list or as a count (labels "1".."N")."""
+    count = data.pop("seat_count", None)
+    if count is not None:
+        data["seat_layout"] = [str(n) for n in range(1, count + 1)]
+    if vehicle is None:
+        vehicle = Vehicle(carrier_id=carrier_id)
+        db.session.add(vehicle)
+    elif "seat_layout" in data and data["seat_layout"] != vehicle.seat_layout and _has_upcoming_trips(vehicle):
+        raise Conflict("This vehicle has upcoming trips; its seats cannot change.", slug="vehicle-in-use")
+    if "seat_layout" in data:
+        data["seat_count"] = len(data["seat_layout"])
+    for key, value in data.items():
+        setattr(vehicle, key, value)
+    commit(f"This carrier already has a vehicle registered {vehicle.registration!r}.", "duplicate-registration")
+    return vehicle
+
+
+def _has_upcoming_trips(vehicle: Vehicle) -> bool:
+    return bool(db.session.scalar(select(exists().where(
+        Trip.vehicle_id == vehicle.id, Trip.status.in_(("scheduled", "boarding"))
+    ))))
+
+
+def delete_vehicle(vehicle: Vehicle) -> None:
+    if has_trips(vehicle_id=vehicle.id):
+        raise Conflict("This vehicle has trips; it cannot be deleted.", slug="vehicle-in-use")
+    db.session.execute(Timetable.__table__.delete().where(Timetable.vehicle_id == vehicle.id))
+    db.session.delete(vehicle)
+    commit("This vehicle is still referenced.", "vehicle-in-use")

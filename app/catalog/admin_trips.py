@@ -1,0 +1,197 @@
+"""Carrier administration of what is sold: trips, timetables, fares and driver assignments.
+
+A trip that has sold (or is holding) seats belongs partly to its passengers: its time and
+vehicle cannot change and it cannot be deleted (409). Cancelling it is the booking
+area's job, because cancellation means refunds.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.auth.models import User
+from app.catalog.admin import commit, referenced
+from app.catalog.models import Fare, Route, RouteStop, Trip, TripDriver, Vehicle
+from app.catalog.service import seats_left
+from app.catalog.timetable import apply_timetable, local_departure, new_trip, trip_duration
+from app.core.timeutil import to_local, zone
+from app.db import utcnow
+from app.errors import Conflict, NotFound, Unprocessable
+from app.extensions import db
+
+
+def _has_sales(trip: Trip) -> bool:
+    from app.booking.availability import taken_seat_counts
+
+    return taken_seat_counts([trip.id])[trip.id] > 0
+
+
+def _future(departure_at: datetime, now: datetime | None = None) -> None:
+    if departure_at <= (now or utcnow()):
+        raise Unprocessable("The departure is in the past.", slug="past-departure",
+                            errors={"departure_date": ["The departure is in the past."]})
+
+
+def create_trip(carrier_id: int, data: dict) -> Trip:
+    route = referenced(Route, carrier_id, data["route_id"], "route_id")
+    vehicle = referenced(Vehicle, carrier_id, data["vehicle_id"], "vehicle_id")
+    if not route.active:
+        raise Unprocessable("This route is inactive.", slug="route-inactive")
+    departure_at = local_departure(route, data["departure_date"], data["departure_time"])
+    _future(departure_at)
+    trip = new_trip(route, vehicle, departure_at)
+    db.session.add(trip)
+    commit("This route already has a trip at that time.", "duplicate-trip")
+    return trip
+
+
+def update_trip(trip: Trip, data: dict) -> Trip:
+    """Move a trip or swap its vehicle, only while nobody holds a seat on it."""
+    if trip.status != "scheduled":
+        raise Conflict(f"A {trip.status} trip cannot be edited.", slug="trip-not-editable")
+    if _has_sales(trip):
+        raise Conflict("Seats on this trip are sold or held; it cannot be moved or re-vehicled.",
+                       slug="trip-has-sales")
+    vehicle = referenced(Vehicle, trip.carrier_id, data["vehicle_id"], "vehicle_id") if "vehicle_id" in data else None
+    departure_at = None
+    if "departure_date" in data:
+        departure_at = local_departure(trip.route, data["departure_date"], data["departure_time"])
+        _future(departure_at)
+    if vehicle is not None:  # every check passed: now change the row
+        trip.vehicle_id = vehicle.id
+    if departure_at is not None:
+        trip.departure_at = departure_at
+        trip.arrival_at = departure_at + trip_duration(trip.route)
+    commit("This route already has a trip at that time.", "duplicate-trip")
+    db.session.refresh(trip)
+    return trip
+
+
+def delete_trip(trip: Trip) -> None:
+    if _has_sales(trip):
+        raise Conflict("Seats on this trip are sold or held; cancel it instead.", slug="trip-has-sales")
+    db.session.delete(trip)
+    commit("This trip has orders; cancel it instead.", "trip-has-sales")
+
+
+def list_trips(carrier_id: int, args: dict, *, now: datetime | None = None) -> list[Trip]:
+    """A carrier's trips between two local days (default: from today on), by departure."""
+    now = now or utcnow()
+    first = args.get("date_from") or to_local(now, "Africa/Nairobi").date()
+    stmt = (
+        select(Trip)
+        .where(Trip.carrier_id == carrier_id,
+               Trip.departure_at >= datetime.combine(first - timedelta(days=1), datetime.min.time(), zone("UTC")))
+        .options(selectinload(Trip.route).selectinload(Route.stops), selectinload(Trip.vehicle),
+                 selectinload(Trip.drivers))
+        .order_by(Trip.departure_at, Trip.id)
+    )
+    if args.get("date_until"):
+        stmt = stmt.where(Trip.departure_at < datetime.combine(
+            args["date_until"] + timedelta(days=2), datetime.min.time(), zone("UTC")))
+    if args.get("route_id"):
+        stmt = stmt.where(Trip.route_id == args["route_id"])
+    if args.get("status"):
+        stmt = stmt.where(Trip.status == args["status"])
+    trips = []
+    for trip in db.session.scalars(stmt):
+        day = trip.departure_local.date()
+        if day >= first and (not args.get("date_until") or day <= args["date_until"]):
+            trips.append(trip)
+        if len(trips) >= 500:
+            break
+    return trips
+
+
+def schedule(carrier_id: int, data: dict):
+    route = referenced(Route, carrier_id, data["route_id"], "route_id")
+    vehicle = referenced(Vehicle, carrier_id, data["vehicle_id"], "vehicle_id")
+    result = apply_timetable(
+        carrier_id, route, vehicle, data["weekdays"], data["departure_time"],
+        data["valid_from"], data["valid_until"],
+    )
+    commit("Another change created some of these trips at the same time; post again.", "concurrent-schedule")
+    return result
+
+
+# Fares ---------------------------------------------------------------------------------
+
+def create_fare(carrier, data: dict) -> Fare:
+    """A price for one ordered pair of the route's stops (origin before destination)."""
+    route = referenced(Route, carrier.id, data["route_id"], "route_id")
+    positions = {rs.stop_id: rs.position for rs in route.stops}
+    origin, destination = data["origin_stop_id"], data["destination_stop_id"]
+    if origin not in positions or destination not in positions or positions[origin] >= positions[destination]:
+        raise Unprocessable(
+            "The origin and destination must be stops of this route, the origin first.",
+            slug="pair-not-on-route",
+            errors={"destination_stop_id": ["Not after the origin on this route."]},
+        )
+    fare = Fare(carrier_id=carrier.id, currency=carrier.currency, **data)
+    db.session.add(fare)
+    commit("This route already has a fare for that pair and class; edit it instead.", "duplicate-fare")
+    return fare
+
+
+def list_fares(carrier_id: int, route_id: int | None) -> list[Fare]:
+    stmt = select(Fare).where(Fare.carrier_id == carrier_id)
+    if route_id:
+        stmt = stmt.where(Fare.route_id == route_id)
+    return list(db.session.scalars(stmt.order_by(Fare.route_id, Fare.origin_stop_id,
+                                                 Fare.destination_stop_id, Fare.fare_class)))
+
+
+# Drivers -------------------------------------------------------------------------------
+
+def assign_driver(trip: Trip, user_id: int) -> TripDriver:
+    """Idempotent: assigning an assigned driver changes nothing."""
+    user = db.session.get(User, user_id)
+    if user is None or user.role != "driver" or user.carrier_id != trip.carrier_id or not user.is_active:
+        raise Unprocessable("That user is not an active driver of this carrier.", slug="not-a-driver",
+                            errors={"user_id": ["Not a driver of this carrier."]})
+    link = db.session.scalar(select(TripDriver).where(TripDriver.trip_id == trip.id, TripDriver.user_id == user_id))
+    if link is None:
+        link = TripDriver(trip_id=trip.id, user_id=user_id)
+        db.session.add(link)
+        commit("This driver was just assigned.", "duplicate-assignment")
+    return link
+
+
+def unassign_driver(trip: Trip, user_id: int) -> None:
+    link = db.session.scalar(select(TripDriver).where(TripDriver.trip_id == trip.id, TripDriver.user_id == user_id))
+    if link is None:
+        raise NotFound("This driver is not assigned to this trip.")
+    db.session.delete(link)
+    db.session.commit()
+
+
+def trip_detail(trip: Trip):
+    """Everything the public trip page shows, computed once."""
+    from app.catalog.service import stop_times
+
+    stops = [
+        {"position": rs.position, "minutes_from_start": rs.minutes_from_start, "stop": rs.stop,
+         "departure_at": to_local(at, rs.stop.timezone)}
+        for rs, at in stop_times(trip)
+    ]
+    fares = list(db.session.scalars(
+        select(Fare).join(RouteStop, (RouteStop.route_id == Fare.route_id) & (RouteStop.stop_id == Fare.origin_stop_id))
+        .where(Fare.route_id == trip.route_id).order_by(RouteStop.position, Fare.destination_stop_id, Fare.fare_class)
+    ))
+    return TripDetail(trip, seats_left([trip])[trip.id], stops, fares)
+
+
+class TripDetail:
+    """A trip plus computed fields, read by ``TripDetailSchema`` like a trip."""
+
+    def __init__(self, trip: Trip, seats_left: int, stops: list[dict], fares: list[Fare]):
+        self.trip, self.seats_left, self.stops, self.fares = trip, seats_left, stops, fares
+
+    def __getattr__(self, name):
+        return getattr(self.trip, name)
+
+
+def today_local(tz: str = "Africa/Nairobi") -> date:
+    return to_local(utcnow(), tz).date()

@@ -1,0 +1,121 @@
+"""Turning local departure times into trips: one-off trips and weekly timetables.
+
+A carrier thinks "Mon-Fri 07:00 from Nairobi"; we store UTC. The local time is read in
+the route's *first* stop's zone and the arrival is that plus the last stop's offset, so a
+route's shape decides every time of its trips.
+
+Idempotency: ``unique(route_id, departure_at)`` on trips means a timetable posted twice,
+or two overlapping ranges, can only ever create each departure once. We read the
+existing departures first (so the answer says created/skipped) and let the constraint
+settle a race between two admins (409, nothing half-written).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.catalog.models import Route, Timetable, Trip, Vehicle
+from app.core.timeutil import zone
+from app.db import utcnow
+from app.errors import Conflict, Unprocessable
+from app.extensions import db
+
+
+def parse_hhmm(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def local_departure(route: Route, day: date, hhmm: str) -> datetime:
+    """``day`` at ``hhmm`` in the first stop's zone, as aware UTC."""
+    tz = zone(route.stops[0].stop.timezone)
+    local = datetime.combine(day, parse_hhmm(hhmm), tzinfo=tz)
+    # Round-trip through UTC so a time skipped by a DST jump lands on a real instant.
+    return local.astimezone(zone("UTC"))
+
+
+def trip_duration(route: Route) -> timedelta:
+    return timedelta(minutes=route.stops[-1].minutes_from_start)
+
+
+def new_trip(route: Route, vehicle: Vehicle, departure_at: datetime, timetable_id: int | None = None) -> Trip:
+    """A scheduled trip (not yet added to the session)."""
+    return Trip(
+        carrier_id=route.carrier_id, route_id=route.id, vehicle_id=vehicle.id, timetable_id=timetable_id,
+        departure_at=departure_at, arrival_at=departure_at + trip_duration(route), status="scheduled",
+    )
+
+
+@dataclass
+class TimetableResult:
+    timetable: Timetable
+    created: int
+    skipped: int
+
+
+def _upsert_timetable(carrier_id: int, route: Route, vehicle: Vehicle, weekdays: str, hhmm: str,
+                      valid_from: date, valid_until: date) -> Timetable:
+    """The same pattern posted again widens its range instead of adding a twin row."""
+    timetable = db.session.scalar(
+        select(Timetable).where(
+            Timetable.route_id == route.id, Timetable.vehicle_id == vehicle.id,
+            Timetable.weekdays == weekdays, Timetable.departure_time == hhmm,
+        )
+    )
+    if timetable is None:
+        timetable = Timetable(
+            carrier_id=carrier_id, route_id=route.id, vehicle_id=vehicle.id, weekdays=weekdays,
+            departure_time=hhmm, valid_from=valid_from, valid_until=valid_until,
+        )
+        db.session.add(timetable)
+    else:
+        timetable.valid_from = min(timetable.valid_from, valid_from)
+        timetable.valid_until = max(timetable.valid_until, valid_until)
+    db.session.flush()
+    return timetable
+
+
+def apply_timetable(
+    carrier_id: int, route: Route, vehicle: Vehicle, weekdays: list[int], hhmm: str,
+    valid_from: date, valid_until: date, *, now: datetime | None = None,
+) -> TimetableResult:
+    """Create the trips of a weekly pattern over a date range; past departures are skipped.
+
+    Flushes but does not commit: the caller commits (and maps a racing duplicate to 409).
+    """
+    now = now or utcnow()
+    if not route.active:
+        raise Unprocessable("This route is inactive; activate it before scheduling trips.", slug="route-inactive")
+    days = "".join(str(d) for d in sorted(set(weekdays)))
+    timetable = _upsert_timetable(carrier_id, route, vehicle, days, hhmm, valid_from, valid_until)
+    wanted = []
+    day = valid_from
+    while day <= valid_until:
+        if str(day.isoweekday()) in days:
+            wanted.append(local_departure(route, day, hhmm))
+        day += timedelta(days=1)
+    existing = set()
+    if wanted:
+        existing = set(
+            db.session.scalars(
+                select(Trip.departure_at).where(
+                    Trip.route_id == route.id, Trip.departure_at >= min(wanted), Trip.departure_at <= max(wanted)
+                )
+            )
+        )
+    created = 0
+    for departure_at in wanted:
+        if departure_at in existing or departure_at <= now:
+            continue
+        db.session.add(new_trip(route, vehicle, departure_at, timetable.id))
+        created += 1
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("Another change created some of these trips at the same time; post again.",
+                       slug="concurrent-schedule") from None
+    return TimetableResult(timetable, created, len(wanted) - created)

@@ -1,0 +1,75 @@
+// Feature-phone simulator: speaks Africa's Talking's USSD protocol to /channels/ussd and
+// reads /dev/outbox as the SMS inbox. No framework: it is a development tool.
+(function () {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const token = window.SAFIRI_TOKEN ? "?token=" + encodeURIComponent(window.SAFIRI_TOKEN) : "";
+  let session = null;
+  let history = [];
+
+  function setActive(active) {
+    $("send").disabled = !active;
+    $("hangup").disabled = !active;
+  }
+
+  async function ussd(text) {
+    const body = new URLSearchParams({
+      sessionId: session, serviceCode: $("code").value, phoneNumber: $("msisdn").value,
+      networkCode: "99999", text: text,
+    });
+    const response = await fetch("/channels/ussd" + token, { method: "POST", body: body });
+    const answer = await response.text();
+    const ended = !answer.startsWith("CON ");
+    $("screen").textContent = answer.replace(/^(CON|END) /, "");
+    setActive(!ended);
+    if (ended) { session = null; refresh(); }
+  }
+
+  async function refresh() {
+    const response = await fetch("/dev/outbox?to=" + encodeURIComponent($("msisdn").value));
+    const messages = response.ok ? await response.json() : [];
+    const list = $("messages");
+    list.replaceChildren(...messages.map((m) => {
+      const div = document.createElement("div");
+      div.className = "sms";
+      div.textContent = m.text;
+      const meta = document.createElement("small");
+      meta.textContent = m.created_at + " · " + m.status;
+      div.appendChild(meta);
+      return div;
+    }));
+  }
+
+  $("dial").addEventListener("click", () => {
+    session = "SIM" + Date.now() + Math.floor(Math.random() * 1e6);
+    history = [];
+    ussd("");
+  });
+  $("send").addEventListener("click", () => {
+    if (!session) return;
+    history.push($("reply").value.trim());
+    $("reply").value = "";
+    ussd(history.join("*"));
+  });
+  $("reply").addEventListener("keydown", (e) => { if (e.key === "Enter") $("send").click(); });
+  $("hangup").addEventListener("click", async () => {
+    const body = new URLSearchParams({ sessionId: session, phoneNumber: $("msisdn").value, status: "Incomplete",
+                                       input: history.join("*") });
+    await fetch("/channels/ussd/events" + token, { method: "POST", body: body });
+    session = null;
+    setActive(false);
+    $("screen").textContent = "Session ended. Dial again within 5 minutes to continue.";
+  });
+  $("sms-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = new URLSearchParams({
+      from: $("msisdn").value, to: "22384", text: $("sms-text").value, id: "SIM" + Date.now(),
+      date: new Date().toISOString(), networkCode: "99999",
+    });
+    await fetch("/channels/sms/inbound" + token, { method: "POST", body: body });
+    $("sms-text").value = "";
+    refresh();
+  });
+  $("refresh").addEventListener("click", refresh);
+  refresh();
+}());

@@ -1,0 +1,1 @@
+"""Payments for orders and wallet top-ups, their providers, settlement and refunds."""

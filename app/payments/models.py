@@ -1,0 +1,110 @@
+"""Payments, refunds and parked operator callbacks.
+
+A payment is idempotent on the provider's ids through unique constraints:
+(provider, provider_ref) holds the CheckoutRequestID / AT message id we were given when
+starting it, (provider, receipt) the MpesaReceiptNumber / TransID / AT message id that
+proves money moved. A replayed callback therefore finds its payment already settled, and a
+racing duplicate hits the constraint rather than settling twice.
+
+Status strings change only in ``app.payments.service.transition``.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import utcnow
+from app.extensions import db
+
+PAYMENT_STATUSES = ("initiated", "pending", "succeeded", "failed", "expired", "refunded")
+PAYMENT_METHODS = ("mpesa_stk", "mpesa_paybill", "airtime", "wallet", "sandbox")
+PURPOSES = ("order", "topup")
+
+
+class Payment(db.Model):
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_ref"),
+        UniqueConstraint("provider", "receipt"),
+        CheckConstraint(
+            "status IN ('initiated', 'pending', 'succeeded', 'failed', 'expired', 'refunded')",
+            name="status",
+        ),
+        CheckConstraint("purpose IN ('order', 'topup')", name="purpose"),
+        CheckConstraint(
+            "method IN ('mpesa_stk', 'mpesa_paybill', 'airtime', 'wallet', 'sandbox')", name="method"
+        ),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("purpose = 'topup' OR order_id IS NOT NULL", name="order_payment_has_order"),
+        Index("ix_payments_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(8), default="order")
+    method: Mapped[str] = mapped_column(String(14))
+    provider: Mapped[str] = mapped_column(String(20))  # mpesa, africastalking, wallet, sandbox
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164 payer (we pushed to it)
+    status: Mapped[str] = mapped_column(String(10), default="initiated")
+    provider_ref: Mapped[str | None] = mapped_column(String(80))
+    receipt: Mapped[str | None] = mapped_column(String(80))
+    result_code: Mapped[str | None] = mapped_column(String(20))
+    failure_reason: Mapped[str | None] = mapped_column(String(200))
+    message: Mapped[str | None] = mapped_column(String(300))  # what the passenger sees
+    outcome: Mapped[str | None] = mapped_column(String(20))  # applied, already_paid, seats_gone...
+    auto_recharge: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    settled_at: Mapped[datetime | None]
+    status_changed_at: Mapped[datetime | None]
+
+
+class Refund(db.Model):
+    """Money given back: to the wallet at once, or an M-Pesa payout the carrier's team makes."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("destination IN ('wallet', 'mpesa')", name="destination"),
+        CheckConstraint("status IN ('completed', 'pending_payout')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(120), unique=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    destination: Mapped[str] = mapped_column(String(8), default="wallet")
+    reason: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="completed")
+    ledger_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ParkedCallback(db.Model):
+    """An operator callback we could not act on, kept whole for a person to resolve.
+
+    ``dedupe_key`` (source, reason, provider id) makes a replayed callback a no-op.
+    ``payment_id`` links money that did arrive (it sits in ``review_suspense``).
+    """
+
+    __tablename__ = "parked_callbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    source: Mapped[str] = mapped_column(String(30))  # stk, c2b_validation, c2b_confirmation, sms_delivery
+    reason: Mapped[str] = mapped_column(String(60))
+    provider_ref: Mapped[str | None] = mapped_column(String(80), index=True)
+    receipt: Mapped[str | None] = mapped_column(String(80))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,1 @@
+"""Outbound clients for payment operators (plain Python: no Flask, no database)."""

@@ -1,0 +1,25 @@
+"""What a payment provider does: start a payment; its outcome arrives later and is settled
+through ``app.payments.settlement`` (the same path for every provider).
+
+``start`` runs outside any database transaction (it may call an operator over the
+network), and must not raise for an operator refusal: it reports it in ``StartResult``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class StartResult:
+    accepted: bool
+    provider_ref: str | None = None
+    message: str = ""
+    failure_reason: str | None = None
+
+
+class Provider(Protocol):
+    name: str  # stored as Payment.provider
+
+    def start(self, payment, *, account_reference: str, description: str, link_id: str | None = None) -> StartResult:
+        ...

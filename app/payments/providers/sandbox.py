@@ -1,0 +1,52 @@
+"""The sandbox provider: what runs when no operator is configured (``make run``, demos, tests).
+
+It "confirms by itself shortly after": a job queued after commit settles the payment as a
+success through the same settlement function as a real callback (inline mode runs it right
+after the commit; with Redis, the worker does). It fails on demand: a payer phone ending
+in ``0000`` fails like a cancelled M-Pesa prompt (1032), or for airtime like an empty
+airtime balance (InsufficientCredit). It is never used when operator credentials are set.
+"""
+from __future__ import annotations
+
+import uuid
+
+from app.extensions import db
+from app.jobs import enqueue_after_commit
+from app.payments.providers.base import StartResult
+
+FAIL_SUFFIX = "0000"
+
+
+class SandboxProvider:
+    name = "sandbox"
+
+    def start(self, payment, *, account_reference: str, description: str, link_id: str | None = None) -> StartResult:
+        ref = f"SBX-{uuid.uuid4().hex[:16]}"
+        enqueue_after_commit("app.payments.providers.sandbox:confirm", payment.id, job_id=f"sandbox-{payment.id}")
+        if payment.method == "airtime":
+            message = "You will be charged in airtime; wait for the confirmation SMS. (sandbox)"
+        else:
+            message = "Check your phone and enter your M-Pesa PIN. (sandbox: confirms by itself)"
+        return StartResult(accepted=True, provider_ref=ref, message=message)
+
+
+def confirm(payment_id: int) -> None:
+    """Job: settle a sandbox payment as the operator would, then commit."""
+    from app.payments.messages import airtime_failure_message, stk_failure_message
+    from app.payments.models import Payment
+    from app.payments.settlement import settle_failure, settle_success
+
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.provider != SandboxProvider.name:
+        return
+    if (payment.phone or "").endswith(FAIL_SUFFIX):
+        if payment.method == "airtime":
+            settle_failure(payment_id, code="InsufficientCredit", reason="InsufficientCredit",
+                           message=airtime_failure_message("InsufficientCredit"), source="sandbox")
+        else:
+            settle_failure(payment_id, code="1032", reason="Request cancelled by user",
+                           message=stk_failure_message(1032), source="sandbox")
+    else:
+        settle_success(payment_id, amount=payment.amount, currency=payment.currency,
+                       receipt=f"SBX{payment.id:07d}", payer_phone=payment.phone, source="sandbox")
+    db.session.commit()

@@ -1,0 +1,113 @@
+"""Refunds of paid orders (passenger cancellations, carrier trip cancellations).
+
+Booking decides *how much* (its refund policy) and moves the order's state; this module
+moves the money: carrier payable (and the proportional platform fee) back to the
+passenger. To the wallet it is instant. To M-Pesa it needs Daraja B2C, which needs an
+initiator security credential we do not hold, so it is recorded as a pending payout on
+``payouts_pending:<carrier>`` for the carrier's finance team, and the passenger is told
+so plainly. Idempotent on ``ref`` (unique), so a retried cancellation refunds once.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import func, select
+
+from app.catalog.models import Carrier, Trip
+from app.core.money import format_money
+from app.errors import Conflict, Unprocessable
+from app.extensions import db
+from app.ledger.service import (
+    PLATFORM_FEES,
+    Leg,
+    carrier_payable,
+    payouts_pending,
+    platform_fee,
+    post,
+    wallet_account,
+)
+from app.messaging.service import queue_sms
+from app.payments.models import Payment, Refund
+from app.payments.transitions import lock_payment, transition
+
+log = logging.getLogger(__name__)
+
+
+def refundable_amount(order) -> int:
+    """What was paid for the order by sales minus what was already refunded from them."""
+    paid = db.session.scalar(
+        select(func.coalesce(func.sum(Payment.amount), 0)).where(
+            Payment.order_id == order.id, Payment.outcome == "applied",
+            Payment.status.in_(("succeeded", "refunded")),
+        )
+    )
+    refunded = db.session.scalar(
+        select(func.coalesce(func.sum(Refund.amount), 0)).where(
+            Refund.order_id == order.id, Refund.ref.not_like("unapplied:%"),
+        )
+    )
+    return int(paid) - int(refunded)
+
+
+def refund_order(order, amount: int, *, reason: str, destination: str = "wallet", ref: str, now=None) -> Refund:
+    """Give ``amount`` of ``order`` back to its passenger; never commits (the caller does).
+
+    Raises ``Unprocessable`` for a non-positive amount or an unknown destination and
+    ``Conflict`` for more than is refundable or an M-Pesa refund the carrier does not allow.
+    """
+    existing = db.session.scalar(select(Refund).where(Refund.ref == ref))
+    if existing is not None:
+        return existing
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise Unprocessable("A refund amount must be a positive integer of minor units.", slug="invalid-amount")
+    if destination not in ("wallet", "mpesa"):
+        raise Unprocessable("A refund goes to 'wallet' or 'mpesa'.", slug="invalid-destination")
+    trip = db.session.get(Trip, order.trip_id)
+    carrier = db.session.get(Carrier, trip.carrier_id)
+    if destination == "mpesa" and not carrier.mpesa_refunds_allowed:
+        raise Conflict(f"{carrier.name} refunds to the Safiri wallet only.", slug="mpesa-refunds-not-allowed")
+    available = refundable_amount(order)
+    if amount > available:
+        raise Conflict(
+            f"Only {format_money(available, order.currency)} of booking {order.code} can be refunded.",
+            slug="refund-exceeds-paid",
+        )
+    fee_back = platform_fee(amount)
+    target = wallet_account(order.user_id) if destination == "wallet" else payouts_pending(carrier.id)
+    posted = post("refund", ref, [
+        Leg(carrier_payable(carrier.id), -(amount - fee_back), order.currency),
+        Leg(PLATFORM_FEES, -fee_back, order.currency),
+        Leg(target, amount, order.currency),
+    ], carrier_id=carrier.id, order_id=order.id, memo=reason, now=now)
+    payment_id = order.payment_id
+    refund = Refund(
+        ref=ref, order_id=order.id, payment_id=payment_id, user_id=order.user_id, amount=amount,
+        currency=order.currency, destination=destination, reason=reason[:200],
+        status="completed" if destination == "wallet" else "pending_payout",
+        ledger_transaction_id=posted.transaction.id,
+    )
+    if now is not None:
+        refund.created_at = now
+    db.session.add(refund)
+    db.session.flush()
+    if payment_id and available - amount == 0:
+        payment = lock_payment(payment_id)
+        if payment.status == "succeeded":
+            transition(payment, "refunded", reason=reason, now=now)
+    _notify(order, refund, carrier)
+    return refund
+
+
+def _notify(order, refund: Refund, carrier: Carrier) -> None:
+    from app.auth.models import User
+
+    user = db.session.get(User, order.user_id)
+    if not user or not user.phone:
+        return
+    money_text = format_money(refund.amount, refund.currency)
+    if refund.destination == "wallet":
+        text = f"Safiri: {money_text} for booking {order.code} was refunded to your Safiri wallet."
+    else:
+        text = (f"Safiri: {money_text} for booking {order.code} will be refunded to your M-Pesa by "
+                f"{carrier.name}; it is not instant and may take a few working days.")
+    queue_sms(user.phone, text, kind="refund", user_id=user.id)

@@ -1,0 +1,169 @@
+"""Starting payments (orders and wallet top-ups): what the API, USSD and SMS call.
+
+Operator calls (STK push, premium SMS) never run inside a database transaction: the
+payment row is committed as ``initiated`` first, the operator is called, then the row
+moves to ``pending`` with the operator's reference (or to ``failed``). A callback that
+races ahead of that second commit finds no reference and is parked; the poller then
+settles the payment by STK query, so nothing is lost.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.core.money import format_money
+from app.core.phone import InvalidPhone, mask_phone, normalize_phone
+from app.db import utcnow
+from app.errors import Conflict, NotFound, Unprocessable
+from app.extensions import db
+from app.payments.models import Payment
+from app.payments.providers.wallet import WalletProvider
+from app.payments.settlement import settle_success
+from app.payments.transitions import lock_payment, transition
+
+log = logging.getLogger(__name__)
+
+API_METHODS = {"mpesa": "mpesa_stk", "airtime": "airtime", "wallet": "wallet"}
+
+
+def select_provider(method: str):
+    """The provider for a passenger's choice: the operator when configured, else the sandbox."""
+    from app.payments.providers.airtime import AirtimeProvider, airtime_configured
+    from app.payments.providers.mpesa_stk import MpesaStkProvider, daraja_configured
+    from app.payments.providers.sandbox import SandboxProvider
+
+    config = current_app.config
+    if method == "wallet":
+        return WalletProvider()
+    if method == "mpesa_stk":
+        return MpesaStkProvider() if daraja_configured(config) else SandboxProvider()
+    if method == "airtime":
+        return AirtimeProvider() if airtime_configured(config) else SandboxProvider()
+    raise Unprocessable(f"Unknown payment method {method!r}.", slug="invalid-method")
+
+
+def _phone(raw: str | None, user) -> str:
+    if not raw:
+        if not user.phone:
+            raise Unprocessable("A phone number is required.", slug="invalid-phone")
+        return user.phone
+    try:
+        return normalize_phone(raw, current_app.config.get("DEFAULT_COUNTRY", "KE"))
+    except InvalidPhone as exc:
+        raise Unprocessable(str(exc), slug="invalid-phone", errors={"phone": [str(exc)]}) from None
+
+
+def _lock_payable_order(order_id: int, now):
+    from app.booking.transitions import lock_order
+
+    order = lock_order(order_id)
+    if order is None:
+        raise NotFound("No such order.")
+    if order.status != "pending_payment" or order.hold_expires_at <= now:
+        state = "already paid" if order.status in ("paid", "partially_refunded", "refunded") else (
+            "expired" if order.status == "pending_payment" else order.status.replace("_", " "))
+        raise Conflict(f"Booking {order.code} cannot be paid: it is {state}.", slug="order-not-payable")
+    return order
+
+
+def start_payment(order, method: str, phone: str | None = None, link_id: str | None = None, *, now=None) -> Payment:
+    """Start paying ``order`` by ``method`` (``mpesa``/``airtime``/``wallet`` or the internal names).
+
+    Commits. A second call while a payment of the same method and phone is still in
+    flight returns that payment instead of prompting the phone twice. Wallet payments are
+    settled before returning (402 ``insufficient-funds`` and no change when short).
+    """
+    from app.auth.models import User
+
+    now = now or utcnow()
+    method = API_METHODS.get(method, method)
+    provider = select_provider(method)
+    order = _lock_payable_order(order.id, now)
+    user = db.session.get(User, order.user_id)
+    payer = _phone(phone, user) if method != "wallet" else user.phone
+    if method != "wallet" and order.currency != "KES" and provider.name in ("mpesa", "sandbox"):
+        raise Unprocessable("M-Pesa takes Kenyan shillings only.", slug="invalid-method")
+    in_flight = db.session.scalar(
+        select(Payment).where(
+            Payment.order_id == order.id, Payment.method == method, Payment.phone == payer,
+            Payment.status.in_(("initiated", "pending")),
+        ).order_by(Payment.id.desc())
+    )
+    if in_flight is not None:
+        db.session.commit()
+        return in_flight
+    payment = Payment(order_id=order.id, user_id=order.user_id, purpose="order", method=method,
+                      provider=provider.name, amount=order.total_amount, currency=order.currency, phone=payer)
+    db.session.add(payment)
+    db.session.flush()
+    if method == "wallet":
+        return _pay_with_wallet(payment, now)
+    return _start_with_provider(payment, provider, order.code, f"Safiri {order.code}", link_id)
+
+
+def _pay_with_wallet(payment: Payment, now) -> Payment:
+    from app.wallet.service import InsufficientFunds, get_wallet
+
+    wallet = get_wallet(payment.user_id, lock=True)
+    if wallet.balance < payment.amount or wallet.currency != payment.currency:
+        db.session.rollback()
+        raise InsufficientFunds(
+            f"Your wallet holds {format_money(wallet.balance, wallet.currency)}; this booking costs "
+            f"{format_money(payment.amount, payment.currency)}. Top up or pay by M-Pesa.",
+            balance={"amount": wallet.balance, "currency": wallet.currency},
+        )
+    payment_id = payment.id
+    try:
+        settle_success(payment_id, amount=payment.amount, currency=payment.currency, source="wallet", now=now)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return db.session.get(Payment, payment_id)
+
+
+def _start_with_provider(payment: Payment, provider, reference: str, description: str, link_id) -> Payment:
+    payment_id = payment.id
+    db.session.commit()  # the row exists before the operator hears of it
+    result = provider.start(payment, account_reference=reference, description=description, link_id=link_id)
+    payment = lock_payment(payment_id)
+    if result.accepted:
+        payment.provider_ref = result.provider_ref
+        payment.message = result.message
+        if payment.status == "initiated":
+            transition(payment, "pending", reason="sent to operator")
+    else:
+        payment.message = result.message
+        if payment.status == "initiated":
+            transition(payment, "failed", reason=result.failure_reason or "operator refused")
+    db.session.commit()
+    log.info("payment %s %s via %s to %s", payment.id, payment.status, payment.provider, mask_phone(payment.phone))
+    return payment
+
+
+def start_topup(user, amount: int, phone: str | None = None, *, auto: bool = False) -> Payment:
+    """Top up ``user``'s wallet by M-Pesa (STK push, or the sandbox). Commits."""
+    from app.wallet.service import validate_topup_amount, wallet_currency
+
+    validate_topup_amount(amount)
+    payer = _phone(phone, user)
+    provider = select_provider("mpesa_stk")
+    payment = Payment(user_id=user.id, purpose="topup", method="mpesa_stk", provider=provider.name,
+                      amount=amount, currency=wallet_currency(), phone=payer, auto_recharge=auto)
+    db.session.add(payment)
+    db.session.flush()
+    return _start_with_provider(payment, provider, "WALLET", "Safiri top-up", None)
+
+
+def pending_stk_payments(older_than: timedelta, now=None) -> list[int]:
+    """Ids of STK pushes still waiting for their callback after ``older_than``."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(Payment.id).where(
+            Payment.provider == "mpesa", Payment.method == "mpesa_stk", Payment.status == "pending",
+            Payment.provider_ref.is_not(None), Payment.created_at < now - older_than,
+        ).order_by(Payment.id).limit(200)
+    ))

@@ -1,0 +1,246 @@
+"""Settling a payment: the ONE path every confirmation takes.
+
+Daraja callbacks, Paybill confirmations, airtime delivery reports, the sandbox provider,
+the STK-query poller and wallet payments all end in ``settle_success`` or
+``settle_failure``. Both lock the payment row first, so a callback racing the poller (or
+its own replay) waits and then finds the payment settled and changes nothing. Neither
+commits: the caller commits, so the payment, the order, the tickets, the ledger and the
+SMS outbox rows commit together.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.core.money import format_money
+from app.core.phone import mask_phone
+from app.db import utcnow
+from app.extensions import db
+from app.ledger.service import (
+    PLATFORM_FEES,
+    REVIEW_SUSPENSE,
+    Leg,
+    carrier_payable,
+    platform_fee,
+    post,
+    provider_clearing,
+    wallet_account,
+)
+from app.messaging.service import queue_sms
+from app.payments.models import Payment, Refund
+from app.payments.review import park
+from app.payments.transitions import lock_payment, transition
+
+log = logging.getLogger(__name__)
+
+METHOD_LABEL = {"mpesa_stk": "M-Pesa", "mpesa_paybill": "M-Pesa", "airtime": "airtime",
+                "wallet": "your Safiri wallet", "sandbox": "M-Pesa (sandbox)"}
+
+
+@dataclass(frozen=True)
+class Settled:
+    payment: Payment
+    changed: bool  # False: a replay or a late duplicate; nothing moved
+
+
+def _source_account(payment: Payment) -> str:
+    if payment.method == "wallet":
+        return wallet_account(payment.user_id)
+    return provider_clearing(payment.provider)
+
+
+def _sms_to(payment: Payment) -> str | None:
+    if payment.phone:
+        return payment.phone
+    user = db.session.get(User, payment.user_id) if payment.user_id else None
+    return user.phone if user else None
+
+
+def _label(payment: Payment) -> str:
+    return METHOD_LABEL.get(payment.method, payment.method)
+
+
+def settle_success(
+    payment_id: int,
+    *,
+    amount: int,
+    currency: str | None = None,
+    receipt: str | None = None,
+    payer_phone: str | None = None,
+    source: str,
+    raw=None,
+    now=None,
+) -> Settled:
+    """Money arrived for this payment: record it and apply it (or park it), exactly once.
+
+    ``payer_phone`` is checked only when it is a real E.164 number (Daraja often masks it);
+    a different payer or amount parks the money in ``review_suspense`` and issues nothing.
+    """
+    now = now or utcnow()
+    payment = lock_payment(payment_id)
+    if payment.status in ("succeeded", "refunded"):
+        if receipt and payment.receipt is None:
+            payment.receipt = receipt  # settled by STK query first; the callback brings the receipt
+        elif receipt and receipt != payment.receipt:
+            # Two different receipts for one payment: real money we must not lose.
+            park(source, "second_receipt", raw or {}, provider_ref=payment.provider_ref,
+                 receipt=receipt, payment_id=payment.id, amount=amount, phone=payer_phone)
+        return Settled(payment, False)
+    currency = currency or payment.currency
+    if receipt:
+        payment.receipt = receipt
+    transition(payment, "succeeded", reason=f"confirmed by {source}", now=now)
+    payment.settled_at = now
+    payer_differs = bool(payer_phone and payment.phone and payer_phone.startswith("+")
+                         and "*" not in payer_phone and payer_phone != payment.phone)
+    if amount != payment.amount or currency != payment.currency or payer_differs:
+        _to_suspense(payment, amount, currency, "amount_mismatch" if not payer_differs else "payer_mismatch",
+                     source, raw, payer_phone, now)
+        return Settled(payment, True)
+    if payment.purpose == "topup" and payment.user_id is None:
+        _to_suspense(payment, amount, currency, "unknown_account", source, raw, payer_phone, now)
+    elif payment.purpose == "topup":
+        _apply_topup(payment, now)
+    else:
+        _apply_to_order(payment, now)
+    return Settled(payment, True)
+
+
+def settle_failure(payment_id: int, *, code: str, reason: str, message: str, source: str, now=None) -> Settled:
+    """The operator says no money moved: fail the payment with a reason the passenger can act on.
+
+    A failure arriving after a success (or a replay of a failure) changes nothing. The
+    seat hold is left alone: it expires on its own, so the passenger can retry meanwhile.
+    """
+    now = now or utcnow()
+    payment = lock_payment(payment_id)
+    if payment.status not in ("initiated", "pending"):
+        return Settled(payment, False)
+    transition(payment, "failed", reason=f"{source}: {reason}", now=now)
+    payment.result_code = str(code)[:20]
+    payment.failure_reason = reason[:200]
+    payment.message = message
+    to = _sms_to(payment)
+    if to and payment.method != "wallet":
+        queue_sms(to, f"Safiri: {message}", kind="payment_failed", user_id=payment.user_id)
+    log.info("payment %s failed (%s) via %s", payment.id, code, source)
+    return Settled(payment, True)
+
+
+# ---- outcomes
+
+
+def _to_suspense(payment: Payment, amount: int, currency: str, reason: str, source: str, raw, payer, now) -> None:
+    post("suspense", f"payment:{payment.id}", [
+        Leg(provider_clearing(payment.provider), -amount, currency),
+        Leg(REVIEW_SUSPENSE, amount, currency),
+    ], payment_id=payment.id, order_id=payment.order_id, memo=reason, now=now)
+    park(source, reason, raw or {}, provider_ref=payment.provider_ref, receipt=payment.receipt,
+         payment_id=payment.id, amount=amount, phone=payer)
+    payment.outcome = "mismatch"
+    payment.message = ("We received your payment but it does not match your booking; "
+                       "our team will sort it out and contact you.")
+    to = _sms_to(payment)
+    if to:
+        queue_sms(to, f"Safiri: we received {format_money(amount, currency)} ({payment.receipt or 'no receipt'}). "
+                      "It does not match your booking, so no ticket was issued yet; our team will contact you.",
+                  kind="receipt", user_id=payment.user_id)
+
+
+def _apply_topup(payment: Payment, now) -> None:
+    from app.wallet.service import get_wallet
+
+    post("topup", f"payment:{payment.id}", [
+        Leg(provider_clearing(payment.provider), -payment.amount, payment.currency),
+        Leg(wallet_account(payment.user_id), payment.amount, payment.currency),
+    ], payment_id=payment.id, now=now)
+    wallet = get_wallet(payment.user_id, lock=True)
+    if not payment.auto_recharge:
+        wallet.last_topup_amount = payment.amount
+    payment.outcome = "topped_up"
+    payment.message = f"Your wallet was topped up with {format_money(payment.amount, payment.currency)}."
+    to = _sms_to(payment)
+    if to:
+        queue_sms(to, f"Safiri: {format_money(payment.amount, payment.currency)} added to your wallet "
+                      f"({_label(payment)} {payment.receipt or ''}). New balance "
+                      f"{format_money(wallet.balance, wallet.currency)}.".replace(" )", ")"),
+                  kind="receipt", user_id=payment.user_id)
+
+
+def _apply_to_order(payment: Payment, now) -> None:
+    from app.booking.models import Order
+    from app.booking.service import apply_payment
+
+    result = apply_payment(payment.order_id, amount=payment.amount, currency=payment.currency,
+                           payment_id=payment.id, now=now)
+    order = db.session.get(Order, payment.order_id)
+    payment.outcome = result.outcome
+    if result.outcome == "applied":
+        _post_sale(payment, order, now)
+        payment.message = "Paid. Your ticket is on its way by SMS."
+        to = _sms_to(payment)
+        if to:
+            queue_sms(to, f"Safiri: {format_money(payment.amount, payment.currency)} paid by {_label(payment)}"
+                          f"{' (' + payment.receipt + ')' if payment.receipt else ''} for booking {order.code}. Thank you.",
+                      kind="receipt", user_id=payment.user_id)
+        if payment.method == "wallet":
+            from app.wallet.service import maybe_schedule_auto_recharge
+
+            maybe_schedule_auto_recharge(payment.user_id)
+        return
+    if payment.method == "wallet":
+        from app.errors import Conflict
+
+        # Nothing was taken from the wallet yet: refuse, and the caller rolls back.
+        raise Conflict(f"Booking {order.code} cannot be paid now ({result.outcome.replace('_', ' ')}).",
+                       slug="order-not-payable")
+    if result.outcome == "mismatch":
+        _to_suspense(payment, payment.amount, payment.currency, "order_mismatch", "settlement", None, None, now)
+        return
+    _unapplied_to_wallet(payment, order, result.outcome, now)
+
+
+def _post_sale(payment: Payment, order, now) -> None:
+    """Split a sale: the carrier's share to its payable, the platform fee to fees."""
+    fee = platform_fee(payment.amount)
+    carrier_id = order.trip.carrier_id
+    post("sale", f"payment:{payment.id}", [
+        Leg(_source_account(payment), -payment.amount, payment.currency),
+        Leg(carrier_payable(carrier_id), payment.amount - fee, payment.currency),
+        Leg(PLATFORM_FEES, fee, payment.currency),
+    ], carrier_id=carrier_id, order_id=order.id, payment_id=payment.id, now=now)
+
+
+UNAPPLIED_TEXT = {
+    "already_paid": "Booking {code} was already paid, so your second payment of {amount} went to your Safiri wallet.",
+    "seats_gone": "Sorry, we could not keep your seat for booking {code}: your payment came after the hold "
+                  "expired and the seat was sold. {amount} went to your Safiri wallet.",
+    "not_payable": "Booking {code} can no longer be paid, so your payment of {amount} went to your Safiri wallet.",
+}
+
+
+def _unapplied_to_wallet(payment: Payment, order, outcome: str, now) -> None:
+    """Money that cannot buy the ticket goes to the payer's wallet at once, with an SMS."""
+    user_id = order.user_id
+    ref = f"unapplied:payment:{payment.id}"
+    posted = post("unapplied", ref, [
+        Leg(_source_account(payment), -payment.amount, payment.currency),
+        Leg(wallet_account(user_id), payment.amount, payment.currency),
+    ], order_id=order.id, payment_id=payment.id, memo=outcome, now=now)
+    if db.session.scalar(select(Refund.id).where(Refund.ref == ref)) is None:
+        db.session.add(Refund(
+            ref=ref, order_id=order.id, payment_id=payment.id, user_id=user_id, amount=payment.amount,
+            currency=payment.currency, destination="wallet", reason=outcome, status="completed",
+            ledger_transaction_id=posted.transaction.id,
+        ))
+    text = UNAPPLIED_TEXT.get(outcome, UNAPPLIED_TEXT["not_payable"]).format(
+        code=order.code, amount=format_money(payment.amount, payment.currency))
+    payment.message = text
+    to = _sms_to(payment)
+    if to:
+        queue_sms(to, f"Safiri: {text}", kind="refund", user_id=user_id)
+    log.info("payment %s unapplied (%s) -> wallet of user %s, payer %s",
+             payment.id, outcome, user_id, mask_phone(payment.phone))

@@ -1,0 +1,52 @@
+"""``flask --app wsgi verify-ticket PAYLOAD``: decode a QR payload and check its signature.
+
+For support staff and operators: what does this ticket say, and is it ours? It uses the
+app's keyring, or ``--jwks FILE`` (a downloaded ``/.well-known/ticket-keys.json``) to
+check exactly what an offline scanner would. Exit status 0 when the signature holds
+(even if the ticket is outside its window), 1 when it does not.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import click
+from flask import Flask
+
+from tickets.codec import InvalidPayload, decode_unverified
+from tickets.keys import KeyringError
+from tickets.verifier import Verifier
+
+
+def register_ticket_cli(app: Flask) -> None:
+    @app.cli.command("verify-ticket")
+    @click.argument("payload")
+    @click.option("--jwks", "jwks_file", type=click.File("r"), help="verify with this JWK Set instead")
+    @click.option("--at", "at", type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z"]),
+                  help="judge the time window at this moment (ISO with offset; default now)")
+    def verify_ticket(payload: str, jwks_file, at: datetime | None) -> None:
+        """Print the decoded ticket and whether its signature holds."""
+        from tickets.keyring_app import get_keyring
+
+        try:
+            verifier = Verifier.from_jwks(json.load(jwks_file)) if jwks_file else Verifier.from_keyring(
+                get_keyring(app))
+        except (ValueError, KeyringError) as exc:
+            raise click.ClickException(f"cannot read the key set: {exc}") from None
+        try:
+            claims = decode_unverified(payload)[0]
+        except InvalidPayload as exc:
+            claims = None
+            click.echo(f"decoded: no ({exc})")
+        if claims is not None:
+            click.echo(
+                f"decoded: ticket {claims.ticket_id}, trip {claims.trip_id}, seat {claims.seat}, "
+                f"fare {claims.fare_class.value}, key {claims.kid}\n"
+                f"valid: {claims.valid_from.isoformat()} .. {claims.valid_until.isoformat()}"
+            )
+        result = verifier.verify(payload, now=at)
+        signature_ok = result.claims is not None
+        click.echo(f"signature: {'valid' if signature_ok else 'invalid'}")
+        click.echo(f"result: {result.status} ({result.reason})")
+        if not signature_ok:
+            raise SystemExit(1)

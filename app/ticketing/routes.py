@@ -1,0 +1,79 @@
+"""A passenger's ticket and its QR code (the ticket list is booking's ``GET /tickets``).
+
+Only the owner sees a ticket; anyone else gets 404, so ids cannot be probed. QR images
+are cacheable: the payload is deterministic (Ed25519), so its hash is a strong ETag and
+a phone re-opening its ticket gets 304 without the server drawing anything.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.auth.decorators import auth_required, current_user
+from app.errors import Conflict, NotFound
+from app.extensions import db
+from app.ticketing.schemas import TicketDetailSchema
+from tickets.models import Ticket
+from tickets.payload import PayloadUnavailable, payload_for
+
+blp = Blueprint("ticketing", __name__, url_prefix="/api/v1", description="Tickets and their QR codes")
+
+QR_CACHE_CONTROL = "private, max-age=86400"
+
+
+def owned_ticket(ticket_id: int) -> Ticket:
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None or ticket.user_id != current_user().id:
+        raise NotFound("You have no such ticket.", slug="ticket-not-found")
+    return ticket
+
+
+@blp.route("/tickets/<int:ticket_id>")
+class TicketDetail(MethodView):
+    @auth_required()
+    @blp.response(200, TicketDetailSchema)
+    def get(self, ticket_id):
+        """One of the caller's tickets, with its QR payload for the app to draw."""
+        return owned_ticket(ticket_id)
+
+
+def _qr_response(ticket_id: int, kind: str) -> Response:
+    from tickets.qr import render_png, render_svg  # Pillow only where images are drawn
+
+    try:
+        payload = payload_for(owned_ticket(ticket_id))
+    except PayloadUnavailable:
+        raise Conflict("This ticket has no QR code (seat label too long); use its short code.",
+                       slug="ticket-not-encodable") from None
+    etag = hashlib.sha256(f"{kind}:{payload}".encode("ascii")).hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        rendered = render_png(payload) if kind == "png" else render_svg(payload)
+        response = Response(rendered.content, mimetype=rendered.media_type)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = QR_CACHE_CONTROL
+    return response
+
+
+@blp.route("/tickets/<int:ticket_id>/qr.png")
+class TicketQrPng(MethodView):
+    @auth_required()
+    @blp.doc(responses={"200": {"description": "PNG", "content": {"image/png": {}}},
+                        "304": {"description": "unchanged (If-None-Match)"}})
+    def get(self, ticket_id):
+        """The ticket's QR code as PNG (ETag; 304 on If-None-Match)."""
+        return _qr_response(ticket_id, "png")
+
+
+@blp.route("/tickets/<int:ticket_id>/qr.svg")
+class TicketQrSvg(MethodView):
+    @auth_required()
+    @blp.doc(responses={"200": {"description": "SVG", "content": {"image/svg+xml": {}}},
+                        "304": {"description": "unchanged (If-None-Match)"}})
+    def get(self, ticket_id):
+        """The ticket's QR code as SVG (ETag; 304 on If-None-Match)."""
+        return _qr_response(ticket_id, "svg")

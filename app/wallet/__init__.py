@@ -1,0 +1,1 @@
+"""Prepaid wallet: a ledger account per passenger with a cached, never-negative balance."""

@@ -1,0 +1,78 @@
+"""Wallet endpoints: balance, history, top-ups by M-Pesa, auto-recharge."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.auth.decorators import auth_required, current_user
+from app.core.idempotency import idempotent
+from app.ledger.service import account_history, wallet_account
+from app.payments.schemas import PaymentSchema
+from app.wallet.schemas import AutoRechargeSchema, TopUpSchema, WalletEntrySchema, WalletHistoryQuery, WalletSchema
+from app.wallet.service import TOPUP_MAX, TOPUP_MIN, TOPUP_PRESETS, get_wallet, set_auto_recharge
+
+blp = Blueprint("wallet", __name__, url_prefix="/api/v1/wallet", description="Prepaid wallet")
+
+
+def _wallet_view(wallet) -> dict:
+    c = wallet.currency
+    return {
+        "balance": {"amount": wallet.balance, "currency": c},
+        "presets": [{"amount": a, "currency": c} for a in TOPUP_PRESETS],
+        "limits": {"min": {"amount": TOPUP_MIN, "currency": c}, "max": {"amount": TOPUP_MAX, "currency": c}},
+        "auto_recharge": {"enabled": wallet.auto_recharge_enabled, "threshold": wallet.auto_recharge_threshold,
+                          "amount": wallet.last_topup_amount},
+    }
+
+
+@blp.route("")
+class WalletResource(MethodView):
+    @auth_required()
+    @blp.response(200, WalletSchema)
+    def get(self):
+        """Your balance, the top-up presets and limits, and auto-recharge settings."""
+        from app.extensions import db
+
+        wallet = get_wallet(current_user().id)
+        db.session.commit()
+        return _wallet_view(wallet)
+
+
+@blp.route("/transactions")
+class WalletTransactions(MethodView):
+    @auth_required()
+    @blp.arguments(WalletHistoryQuery, location="query")
+    @blp.response(200, WalletEntrySchema(many=True))
+    def get(self, args):
+        """Your wallet's movements, newest first (from the ledger)."""
+        rows = account_history(wallet_account(current_user().id), limit=args["limit"], before_id=args["before"])
+        return [
+            {"id": e.id, "kind": t.kind, "amount": {"amount": e.amount, "currency": e.currency}, "memo": t.memo,
+             "order_id": t.order_id, "payment_id": t.payment_id, "created_at": t.created_at}
+            for e, t in rows
+        ]
+
+
+@blp.route("/top-ups")
+class TopUps(MethodView):
+    @auth_required()
+    @idempotent
+    @blp.arguments(TopUpSchema)
+    @blp.response(202, PaymentSchema)
+    def post(self, data):
+        """Top up by M-Pesa: a preset or any whole-shilling amount from KES 10 to KES 150,000."""
+        from app.payments.service import start_topup
+
+        return start_topup(current_user(), data["amount"], data["phone"])
+
+
+@blp.route("/auto-recharge")
+class AutoRecharge(MethodView):
+    @auth_required()
+    @blp.arguments(AutoRechargeSchema)
+    @blp.response(200, AutoRechargeSchema)
+    def put(self, data):
+        """When a wallet purchase leaves less than ``threshold``, top up by your last manual top-up."""
+        wallet = set_auto_recharge(current_user(), enabled=data["enabled"], threshold=data["threshold"])
+        return {"enabled": wallet.auto_recharge_enabled, "threshold": wallet.auto_recharge_threshold,
+                "amount": wallet.last_topup_amount}

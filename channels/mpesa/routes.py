@@ -1,0 +1,107 @@
+"""Daraja callbacks: translate the wire format, call the payments service, answer Daraja.
+
+Rules every handler follows (CONTRACTS.md): token-guarded (403, nothing changes),
+idempotent on Daraja's ids, a quick 200 with Daraja's answer shape for anything that
+parses, and never a 500. A body that is not JSON gets 400 in the same shape (a retry of
+garbage cannot help); JSON we cannot read is parked for a person and accepted.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.payments.operator import REJECT_OTHER, confirm_paybill, handle_stk_result, validate_paybill
+from app.payments.providers.daraja_client import MalformedCallback, parse_c2b, parse_stk_callback
+from app.payments.review import park
+from channels.security import require_channel_token
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint("mpesa_callbacks", __name__, url_prefix="/channels/mobile-money")
+
+ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
+
+
+def _answer(body: dict, status: int = 200):
+    return jsonify(body), status
+
+
+def _read_json(source: str):
+    body = request.get_json(silent=True)
+    if body is None:
+        raw = request.get_data(as_text=True)[:20000]
+        park(source, "not_json", raw)
+        db.session.commit()
+    return body
+
+
+def _run(source: str, raw, work, attempts: int = 2):
+    """Run ``work`` in a transaction; retry once on a race, park the body if it still fails."""
+    for attempt in range(1, attempts + 1):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except IntegrityError:
+            db.session.rollback()
+            log.info("%s callback raced another writer (attempt %d)", source, attempt)
+        except Exception:
+            db.session.rollback()
+            log.exception("%s callback could not be processed; parked", source)
+            break
+    park(source, "processing_error", raw)
+    db.session.commit()
+    return None
+
+
+@blp.post("/stk")
+@require_channel_token
+def stk_result():
+    body = _read_json("stk")
+    if body is None:
+        return _answer({"ResultCode": 1, "ResultDesc": "Rejected: body is not JSON"}, 400)
+    try:
+        cb = parse_stk_callback(body)
+    except MalformedCallback as exc:
+        park("stk", "malformed", body)
+        db.session.commit()
+        log.warning("malformed STK callback parked: %s", exc)
+        return _answer(ACCEPTED)
+    _run("stk", body, lambda: handle_stk_result(cb, body))
+    return _answer(ACCEPTED)
+
+
+@blp.post("/c2b/validation")
+@require_channel_token
+def c2b_validation():
+    body = _read_json("c2b_validation")
+    if body is None:
+        return _answer({"ResultCode": REJECT_OTHER[0], "ResultDesc": REJECT_OTHER[1]}, 400)
+    try:
+        c2b = parse_c2b(body)
+    except MalformedCallback as exc:
+        log.warning("malformed C2B validation rejected: %s", exc)
+        return _answer({"ResultCode": REJECT_OTHER[0], "ResultDesc": REJECT_OTHER[1]})
+    code = _run("c2b_validation", body, lambda: validate_paybill(c2b, body)) or REJECT_OTHER
+    return _answer({"ResultCode": code[0], "ResultDesc": code[1]})
+
+
+@blp.post("/c2b/confirmation")
+@require_channel_token
+def c2b_confirmation():
+    body = _read_json("c2b_confirmation")
+    if body is None:
+        return _answer({"ResultCode": 1, "ResultDesc": "Rejected: body is not JSON"}, 400)
+    try:
+        c2b = parse_c2b(body)
+    except MalformedCallback as exc:
+        park("c2b_confirmation", "malformed", body)
+        db.session.commit()
+        log.warning("malformed C2B confirmation parked: %s", exc)
+        return _answer(ACCEPTED)
+    _run("c2b_confirmation", body, lambda: confirm_paybill(c2b, body))
+    return _answer(ACCEPTED)
+

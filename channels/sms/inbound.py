@@ -1,0 +1,102 @@
+"""``POST /channels/sms/inbound``: Africa's Talking's inbound SMS callback.
+
+Each message is recorded under the gateway's ``id`` (unique) and committed *before* it
+is acted upon, so a replayed callback (the gateway retries what it thinks failed) finds
+the row and does nothing: a ``BUY`` never buys twice. The reply goes out as an SMS after
+the commit (``queue_sms``). The answer is 200 for anything parseable; the gateway has no
+use for our errors, only the phone does.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import User
+from app.core.phone import InvalidPhone, mask_phone, normalize_phone
+from app.errors import ApiError
+from app.extensions import db
+from app.messaging.service import queue_sms
+from channels.i18n import error_text
+from channels.security import require_channel_token
+from channels.sms import commands
+from channels.sms.models import InboundSms
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint("sms_inbound", __name__, url_prefix="/channels/sms")
+
+MAX_TEXT = 1600  # ten concatenated SMS; more is not a person
+
+
+def _ok(body: str = "OK") -> Response:
+    return Response(body, status=200, mimetype="text/plain")
+
+
+def _gateway_id(form) -> str:
+    """AT's message id; without one, a digest of the message stands in for it."""
+    given = (form.get("id") or "").strip()
+    if given:
+        return given[:100]
+    raw = "|".join(form.get(k, "") for k in ("from", "to", "date", "text"))
+    return "sha256:" + hashlib.sha256(raw.encode()).hexdigest()[:64]
+
+
+def _record(form, phone: str, text: str) -> InboundSms | None:
+    """Insert the message row and commit; None when this id was seen before."""
+    row = InboundSms(gateway_id=_gateway_id(form), from_phone=phone, text=text[:MAX_TEXT],
+                     link_id=(form.get("linkId") or None))
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return row
+
+
+@blp.post("/inbound")
+@require_channel_token
+def inbound():
+    from app.booking.service import get_or_create_passenger
+
+    form = request.form
+    text = form.get("text")
+    try:
+        phone = normalize_phone(form.get("from", ""), current_app.config.get("DEFAULT_COUNTRY", "KE"))
+    except InvalidPhone:
+        log.warning("inbound SMS ignored: no valid sender")
+        return _ok("ignored")
+    if text is None:
+        log.warning("inbound SMS from %s ignored: no text", mask_phone(phone))
+        return _ok("ignored")
+    row = _record(form, phone, text)
+    if row is None:
+        log.info("inbound SMS %s from %s is a replay: ignored", _gateway_id(form)[:20], mask_phone(phone))
+        return _ok("duplicate")
+
+    command = commands.parse(text)
+    known = db.session.scalar(select(User.id).where(User.phone == phone)) is not None
+    user = get_or_create_passenger(phone)
+    if not known and command.language:
+        user.language = command.language  # a first "NUNUA ..." means Swahili replies
+    db.session.commit()  # the sender exists even if the command below fails
+    msg = commands.Inbound(phone=phone, user=user, link_id=row.link_id, message_id=row.gateway_id)
+    row.command = command.name
+    try:
+        reply = commands.HANDLERS[command.name](msg, command.args)
+    except ApiError as exc:
+        db.session.rollback()
+        log.info("SMS %s from %s refused: %s", command.name, mask_phone(phone), exc.slug)
+        reply = error_text(exc, msg.lang)
+    except Exception:
+        db.session.rollback()
+        log.exception("SMS %s from %s failed", command.name, mask_phone(phone))
+        reply = error_text(RuntimeError(), msg.lang)
+    queue_sms(phone, reply, "reply", user_id=user.id)
+    db.session.commit()
+    return _ok()
+

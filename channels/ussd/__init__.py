@@ -1,0 +1,1 @@
+"""USSD channel: Africa's Talking callbacks → menu engine → domain services."""

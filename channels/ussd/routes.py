@@ -1,0 +1,93 @@
+"""``POST /channels/ussd`` and ``/channels/ussd/events``: Africa's Talking's USSD callbacks.
+
+The gateway ends the session on anything but a 200 ``text/plain`` answer starting with
+``CON `` or ``END ``, so every path here (missing fields, unknown phone, a rate limit, a
+bug) answers one of those. Rate limits count per phone number, because every request
+comes from the gateway's own address.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request
+from limits import parse
+
+from app.core.phone import InvalidPhone, mask_phone, normalize_phone
+from app.extensions import db, limiter
+from channels.i18n import t
+from channels.security import require_channel_token
+from channels.ussd import engine
+from channels.ussd.store import get_store
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint("ussd", __name__, url_prefix="/channels/ussd")
+
+DEFAULT_RATE_LIMIT = "30 per minute"
+MAX_TEXT = 1000  # a whole session's input history; anything longer is not a person typing
+
+
+def _plain(body: str) -> Response:
+    return Response(body, status=200, mimetype="text/plain")
+
+
+def _phone() -> str | None:
+    try:
+        return normalize_phone(request.form.get("phoneNumber", ""), current_app.config.get("DEFAULT_COUNTRY", "KE"))
+    except InvalidPhone:
+        return None
+
+
+def _over_limit(phone: str) -> bool:
+    """Count this request against the phone's budget (Redis when configured, else memory)."""
+    limit = parse(current_app.config.get("USSD_RATE_LIMIT", DEFAULT_RATE_LIMIT))
+    try:
+        return not limiter.limiter.hit(limit, "ussd", phone)
+    except Exception:  # a limiter outage must not take the menu down
+        log.exception("ussd rate limiter unavailable")
+        return False
+
+
+def _language_of(phone: str) -> str:
+    from sqlalchemy import select
+
+    from app.auth.models import User
+
+    return db.session.scalar(select(User.language).where(User.phone == phone)) or "en"
+
+
+@blp.post("")
+@require_channel_token
+def ussd():
+    session_id = (request.form.get("sessionId") or "").strip()[:100]
+    phone = _phone()
+    text = request.form.get("text")
+    if not session_id or phone is None or text is None or len(text) > MAX_TEXT:
+        log.warning("ussd callback refused: malformed (session %r)", session_id[:20])
+        return _plain("END " + t("error_generic", "en"))
+    if _over_limit(phone):
+        log.info("ussd rate limit hit by %s", mask_phone(phone))
+        return _plain("END " + t("rate_limited", _language_of(phone)))
+    try:
+        reply = engine.answer(get_store(), session_id=session_id, phone=phone, text=text)
+    except Exception:
+        db.session.rollback()
+        log.exception("ussd step failed for %s", mask_phone(phone))
+        reply = "END " + t("error_generic", "en")
+    return _plain(reply)
+
+
+@blp.post("/events")
+@require_channel_token
+def events():
+    """End-of-session notification: remember an ``Incomplete`` session for 5 minutes."""
+    session_id = (request.form.get("sessionId") or "").strip()[:100]
+    phone = _phone()
+    status = request.form.get("status") or ""
+    if session_id and phone:
+        try:
+            engine.session_ended(get_store(), session_id=session_id, phone=phone, status=status)
+        except Exception:
+            db.session.rollback()
+            log.exception("ussd end-of-session notification failed for %s", mask_phone(phone))
+    return _plain("OK")

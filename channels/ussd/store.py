@@ -1,0 +1,108 @@
+"""Where USSD session state lives between two callbacks: Redis, else the database.
+
+The state is a small JSON dict (see ``channels.ussd.engine``). Both stores offer the
+same four operations plus a per-session lock, so the engine never knows which one it
+talks to. Redis keys carry a prefix (``USSD_REDIS_PREFIX``) and expire on their own;
+database rows are plain rows (an old-session sweep is left to operations).
+"""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.db import utcnow
+from app.extensions import db
+from channels.ussd.models import UssdSession
+
+SESSION_TTL_SECONDS = 15 * 60  # AT sessions last ~3 minutes; keep state a little longer
+RESUME_SECONDS = 5 * 60
+
+
+class DbStore:
+    """State in ``ussd_sessions``; the row lock serialises duplicate callbacks."""
+
+    def load(self, session_id: str) -> dict | None:
+        row = db.session.scalar(
+            select(UssdSession).where(UssdSession.session_id == session_id).with_for_update()
+        )
+        return dict(row.state) if row is not None else None
+
+    def save(self, session_id: str, phone: str, state: dict) -> None:
+        row = db.session.scalar(select(UssdSession).where(UssdSession.session_id == session_id))
+        if row is None:
+            db.session.add(UssdSession(session_id=session_id, phone=phone, state=state))
+        else:
+            row.state = state
+            row.updated_at = utcnow()
+        db.session.commit()
+
+    def mark_resumable(self, session_id: str, phone: str, snapshot: dict) -> None:
+        row = db.session.scalar(select(UssdSession).where(UssdSession.session_id == session_id))
+        if row is not None:
+            row.resumable_until = utcnow() + timedelta(seconds=RESUME_SECONDS)
+            db.session.commit()
+
+    def take_resume(self, phone: str) -> dict | None:
+        """The latest resumable snapshot for ``phone``, consumed (offered once)."""
+        row = db.session.scalar(
+            select(UssdSession)
+            .where(UssdSession.phone == phone, UssdSession.resumable_until > utcnow())
+            .order_by(UssdSession.resumable_until.desc())
+            .limit(1)
+            .with_for_update()
+        )
+        if row is None:
+            return None
+        row.resumable_until = None
+        return dict(row.state)
+
+    @contextmanager
+    def lock(self, session_id: str):
+        yield  # ``load`` takes the row lock (PostgreSQL); SQLite serialises writers anyway
+
+
+class RedisStore:
+    """State under ``<prefix>s:<sessionId>``, resume offers under ``<prefix>r:<phone>``."""
+
+    def __init__(self, redis, prefix: str):
+        self.redis = redis
+        self.prefix = prefix
+
+    def load(self, session_id: str) -> dict | None:
+        raw = self.redis.get(f"{self.prefix}s:{session_id}")
+        return json.loads(raw) if raw else None
+
+    def save(self, session_id: str, phone: str, state: dict) -> None:
+        self.redis.set(f"{self.prefix}s:{session_id}", json.dumps(state), ex=SESSION_TTL_SECONDS)
+
+    def mark_resumable(self, session_id: str, phone: str, snapshot: dict) -> None:
+        self.redis.set(f"{self.prefix}r:{phone}", json.dumps(snapshot), ex=RESUME_SECONDS)
+
+    def take_resume(self, phone: str) -> dict | None:
+        raw = self.redis.getdel(f"{self.prefix}r:{phone}")
+        return json.loads(raw) if raw else None
+
+    @contextmanager
+    def lock(self, session_id: str):
+        # A duplicate callback (gateway retry) waits for the first one, then replays its answer.
+        with self.redis.lock(f"{self.prefix}l:{session_id}", timeout=10, blocking_timeout=5):
+            yield
+
+
+def get_store():
+    """The store for this app: one Redis client per app, created on first use."""
+    app = current_app._get_current_object()
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return DbStore()
+    store = app.extensions.get("ussd_store")
+    if store is None:
+        from redis import Redis
+
+        store = RedisStore(Redis.from_url(url), app.config.get("USSD_REDIS_PREFIX", "safiri:ussd:"))
+        app.extensions["ussd_store"] = store
+    return store

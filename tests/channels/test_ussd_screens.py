@@ -1,0 +1,105 @@
+"""Every USSD screen of every language fits one GSM-7 screen, rendered with worst-case values.
+
+The values are the longest realistic ones (long terminal names with accents, the largest
+prices, ten passengers, the longest error line), so a new text or language that does not
+fit fails here rather than on a passenger's phone.
+"""
+import string
+from types import SimpleNamespace
+
+import pytest
+
+from channels.i18n import ERROR_TEXTS, LANGUAGES, TEXTS, gsm7, is_gsm7, t
+from channels.ussd import menus
+from channels.ussd.engine import Ctx
+from channels.ussd.menus import SCREENS
+from channels.ussd.screens import MAX_SCREEN, Picker
+
+LONG_CITY = "Mtwapa Kisauni Ferry Côte Terminal Annex"
+LONG_CARRIER = "Modern Coast Express Luxury Shuttle Ltd"
+WORST_ERROR = max(
+    [v for entry in ERROR_TEXTS.values() for v in entry.values()]
+    + [t("payment_failed", lang, reason="x" * 80) for lang in LANGUAGES],
+    key=len,
+)
+
+
+def _worst_data() -> dict:
+    offer = {
+        "trip_id": 1, "origin_stop_id": 1, "destination_stop_id": 2, "time": "23:59", "carrier": LONG_CARRIER,
+        "seats": 100, "prices": {"standard": 15_000_050, "student": 12_000_050, "reduced": 7_500_050},
+        "currency": "KES",
+    }
+    return {
+        "origin": LONG_CITY, "destination": LONG_CITY + " West", "matches": [LONG_CITY + f" {i}" for i in range(8)],
+        "day": "2026-09-30", "offers": [offer] * 12, "offer": 0, "count": 10, "fare_class": "student",
+        "order_id": 1, "ticket_id": 1, "balance": "KES 15,000,000.00", "currency": "KES",
+        "quote": {"code": "ABCDE-FGHJK", "amount": "KES 1,500,000.50", "percent": 100},
+        "resume": {"screen": "buy_trip"},
+    }
+
+
+@pytest.fixture
+def worst(app, monkeypatch):
+    monkeypatch.setattr(menus, "_order", lambda ctx: SimpleNamespace(total_amount=150_000_050, currency="KES"))
+    monkeypatch.setattr(menus, "_my_ticket", lambda ctx: None)
+    monkeypatch.setattr(menus, "_ticket_view", lambda ticket, lang: {
+        "code": "ABCDE-FGHJK", "route": "NBO-KSM-LONG-MSA-LONG", "when": "30 Sep 23:59", "seat": "12A-UPPR"})
+    monkeypatch.setattr(menus, "_cities", lambda ctx, exclude=None: [(LONG_CITY + f" {i}", "x") for i in range(20)])
+    monkeypatch.setattr(menus, "_ticket_items", lambda ctx: [("NBO-KSM-LONG-MSA 30 Sep 23:59", i) for i in range(20)])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", sorted(SCREENS))
+def test_every_screen_fits_one_gsm7_screen(worst, name, language):
+    screen = SCREENS[name]
+    state = {"lang": language, "screen": name, "stack": [], "page": 0, "items": [], "data": _worst_data()}
+    ctx = Ctx(state, "+254711000111")
+    if isinstance(screen, Picker) or screen.on_enter is None:
+        screen.enter(ctx)
+    pages = screen.pages(ctx) if isinstance(screen, Picker) else [None]
+    for page in range(len(pages)):
+        state["page"] = page
+        for error in (None, WORST_ERROR):
+            shown = gsm7(screen.render(ctx, error))
+            assert len(shown) <= MAX_SCREEN, f"{name}/{language}/page {page}: {len(shown)} chars\n{shown}"
+            assert is_gsm7(shown), shown
+    if isinstance(screen, Picker) and len(state["items"]) > 1 and len(pages) > 1:
+        assert "98" in gsm7(screen.render(ctx, None)) or page == len(pages) - 1
+
+
+END_TEXTS = ["paid_mpesa", "paid_airtime", "paid_wallet", "topup_started", "ticket_resent", "cancelled",
+             "help_ussd", "rate_limited", "error_generic", "bye"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_closing_screens_fit(language):
+    values = {"code": "ABCDE-FGHJK", "amount": "KES 15,000,000.00"}
+    for key in END_TEXTS:
+        text = t(key, language, **values)
+        assert len(text) <= MAX_SCREEN and is_gsm7(text), (key, text)
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_text_exists_in_every_language_with_the_same_placeholders():
+    for table in (TEXTS, ERROR_TEXTS):
+        for key, entry in table.items():
+            assert set(entry) == set(LANGUAGES), key
+            assert len({frozenset(_fields(v)) for v in entry.values()}) == 1, key
+            for text in entry.values():
+                assert is_gsm7(text.format(**{name: "" for name in _fields(text)})), (key, text)
+
+
+def test_gsm7_replaces_what_a_feature_phone_cannot_show():
+    assert gsm7("Mérû Côte d'Ivoire") == "Mérû Cote d'Ivoire".replace("û", "u")
+    assert is_gsm7(gsm7("Ça coûte 5€ — 😀"))
+    assert gsm7("Kisumu") == "Kisumu"
+
+
+def test_every_menu_choice_names_an_existing_screen():
+    for screen in SCREENS.values():
+        for action in getattr(screen, "choices", {}).values():
+            assert callable(action) or action in SCREENS, (screen.name, action)

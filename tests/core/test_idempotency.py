@@ -1,0 +1,69 @@
+"""Idempotency-Key on POST /api/v1/orders: replay, reuse with another body, in flight."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.booking.models import Order
+from app.core.models import IdempotencyRecord
+from tests.booking.conftest import new_passenger, order_body
+
+
+def orders(db):
+    return db.session.scalar(select(func.count()).select_from(Order))
+
+
+def post(client, world, headers, key, passengers=None):
+    return client.post("/api/v1/orders", json=order_body(world, passengers),
+                       headers=headers | {"Idempotency-Key": key})
+
+
+def test_same_key_same_body_replays_the_answer(client, world, auth_headers, db):
+    h = auth_headers(world.passenger)
+    first = post(client, world, h, "k-1")
+    second = post(client, world, h, "k-1")
+    assert first.status_code == second.status_code == 201
+    assert second.json == first.json and second.headers["Idempotent-Replayed"] == "true"
+    assert orders(db) == 1
+
+
+def test_same_key_other_body_is_422(client, world, auth_headers, db):
+    h = auth_headers(world.passenger)
+    post(client, world, h, "k-2")
+    resp = post(client, world, h, "k-2", passengers=[{"seat": "5"}])
+    assert resp.status_code == 422 and resp.content_type == "application/problem+json"
+    assert resp.json["type"] == "/problems/idempotency-key-reused"
+    assert orders(db) == 1
+
+
+def test_key_in_flight_is_409(client, world, auth_headers, db):
+    import hashlib
+    import json as _json
+
+    body = order_body(world)
+    db.session.add(IdempotencyRecord(
+        user_id=world.passenger.id, key="k-3", endpoint="/api/v1/orders",
+        request_hash=hashlib.sha256(_json.dumps(body).encode()).hexdigest()))
+    db.session.commit()
+    resp = post(client, world, auth_headers(world.passenger), "k-3")
+    assert resp.status_code == 409 and resp.json["type"] == "/problems/idempotency-key-in-flight"
+    assert orders(db) == 0
+
+
+def test_keys_are_per_user_and_errors_replay(client, world, auth_headers, db):
+    other = new_passenger()
+    assert post(client, world, auth_headers(world.passenger), "same", [{"seat": "4"}]).status_code == 201
+    taken = post(client, world, auth_headers(other), "same", [{"seat": "4"}])
+    assert taken.status_code == 409 and taken.json["type"] == "/problems/seat-taken"
+    replay = post(client, world, auth_headers(other), "same", [{"seat": "4"}])
+    assert replay.status_code == 409 and replay.json == taken.json
+    assert orders(db) == 1
+
+
+def test_validation_error_frees_the_key(client, world, auth_headers, db):
+    h = auth_headers(world.passenger) | {"Idempotency-Key": "k-5"}
+    bad = client.post("/api/v1/orders", json={"trip_id": "x"}, headers=h)
+    assert bad.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
+    too_long = client.post("/api/v1/orders", json=order_body(world),
+                           headers=auth_headers(world.passenger) | {"Idempotency-Key": "x" * 300})
+    assert too_long.status_code == 422 and orders(db) == 0

@@ -1,0 +1,307 @@
+"""The signed ticket payload: a fixed binary layout, Base45 text, one QR code.
+
+Why a hand-made binary layout and not JSON/CWT: the whole ticket must fit a
+QR code of version 6 at error correction M (154 alphanumeric characters) so
+that a cheap phone camera in a dim matatu still reads it. An Ed25519 signature
+alone is 64 bytes (96 Base45 characters); the claims get 24 bytes, fixed
+width, big-endian::
+
+    off len field
+      0   1 format version (0x01)
+      1   1 key number; the key's JWK kid is "k<number>" (e.g. 0x02 -> "k2")
+      2   5 ticket id, uint40
+      7   4 trip id, uint32
+     11   4 seat label, ASCII [0-9A-Z]{1,4}, left-aligned, NUL-padded
+     15   1 fare class code (0 standard, 1 student, 2 reduced)
+     16   4 valid-from, uint32 unix seconds (UTC)
+     20   4 valid-until, uint32 unix seconds (UTC)
+     24  64 Ed25519 signature over CONTEXT + bytes 0..23
+
+The text form is ``PREFIX + base45(bytes 0..87)``: 4 + 132 = 136 characters,
+all in the QR alphanumeric charset. Every ticket has the same length, so the
+"longest realistic ticket" is every ticket. docs/ticket-format.md is the
+normative description; this module and that document must agree (the format
+test vectors parse the document).
+
+Decoding is strict and canonical (one text per byte string, no lower case,
+no trailing garbage), so a changed character either fails to decode or
+changes the signed bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import StrEnum
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+__all__ = [
+    "BASE45_ALPHABET",
+    "BODY_FORMAT",
+    "BODY_LENGTH",
+    "CONTEXT",
+    "FORMAT_VERSION",
+    "PAYLOAD_LENGTH",
+    "PREFIX",
+    "SIGNATURE_LENGTH",
+    "FareClass",
+    "InvalidPayload",
+    "TicketClaims",
+    "b45decode",
+    "b45encode",
+    "decode_unverified",
+    "encode",
+    "format_kid",
+    "parse_body",
+    "parse_kid",
+    "signing_input",
+    "split_payload",
+]
+
+PREFIX = "SF1:"
+FORMAT_VERSION = 1
+# Domain separation: a signature made for a ticket can never be replayed as a
+# signature over some other message of the same key, and vice versa.
+CONTEXT = b"SAFIRI-TICKET\x00"
+BODY_LENGTH = 24
+SIGNATURE_LENGTH = 64
+PAYLOAD_LENGTH = len(PREFIX) + (BODY_LENGTH + SIGNATURE_LENGTH) // 2 * 3  # 136
+
+BODY_FORMAT = ">BB5sI4sBII"  # struct format of the 24-byte body (see table above)
+_BODY = struct.Struct(BODY_FORMAT)
+assert _BODY.size == BODY_LENGTH
+
+MAX_TICKET_ID = 2**40 - 1
+MAX_TRIP_ID = 2**32 - 1
+MAX_TIMESTAMP = 2**32 - 1
+_SEAT_RE = re.compile(r"[0-9A-Z]{1,4}\Z")
+_SEAT_FIELD_RE = re.compile(rb"[0-9A-Z]{1,4}\0*\Z")
+_KID_RE = re.compile(r"k(0|[1-9][0-9]{0,2})\Z")
+
+
+class InvalidPayload(ValueError):
+    """Any reason a text is not a well-formed ticket payload (before signatures)."""
+
+
+class FareClass(StrEnum):
+    """Fare classes a gate may need to see (a student must show a student card)."""
+
+    STANDARD = "standard"
+    STUDENT = "student"
+    REDUCED = "reduced"
+
+
+_FARE_CODES: dict[FareClass, int] = {
+    FareClass.STANDARD: 0,
+    FareClass.STUDENT: 1,
+    FareClass.REDUCED: 2,
+}
+_FARE_BY_CODE: dict[int, FareClass] = {v: k for k, v in _FARE_CODES.items()}
+
+
+def format_kid(number: int) -> str:
+    """JWK kid of key number ``number`` (the byte at offset 1)."""
+    if not 0 <= number <= 255:
+        raise ValueError("key number must be 0..255")
+    return f"k{number}"
+
+
+def parse_kid(kid: str) -> int:
+    """Key number of a kid "k0".."k255" (canonical decimal, no leading zeros)."""
+    if not isinstance(kid, str) or not _KID_RE.match(kid) or int(kid[1:]) > 255:
+        raise ValueError(f"kid must be 'k0'..'k255', got {kid!r}")
+    return int(kid[1:])
+
+
+_EARLIEST = datetime.fromtimestamp(0, timezone.utc)
+_LATEST = datetime.fromtimestamp(MAX_TIMESTAMP, timezone.utc)
+
+
+def _utc_seconds(value: datetime, name: str) -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime")
+    if value.tzinfo is not timezone.utc or value.microsecond:  # decoding skips this
+        value = value.astimezone(timezone.utc).replace(microsecond=0)
+    if not _EARLIEST <= value <= _LATEST:
+        raise ValueError(f"{name} is outside 1970..2106")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class TicketClaims:
+    """What a ticket asserts. Times are normalised to whole seconds in UTC
+    (the payload stores seconds), so ``decode(encode(c)).claims == c``."""
+
+    ticket_id: int
+    trip_id: int
+    seat: str
+    fare_class: FareClass
+    valid_from: datetime
+    valid_until: datetime
+    kid: str
+
+    def __post_init__(self) -> None:
+        def put(name: str, value: object) -> None:
+            object.__setattr__(self, name, value)
+
+        if type(self.ticket_id) is not int or not 0 <= self.ticket_id <= MAX_TICKET_ID:
+            raise ValueError("ticket_id must be an int in 0..2**40-1")
+        if type(self.trip_id) is not int or not 0 <= self.trip_id <= MAX_TRIP_ID:
+            raise ValueError("trip_id must be an int in 0..2**32-1")
+        if not isinstance(self.seat, str) or not self.seat.isascii() or not _SEAT_RE.match(
+            self.seat.upper()
+        ):
+            raise ValueError("seat must be 1-4 characters from 0-9 and A-Z")
+        put("seat", self.seat.upper())
+        put("fare_class", FareClass(self.fare_class))
+        put("valid_from", _utc_seconds(self.valid_from, "valid_from"))
+        put("valid_until", _utc_seconds(self.valid_until, "valid_until"))
+        if self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must be after valid_from")
+        parse_kid(self.kid)
+
+
+# --- Base45 (RFC 9285) -------------------------------------------------------
+
+BASE45_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+# bytes.translate table: alphabet character -> its value, anything else -> 0xFF.
+# Decoding through it keeps the per-scan cost of the verifier low (one C call
+# instead of 132 dict lookups).
+_B45_TABLE = bytes(
+    BASE45_ALPHABET.index(chr(i)) if chr(i) in BASE45_ALPHABET else 0xFF for i in range(256)
+)
+
+
+def b45encode(data: bytes) -> str:
+    """RFC 9285 Base45: 2 bytes -> 3 characters (low digit first), a final
+    odd byte -> 2 characters."""
+    out = []
+    for i in range(0, len(data) - 1, 2):
+        n = data[i] * 256 + data[i + 1]
+        n, c = divmod(n, 45)
+        e, d = divmod(n, 45)
+        out.append(BASE45_ALPHABET[c] + BASE45_ALPHABET[d] + BASE45_ALPHABET[e])
+    if len(data) % 2:
+        d, c = divmod(data[-1], 45)
+        out.append(BASE45_ALPHABET[c] + BASE45_ALPHABET[d])
+    return "".join(out)
+
+
+def b45decode(text: str) -> bytes:
+    """Strict RFC 9285 decoding: rejects foreign characters, a dangling
+    character and out-of-range groups (which keeps the encoding canonical)."""
+    if not isinstance(text, str) or len(text) % 3 == 1:
+        raise InvalidPayload("bad Base45 length")
+    try:
+        raw = text.encode("ascii").translate(_B45_TABLE)
+    except UnicodeEncodeError:
+        raise InvalidPayload("character outside the Base45 alphabet") from None
+    if b"\xff" in raw:
+        raise InvalidPayload("character outside the Base45 alphabet")
+    full = len(raw) - len(raw) % 3
+    groups = [
+        c + 45 * d + 2025 * e
+        for c, d, e in zip(raw[0:full:3], raw[1:full:3], raw[2:full:3])
+    ]
+    try:
+        out = struct.pack(f">{len(groups)}H", *groups)
+    except struct.error:
+        raise InvalidPayload("Base45 group out of range") from None
+    if full != len(raw):
+        n = raw[-2] + 45 * raw[-1]
+        if n > 0xFF:
+            raise InvalidPayload("Base45 group out of range")
+        out += bytes((n,))
+    return out
+
+
+# --- payload -----------------------------------------------------------------
+
+def signing_input(body: bytes) -> bytes:
+    """The exact bytes the Ed25519 signature covers."""
+    return CONTEXT + body
+
+
+def _pack_body(claims: TicketClaims) -> bytes:
+    return _BODY.pack(
+        FORMAT_VERSION,
+        parse_kid(claims.kid),
+        claims.ticket_id.to_bytes(5, "big"),
+        claims.trip_id,
+        claims.seat.encode("ascii").ljust(4, b"\0"),
+        _FARE_CODES[claims.fare_class],
+        int(claims.valid_from.timestamp()),
+        int(claims.valid_until.timestamp()),
+    )
+
+
+def encode(claims: TicketClaims, private_key: Ed25519PrivateKey) -> str:
+    """Sign ``claims`` with ``private_key`` and return the QR text.
+
+    The caller is responsible for ``claims.kid`` naming ``private_key``;
+    :meth:`tickets.keys.Keyring.sign` does that for you.
+    """
+    body = _pack_body(claims)
+    signature = private_key.sign(signing_input(body))
+    return PREFIX + b45encode(body + signature)
+
+
+def parse_body(body: bytes) -> TicketClaims:
+    """Claims from the 24 body bytes; raises :class:`InvalidPayload`."""
+    if len(body) != BODY_LENGTH:
+        raise InvalidPayload(f"body must be {BODY_LENGTH} bytes")
+    version, key_no, ticket, trip, seat, fare, start, end = _BODY.unpack(body)
+    if version != FORMAT_VERSION:
+        raise InvalidPayload(f"unsupported format version {version}")
+    fare_class = _FARE_BY_CODE.get(fare)
+    if fare_class is None:
+        raise InvalidPayload(f"unknown fare class code {fare}")
+    if not _SEAT_FIELD_RE.match(seat):
+        raise InvalidPayload("bad seat field")
+    try:
+        return TicketClaims(
+            ticket_id=int.from_bytes(ticket, "big"),
+            trip_id=trip,
+            seat=seat.rstrip(b"\0").decode("ascii"),
+            fare_class=fare_class,
+            valid_from=datetime.fromtimestamp(start, timezone.utc),
+            valid_until=datetime.fromtimestamp(end, timezone.utc),
+            kid=format_kid(key_no),
+        )
+    except ValueError as exc:  # e.g. valid_until not after valid_from
+        raise InvalidPayload(str(exc)) from None
+
+
+def split_payload(payload: str | bytes) -> tuple[bytes, bytes]:
+    """Check the envelope and return ``(body, signature)`` without
+    interpreting the body. Surrounding whitespace (a keyboard-wedge scanner's
+    CR/LF) is ignored; nothing else is forgiven."""
+    if isinstance(payload, (bytes, bytearray, memoryview)):
+        try:
+            payload = bytes(payload).decode("ascii")
+        except UnicodeDecodeError:
+            raise InvalidPayload("payload is not ASCII") from None
+    if not isinstance(payload, str):
+        raise InvalidPayload("payload must be text")
+    payload = payload.strip(" \t\r\n")
+    if len(payload) != PAYLOAD_LENGTH:
+        raise InvalidPayload(f"payload must be {PAYLOAD_LENGTH} characters, got {len(payload)}")
+    if not payload.startswith(PREFIX):
+        raise InvalidPayload(f"payload must start with {PREFIX!r}")
+    raw = b45decode(payload[len(PREFIX):])
+    return raw[:BODY_LENGTH], raw[BODY_LENGTH:]
+
+
+def decode_unverified(payload: str | bytes) -> tuple[TicketClaims, bytes, bytes]:
+    """Parse a payload WITHOUT checking its signature.
+
+    Returns ``(claims, signed_bytes, signature)`` where ``signed_bytes`` is
+    what the signature must cover (context included). Raises only
+    :class:`InvalidPayload`. Use :class:`tickets.verifier.Verifier` to decide
+    whether a ticket is genuine.
+    """
+    body, signature = split_payload(payload)
+    return parse_body(body), signing_input(body), signature

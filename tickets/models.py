@@ -1,0 +1,54 @@
+"""The ticket row: one seat on one trip, issued when its order is paid.
+
+Status machine (changed only by ``tickets.issuing.transition_ticket``):
+``valid → used | cancelled | refunded | expired``. ``cancelled`` means the passenger
+gave the ticket back (whatever the refund percentage, possibly 0); ``refunded`` means
+the carrier cancelled the trip and the full price was returned.
+``short_code`` is the typeable code for feature phones (``tickets.shortcode``).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import utcnow
+from app.extensions import db
+
+TICKET_STATUSES = ("valid", "used", "cancelled", "refunded", "expired")
+
+
+class Ticket(db.Model):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('valid', 'used', 'cancelled', 'refunded', 'expired')", name="status"
+        ),
+        CheckConstraint("valid_until > valid_from", name="validity_window"),
+        Index("ix_tickets_user_status", "user_id", "status"),
+        Index("ix_tickets_trip_updated", "trip_id", "updated_at"),  # incremental driver manifests
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    order_item_id: Mapped[int] = mapped_column(ForeignKey("order_items.id"), unique=True)
+    trip_id: Mapped[int] = mapped_column(ForeignKey("trips.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    seat: Mapped[str] = mapped_column(String(8))
+    fare_class: Mapped[str] = mapped_column(String(10))
+    passenger_name: Mapped[str | None] = mapped_column(String(120))
+    short_code: Mapped[str] = mapped_column(String(10), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="valid")
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime]
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_changed_at: Mapped[datetime | None]
+    status_reason: Mapped[str | None] = mapped_column(String(200))
+    # Wall-clock time of the last change (ORM onupdate): the cursor of driver manifests
+    # (``tickets.manifest``), so a scanner re-syncs only what changed.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    order = relationship("Order")
+    order_item = relationship("OrderItem")
+    trip = relationship("Trip")

@@ -1,0 +1,80 @@
+"""Scans (every check of a ticket at a door) and cross-device conflicts.
+
+Why every scan is a row, bad ones included: a driver's device retries uploads over a
+flaky link, so each scan carries the device's ``(device_id, nonce)``; the unique
+constraint on that pair makes a retried upload return the first answer instead of
+boarding twice. The rows also tell a carrier who was turned away and why.
+
+Why a partial unique index on ``ticket_id`` where ``result = 'valid'``: at most one scan
+may ever board a ticket, whatever races between two devices or two workers. The status
+change ``valid → used`` itself goes through ``tickets.issuing.transition_ticket``.
+
+``ScanConflict``: offline devices cannot ask the server, so the same ticket may be let
+in on two devices; the second upload records the pair for the carrier to look at.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import utcnow
+from app.extensions import db
+
+SCAN_RESULTS = (
+    "valid", "already_used", "wrong_trip", "not_yet_valid", "expired",
+    "cancelled", "refunded", "unpaid", "invalid",
+)
+SCAN_SOURCES = ("online", "batch", "sms")
+_RESULTS_SQL = ", ".join(f"'{r}'" for r in SCAN_RESULTS)
+_BOARDING = "result = 'valid'"
+
+
+class Scan(db.Model):
+    __tablename__ = "ticket_scans"
+    __table_args__ = (
+        UniqueConstraint("device_id", "nonce"),
+        CheckConstraint(f"result IN ({_RESULTS_SQL})", name="result"),
+        CheckConstraint("source IN ('online', 'batch', 'sms')", name="source"),
+        CheckConstraint("result <> 'valid' OR ticket_id IS NOT NULL", name="valid_has_ticket"),
+        Index(
+            "uq_ticket_scans_one_boarding", "ticket_id", unique=True,
+            postgresql_where=text(_BOARDING), sqlite_where=text(_BOARDING),
+        ),
+        Index("ix_ticket_scans_trip_scanned", "trip_id", "scanned_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)  # who scanned
+    carrier_id: Mapped[int] = mapped_column(ForeignKey("carriers.id"), index=True)
+    trip_id: Mapped[int | None] = mapped_column(ForeignKey("trips.id"))  # the door it was shown at
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    result: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(8), default="online")
+    scanned_at: Mapped[datetime]  # when it happened on the device (judged at this time)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ticket = relationship("Ticket")
+
+
+class ScanConflict(db.Model):
+    """One ticket boarded on two devices (found when the later device uploads)."""
+
+    __tablename__ = "ticket_scan_conflicts"
+    __table_args__ = (UniqueConstraint("second_scan_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    carrier_id: Mapped[int] = mapped_column(ForeignKey("carriers.id"), index=True)
+    trip_id: Mapped[int] = mapped_column(ForeignKey("trips.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    first_scan_id: Mapped[int] = mapped_column(ForeignKey("ticket_scans.id"))
+    second_scan_id: Mapped[int] = mapped_column(ForeignKey("ticket_scans.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ticket = relationship("Ticket")
+    first_scan = relationship("Scan", foreign_keys=[first_scan_id])
+    second_scan = relationship("Scan", foreign_keys=[second_scan_id])
