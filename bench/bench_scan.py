@@ -35,7 +35,7 @@ def _prepare(url: str, keys_file: str) -> tuple[list[str], int, str, str]:
     """Schema, a 60-seat trip boarding now with 60 paid tickets; returns payloads etc."""
     from app import create_app
     from app.auth.tokens import issue_access_token
-    from app.db import utcnow
+    from app.database import utcnow
     from app.extensions import db
     from tests import factories
     from tests.tickets.test_scan_support import assign, sell

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import text
@@ -25,17 +26,19 @@ def _is_postgres() -> bool:
     return bool(TEST_DATABASE_URL) and TEST_DATABASE_URL.startswith(("postgres", "postgresql"))
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+@contextmanager
+def fresh_database(tmp_dir, prefix: str = "safiri_test"):
+    """A new, empty database for this run: a SQLite file, or a PostgreSQL database on
+    the ``TEST_DATABASE_URL`` server that is dropped afterwards."""
     if not _is_postgres():
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        yield f"sqlite:///{tmp_dir / f'{prefix}.sqlite3'}"
         return
     import psycopg
 
     from app.config import normalize_database_url
 
     server_url = make_url(normalize_database_url(TEST_DATABASE_URL))
-    name = f"safiri_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     dsn = server_url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -44,6 +47,12 @@ def database_url(tmp_path_factory):
     finally:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 def test_config(database_url: str, tmp_path_factory, **overrides) -> dict:
@@ -109,9 +118,16 @@ def make_app(database_url, tmp_path_factory, _schema):
 
 
 @pytest.fixture
-def app(make_app):
+def app_settings():
+    """Settings on top of the test defaults; override this fixture in a module or class
+    to configure one area (Daraja credentials, a channel token...)."""
+    return {}
+
+
+@pytest.fixture
+def app(make_app, app_settings):
     """The app with an application context pushed; tables are emptied afterwards."""
-    app = make_app()
+    app = make_app(**app_settings)
     with app.app_context():
         yield app
         _db.session.rollback()

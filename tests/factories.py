@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from app.auth.models import User
 from app.auth.tokens import issue_access_token
 from app.catalog.models import Carrier, Fare, Route, RouteStop, Stop, Trip, Vehicle
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 
 NAIROBI = ZoneInfo("Africa/Nairobi")

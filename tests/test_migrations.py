@@ -5,40 +5,22 @@ review the generated revision.
 """
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect
-from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import TEST_DATABASE_URL, _is_postgres, test_config
+from tests.conftest import fresh_database, test_config
 
 
 @pytest.fixture
 def empty_database_url(tmp_path):
     """A database of its own: migrations must build it from nothing."""
-    if not _is_postgres():
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-        return
-    import psycopg
-
-    from app.config import normalize_database_url
-
-    server = make_url(normalize_database_url(TEST_DATABASE_URL))
-    name = f"safiri_mig_{uuid.uuid4().hex[:10]}"
-    dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(tmp_path, prefix="safiri_mig") as url:
+        yield url
 
 
 def test_migrations_match_the_models_and_downgrade_cleanly(empty_database_url, tmp_path_factory):

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from app.core.money import format_money
 from app.core.timeutil import to_local
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import Conflict
 from app.extensions import db
 from tickets.models import Ticket

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from app.core.timeutil import isoformat
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import Unprocessable
 from app.extensions import db
 from tickets.models import Ticket

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 
 TICKET_STATUSES = ("valid", "used", "cancelled", "refunded", "expired")

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 
 SCAN_RESULTS = (

@@ -36,7 +36,7 @@ from app.booking.models import Order
 from app.catalog.models import Trip, TripDriver
 from app.catalog.service import is_driver_assigned
 from app.core.timeutil import to_local
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import db
 from tickets.issuing import transition_ticket

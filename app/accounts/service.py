@@ -21,7 +21,7 @@ from sqlalchemy import or_, update
 
 from app.auth import otp, refresh
 from app.auth.models import User
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import Conflict
 from app.extensions import db
 from app.messaging.models import OutboundMessage

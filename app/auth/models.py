@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import TimestampMixin, utcnow
+from app.database import TimestampMixin, utcnow
 from app.extensions import db
 
 ROLES = ("passenger", "driver", "carrier_admin", "platform_admin")

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import OtpChallenge
 from app.core.phone import mask_phone
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import ApiError
 from app.extensions import db
 from app.messaging.service import queue_sms

@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.auth.models import RefreshToken, User
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import Unauthorized
 from app.extensions import db
 

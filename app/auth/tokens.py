@@ -10,7 +10,7 @@ from datetime import timedelta
 import jwt
 from flask import current_app
 
-from app.db import utcnow
+from app.database import utcnow
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "role"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import and_, func, or_, select
 
 from app.booking.models import SeatHold
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 
 

@@ -27,7 +27,7 @@ from app.booking.transitions import lock_order, transition_holds, transition_ord
 from app.catalog.models import Trip
 from app.core.money import format_money
 from app.core.timeutil import to_local
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from tickets.issuing import transition_ticket

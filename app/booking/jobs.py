@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.booking.models import Order
 from app.booking.transitions import expire_stale_holds, lock_order, transition_order
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 
 ORDER_STATUSES = ("pending_payment", "paid", "partially_refunded", "refunded", "expired", "failed")

@@ -21,7 +21,7 @@ from app.booking.pricing import check_stops, departure_at_stop, fares_for
 from app.booking.transitions import lock_order, new_converted_hold, transition_holds, transition_order
 from app.catalog.models import Trip
 from app.core.phone import normalize_phone
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from tickets.issuing import issue_tickets_for_order

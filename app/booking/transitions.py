@@ -17,7 +17,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from app.booking.models import Order, SeatHold
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import Conflict
 from app.extensions import db
 

@@ -17,7 +17,7 @@ from app.catalog.models import Fare, Route, RouteStop, Trip, TripDriver, Vehicle
 from app.catalog.service import seats_left
 from app.catalog.timetable import apply_timetable, local_departure, new_trip, trip_duration
 from app.core.timeutil import to_local, zone
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 

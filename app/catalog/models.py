@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from app.db import TimestampMixin, utcnow
+from app.database import TimestampMixin, utcnow
 from app.extensions import db
 
 FARE_CLASSES = ("standard", "student", "reduced")

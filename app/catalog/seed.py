@@ -17,7 +17,7 @@ from app.auth.models import User
 from app.catalog.models import Carrier, Fare, Route, RouteStop, Stop, Timetable, Trip, TripDriver, Vehicle
 from app.catalog.timetable import apply_timetable
 from app.core.timeutil import to_local
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 
 TZ = "Africa/Nairobi"

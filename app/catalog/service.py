@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from app.catalog.models import FARE_CLASSES, Fare, Route, RouteStop, Stop, Trip, TripDriver, fold
 from app.core.timeutil import to_local, zone
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 

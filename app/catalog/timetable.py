@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.catalog.models import Route, Timetable, Trip, Vehicle
 from app.core.timeutil import zone
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import Conflict, Unprocessable
 from app.extensions import db
 

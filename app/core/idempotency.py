@@ -38,7 +38,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core.models import IdempotencyRecord
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import ApiError, Conflict, Unprocessable, handle_api_error
 from app.extensions import db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.db import utcnow  # re-exported: one clock for the whole app
+from app.database import utcnow  # re-exported: one clock for the whole app
 
 __all__ = ["utcnow", "to_local", "zone", "is_valid_zone", "isoformat"]
 

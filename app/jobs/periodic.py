@@ -4,7 +4,8 @@
   expiry, because every new hold expires stale ones first; the sweep tidies the rest and
   expires unpaid orders);
 - STK pushes whose callback never came are settled by Daraja's STK query;
-- SMS left queued (a crash between commit and send) are sent.
+- SMS left queued (a crash between commit and send) are sent;
+- USSD session rows nobody can resume are deleted.
 
 ``flask --app wsgi sweep`` runs them once (cron, or by hand in development). The RQ worker
 runs a scheduler thread that enqueues each sweep at its interval; a Redis ``SET NX EX``
@@ -25,6 +26,7 @@ SWEEPS: list[tuple[str, int]] = [
     ("app.booking.jobs:expire_holds", 60),
     ("app.payments.jobs:poll_pending_stk", 60),
     ("app.messaging.service:send_stuck_messages", 300),
+    ("channels.ussd.store:purge_stale_sessions", 3600),
 ]
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import TimestampMixin
+from app.database import TimestampMixin
 from app.extensions import db
 
 MESSAGE_STATUSES = ("queued", "sent", "delivered", "failed", "rejected")

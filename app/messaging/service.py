@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
 from app.core.phone import mask_phone
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 from app.jobs import enqueue_after_commit
 from app.messaging.models import OutboundMessage
@@ -137,3 +139,33 @@ def _fail_or_retry(message: OutboundMessage, retryable: bool, final_status: str 
         raise SmsRetryLater(f"SMS {message_id}: {reason}")
     message.status = final_status if not retryable else "failed"
     db.session.commit()
+
+
+STUCK_AFTER = timedelta(minutes=2)
+
+
+def send_stuck_messages(now=None) -> int:
+    """Send messages still ``queued`` well after their commit (periodic sweep).
+
+    They exist when a process died between the commit and the send, or when an inline
+    send failed without a queue to retry it. ``deliver`` locks and re-checks each row, so
+    a message a worker is sending right now is not sent twice.
+    """
+    now = now or utcnow()
+    ids = db.session.scalars(
+        select(OutboundMessage.id)
+        .where(
+            OutboundMessage.status == "queued",
+            OutboundMessage.created_at < now - STUCK_AFTER,
+            OutboundMessage.attempts < MAX_ATTEMPTS,
+        )
+        .order_by(OutboundMessage.id)
+        .limit(500)
+    ).all()
+    db.session.rollback()
+    for message_id in ids:
+        try:
+            deliver(message_id)
+        except SmsRetryLater:
+            pass  # recorded on the row; the next sweep tries again
+    return len(ids)

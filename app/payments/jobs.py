@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 from app.payments.messages import stk_failure_message
 from app.payments.models import Payment

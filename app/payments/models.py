@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 
 PAYMENT_STATUSES = ("initiated", "pending", "succeeded", "failed", "expired", "refunded")

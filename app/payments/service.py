@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.core.money import format_money
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from app.payments.models import Payment
@@ -109,11 +109,14 @@ def _pay_with_wallet(payment: Payment, now) -> Payment:
 
     wallet = get_wallet(payment.user_id, lock=True)
     if wallet.balance < payment.amount or wallet.currency != payment.currency:
+        # Read everything first: the rollback discards a wallet row created just now.
+        balance, currency = wallet.balance, wallet.currency
+        price = format_money(payment.amount, payment.currency)
         db.session.rollback()
         raise InsufficientFunds(
-            f"Your wallet holds {format_money(wallet.balance, wallet.currency)}; this booking costs "
-            f"{format_money(payment.amount, payment.currency)}. Top up or pay by M-Pesa.",
-            balance={"amount": wallet.balance, "currency": wallet.currency},
+            f"Your wallet holds {format_money(balance, currency)}; this booking costs "
+            f"{price}. Top up or pay by M-Pesa.",
+            balance={"amount": balance, "currency": currency},
         )
     payment_id = payment.id
     try:

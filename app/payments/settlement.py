@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.core.money import format_money
 from app.core.phone import mask_phone
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 from app.ledger.service import (
     PLATFORM_FEES,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import Conflict
 from app.extensions import db
 from app.payments.models import Payment

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import ApiError, Unprocessable
 from app.extensions import db
 from app.wallet.models import Wallet

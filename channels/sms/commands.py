@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.core.money import MINOR_UNITS, format_money
 from app.core.timeutil import to_local
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 from channels.i18n import LANGUAGES, fold_keyword, short_date, t
 from channels.sms.models import SmsPending

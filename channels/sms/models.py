@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 
 

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from app.catalog.models import FARE_CLASSES, fold
 from app.core.money import MINOR_UNITS, format_money
 from app.core.timeutil import to_local
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 from channels.i18n import ERROR_TEXTS, LANGUAGE_NAMES, LANGUAGES, short_date
 from channels.ussd.screens import End, Go, Menu, Picker, Prompt, Stay, clip

@@ -3,7 +3,7 @@
 The state is a small JSON dict (see ``channels.ussd.engine``). Both stores offer the
 same four operations plus a per-session lock, so the engine never knows which one it
 talks to. Redis keys carry a prefix (``USSD_REDIS_PREFIX``) and expire on their own;
-database rows are plain rows (an old-session sweep is left to operations).
+database rows are removed by the periodic sweep ``purge_stale_sessions``.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 from channels.ussd.models import UssdSession
 
@@ -106,3 +106,21 @@ def get_store():
         store = RedisStore(Redis.from_url(url), app.config.get("USSD_REDIS_PREFIX", "safiri:ussd:"))
         app.extensions["ussd_store"] = store
     return store
+
+
+def purge_stale_sessions(now=None) -> int:
+    """Delete database session rows nobody can come back to (periodic sweep).
+
+    A row is stale once its state outlived ``SESSION_TTL_SECONDS`` and it is not on
+    offer for resuming. Redis keys expire by themselves.
+    """
+    from sqlalchemy import delete, or_
+
+    now = now or utcnow()
+    result = db.session.execute(
+        delete(UssdSession).where(
+            UssdSession.updated_at < now - timedelta(seconds=SESSION_TTL_SECONDS),
+            or_(UssdSession.resumable_until.is_(None), UssdSession.resumable_until < now),
+        )
+    )
+    return result.rowcount

@@ -6,7 +6,7 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from app.db import utcnow
+from app.database import utcnow
 from tests.auth.flow import assert_problem
 
 SECRET = "test-secret-key-that-is-long-enough-for-hs256"

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import OtpChallenge, User
-from app.db import utcnow
+from app.database import utcnow
 from tests.auth.flow import assert_problem, exchange, latest_code, request_code, wrong_code
 
 PHONE = "+254744000111"

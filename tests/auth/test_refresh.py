@@ -4,7 +4,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from app.auth.models import RefreshToken
-from app.db import utcnow
+from app.database import utcnow
 from tests.auth.flow import assert_problem, bearer, sign_in
 
 

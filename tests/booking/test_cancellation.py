@@ -19,7 +19,7 @@ def paid(book, pay, client, world, auth_headers):
 
 
 def set_departure(db, world, hours_from_now):
-    from app.db import utcnow
+    from app.database import utcnow
 
     world.trip.departure_at = utcnow() + timedelta(hours=hours_from_now)
     world.trip.arrival_at = world.trip.departure_at + timedelta(hours=6)

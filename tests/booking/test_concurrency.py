@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from app.booking.availability import taken_seats
 from app.booking.models import Order, SeatHold
 from app.booking.service import create_order, new_order_code
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import Conflict
 from tests import factories
 

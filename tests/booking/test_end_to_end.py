@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.booking.models import Order
-from app.db import utcnow
+from app.database import utcnow
 from app.payments.models import Refund
 from app.payments.service import start_payment
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.booking.models import Order, SeatHold
-from app.db import utcnow
+from app.database import utcnow
 from tests import factories
 from tests.booking.conftest import new_passenger
 

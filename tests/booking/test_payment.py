@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.booking.jobs import expire_holds
 from app.booking.models import Order, SeatHold
-from app.db import utcnow
+from app.database import utcnow
 from app.messaging.models import OutboundMessage
 from tests import factories
 from tickets.models import Ticket

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from app.db import utcnow
+from app.database import utcnow
 from tests.factories import NAIROBI, make_carrier, make_fare, make_route, make_stop, make_user, make_vehicle
 
 

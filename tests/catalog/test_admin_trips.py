@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.catalog.models import Fare, Trip
 from app.catalog.service import transition_trip
-from app.db import utcnow
+from app.database import utcnow
 from app.errors import Conflict
 from tests.catalog.conftest import count, is_problem, local_day
 from tests.factories import NAIROBI, make_trip, make_user

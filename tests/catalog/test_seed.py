@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.catalog.seed import TIMETABLES, demo_counts, seat_labels, seed_demo
-from app.db import utcnow
+from app.database import utcnow
 from tests.catalog.conftest import local_day
 from tests.factories import auth_headers
 

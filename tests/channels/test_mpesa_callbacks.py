@@ -8,10 +8,9 @@ import pytest
 import responses
 from sqlalchemy import func, select
 
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db as _db
 from app.payments.models import ParkedCallback, Payment
-from tests.conftest import _empty_all_tables
 from tests.fixtures import load_fixture
 from tests.payments.helpers import (
     DARAJA, DARAJA_CONFIG, FIXTURE_PHONE, TOKEN, book, counts, ledger_balanced, order_status, sms_to,
@@ -26,14 +25,9 @@ CHECKOUT = load_fixture("mpesa/stk_push_response.json")["CheckoutRequestID"]
 
 
 @pytest.fixture
-def app(make_app):
-    """The app with Daraja configured (mocked) and a channel token."""
-    app = make_app(**DARAJA_CONFIG)
-    with app.app_context():
-        yield app
-        _db.session.rollback()
-        _empty_all_tables()
-        _db.session.remove()
+def app_settings():
+    """Daraja configured (mocked) and a channel token."""
+    return DARAJA_CONFIG
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from app.extensions import db as _db
 from app.messaging.models import OutboundMessage
 from app.payments.models import Payment
-from tests.conftest import _empty_all_tables
 from tests.fixtures import load_fixture, load_form
 from tests.payments.helpers import TOKEN, book, counts, order_status
 
@@ -18,14 +17,9 @@ AT_PREMIUM = "https://content.africastalking.com/version1/messaging"
 
 
 @pytest.fixture
-def app(make_app):
+def app_settings():
     """Africa's Talking configured (mocked) with a short code, so airtime goes through premium SMS."""
-    app = make_app(AT_USERNAME="safiri", AT_API_KEY="key", AT_SHORT_CODE="22384", CHANNEL_TOKEN=TOKEN)
-    with app.app_context():
-        yield app
-        _db.session.rollback()
-        _empty_all_tables()
-        _db.session.remove()
+    return {"AT_USERNAME": "safiri", "AT_API_KEY": "key", "AT_SHORT_CODE": "22384", "CHANNEL_TOKEN": TOKEN}
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from redis import Redis
 
 from app.booking.models import Order
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 from channels.ussd.models import UssdSession
 from tests.channels.scripts.runner import Conversation, check_ussd_answer, load_scripts, run_script

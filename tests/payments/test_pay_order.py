@@ -64,6 +64,18 @@ def test_wallet_payment_settles_at_once_and_insufficient_funds_changes_nothing(c
     assert wallets_match_ledger() and ledger_balanced()
 
 
+def test_paying_by_wallet_without_ever_having_one_is_a_clear_402(client, world, auth_headers):
+    headers = auth_headers(world.passenger)
+    order = book(client, world, headers)
+    before = counts()
+    resp = client.post(f"/api/v1/orders/{order['id']}/payments", json={"method": "wallet"}, headers=headers)
+    assert resp.status_code == 402
+    body = resp.get_json()
+    assert body["type"] == "/problems/insufficient-funds" and body["balance"]["amount"] == 0
+    assert counts() == before
+    assert order_status(order["id"]) == "pending_payment"
+
+
 def test_airtime_sandbox_success_and_failure(client, world, auth_headers):
     headers = auth_headers(world.passenger)
     order = book(client, world, headers)

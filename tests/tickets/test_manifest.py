@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from app.db import utcnow
+from app.database import utcnow
 from tests import factories
 from tests.tickets.test_scan_support import assign, sell
 from tickets.issuing import transition_ticket

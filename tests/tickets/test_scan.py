@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.db import utcnow
+from app.database import utcnow
 from tests import factories
 from tests.tickets.test_scan_support import (  # noqa: F401 - boarding_trip is a fixture
     assign, boarding_trip, payload_for, scan, sell, trip_departing,

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.db import utcnow
+from app.database import utcnow
 from tests import factories
 from tests.tickets.test_scan_support import assign, payload_for, sell, trip_departing
 from tickets.scan_models import Scan, ScanConflict

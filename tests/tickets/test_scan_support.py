@@ -13,7 +13,7 @@ import pytest
 
 from app.booking.service import apply_payment, create_order
 from app.catalog.models import TripDriver
-from app.db import utcnow
+from app.database import utcnow
 from app.extensions import db
 from tests import factories
 from tickets.models import Ticket

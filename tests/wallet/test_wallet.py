@@ -82,15 +82,8 @@ def test_no_auto_recharge_when_balance_stays_above_threshold(client, world, auth
 
 class TestDarajaTopUp:
     @pytest.fixture
-    def app(self, make_app):
-        from tests.conftest import _empty_all_tables
-
-        app = make_app(**DARAJA_CONFIG)
-        with app.app_context():
-            yield app
-            _db.session.rollback()
-            _empty_all_tables()
-            _db.session.remove()
+    def app_settings(self):
+        return DARAJA_CONFIG
 
     def test_top_up_by_stk_push_then_callback(self, client, world, auth_headers):
         headers = auth_headers(world.passenger)

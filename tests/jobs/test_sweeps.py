@@ -1,0 +1,64 @@
+"""The periodic sweeps: what callbacks and crashes leave behind gets finished."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.database import utcnow
+from app.extensions import db
+from app.jobs.periodic import run_all_once
+from app.messaging.models import OutboundMessage
+from channels.ussd.models import UssdSession
+
+
+def test_a_message_left_queued_by_a_crash_is_sent_by_the_sweep(app):
+    # As if the process died after the commit, before the job ran.
+    message = OutboundMessage(
+        to_phone="+254711000111", text="Your ticket", kind="ticket",
+        created_at=utcnow() - timedelta(minutes=5),
+    )
+    fresh = OutboundMessage(to_phone="+254711000111", text="Just now", kind="ticket")
+    db.session.add_all([message, fresh])
+    db.session.commit()
+
+    outcome = run_all_once()
+
+    assert outcome["app.messaging.service:send_stuck_messages"] == "ok 1"
+    db.session.expire_all()
+    assert db.session.get(OutboundMessage, message.id).status == "sent"
+    assert db.session.get(OutboundMessage, fresh.id).status == "queued"  # its own job may still run
+
+
+def test_stale_ussd_sessions_are_purged_but_resumable_ones_kept(app):
+    old = utcnow() - timedelta(hours=2)
+    db.session.add_all([
+        UssdSession(session_id="stale", phone="+254711000111", state={}, updated_at=old),
+        UssdSession(session_id="resumable", phone="+254711000112", state={}, updated_at=old,
+                    resumable_until=utcnow() + timedelta(minutes=3)),
+        UssdSession(session_id="live", phone="+254711000113", state={}),
+    ])
+    db.session.commit()
+
+    run_all_once()
+
+    left = set(db.session.scalars(select(UssdSession.session_id)))
+    assert left == {"resumable", "live"}
+
+
+def test_every_sweep_runs_even_when_one_fails(app, monkeypatch):
+    import app.booking.jobs as booking_jobs
+
+    def broken(now=None):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(booking_jobs, "expire_holds", broken)
+    outcome = run_all_once()
+    assert outcome["app.booking.jobs:expire_holds"] == "failed: RuntimeError"
+    assert outcome["app.payments.jobs:poll_pending_stk"].startswith("ok")
+    assert outcome["channels.ussd.store:purge_stale_sessions"].startswith("ok")
+
+
+def test_sweep_command_reports_each_sweep(runner):
+    result = runner.invoke(args=["sweep"])
+    assert result.exit_code == 0
+    assert "app.booking.jobs:expire_holds: ok" in result.output
+    assert "app.payments.jobs:poll_pending_stk: ok" in result.output
