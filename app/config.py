@@ -95,6 +95,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Booking
         "HOLD_TTL_SECONDS": 10 * 60,
+        # Idempotency-Key: an in-flight record older than this is taken as abandoned (crash)
+        "IDEMPOTENCY_INFLIGHT_SECONDS": int(_env("IDEMPOTENCY_INFLIGHT_SECONDS", "60")),
         # USSD (channels.ussd): requests per phone number; Redis key prefix of session state
         "USSD_RATE_LIMIT": "30 per minute",
         "USSD_REDIS_PREFIX": "safiri:ussd:",

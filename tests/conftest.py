@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -93,7 +94,22 @@ def _empty_all_tables() -> None:
     tables = list(reversed(_db.metadata.sorted_tables))
     if _db.engine.dialect.name == "postgresql":
         names = ", ".join(f'"{t.name}"' for t in tables)
-        _db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        truncate = text(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        try:
+            _db.session.execute(text("SET LOCAL lock_timeout = '10s'"))
+            _db.session.execute(truncate)
+        except OperationalError:
+            # A connection left "idle in transaction" by a test holds a lock: end it so
+            # the run goes on, and fail this test loudly instead of hanging CI forever.
+            _db.session.rollback()
+            leaked = _db.session.execute(text(
+                "SELECT pg_terminate_backend(pid), left(query, 120) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND state LIKE 'idle in transaction%'"
+            )).all()
+            _db.session.execute(truncate)
+            _db.session.commit()
+            pytest.fail(f"a test left a connection idle in transaction: {[q for _, q in leaked]}")
     else:
         for table in tables:
             _db.session.execute(table.delete())

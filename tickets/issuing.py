@@ -27,6 +27,7 @@ from tickets.shortcode import format_short_code, new_short_code
 
 TICKET_TRANSITIONS = {"valid": {"used", "cancelled", "refunded", "expired"}}
 SMS_LIMIT = 160
+gsm7_length = len
 
 
 def transition_ticket(ticket: Ticket, new_status: str, *, reason: str | None = None, now=None) -> Ticket:

@@ -9,7 +9,17 @@ retry must not buy a second set of seats or charge twice. A key is stored per
 - same key, same body, answered: the stored status and body are replayed
   (header ``Idempotent-Replayed: true``);
 - same key, other body: 422 ``idempotency-key-reused``;
-- same key while the first request still runs: 409 ``idempotency-key-in-flight``.
+- same key while the first request still runs: 409 ``idempotency-key-in-flight``;
+- same key, in flight for longer than ``IDEMPOTENCY_INFLIGHT_SECONDS`` (default 60): the
+  first request is taken as abandoned (its worker crashed or was killed before it could
+  store or delete the record) and this request takes the key over and runs.
+
+Takeover is one conditional UPDATE (still in flight, ``created_at`` older than the
+cutoff, checked by rowcount), so of two retries racing for an abandoned key one wins and
+the other gets 409. ``created_at`` doubles as the lease: the new owner moves it to now,
+and ``_finish`` only writes or deletes the record while ``created_at`` still holds the
+value its request claimed, so a request that was merely slow (not dead) and finishes
+after a takeover cannot overwrite the new owner's answer.
 
 The unique constraint on (user_id, key, endpoint) resolves two duplicates racing: one
 insert wins, the other reads the winner's record. Answers < 500 (including problem
@@ -31,10 +41,11 @@ Requests without the header run normally.
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from functools import wraps
 
-from flask import Response, json, request
-from sqlalchemy import delete, select
+from flask import Response, current_app, json, request
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.core.models import IdempotencyRecord
@@ -44,6 +55,27 @@ from app.extensions import db
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+DEFAULT_INFLIGHT_SECONDS = 60
+
+
+def _take_over(record: IdempotencyRecord) -> IdempotencyRecord | None:
+    """Claim an in-flight record whose request is presumed dead; None if not stale or lost the race."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=current_app.config.get("IDEMPOTENCY_INFLIGHT_SECONDS", DEFAULT_INFLIGHT_SECONDS))
+    result = db.session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.id == record.id, IdempotencyRecord.response_status.is_(None),
+               IdempotencyRecord.created_at < cutoff)
+        .values(created_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        return None
+    return db.session.execute(
+        select(IdempotencyRecord).where(IdempotencyRecord.id == record.id)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
 
 
 def _claim(user_id: int, key: str, endpoint: str, digest: str) -> IdempotencyRecord | Response:
@@ -65,6 +97,9 @@ def _claim(user_id: int, key: str, endpoint: str, digest: str) -> IdempotencyRec
             slug="idempotency-key-reused",
         )
     if existing.response_status is None:
+        taken = _take_over(existing)
+        if taken is not None:
+            return taken
         raise Conflict("A request with this Idempotency-Key is still being processed.",
                        slug="idempotency-key-in-flight", headers={"Retry-After": "1"})
     mimetype = "application/problem+json" if existing.response_status >= 400 else "application/json"
@@ -73,14 +108,20 @@ def _claim(user_id: int, key: str, endpoint: str, digest: str) -> IdempotencyRec
     return response
 
 
-def _finish(record_id: int, response: Response | None) -> None:
+def _finish(record_id: int, claimed_at, response: Response | None) -> None:
+    """Store the answer (or drop the record on a 500), unless another request took the key over."""
+    mine = (IdempotencyRecord.id == record_id, IdempotencyRecord.created_at == claimed_at,
+            IdempotencyRecord.response_status.is_(None))
     if response is None or response.status_code >= 500:
-        db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+        db.session.execute(delete(IdempotencyRecord).where(*mine).execution_options(synchronize_session=False))
     else:
-        record = db.session.get(IdempotencyRecord, record_id)
-        record.response_status = response.status_code
-        record.response_body = response.get_json(silent=True)
-        record.completed_at = utcnow()
+        db.session.execute(
+            update(IdempotencyRecord).where(*mine).values(
+                response_status=response.status_code,
+                response_body=response.get_json(silent=True),
+                completed_at=utcnow(),
+            ).execution_options(synchronize_session=False)
+        )
     db.session.commit()
 
 
@@ -101,19 +142,19 @@ def idempotent(view):
         claimed = _claim(current_user().id, key, request.path, digest)
         if isinstance(claimed, Response):
             return claimed
-        record_id = claimed.id
+        record_id, claimed_at = claimed.id, claimed.created_at
         try:
             response = view(*args, **kwargs)
         except ApiError as error:
             db.session.rollback()
             response = handle_api_error(error)
-            _finish(record_id, response)
+            _finish(record_id, claimed_at, response)
             return response
         except BaseException:
             db.session.rollback()
-            _finish(record_id, None)
+            _finish(record_id, claimed_at, None)
             raise
-        _finish(record_id, response if isinstance(response, Response) else None)
+        _finish(record_id, claimed_at, response if isinstance(response, Response) else None)
         return response
 
     return wrapper

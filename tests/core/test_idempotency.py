@@ -67,3 +67,59 @@ def test_validation_error_frees_the_key(client, world, auth_headers, db):
     too_long = client.post("/api/v1/orders", json=order_body(world),
                            headers=auth_headers(world.passenger) | {"Idempotency-Key": "x" * 300})
     assert too_long.status_code == 422 and orders(db) == 0
+
+
+def _in_flight(world, db, key, age_seconds, body=None):
+    import hashlib
+    import json as _json
+    from datetime import timedelta
+
+    from app.database import utcnow
+
+    record = IdempotencyRecord(
+        user_id=world.passenger.id, key=key, endpoint="/api/v1/orders",
+        request_hash=hashlib.sha256(_json.dumps(body or order_body(world)).encode()).hexdigest(),
+        created_at=utcnow() - timedelta(seconds=age_seconds))
+    db.session.add(record)
+    db.session.commit()
+    return record.id
+
+
+def test_abandoned_in_flight_key_is_taken_over(client, world, auth_headers, db):
+    """A request that crashed mid-way left its key in flight; after the bound the retry runs."""
+    record_id = _in_flight(world, db, "k-crashed", age_seconds=61)
+    h = auth_headers(world.passenger)
+    resp = post(client, world, h, "k-crashed")
+    assert resp.status_code == 201, resp.json
+    assert orders(db) == 1
+    db.session.expire_all()
+    record = db.session.get(IdempotencyRecord, record_id)
+    assert record.response_status == 201 and record.response_body == resp.json
+    replay = post(client, world, h, "k-crashed")
+    assert replay.headers["Idempotent-Replayed"] == "true" and replay.json == resp.json
+    assert orders(db) == 1
+
+
+def test_recent_in_flight_key_is_still_409(client, world, auth_headers, db):
+    _in_flight(world, db, "k-busy", age_seconds=30)
+    resp = post(client, world, auth_headers(world.passenger), "k-busy")
+    assert resp.status_code == 409 and resp.json["type"] == "/problems/idempotency-key-in-flight"
+    assert orders(db) == 0
+
+
+def test_slow_first_request_cannot_overwrite_the_takeover(app, world, db):
+    """The lease is created_at: once taken over, the old owner's _finish changes nothing."""
+    from flask import Response as FlaskResponse
+
+    from app.core.idempotency import _finish, _take_over
+
+    record_id = _in_flight(world, db, "k-slow", age_seconds=120)
+    record = db.session.get(IdempotencyRecord, record_id)
+    old_claim = record.created_at
+    assert _take_over(record) is not None
+    assert _take_over(db.session.get(IdempotencyRecord, record_id)) is None  # now fresh: no second takeover
+    _finish(record_id, old_claim, FlaskResponse("{}", status=201, mimetype="application/json"))
+    db.session.expire_all()
+    assert db.session.get(IdempotencyRecord, record_id).response_status is None
+    _finish(record_id, old_claim, None)  # a late 500 of the old owner does not delete the new owner's key
+    assert db.session.get(IdempotencyRecord, record_id) is not None

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 165dd49b0cfb
+Revision ID: e0e8e51c3ba4
 Revises: 
-Create Date: 2026-11-23 11:06:26.584482
+Create Date: 2026-11-23 11:14:58.990937
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import app.database  # custom column types (UTCDateTime)
 
 
 # revision identifiers, used by Alembic.
-revision = '165dd49b0cfb'
+revision = 'e0e8e51c3ba4'
 down_revision = None
 branch_labels = None
 depends_on = None
