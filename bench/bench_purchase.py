@@ -1,13 +1,21 @@
 """Purchase benchmark (run by hand): hold -> pay with wallet -> ticket, against a bare insert.
 
     .venv/bin/python bench/bench_purchase.py [--pg postgresql://postgres@127.0.0.1:5432/postgres]
-        [--seconds 20] [--threads 8] [--workers 2]
+        [--seconds 20] [--threads 2,8] [--workers 2] [--redis redis://127.0.0.1:6379/12]
+    .venv/bin/python bench/bench_purchase.py --inprocess 200   # test client: SQL statements + ms
 
 It creates a throwaway PostgreSQL database, seeds trips and funded passengers, starts
 gunicorn (``--workers``) on 127.0.0.1 serving the real app plus one bench-only endpoint
 (``POST /bench/bare``: one INSERT, mounted by ``bench_app()`` below, never in the product),
-then drives both from ``--threads`` client threads for bounded time and prints purchases
-per second and p50/p99 of each step next to the bare request. Loopback only.
+then drives both from each ``--threads`` count of client threads for bounded time and
+prints purchases per second and p50/p99 of each step next to the bare request: client
+latency, and server time (``Server-Timing`` header set by ``bench_app()``: WSGI app time
+in the worker, excluding queueing in the socket backlog). ``threads == workers`` keeps the
+client from queueing behind busy workers.
+
+Production-like: ``REDIS_URL`` points at the ``--redis`` database (flushed before and after;
+only that database), so SMS and auto-recharge jobs are enqueued, not run in the request.
+Nobody consumes the queue. Loopback only.
 """
 from __future__ import annotations
 
@@ -35,6 +43,21 @@ def bench_app():
     from app.extensions import db
 
     app = create_app({"RATELIMIT_ENABLED": False})
+
+    @app.before_request
+    def _start_timer():
+        from flask import g
+
+        g.bench_t0 = time.perf_counter()
+
+    @app.after_request
+    def _server_timing(response):
+        from flask import g
+
+        t0 = g.get("bench_t0")
+        if t0 is not None:
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1000:.2f}"
+        return response
 
     @app.post("/bench/bare")
     def bare():
@@ -113,21 +136,87 @@ def drive(base: str, seconds: float, threads: int, work) -> tuple[int, dict[str,
     return done[0], lat, errors[0]
 
 
+def server_ms(resp) -> float:
+    """Seconds spent in the worker's WSGI app (the ``Server-Timing`` header of ``bench_app``)."""
+    value = resp.headers.get("Server-Timing", "")
+    try:
+        return float(value.split("dur=", 1)[1]) / 1000
+    except (IndexError, ValueError):
+        return float("nan")
+
+
 def timed(local, name, fn):
     t0 = time.perf_counter()
     resp = fn()
     local.setdefault(name, []).append(time.perf_counter() - t0)
+    local.setdefault("server: " + name, []).append(server_ms(resp))
     return resp
+
+
+def flush_redis(url: str) -> None:
+    """Empty only the bench's own Redis database (the number in ``url``)."""
+    from redis import Redis
+
+    Redis.from_url(url).flushdb()
+
+
+def inprocess(n: int) -> None:
+    """Test client in this process: SQL statements per request and ms per purchase vs bare."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    tokens, bodies = seed(n_users=8, n_trips=40, seats=60)
+    app = bench_app()
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    client = app.test_client()
+
+    def purchase(i):
+        auth = {"Authorization": tokens[i % len(tokens)]}
+        statements.clear()
+        order = client.post("/api/v1/orders", json=bodies[i % len(bodies)], headers=auth)
+        assert order.status_code == 201, order.get_json()
+        hold = list(statements)
+        statements.clear()
+        pay = client.post(f"/api/v1/orders/{order.get_json()['id']}/payments", json={"method": "wallet"},
+                          headers=auth)
+        assert pay.status_code == 202 and pay.get_json()["status"] == "succeeded", pay.get_json()
+        return hold, list(statements)
+
+    for i in range(20):
+        hold, pay = purchase(i)
+    print(f"SQL statements: hold {len(hold)}, pay {len(pay)} (COMMIT not counted)")
+    if os.environ.get("BENCH_SQL"):  # BENCH_SQL=140: print each statement, cut at 140 characters
+        width = int(os.environ["BENCH_SQL"]) if os.environ["BENCH_SQL"].isdigit() else 140
+        for tag, stmts in (("hold", hold), ("pay", pay)):
+            for stmt in stmts:
+                print(f"  {tag}: {' '.join(stmt.split())[:width]}")
+    buy, bare = [], []
+    for i in range(n):
+        t0 = time.perf_counter()
+        purchase(i)
+        buy.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        client.post("/bench/bare")
+        bare.append(time.perf_counter() - t0)
+    b, p = statistics.median(bare), statistics.median(buy)
+    print(f"in-process medians over {n}: purchase {p * 1000:.1f} ms, bare {b * 1000:.2f} ms, ratio {p / b:.1f}x")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", default=None, help="client thread counts, comma-separated (default: workers)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=5099)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/12", help="job queue; this db is flushed")
+    parser.add_argument("--inprocess", type=int, default=0, help="test-client run of N purchases instead")
     args = parser.parse_args()
+    thread_counts = [int(t) for t in (args.threads or str(args.workers)).split(",")]
 
     import psycopg
 
@@ -136,11 +225,15 @@ def main() -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
     db_url = args.pg.rsplit("/", 1)[0] + f"/{name}"
     env = dict(os.environ, DATABASE_URL=db_url, APP_ENV="development", SECRET_KEY="bench-secret-key-long-enough-0123456789",
-               REDIS_URL="", CHANNEL_TOKEN="bench", PLATFORM_FEE_BPS="500")
+               REDIS_URL=args.redis, CHANNEL_TOKEN="bench", PLATFORM_FEE_BPS="500")
     os.environ.update(env)
     server = None
+    flush_redis(args.redis)
     try:
-        tokens, bodies = seed(n_users=args.threads * 4, n_trips=40, seats=60)
+        if args.inprocess:
+            inprocess(args.inprocess)
+            return
+        tokens, bodies = seed(n_users=max(thread_counts) * 4, n_trips=40, seats=60)
         server = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
              "--log-level", "warning", "bench.bench_purchase:bench_app()"], cwd=ROOT, env=env)
@@ -157,36 +250,50 @@ def main() -> None:
         def bare(session, base, idx, i, local):
             return timed(local, "bare insert", lambda: session.post(base + "/bench/bare", timeout=10)).status_code == 201
 
-        def purchase(session, base, idx, i, local):
-            auth = {"Authorization": tokens[(idx * 4 + i) % len(tokens)]}
-            t0 = time.perf_counter()
-            order = timed(local, "hold (POST /orders)", lambda: session.post(
-                base + "/api/v1/orders", json=bodies[(idx + i * args.threads) % len(bodies)], headers=auth, timeout=10))
-            if order.status_code != 201:
-                return False
-            pay = timed(local, "pay wallet + ticket", lambda: session.post(
-                base + f"/api/v1/orders/{order.json()['id']}/payments", json={"method": "wallet"}, headers=auth,
-                timeout=10))
-            local.setdefault("full purchase", []).append(time.perf_counter() - t0)
-            return pay.status_code == 202 and pay.json()["status"] == "succeeded"
+        def run(threads: int) -> None:
+            def purchase(session, base, idx, i, local):
+                auth = {"Authorization": tokens[(idx * 4 + i) % len(tokens)]}
+                t0 = time.perf_counter()
+                order = timed(local, "hold (POST /orders)", lambda: session.post(
+                    base + "/api/v1/orders", json=bodies[(idx + i * threads) % len(bodies)], headers=auth,
+                    timeout=10))
+                if order.status_code != 201:
+                    return False
+                pay = timed(local, "pay wallet + ticket", lambda: session.post(
+                    base + f"/api/v1/orders/{order.json()['id']}/payments", json={"method": "wallet"},
+                    headers=auth, timeout=10))
+                local.setdefault("full purchase", []).append(time.perf_counter() - t0)
+                local.setdefault("server: full purchase", []).append(
+                    local["server: hold (POST /orders)"][-1] + local["server: pay wallet + ticket"][-1])
+                return pay.status_code == 202 and pay.json()["status"] == "succeeded"
 
-        drive(base, 2, args.threads, bare)  # warm-up
-        n_bare, lat_bare, e_bare = drive(base, args.seconds, args.threads, bare)
-        n_buy, lat_buy, e_buy = drive(base, args.seconds, args.threads, purchase)
-        print(f"\n{args.workers} gunicorn workers, {args.threads} client threads, {args.seconds:.0f}s each, PostgreSQL")
-        print(f"bare insert:   {n_bare / args.seconds:8.1f} req/s   errors {e_bare}")
-        print(f"purchases:     {n_buy / args.seconds:8.1f} /s      errors {e_buy}")
-        print(f"{'step':24} {'p50 ms':>8} {'p99 ms':>8}")
-        for name, values in list(lat_bare.items()) + list(lat_buy.items()):
-            print(f"{name:24} {pct(values, 50):8.1f} {pct(values, 99):8.1f}")
-        ratio = pct(lat_buy["full purchase"], 50) / pct(lat_bare["bare insert"], 50)
-        print(f"full purchase p50 / bare p50 = {ratio:.2f}x (target <= 4x)")
+            drive(base, 2, threads, bare)  # warm-up
+            n_bare, lat_bare, e_bare = drive(base, args.seconds, threads, bare)
+            n_buy, lat_buy, e_buy = drive(base, args.seconds, threads, purchase)
+            print(f"\n{args.workers} gunicorn workers, {threads} client threads, {args.seconds:.0f}s each, "
+                  f"PostgreSQL, jobs to Redis")
+            print(f"bare insert:   {n_bare / args.seconds:8.1f} req/s   errors {e_bare}")
+            print(f"purchases:     {n_buy / args.seconds:8.1f} /s      errors {e_buy}")
+            print(f"{'step':24} {'client p50':>10} {'p99':>7} {'server p50':>11} {'p99':>7}  (ms)")
+            lat = {**lat_bare, **lat_buy}
+            for name in ("bare insert", "hold (POST /orders)", "pay wallet + ticket", "full purchase"):
+                client, server = lat.get(name, []), lat.get("server: " + name, [])
+                print(f"{name:24} {pct(client, 50):10.1f} {pct(client, 99):7.1f} {pct(server, 50):11.2f} "
+                      f"{pct(server, 99):7.1f}")
+            for kind in ("", "server: "):
+                ratio = pct(lat[kind + "full purchase"], 50) / pct(lat[kind + "bare insert"], 50)
+                print(f"{kind or 'client: '}full purchase p50 / bare p50 = {ratio:.2f}x (target <= 4x)")
+            print(f"throughput: bare req/s / purchases/s = {n_bare / max(n_buy, 1):.2f}x")
+
+        for threads in thread_counts:
+            run(threads)
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=10)
         with psycopg.connect(args.pg, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        flush_redis(args.redis)
 
 
 if __name__ == "__main__":

@@ -285,67 +285,104 @@ def report(results: dict[int, dict[str, dict]], args) -> None:
         ussd = [v for vs in pair["ussd"]["lat"].values() for v in vs]
         worst = max(pair["ussd"]["lat"], key=lambda k: pct(pair["ussd"]["lat"][k], 99))
         p99, bare99 = pct(ussd, 99), pct(pair["bare"]["lat"].get("bare", []), 99)
-        verdict = "met" if p99 < 100 and p99 <= 3 * bare99 else "NOT met"
         print(f"{n} sessions: USSD p99 {p99:.1f} ms (worst step {worst!r} {pct(pair['ussd']['lat'][worst], 99):.1f}"
-              f" ms), bare p99 {bare99:.1f} ms, ratio {p99 / bare99:.1f}x; target < 100 ms and <= 3x: {verdict}")
+              f" ms), bare p99 {bare99:.1f} ms = {p99 / bare99:.1f}x; target p99 < 100 ms: "
+              f"{'met' if p99 < 100 else 'NOT met'}, <= 3x bare: {'met' if p99 <= 3 * bare99 else 'NOT met'}")
 
 
 # --- in-process profile ------------------------------------------------------------------
 
 def profile(n_sessions: int, phones: int) -> None:
-    """Walk ``n_sessions`` buy sessions with the test client; time, SQL and cProfile per step."""
+    """Walk ``n_sessions`` sessions in-process (test client, same PostgreSQL and Redis), twice.
+
+    First without a profiler: wall and CPU per step, SQL statements and Redis commands
+    per step. Then under cProfile (CPU clock): CPU by package and the app's own functions.
+    """
+    import collections
     import cProfile
     import io
     import pstats
 
+    import redis.client
     from sqlalchemy import event
 
     from app.extensions import db
 
     app = bench_app()
     client = app.test_client()
-    statements = [0]
+    counts = {"sql": 0, "redis": 0}
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1))
-    rng = random.Random(1)
-    per_step: dict[str, list[tuple[float, int]]] = {}
-    profiler = cProfile.Profile()
+        event.listen(db.engine, "before_cursor_execute", lambda *a: counts.__setitem__("sql", counts["sql"] + 1))
+    execute_command = redis.client.Redis.execute_command
 
-    def walk(record: bool) -> None:
+    def counted(self, *a, **k):
+        counts["redis"] += 1
+        return execute_command(self, *a, **k)
+
+    redis.client.Redis.execute_command = counted  # this process only, for the count
+    per_step: dict[str, list[tuple[float, float, int, int]]] = {}
+    profiler = cProfile.Profile(time.process_time)
+
+    def walk(seed: int, mode: str) -> None:
+        rng = random.Random(seed)
         for s in range(n_sessions):
-            phone = f"+{PHONE_BASE + (s * 13) % phones}"
-            session_id, history = f"ATUid_prof_{uuid.uuid4().hex}", []
-            plan = [step for step in session_plan(rng) if step[0] != "4 help (END)"]
-            for label, key, expect in plan:
+            phone = f"+{PHONE_BASE + (s * 13 + seed) % phones}"
+            session_id, history, body = f"ATUid_prof_{uuid.uuid4().hex}", [], ""
+            for label, key, expect in session_plan(rng):
+                if label == "trip" and "\n1 " not in body:
+                    break  # no trips that day
                 if key is not None:
                     history.append(key)
                 form = {"sessionId": session_id, "serviceCode": "*384*1234#", "phoneNumber": phone,
                         "networkCode": "63902", "text": "*".join(history)}
-                before, t0 = statements[0], time.perf_counter()
-                if record:
+                before, t0, c0 = dict(counts), time.perf_counter(), time.process_time()
+                if mode == "profile":
                     profiler.enable()
                 body = client.post(f"/channels/ussd?token={TOKEN}", data=form).get_data(as_text=True)
-                if record:
+                if mode == "profile":
                     profiler.disable()
-                    per_step.setdefault(label, []).append((time.perf_counter() - t0, statements[0] - before))
-                if not body.startswith("CON ") or expect not in body:
+                elif mode == "time":
+                    per_step.setdefault(label, []).append((time.perf_counter() - t0, time.process_time() - c0,
+                                                           counts["sql"] - before["sql"],
+                                                           counts["redis"] - before["redis"]))
+                if not body.startswith(("CON ", "END ")) or expect not in body:
+                    print(f"  ! {label}: {body[:80]!r}")
                     break
 
-    walk(False)  # warm-up: imports, connection pool, statement cache
-    walk(True)
-    print(f"\nin-process (Flask test client, cProfile on; same PostgreSQL and Redis), {n_sessions} sessions:")
-    print(f"{'step':18} {'n':>5} {'mean ms':>8} {'SQL/step':>9}")
-    for step in STEP_ORDER:
-        if step in per_step:
-            rows = per_step[step]
-            print(f"{step:18} {len(rows):5d} {sum(r[0] for r in rows) / len(rows) * 1000:8.2f} "
-                  f"{sum(r[1] for r in rows) / len(rows):9.1f}")
+    try:
+        walk(1, "warm-up")  # imports, connection pool, statement caches
+        walk(2, "time")
+        walk(3, "profile")
+    finally:
+        redis.client.Redis.execute_command = execute_command
+    print(f"\nin-process (Flask test client, same PostgreSQL and Redis, no profiler), {n_sessions} sessions:")
+    print(f"{'step':18} {'n':>5} {'wall ms':>8} {'CPU ms':>7} {'SQL':>5} {'Redis':>6}")
+    every = []
+    for step in STEP_ORDER + ["all"]:
+        rows = every if step == "all" else per_step.get(step, [])
+        every += [] if step == "all" else rows
+        if rows:
+            n = len(rows)
+            print(f"{step:18} {n:5d} {sum(r[0] for r in rows) / n * 1000:8.2f} {sum(r[1] for r in rows) / n * 1000:7.2f}"
+                  f" {sum(r[2] for r in rows) / n:5.1f} {sum(r[3] for r in rows) / n:6.1f}")
+    stats = pstats.Stats(profiler)
+    by_package: collections.Counter = collections.Counter()
+    for (filename, _, function), (_, _, own, _, _) in stats.stats.items():
+        path = filename.split("site-packages/")[-1]
+        if path.startswith(str(ROOT)):
+            package = "/".join(Path(path).relative_to(ROOT).parts[:2])
+        elif path.startswith(("~", "<")):
+            package = "socket I/O" if "socket" in function else "builtins"
+        else:
+            package = path.split("/")[0] if "site-packages/" in filename else "stdlib"
+        by_package[package] += own
+    total = sum(by_package.values())
+    print(f"\nunder cProfile (CPU clock; the profiler inflates call-heavy code), own time by package:")
+    for package, own in by_package.most_common(12):
+        print(f"  {package:28} {own / total * 100:5.1f}%")
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
-    print("\n".join(out.getvalue().splitlines()[:70]))
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(20)
-    print("\n".join(out.getvalue().splitlines()[:45]))
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(r"channels/|/app/", 25)
+    print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[-4000:])
 
 
 # --- main --------------------------------------------------------------------------------

@@ -13,8 +13,11 @@ price went back.
 """
 from __future__ import annotations
 
+import logging
+import unicodedata
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.core.money import format_money
@@ -27,7 +30,7 @@ from tickets.shortcode import format_short_code, new_short_code
 
 TICKET_TRANSITIONS = {"valid": {"used", "cancelled", "refunded", "expired"}}
 SMS_LIMIT = 160
-gsm7_length = len
+log = logging.getLogger(__name__)
 
 
 def transition_ticket(ticket: Ticket, new_status: str, *, reason: str | None = None, now=None) -> Ticket:
@@ -74,40 +77,89 @@ def issue_tickets_for_order(order) -> list[Ticket]:
     return tickets
 
 
+# (head, tail, seat word). The link to the QR page follows as " QR: <url>".
 _TEMPLATES = {
-    "en": ("Safiri ticket {route} {when} Seat {seat} Code {code}", "Show this code when boarding."),
-    "sw": ("Tiketi Safiri {route} {when} Kiti {seat} Nambari {code}", "Onyesha nambari hii unapopanda."),
-    "fr": ("Billet Safiri {route} {when} Place {seat} Code {code}", "Montrez ce code a l'embarquement."),
+    "en": ("Safiri ticket {route} {when} Seat {seat} Code {code}", "Show this code when boarding.", "Seat"),
+    "sw": ("Tiketi Safiri {route} {when} Kiti {seat} Nambari {code}", "Onyesha nambari hii unapopanda.", "Kiti"),
+    "fr": ("Billet Safiri {route} {when} Place {seat} Code {code}", "Montrez ce code a l'embarquement.", "Place"),
 }
+# GSM-7 characters that cost two septets (escape + char); kept out of dynamic values.
+_GSM7_EXTENDED = set("^{}\\[]~|\u20ac")
 
 
-def _route_and_time(ticket: Ticket) -> tuple[str, str]:
+def gsm7_length(text: str) -> int:
+    """Septets ``text`` takes in a GSM-7 SMS (extension-table characters count twice)."""
+    return sum(2 if ch in _GSM7_EXTENDED else 1 for ch in text)
+
+
+def _plain(text: str) -> str:
+    """Printable ASCII without the GSM-7 extension characters (stop codes are typed by carriers)."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(
+        c if 32 <= ord(c) < 127 and c not in _GSM7_EXTENDED else "?"
+        for c in decomposed if not unicodedata.combining(c)
+    )
+
+
+def ticket_link(ticket: Ticket) -> str:
+    """The public QR page of a ticket (``app/ticketing/shortlink.py``), as in the API's ``short_link``."""
+    return f"{current_app.config['PUBLIC_BASE_URL']}/t/{ticket.short_code}"
+
+
+def _route_and_time(ticket: Ticket) -> tuple[tuple[str, str], str]:
     from app.booking.pricing import departure_at_stop
 
     order = ticket.order
     origin, destination = order.origin, order.destination
     local = to_local(departure_at_stop(ticket.trip, origin.id), origin.timezone)
-    return f"{origin.code}-{destination.code}", local.strftime("%d %b %H:%M")
+    return (_plain(origin.code), _plain(destination.code)), local.strftime("%d %b %H:%M")
+
+
+def _route(ends: tuple[str, str], budget: int | None = None) -> str:
+    """``NBO-ELD``; with a budget, each end cut to an equal share so both stay recognisable."""
+    origin, destination = ends
+    if budget is None or len(origin) + 1 + len(destination) <= budget:
+        return f"{origin}-{destination}"
+    if budget < 3:
+        return ""
+    share = (budget - 1) // 2
+    cut_origin = origin[:max(share, budget - 1 - len(destination))]
+    return f"{cut_origin}-{destination[:budget - 1 - len(cut_origin)]}"
 
 
 def ticket_sms_text(ticket: Ticket, language: str = "en") -> str:
-    """One ticket as an SMS (ASCII, within one 160-character GSM-7 message)."""
-    head, tail = _TEMPLATES.get(language, _TEMPLATES["en"])
-    route, when = _route_and_time(ticket)
-    text = head.format(route=route, when=when, seat=ticket.seat, code=format_short_code(ticket.short_code))
-    full = f"{text}. {tail}"
-    return full if len(full) <= SMS_LIMIT else text[:SMS_LIMIT]
+    """One ticket as an SMS: route, local time, seat, short code and the QR link, within
+    one 160-septet GSM-7 message. To fit, the closing line goes first, then the route is
+    shortened; the code and the link are never cut.
+    """
+    head, tail, _ = _TEMPLATES.get(language, _TEMPLATES["en"])
+    ends, when = _route_and_time(ticket)
+    fields = dict(when=when, seat=_plain(ticket.seat), code=format_short_code(ticket.short_code))
+    link = f" QR: {ticket_link(ticket)}"
+    full = f"{head.format(route=_route(ends), **fields)}. {tail}{link}"
+    if gsm7_length(full) <= SMS_LIMIT:
+        return full
+    without_route = gsm7_length(f"{head.format(route='', **fields)}.{link}")
+    text = f"{head.format(route=_route(ends, SMS_LIMIT - without_route), **fields)}.{link}"
+    if gsm7_length(text) <= SMS_LIMIT:
+        return text
+    log.warning("PUBLIC_BASE_URL is too long for the ticket SMS; the QR link is left out")
+    return head.format(route=_route(ends, 0), **fields)[:SMS_LIMIT]
 
 
 def order_sms_texts(tickets: list[Ticket], language: str = "en") -> list[str]:
-    """The ticket SMS of one order: one message when it fits, else one per ticket."""
+    """The ticket SMS of one order: one message when it fits (with the total, else
+    without), else one per ticket. Each ticket keeps its code and its QR link.
+    """
     if len(tickets) == 1:
         return [ticket_sms_text(tickets[0], language)]
-    route, when = _route_and_time(tickets[0])
+    seat_word = _TEMPLATES.get(language, _TEMPLATES["en"])[2]
+    ends, when = _route_and_time(tickets[0])
     order = tickets[0].order
-    lines = [f"Safiri {route} {when} {format_money(order.total_amount, order.currency)}"]
-    lines += [f"Seat {t.seat}: {format_short_code(t.short_code)}" for t in tickets]
-    text = "\n".join(lines)
-    if len(text) <= SMS_LIMIT:
-        return [text]
+    lines = [f"{seat_word} {_plain(t.seat)} {format_short_code(t.short_code)} {ticket_link(t)}" for t in tickets]
+    for header in (f"Safiri {_route(ends)} {when} {format_money(order.total_amount, order.currency)}",
+                   f"Safiri {_route(ends)} {when}"):
+        text = "\n".join([header, *lines])
+        if gsm7_length(text) <= SMS_LIMIT:
+            return [text]
     return [ticket_sms_text(t, language) for t in tickets]

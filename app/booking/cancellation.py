@@ -12,7 +12,10 @@ Order statuses follow the money: ``refunded`` once ``refunded_amount == total_am
 ``partially_refunded`` before that.
 
 Money moves through payments' ``refund_order`` (ledger, wallet or M-Pesa, SMS), called
-in the same transaction as the status changes, idempotent on ``ref``.
+in the same transaction as the status changes, idempotent on ``ref``. A passenger's
+cancellation gets payments' refund SMS; a trip cancellation asks payments not to send
+it (``notify=False``) and sends one SMS per order that says both what happened and
+where the money went, rather than two messages about the same event.
 """
 from __future__ import annotations
 
@@ -45,11 +48,11 @@ class RefundQuote:
     tickets: list[Ticket] = field(default_factory=list)
 
 
-def _refund_order(order, amount, *, reason, destination, ref, now=None):
+def _refund_order(order, amount, *, reason, destination, ref, now=None, notify=True):
     # Imported late: payments imports booking (apply_payment).
     from app.payments.refunds import refund_order
 
-    return refund_order(order, amount, reason=reason, destination=destination, ref=ref, now=now)
+    return refund_order(order, amount, reason=reason, destination=destination, ref=ref, now=now, notify=notify)
 
 
 def pick_rule(rules: list[dict], hours_left: float) -> dict | None:
@@ -132,16 +135,28 @@ def cancel_tickets(user, order_id: int, ticket_ids: list[int] | None = None, *, 
 
 
 def _trip_cancelled_sms(order: Order, amount: int, destination: str) -> str:
+    """The one SMS a passenger gets when the carrier cancels: what, and where the money went.
+
+    Within 160 characters: the carrier's name is the first thing to go when it does not fit.
+    """
     origin = order.origin
     when = to_local(departure_at_stop(order.trip, origin.id), origin.timezone).strftime("%d %b %H:%M")
-    where = "M-Pesa" if destination == "mpesa" else "your Safiri wallet"
-    return (f"Safiri: {order.trip.carrier.name[:30]} cancelled your trip {origin.code}-{order.destination.code} "
-            f"{when} (booking {order.code}). {format_money(amount, order.currency)} refunded to {where}.")
+    money_text = format_money(amount, order.currency)
+    if destination == "mpesa":  # a pending payout (payments.refunds): say it is not instant
+        refund = f"{money_text} to your M-Pesa: pending, may take a few working days."
+    else:
+        refund = f"{money_text} refunded to your Safiri wallet."
+    trip = f"trip {origin.code}-{order.destination.code} {when} (booking {order.code})"
+    text = f"Safiri: {order.trip.carrier.name[:30]} cancelled your {trip}. {refund}"
+    if len(text) > 160:
+        text = f"Safiri: your {trip} was cancelled. {refund}"
+    return text[:160]
 
 
 def cancel_trip(actor, trip_id: int, reason: str, now=None) -> int:
     """A carrier cancels a trip: every paid order refunded in full, tickets ``refunded``,
-    passengers told by SMS, unpaid orders ``failed`` with their seats released. Commits.
+    passengers told by one SMS per order (the cancellation and the refund together), unpaid
+    orders ``failed`` with their seats released. Commits.
 
     Returns the number of orders refunded. 404 for a trip of another carrier.
     """
@@ -177,7 +192,7 @@ def cancel_trip(actor, trip_id: int, reason: str, now=None) -> int:
             destination = "mpesa" if trip.carrier.mpesa_refunds_allowed else "wallet"
             _settle_order(order, amount, "trip cancelled", now)
             _refund_order(order, amount, reason=f"trip cancelled: {reason}", destination=destination,
-                          ref=f"trip-cancel-{order.id}", now=now)
+                          ref=f"trip-cancel-{order.id}", now=now, notify=False)
             if order.user and order.user.phone:
                 queue_sms(order.user.phone, _trip_cancelled_sms(order, amount, destination), "trip-cancelled",
                           user_id=order.user_id)

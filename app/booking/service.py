@@ -13,13 +13,16 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.booking.holds import place_holds
 from app.booking.models import CHANNELS, Order, OrderItem, SeatHold
 from app.booking.pricing import check_stops, departure_at_stop, fares_for
-from app.booking.transitions import lock_order, new_converted_hold, transition_holds, transition_order
-from app.catalog.models import Trip
+from app.booking.transitions import (
+    lapse_conversion, lock_order, new_converted_hold, transition_holds, transition_order,
+)
+from app.catalog.models import Route, Trip
 from app.core.phone import normalize_phone
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
@@ -32,6 +35,27 @@ BOOKABLE_TRIP_STATUSES = ("scheduled", "boarding")
 # Booking codes double as the M-Pesa account number typed on a keypad: no 0/O, 1/I/L, U.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 CODE_LENGTH = 8
+
+
+# A trip with what pricing and ticketing read (carrier is joined by the mapping), in one query.
+TRIP_GEOMETRY = (joinedload(Trip.route).joinedload(Route.stops),)
+
+
+def load_trip(trip_id: int, *, vehicle: bool = False) -> Trip | None:
+    """The trip with its route and stops (and vehicle) loaded in one round trip."""
+    options = TRIP_GEOMETRY + ((joinedload(Trip.vehicle),) if vehicle else ())
+    return db.session.get(Trip, trip_id, options=options)
+
+
+def commit_keeping_state() -> None:
+    """Commit without expiring the session's objects: the answer is built from the rows just
+    written (and locked), so reloading each of them after COMMIT only costs round trips."""
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = before
 
 
 def new_order_code() -> str:
@@ -65,7 +89,7 @@ def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_s
     now = now or utcnow()
     if channel not in CHANNELS:
         raise Unprocessable(f"Unknown channel {channel!r}.", slug="channel")
-    trip = db.session.get(Trip, trip_id)
+    trip = load_trip(trip_id, vehicle=True)
     if trip is None:
         raise NotFound("There is no such trip.", slug="trip-not-found")
     if trip.status not in BOOKABLE_TRIP_STATUSES:
@@ -84,7 +108,7 @@ def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_s
         destination_stop_id=destination_stop_id, currency=currency,
         total_amount=sum(fares[p["fare_class"]].amount for p in passengers),
         status="pending_payment", channel=channel, hold_expires_at=expires_at, created_at=now,
-        status_changed_at=now,
+        status_changed_at=now, items=[],  # a new order has no items: no lazy load on append
     )
     db.session.add(order)
     try:
@@ -97,7 +121,7 @@ def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_s
                 seat=p.get("seat") or next(auto), fare_class=p["fare_class"],
                 price=fares[p["fare_class"]].amount, passenger_name=p.get("name"),
             ))
-        db.session.commit()
+        commit_keeping_state()
     except BaseException:
         db.session.rollback()
         raise
@@ -139,16 +163,18 @@ def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int,
             "mismatch", order,
             detail=f"Order {order.code} costs {order.total_amount} {order.currency}; received {amount} {currency}.",
         )
-    trip = order.trip
+    trip = load_trip(order.trip_id)  # one query for trip, route and stops (order.trip then hits the map)
     if trip.status not in BOOKABLE_TRIP_STATUSES or departure_at_stop(trip, order.origin_stop_id) <= now:
         return ApplyResult("not_payable", order, detail=f"The trip of order {order.code} is no longer sold.")
 
     seats = [item.seat for item in order.items]
+    # held -> converted cannot violate the unique index (it covers both statuses): no SAVEPOINT.
+    converted = transition_holds(to="converted", reason=f"paid by payment {payment_id}", now=now,
+                                 order_id=order.id)
     try:
-        with db.session.begin_nested():
-            converted = transition_holds(to="converted", reason=f"paid by payment {payment_id}", now=now,
-                                         order_id=order.id)
-            if converted < len(seats):
+        if converted < len(seats):
+            # Some holds lapsed: re-claim those seats; the unique index decides, inside a SAVEPOINT.
+            with db.session.begin_nested():
                 have = set(db.session.scalars(
                     select(SeatHold.seat).where(SeatHold.order_id == order.id, SeatHold.status == "converted")
                 ))
@@ -157,6 +183,8 @@ def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int,
                         new_converted_hold(order, seat, now=now)
                 db.session.flush()
     except IntegrityError:
+        if converted:
+            lapse_conversion(order.id, reason="hold lapsed", now=now)
         if order.status == "pending_payment":
             transition_order(order, "expired", reason="hold lapsed; seats sold to someone else", now=now)
         transition_holds(to="expired", reason="hold lapsed", now=now, order_id=order.id)

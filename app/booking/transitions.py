@@ -11,6 +11,8 @@ Why locks: two callers (an M-Pesa callback and the expiry job, say) may act on t
 order at once. ``lock_order`` takes ``SELECT ... FOR UPDATE`` so the second waits and
 then sees the first one's result; hold changes are single ``UPDATE ... WHERE status IN``
 statements, which lock the rows they touch and re-check the status after waiting.
+A second ``lock_order`` of the same order in the same PostgreSQL transaction returns the
+row already locked (nobody else can have changed it meanwhile) instead of re-reading it.
 """
 from __future__ import annotations
 
@@ -33,11 +35,38 @@ HOLD_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+def held_row_locks() -> set | None:
+    """(model, id) of rows this session's current transaction has locked FOR UPDATE.
+
+    None where a lock is not held until commit (SQLite ignores FOR UPDATE) or inside a
+    SAVEPOINT (rolling it back would release a lock taken there): callers then re-read.
+    """
+    session = db.session()
+    if session.in_nested_transaction():
+        return None
+    txn = session.get_transaction()
+    held = session.info.get("row_locks")
+    if held is None or held[0] is not txn:
+        if txn is None or session.get_bind().dialect.name != "postgresql":
+            return None
+        held = session.info["row_locks"] = (txn, set())
+    return held[1]
+
+
 def lock_order(order_id: int) -> Order | None:
     """Load an order under a row lock (FOR UPDATE; SQLite serialises writers anyway)."""
-    return db.session.execute(
+    held = held_row_locks()
+    if held is not None and (Order, order_id) in held:
+        order = db.session.get(Order, order_id)  # identity map: already locked and current
+        if order is not None:
+            return order
+    order = db.session.execute(
         select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
+    held = held_row_locks()
+    if order is not None and held is not None:
+        held.add((Order, order_id))
+    return order
 
 
 def transition_order(order: Order, new_status: str, *, reason: str | None = None, now=None) -> Order:
@@ -84,6 +113,22 @@ def transition_holds(
     stmt = stmt.values(status=to, status_changed_at=now, status_reason=reason[:200])
     result = db.session.execute(stmt.execution_options(synchronize_session="fetch"))
     return result.rowcount or 0
+
+
+def lapse_conversion(order_id: int, *, reason: str, now=None) -> int:
+    """Undo, as ``expired``, the conversion ``apply_payment`` just made for an unpaid order.
+
+    Only for ``apply_payment`` when re-claiming the order's other seats fails: the order is
+    not paid, so its only ``converted`` holds are the ones converted a moment ago in this
+    transaction. They end ``expired`` like its ``held`` ones (the state a rolled-back
+    SAVEPOINT around the conversion used to leave), so no seat stays sold to an unpaid order.
+    """
+    now = now or utcnow()
+    stmt = (
+        update(SeatHold).where(SeatHold.order_id == order_id, SeatHold.status == "converted")
+        .values(status="expired", status_changed_at=now, status_reason=reason[:200])
+    )
+    return db.session.execute(stmt.execution_options(synchronize_session="fetch")).rowcount or 0
 
 
 def expire_stale_holds(trip_id: int | None = None, now=None) -> int:

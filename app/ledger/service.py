@@ -84,17 +84,22 @@ def post(
     payment_id: int | None = None,
     memo: str | None = None,
     now: datetime | None = None,
+    known_new: bool = False,
 ) -> Posted:
     """Record one balanced movement of money; a repeat of (kind, ref) moves nothing.
 
     Raises ``UnbalancedTransaction`` for a set that does not sum to zero per currency and
     ``app.wallet.service.InsufficientFunds`` when a wallet would go below zero.
+    ``known_new``: the caller's own lock guarantees (kind, ref) was never posted, so the
+    look-up is skipped; the unique constraint on (kind, ref) still refuses a repeat, as an
+    ``IntegrityError`` that aborts the caller's transaction instead of a silent no-op.
     """
-    existing = db.session.scalar(
-        select(LedgerTransaction).where(LedgerTransaction.kind == kind, LedgerTransaction.ref == ref)
-    )
-    if existing is not None:
-        return Posted(existing, False)
+    if not known_new:
+        existing = db.session.scalar(
+            select(LedgerTransaction).where(LedgerTransaction.kind == kind, LedgerTransaction.ref == ref)
+        )
+        if existing is not None:
+            return Posted(existing, False)
     legs = [leg for leg in legs if leg.amount != 0]
     if not legs:
         raise UnbalancedTransaction(f"{kind}:{ref} has no non-zero entries")

@@ -49,8 +49,12 @@ def refundable_amount(order) -> int:
     return int(paid) - int(refunded)
 
 
-def refund_order(order, amount: int, *, reason: str, destination: str = "wallet", ref: str, now=None) -> Refund:
+def refund_order(order, amount: int, *, reason: str, destination: str = "wallet", ref: str, now=None,
+                 notify: bool = True) -> Refund:
     """Give ``amount`` of ``order`` back to its passenger; never commits (the caller does).
+
+    ``notify=False`` leaves the passenger's SMS to the caller, for a caller that tells them
+    more in one message (a carrier's trip cancellation: why, and the refund together).
 
     Raises ``Unprocessable`` for a non-positive amount or an unknown destination and
     ``Conflict`` for more than is refundable or an M-Pesa refund the carrier does not allow.
@@ -94,7 +98,8 @@ def refund_order(order, amount: int, *, reason: str, destination: str = "wallet"
         payment = lock_payment(payment_id)
         if payment.status == "succeeded":
             transition(payment, "refunded", reason=reason, now=now)
-    _notify(order, refund, carrier)
+    if notify:
+        _notify(order, refund, carrier)
     return refund
 
 

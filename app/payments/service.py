@@ -120,12 +120,24 @@ def _pay_with_wallet(payment: Payment, now) -> Payment:
         )
     payment_id = payment.id
     try:
-        settle_success(payment_id, amount=payment.amount, currency=payment.currency, source="wallet", now=now)
+        settle_success(payment_id, amount=payment.amount, currency=payment.currency, source="wallet", now=now,
+                       inserted=payment)
     except Exception:
         db.session.rollback()
         raise
-    db.session.commit()
-    return db.session.get(Payment, payment_id)
+    _commit_keeping_state()
+    return payment
+
+
+def _commit_keeping_state() -> None:
+    """Commit without expiring: the answer is the payment just written under our locks, and
+    re-selecting it after COMMIT would only cost a round trip."""
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = before
 
 
 def _start_with_provider(payment: Payment, provider, reference: str, description: str, link_id) -> Payment:

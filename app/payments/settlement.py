@@ -73,14 +73,20 @@ def settle_success(
     source: str,
     raw=None,
     now=None,
+    inserted: Payment | None = None,
 ) -> Settled:
     """Money arrived for this payment: record it and apply it (or park it), exactly once.
 
     ``payer_phone`` is checked only when it is a real E.164 number (Daraja often masks it);
     a different payer or amount parks the money in ``review_suspense`` and issues nothing.
+    ``inserted``: the payment itself when the caller inserted it in this very transaction
+    (the wallet path): no other transaction can see the row yet, so it is not re-read.
     """
     now = now or utcnow()
-    payment = lock_payment(payment_id)
+    if inserted is not None and inserted.id == payment_id and inserted in db.session:
+        payment = inserted
+    else:
+        payment = lock_payment(payment_id)
     if payment.status in ("succeeded", "refunded"):
         if receipt and payment.receipt is None:
             payment.receipt = receipt  # settled by STK query first; the callback brings the receipt
@@ -179,8 +185,8 @@ def _apply_to_order(payment: Payment, now) -> None:
     order = db.session.get(Order, payment.order_id)
     payment.outcome = result.outcome
     if result.outcome == "applied":
+        payment.message = "Paid. Your ticket is on its way by SMS."  # set before posting: one UPDATE
         _post_sale(payment, order, now)
-        payment.message = "Paid. Your ticket is on its way by SMS."
         to = _sms_to(payment)
         if to:
             queue_sms(to, f"Safiri: {format_money(payment.amount, payment.currency)} paid by {_label(payment)}"
@@ -211,7 +217,11 @@ def _post_sale(payment: Payment, order, now) -> None:
         Leg(_source_account(payment), -payment.amount, payment.currency),
         Leg(carrier_payable(carrier_id), payment.amount - fee, payment.currency),
         Leg(PLATFORM_FEES, fee, payment.currency),
-    ], carrier_id=carrier_id, order_id=order.id, payment_id=payment.id, now=now)
+    ], carrier_id=carrier_id, order_id=order.id, payment_id=payment.id, now=now,
+        # First posting by construction: settle_success holds the payment's row lock and has
+        # just moved it to succeeded (once); the (kind, ref) unique constraint still refuses
+        # a second sale (IntegrityError rolls the whole settlement back).
+        known_new=True)
 
 
 UNAPPLIED_TEXT = {

@@ -86,3 +86,51 @@ def test_trip_cancellation_refunds_everyone_in_full(client, world, auth_headers)
     assert client.get("/api/v1/wallet", headers=headers).get_json()["balance"]["amount"] == 150000
     assert balance(f"carrier_payable:{world.carrier.id}", "KES") == 0
     assert balance("platform_fees", "KES") == 0
+
+
+def _sms_since(phone, before_ids):
+    from sqlalchemy import select
+
+    from app.messaging.models import OutboundMessage
+
+    return [m for m in db.session.scalars(select(OutboundMessage).where(OutboundMessage.to_phone == phone))
+            if m.id not in before_ids]
+
+
+@pytest.mark.parametrize("mpesa", [False, True], ids=["wallet", "mpesa"])
+def test_trip_cancellation_sends_each_passenger_one_sms_with_the_refund(client, world, auth_headers, mpesa):
+    from sqlalchemy import select
+
+    from app.messaging.models import OutboundMessage
+    from tests import factories
+
+    world.carrier.mpesa_refunds_allowed = mpesa
+    world.carrier.name = "Coast Express Luxury Coaches Limited"  # long names must not push it past 160
+    other = factories.make_user(phone="+254722000222")
+    db.session.commit()
+    orders = {p.phone: paid_order(client, world, auth_headers(p)) for p in (world.passenger, other)}
+    before = set(db.session.scalars(select(OutboundMessage.id)))
+    resp = client.post(f"/api/v1/carriers/{world.carrier.id}/trips/{world.trip.id}/cancel",
+                       json={"reason": "bus broke down"}, headers=auth_headers(world.admin))
+    assert resp.status_code == 200 and resp.get_json()["orders_refunded"] == 2
+    for phone, order in orders.items():
+        (sms,) = _sms_since(phone, before)
+        assert "cancelled" in sms.text and order["code"] in sms.text and "NBO-ELD" in sms.text
+        assert "KES 1,500" in sms.text and len(sms.text) <= 160
+        if mpesa:
+            assert "M-Pesa" in sms.text and "working days" in sms.text
+        else:
+            assert "Safiri wallet" in sms.text
+
+
+def test_passenger_cancellation_sends_one_refund_sms(client, world, auth_headers):
+    from sqlalchemy import select
+
+    from app.messaging.models import OutboundMessage
+
+    headers = auth_headers(world.passenger)
+    order = paid_order(client, world, headers)
+    before = set(db.session.scalars(select(OutboundMessage.id)))
+    assert client.post(f"/api/v1/orders/{order['id']}/cancel", json={}, headers=headers).status_code == 200
+    (sms,) = _sms_since(world.passenger.phone, before)
+    assert sms.kind == "refund" and order["code"] in sms.text
