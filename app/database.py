@@ -62,3 +62,22 @@ class TimestampMixin:
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def transaction_locks(session) -> dict | None:
+    """Rows this session's current transaction holds FOR UPDATE: key -> value of the caller's.
+
+    Lets a second "lock this row" in the same transaction reuse the row from the identity
+    map instead of asking the database again. None where a lock is not held until commit
+    (SQLite ignores FOR UPDATE) or inside a SAVEPOINT (rolling it back would release a lock
+    taken there): callers then query as usual.
+    """
+    if session.in_nested_transaction():
+        return None
+    txn = session.get_transaction()
+    held = session.info.get("row_locks")
+    if held is None or held[0] is not txn:
+        if txn is None or session.get_bind().dialect.name != "postgresql":
+            return None
+        held = session.info["row_locks"] = (txn, {})
+    return held[1]

@@ -19,7 +19,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from app.booking.models import Order, SeatHold
-from app.database import utcnow
+from app.database import transaction_locks, utcnow
 from app.errors import Conflict
 from app.extensions import db
 
@@ -35,27 +35,9 @@ HOLD_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-def held_row_locks() -> set | None:
-    """(model, id) of rows this session's current transaction has locked FOR UPDATE.
-
-    None where a lock is not held until commit (SQLite ignores FOR UPDATE) or inside a
-    SAVEPOINT (rolling it back would release a lock taken there): callers then re-read.
-    """
-    session = db.session()
-    if session.in_nested_transaction():
-        return None
-    txn = session.get_transaction()
-    held = session.info.get("row_locks")
-    if held is None or held[0] is not txn:
-        if txn is None or session.get_bind().dialect.name != "postgresql":
-            return None
-        held = session.info["row_locks"] = (txn, set())
-    return held[1]
-
-
 def lock_order(order_id: int) -> Order | None:
     """Load an order under a row lock (FOR UPDATE; SQLite serialises writers anyway)."""
-    held = held_row_locks()
+    held = transaction_locks(db.session())
     if held is not None and (Order, order_id) in held:
         order = db.session.get(Order, order_id)  # identity map: already locked and current
         if order is not None:
@@ -63,9 +45,9 @@ def lock_order(order_id: int) -> Order | None:
     order = db.session.execute(
         select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
-    held = held_row_locks()
+    held = transaction_locks(db.session())
     if order is not None and held is not None:
-        held.add((Order, order_id))
+        held[(Order, order_id)] = True
     return order
 
 

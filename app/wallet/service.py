@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.database import utcnow
+from app.database import transaction_locks, utcnow
 from app.errors import ApiError, Unprocessable
 from app.extensions import db
 from app.wallet.models import Wallet
@@ -33,33 +33,15 @@ def wallet_currency() -> str:
     return current_app.config.get("WALLET_CURRENCY", "KES")
 
 
-def _locked_wallets() -> dict | None:
-    """user_id -> wallet id of the wallets locked FOR UPDATE in this session's transaction.
-
-    None on SQLite (FOR UPDATE is ignored there) and inside a SAVEPOINT (rolling it back
-    would release a lock taken there): callers then query as usual.
-    """
-    session = db.session()
-    if session.in_nested_transaction():
-        return None
-    txn = session.get_transaction()
-    held = session.info.get("wallet_locks")
-    if held is None or held[0] is not txn:
-        if txn is None or session.get_bind().dialect.name != "postgresql":
-            return None
-        held = session.info["wallet_locks"] = (txn, {})
-    return held[1]
-
-
 def get_wallet(user_id: int, *, lock: bool = False, create: bool = True) -> Wallet | None:
     """The user's wallet row (created empty on first use); ``lock`` takes a row lock.
 
     A wallet this transaction already locked is returned from the session without a new
     query: the lock means nobody else changed it, and our own changes are on the object.
     """
-    held = _locked_wallets()
-    if held is not None and user_id in held:
-        wallet = db.session.get(Wallet, held[user_id])
+    held = transaction_locks(db.session())
+    if held is not None and (Wallet, user_id) in held:
+        wallet = db.session.get(Wallet, held[(Wallet, user_id)])
         if wallet is not None:
             return wallet
     query = select(Wallet).where(Wallet.user_id == user_id)
@@ -79,9 +61,9 @@ def get_wallet(user_id: int, *, lock: bool = False, create: bool = True) -> Wall
         )
         wallet = db.session.scalar(query)
     if lock and wallet is not None:
-        held = _locked_wallets()
+        held = transaction_locks(db.session())
         if held is not None:
-            held[user_id] = wallet.id
+            held[(Wallet, user_id)] = wallet.id  # keyed by owner: callers ask by user
     return wallet
 
 
