@@ -15,9 +15,9 @@ from app.extensions import db
 from app.messaging.models import OutboundMessage
 from app.messaging.service import SmsRetryLater, deliver, queue_sms
 from tests.fixtures import load_fixture
+from tests.redis_support import REDIS_URL, needs_redis
 
 AT_URL = "https://api.sandbox.africastalking.com/version1/messaging"
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 AT = {"AT_USERNAME": "sandbox", "AT_API_KEY": "test-key"}
 
 
@@ -106,15 +106,8 @@ def test_gateway_down_gives_up_after_the_last_attempt(at_app):
     assert (_message(message.id).status, _message(message.id).attempts) == ("failed", MAX_ATTEMPTS)
 
 
-def _redis_available() -> bool:
-    try:
-        return Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except Exception:
-        return False
 
-
-@pytest.mark.redis
-@pytest.mark.skipif(not _redis_available() and not os.environ.get("CI"), reason="no Redis at TEST_REDIS_URL")
+@needs_redis
 @responses.activate
 def test_rq_worker_retries_a_retryable_failure_and_sends_once(make_app):
     app = make_app(REDIS_URL=REDIS_URL, **AT)

@@ -2,7 +2,6 @@
 
 Also: repeated callbacks, time-outs and resuming, paging, rate limits, the Redis store.
 """
-import os
 import uuid
 from datetime import timedelta
 
@@ -16,8 +15,8 @@ from channels.ussd.models import UssdSession
 from tests.channels.scripts.runner import Conversation, check_ussd_answer, load_scripts, run_script
 from tests.factories import make_stop
 from tests.fixtures import load_form
+from tests.redis_support import REDIS_URL, needs_redis
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def _count(model) -> int:
@@ -154,15 +153,8 @@ def test_rate_limit_per_phone_ends_politely(make_app, world):
     assert other.dial().startswith("CON ")
 
 
-def _redis_available() -> bool:
-    try:
-        return Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except Exception:
-        return False
 
-
-@pytest.mark.redis
-@pytest.mark.skipif(not _redis_available() and not os.environ.get("CI"), reason="no Redis at TEST_REDIS_URL")
+@needs_redis
 def test_sessions_live_in_redis_when_configured(make_app):
     from tests.factories import build_world
 

@@ -1,5 +1,4 @@
 """With REDIS_URL set, side effects go through RQ after commit, once per job id."""
-import os
 import uuid
 
 import pytest
@@ -9,23 +8,12 @@ from rq import Queue, SimpleWorker
 from app.extensions import db
 from app.messaging.models import OutboundMessage
 from app.messaging.service import queue_sms
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _redis_available() -> bool:
-    try:
-        return Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except Exception:
-        return False
+from tests.redis_support import REDIS_MARKS, REDIS_URL
 
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.skipif(
-        not _redis_available() and not os.environ.get("CI"), reason="no Redis at TEST_REDIS_URL"
-    ),
-]
+
+
+pytestmark = REDIS_MARKS
 
 
 @pytest.fixture
