@@ -57,21 +57,30 @@ def _run(source: str, raw, work, attempts: int = 2):
     return None
 
 
-@blp.post("/stk")
-@require_channel_token
-def stk_result():
-    body = _read_json("stk")
+def _settle(source: str, parse, handle):
+    """Read, parse and act on a callback that settles money; always Daraja's 'Accepted'.
+
+    Garbage that is not JSON gets 400 (a retry cannot help); JSON we cannot read is
+    parked for a person and accepted, so Daraja stops retrying it.
+    """
+    body = _read_json(source)
     if body is None:
         return _answer({"ResultCode": 1, "ResultDesc": "Rejected: body is not JSON"}, 400)
     try:
-        cb = parse_stk_callback(body)
+        notification = parse(body)
     except MalformedCallback as exc:
-        park("stk", "malformed", body)
+        park(source, "malformed", body)
         db.session.commit()
-        log.warning("malformed STK callback parked: %s", exc)
+        log.warning("malformed %s callback parked: %s", source, exc)
         return _answer(ACCEPTED)
-    _run("stk", body, lambda: handle_stk_result(cb, body))
+    _run(source, body, lambda: handle(notification, body))
     return _answer(ACCEPTED)
+
+
+@blp.post("/stk")
+@require_channel_token
+def stk_result():
+    return _settle("stk", parse_stk_callback, handle_stk_result)
 
 
 @blp.post("/c2b/validation")
@@ -92,16 +101,4 @@ def c2b_validation():
 @blp.post("/c2b/confirmation")
 @require_channel_token
 def c2b_confirmation():
-    body = _read_json("c2b_confirmation")
-    if body is None:
-        return _answer({"ResultCode": 1, "ResultDesc": "Rejected: body is not JSON"}, 400)
-    try:
-        c2b = parse_c2b(body)
-    except MalformedCallback as exc:
-        park("c2b_confirmation", "malformed", body)
-        db.session.commit()
-        log.warning("malformed C2B confirmation parked: %s", exc)
-        return _answer(ACCEPTED)
-    _run("c2b_confirmation", body, lambda: confirm_paybill(c2b, body))
-    return _answer(ACCEPTED)
-
+    return _settle("c2b_confirmation", parse_c2b, confirm_paybill)
