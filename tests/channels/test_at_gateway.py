@@ -1,4 +1,4 @@
-"""AfricasTalkingSms against mocked Africa's Talking (responses) and the shared fixtures."""
+"""AfricasTalkingSms against mocked Africa's Talking (responses) and the wire fixtures."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""Daraja callbacks through HTTP with the shared fixtures; Daraja itself mocked with responses."""
+"""Daraja callbacks through HTTP with the wire fixtures; Daraja itself mocked with responses."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""Outbound SMS through Africa's Talking (mocked with ``responses`` and the shared fixtures).
+"""Outbound SMS through Africa's Talking (mocked with ``responses`` and the wire fixtures).
 
 What matters: sent only after commit, per-recipient status recorded, a retryable
 per-recipient failure raises so the queue retries, and a message is never sent twice.

@@ -1,4 +1,4 @@
-"""DarajaClient against mocked Daraja (responses) and the shared wire fixtures; no network."""
+"""DarajaClient against mocked Daraja (responses) and the wire fixtures; no network."""
 from __future__ import annotations
 
 import base64

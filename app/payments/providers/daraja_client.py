@@ -3,7 +3,7 @@
 Plain Python on top of ``requests``: no Flask, no database. The app builds one client from
 its ``MPESA_*`` settings and shares it between threads (the OAuth token cache is locked).
 
-Wire shapes follow ``shared/fixtures/mpesa/``; the quirks handled here are documented where
+Wire shapes follow ``tests/fixtures/mpesa/``; the quirks handled here are documented where
 they are handled, because each of them has bitten somebody in production.
 """
 from __future__ import annotations
