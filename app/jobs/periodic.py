@@ -10,12 +10,11 @@
 
 ``flask --app wsgi sweep`` runs them once (cron, or by hand in development). The RQ worker
 (``flask --app wsgi worker``) runs a scheduler thread that enqueues each sweep at its
-interval; a Redis ``SET NX EX`` lock per sweep makes sure several workers enqueue it once
+interval; a Redis ``SET NX PX`` lock per sweep makes sure several workers enqueue it once
 per interval, not once each. ``SWEEP_INTERVAL_SECONDS`` (default 60) is the interval of the
 frequent sweeps; the slower ones run at fixed multiples of it (see ``SWEEPS``), so a test
 or a demo can speed every sweep up with one setting.
 """
-
 from __future__ import annotations
 
 import logging
@@ -71,7 +70,7 @@ def enqueue_due_sweeps(app, redis, now: float | None = None) -> list[str]:
     """Enqueue every sweep whose interval has passed; returns the job ids enqueued.
 
     The Redis lock (``SET NX PX``) is what makes "once per interval" hold across workers;
-    the job id (sweep name and interval slot) keeps a re-enqueue idempotent in RQ.
+    the job id (sweep name and interval slot) says in the worker's log which run it was.
     """
     from app.jobs import enqueue
 

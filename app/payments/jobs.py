@@ -105,9 +105,14 @@ def poll_pending_stk(now=None) -> dict:
         payment = _claim(payment_id, now)
         if payment is None:
             continue
-        outcome = _poll_one(payment, now) if configured else _expire_if_overdue(payment, now, error=True)
+        try:
+            outcome = _poll_one(payment, now) if configured else _expire_if_overdue(payment, now, error=True)
+            db.session.commit()
+        except Exception:  # this push is retried at its next_poll_at (booked by _claim); the others go on
+            db.session.rollback()
+            log.exception("settling STK payment %s from its query failed", payment_id)
+            outcome = "errors"
         counts[outcome] += 1
-        db.session.commit()
     return counts
 
 

@@ -149,3 +149,25 @@ def test_success_callback_after_expiry_refunds_to_the_wallet_when_the_seat_was_s
     assert any("could not keep your seat" in t for t in sms_to(FIXTURE_PHONE, "refund"))
     assert counts()["tickets"] == 0
     assert wallets_match_ledger() and ledger_balanced()
+
+
+def test_one_push_that_cannot_be_settled_does_not_stop_the_others(app, world, daraja, monkeypatch):
+    now = utcnow()
+    db.session.add_all([Payment(user_id=world.passenger.id, purpose="topup", method="mpesa_stk", provider="mpesa",
+                                amount=10000, currency="KES", phone=FIXTURE_PHONE, status="pending",
+                                provider_ref=f"ws_CO_{n}", created_at=now - timedelta(minutes=5),
+                                next_poll_at=now - timedelta(minutes=2 - n)) for n in range(2)])
+    db.session.commit()
+    daraja.add(responses.POST, QUERY, json=load_fixture("mpesa/stk_query_response.json"))
+    real = jobs.settle_success
+
+    def flaky(payment_id, **kw):
+        if db.session.get(Payment, payment_id).provider_ref == "ws_CO_0":
+            raise RuntimeError("database hiccup")
+        return real(payment_id, **kw)
+
+    monkeypatch.setattr(jobs, "settle_success", flaky)
+    assert poll_pending_stk(now=now) == {"succeeded": 1, "failed": 0, "pending": 0, "expired": 0, "errors": 1}
+    first, second = (db.session.scalar(select(Payment).where(Payment.provider_ref == f"ws_CO_{n}")) for n in (0, 1))
+    assert second.status == "succeeded"
+    assert first.status == "pending" and first.next_poll_at > now  # tried again later, with backoff
