@@ -1,6 +1,8 @@
 """Flask CLI commands (``flask --app wsgi …``). Each domain adds its own below."""
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask
 
@@ -26,8 +28,10 @@ def register_cli(app: Flask) -> None:
         from app.jobs.periodic import start_scheduler
 
         connection = Redis.from_url(app.config["REDIS_URL"])
+        app.extensions["jobs_pool_pid"] = os.getpid()  # work horses forked from here get fresh pools
         if not burst:
             start_scheduler(app)
+            click.echo(f"sweep scheduler: every {app.config['SWEEP_INTERVAL_SECONDS']}s (SWEEP_INTERVAL_SECONDS)")
         Worker([Queue("default", connection=connection)], connection=connection).work(
             burst=burst, with_scheduler=True
         )

@@ -23,6 +23,20 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _seconds_env(name: str, default: float) -> float:
+    """A positive number of seconds from the environment, or a ConfigError naming it."""
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be a positive number of seconds, not {raw!r}")
+    return int(value) if value == int(value) else value
+
+
 def normalize_database_url(url: str) -> str:
     """Accept Heroku-style ``postgres://`` and pin the psycopg 3 driver."""
     if url.startswith("postgres://"):
@@ -104,7 +118,13 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PLATFORM_FEE_BPS": int(_env("PLATFORM_FEE_BPS", "500")),  # 5% of each sale
         "WALLET_CURRENCY": _env("WALLET_CURRENCY", "KES"),
         "AT_PREMIUM_KEYWORD": _env("AT_PREMIUM_KEYWORD", "SAFIRI"),
-        "STK_POLL_AFTER_SECONDS": 120,
+        # STK pushes without a callback (app.payments.jobs): first STK query after this,
+        # then backoff doubling up to the cap; still pending after the last bound: expired.
+        "STK_POLL_AFTER_SECONDS": _seconds_env("STK_POLL_AFTER_SECONDS", 120),
+        "STK_POLL_MAX_DELAY_SECONDS": _seconds_env("STK_POLL_MAX_DELAY_SECONDS", 600),
+        "STK_EXPIRE_AFTER_SECONDS": _seconds_env("STK_EXPIRE_AFTER_SECONDS", 30 * 60),
+        # The worker's scheduler (app.jobs.periodic): interval of the frequent sweeps.
+        "SWEEP_INTERVAL_SECONDS": _seconds_env("SWEEP_INTERVAL_SECONDS", 60),
         # How many proxies in front of the app set X-Forwarded-For (Heroku router, nginx):
         # without it every client shares the proxy's address and per-address limits break.
         "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),

@@ -11,8 +11,10 @@ application context so they get their own database session.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
+import re
 from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
@@ -22,6 +24,36 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 
 RETRY_INTERVALS = [10, 30, 120, 600, 1800]
+
+#: What RQ accepts as a job id (``rq.job.JOB_ID_PATTERN``); anything else raises at enqueue.
+_VALID_JOB_ID = re.compile(r"[A-Za-z0-9_-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+MAX_JOB_ID = 120
+
+
+def job_id(*parts) -> str:
+    """A valid, deterministic RQ job id from ``parts``: ``job_id("sms", 42) == "sms-42"``.
+
+    Every job id the app builds goes through here. RQ refuses ids with anything but
+    letters, digits, ``_`` and ``-`` (a dotted function path or a caller's key would crash
+    the enqueue), so each unsafe run of characters becomes ``_``; when that changed
+    anything (or the id is too long) a short digest of the original is appended, so two
+    different keys never collapse onto one id (``a.b`` and ``a_b`` stay distinct).
+    """
+    if not parts:
+        raise ValueError("job_id() needs at least one part")
+    raw = "-".join(str(part) for part in parts)
+    safe = _UNSAFE.sub("_", raw).strip("_-") or "job"
+    if safe != raw or len(safe) > MAX_JOB_ID:
+        digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        safe = f"{safe[:MAX_JOB_ID - 13]}-{digest}"
+    return safe
+
+
+def _check_job_id(value: str | None) -> None:
+    """Refuse a bad id where it is built, not later in the worker (inline runs never check)."""
+    if value is not None and not (isinstance(value, str) and _VALID_JOB_ID.fullmatch(value)):
+        raise ValueError(f"invalid job id {value!r}: build it with app.jobs.job_id()")
 
 
 @dataclass
@@ -44,12 +76,14 @@ def enqueue_after_commit(func_path: str, *args, job_id: str | None = None, **kwa
     """
     from app.extensions import db
 
+    _check_job_id(job_id)
     session = db.session()
     session.info.setdefault("pending_jobs", []).append(PendingJob(func_path, args, kwargs, job_id))
 
 
 def enqueue(func_path: str, *args, job_id: str | None = None, **kwargs) -> None:
     """Run a job now (inline) or hand it to the queue, outside any transaction."""
+    _check_job_id(job_id)
     _dispatch(PendingJob(func_path, args, kwargs, job_id))
 
 

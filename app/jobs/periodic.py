@@ -3,31 +3,50 @@
 - expired seat holds are released (a hold also stops blocking as soon as it is past its
   expiry, because every new hold expires stale ones first; the sweep tidies the rest and
   expires unpaid orders);
-- STK pushes whose callback never came are settled by Daraja's STK query;
+- STK pushes whose callback never came are settled by Daraja's STK query, with backoff,
+  and expired after a bounded time (``app.payments.jobs``);
 - SMS left queued (a crash between commit and send) are sent;
 - USSD session rows nobody can resume are deleted.
 
 ``flask --app wsgi sweep`` runs them once (cron, or by hand in development). The RQ worker
-runs a scheduler thread that enqueues each sweep at its interval; a Redis ``SET NX EX``
-lock per sweep makes sure several workers enqueue it once per interval, not once each.
+(``flask --app wsgi worker``) runs a scheduler thread that enqueues each sweep at its
+interval; a Redis ``SET NX PX`` lock per sweep makes sure several workers enqueue it once
+per interval, not once each. ``SWEEP_INTERVAL_SECONDS`` (default 60) is the interval of the
+frequent sweeps; the slower ones run at fixed multiples of it (see ``SWEEPS``), so a test
+or a demo can speed every sweep up with one setting.
 """
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from typing import NamedTuple
 
-from app.jobs import _resolve
+from app.jobs import _resolve, job_id
 
 log = logging.getLogger(__name__)
 
-# (job function, interval in seconds)
-SWEEPS: list[tuple[str, int]] = [
-    ("app.booking.jobs:expire_holds", 60),
-    ("app.payments.jobs:poll_pending_stk", 60),
-    ("app.messaging.service:send_stuck_messages", 300),
-    ("channels.ussd.store:purge_stale_sessions", 3600),
+
+class Sweep(NamedTuple):
+    name: str  # short, RQ-safe: the job id and the Redis lock are built from it
+    func_path: str
+    every: int  # multiples of SWEEP_INTERVAL_SECONDS
+
+
+SWEEPS: list[Sweep] = [
+    Sweep("expire-holds", "app.booking.jobs:expire_holds", 1),
+    Sweep("poll-stk", "app.payments.jobs:poll_pending_stk", 1),
+    Sweep("stuck-sms", "app.messaging.service:send_stuck_messages", 5),
+    Sweep("purge-ussd", "channels.ussd.store:purge_stale_sessions", 60),
 ]
+
+
+def sweep_intervals(config) -> dict[str, float]:
+    """Seconds between two runs of each sweep, from ``SWEEP_INTERVAL_SECONDS``."""
+    base = float(config.get("SWEEP_INTERVAL_SECONDS") or 60)
+    if base <= 0:
+        raise ValueError("SWEEP_INTERVAL_SECONDS must be positive")
+    return {sweep.name: base * sweep.every for sweep in SWEEPS}
 
 
 def run_all_once() -> dict[str, str]:
@@ -35,7 +54,7 @@ def run_all_once() -> dict[str, str]:
     from app.extensions import db
 
     outcome = {}
-    for func_path, _ in SWEEPS:
+    for _, func_path, _ in SWEEPS:
         try:
             result = _resolve(func_path)()
             db.session.commit()
@@ -47,21 +66,46 @@ def run_all_once() -> dict[str, str]:
     return outcome
 
 
-def start_scheduler(app, stop: threading.Event | None = None, tick_seconds: float = 5.0) -> threading.Thread:
-    """Enqueue each sweep on its interval from a daemon thread of the worker process."""
-    from redis import Redis
+def enqueue_due_sweeps(app, redis, now: float | None = None) -> list[str]:
+    """Enqueue every sweep whose interval has passed; returns the job ids enqueued.
 
+    The Redis lock (``SET NX PX``) is what makes "once per interval" hold across workers;
+    the job id (sweep name and interval slot) says in the worker's log which run it was.
+    """
     from app.jobs import enqueue
+
+    now = time.time() if now is None else now
+    enqueued = []
+    for sweep in SWEEPS:
+        interval = sweep_intervals(app.config)[sweep.name]
+        if not redis.set(f"safiri:sweep:{sweep.name}", "1", nx=True, px=max(1, int(interval * 1000))):
+            continue
+        jid = job_id("sweep", sweep.name, int(now // interval))
+        with app.app_context():
+            enqueue(sweep.func_path, job_id=jid)
+        enqueued.append(jid)
+    return enqueued
+
+
+def start_scheduler(app, stop: threading.Event | None = None, tick_seconds: float | None = None) -> threading.Thread:
+    """Enqueue each sweep on its interval from a daemon thread of the worker process.
+
+    One failed round (Redis restarting, a bad job) is logged and the next tick tries
+    again: the thread must outlive any single error, or sweeps silently stop.
+    """
+    from redis import Redis
 
     redis = Redis.from_url(app.config["REDIS_URL"])
     stop = stop or threading.Event()
+    if tick_seconds is None:
+        tick_seconds = min(5.0, max(0.1, min(sweep_intervals(app.config).values()) / 4))
 
     def loop():
         while not stop.is_set():
-            for func_path, interval in SWEEPS:
-                if redis.set(f"safiri:sweep:{func_path}", "1", nx=True, ex=interval):
-                    with app.app_context():
-                        enqueue(func_path, job_id=f"sweep-{func_path.replace(':', '-')}-{int(time.time()) // interval}")
+            try:
+                enqueue_due_sweeps(app, redis)
+            except Exception:
+                log.exception("sweep scheduler: enqueueing failed; retrying in %ss", tick_seconds)
             stop.wait(tick_seconds)
 
     thread = threading.Thread(target=loop, name="sweep-scheduler", daemon=True)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.core.phone import mask_phone
 from app.database import utcnow
 from app.extensions import db
-from app.jobs import enqueue_after_commit
+from app.jobs import enqueue_after_commit, job_id
 from app.messaging.models import OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def queue_sms(to_phone: str, text: str, kind: str, user_id: int | None = None) -
     message = OutboundMessage(to_phone=to_phone, text=text, kind=kind, user_id=user_id)
     db.session.add(message)
     db.session.flush()
-    enqueue_after_commit("app.messaging.service:deliver", message.id, job_id=f"sms-{message.id}")
+    enqueue_after_commit("app.messaging.service:deliver", message.id, job_id=job_id("sms", message.id))
     return message
 
 

@@ -39,6 +39,9 @@ class Payment(db.Model):
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("purpose = 'topup' OR order_id IS NOT NULL", name="order_payment_has_order"),
         Index("ix_payments_status_created", "status", "created_at"),
+        # The STK poller's queue: pending pushes by when they are next due.
+        Index("ix_payments_status_next_poll", "status", "next_poll_at"),
+        CheckConstraint("poll_count >= 0", name="poll_count_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +64,9 @@ class Payment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     settled_at: Mapped[datetime | None]
     status_changed_at: Mapped[datetime | None]
+    # STK pushes only: when the poller next asks Daraja (NULL: never polled) and how often it did.
+    next_poll_at: Mapped[datetime | None]
+    poll_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Refund(db.Model):

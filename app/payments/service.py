@@ -9,7 +9,6 @@ settles the payment by STK query, so nothing is lost.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -150,6 +149,10 @@ def _start_with_provider(payment: Payment, provider, reference: str, description
         payment.message = result.message
         if payment.status == "initiated":
             transition(payment, "pending", reason="sent to operator")
+            if payment.provider == "mpesa" and payment.method == "mpesa_stk":
+                from app.payments.jobs import first_poll_at
+
+                payment.next_poll_at = first_poll_at(utcnow())  # in case no callback ever comes
     else:
         payment.message = result.message
         if payment.status == "initiated":
@@ -171,14 +174,3 @@ def start_topup(user, amount: int, phone: str | None = None, *, auto: bool = Fal
     db.session.add(payment)
     db.session.flush()
     return _start_with_provider(payment, provider, "WALLET", "Safiri top-up", None)
-
-
-def pending_stk_payments(older_than: timedelta, now=None) -> list[int]:
-    """Ids of STK pushes still waiting for their callback after ``older_than``."""
-    now = now or utcnow()
-    return list(db.session.scalars(
-        select(Payment.id).where(
-            Payment.provider == "mpesa", Payment.method == "mpesa_stk", Payment.status == "pending",
-            Payment.provider_ref.is_not(None), Payment.created_at < now - older_than,
-        ).order_by(Payment.id).limit(200)
-    ))

@@ -2,7 +2,7 @@
 
 Daraja callbacks, Paybill confirmations, airtime delivery reports, the sandbox provider,
 the STK-query poller and wallet payments all end in ``settle_success`` or
-``settle_failure``. Both lock the payment row first, so a callback racing the poller (or
+``settle_failure`` (or, for a push nobody answered, ``settle_expired``). They lock the payment row first, so a callback racing the poller (or
 its own replay) waits and then finds the payment settled and changes nothing. Neither
 commits: the caller commits, so the payment, the order, the tickets, the ledger and the
 SMS outbox rows commit together.
@@ -133,6 +133,29 @@ def settle_failure(payment_id: int, *, code: str, reason: str, message: str, sou
     if to and payment.method != "wallet":
         queue_sms(to, f"Safiri: {message}", kind="payment_failed", user_id=payment.user_id)
     log.info("payment %s failed (%s) via %s", payment.id, code, source)
+    return Settled(payment, True)
+
+
+EXPIRED_MESSAGE = "The M-Pesa request expired before it was answered; nothing was charged. Please try again."
+
+
+def settle_expired(payment_id: int, *, reason: str, source: str, code: str | None = None, now=None) -> Settled:
+    """Nobody answered the push in time: ``pending → expired``; nothing moved, nothing to undo.
+
+    Only a still-pending payment expires (a settled one, or a replay, changes nothing). The
+    seat hold is left to its own expiry, as after a failure. No SMS: the prompt simply
+    vanished from the phone, and the passenger sees the reason on the payment. A success
+    that arrives later still settles (``expired → succeeded``) as a late payment.
+    """
+    now = now or utcnow()
+    payment = lock_payment(payment_id)
+    if payment.status != "pending":
+        return Settled(payment, False)
+    transition(payment, "expired", reason=f"{source}: {reason}", now=now)
+    if code:
+        payment.result_code = str(code)[:20]
+    payment.message = EXPIRED_MESSAGE
+    log.info("payment %s expired (%s) via %s", payment.id, reason, source)
     return Settled(payment, True)
 
 

@@ -38,6 +38,8 @@ def transition(payment: Payment, new_status: str, *, reason: str | None = None, 
         )
     payment.status = new_status
     payment.status_changed_at = now or utcnow()
+    if new_status != "pending":
+        payment.next_poll_at = None  # only a pending push is ever queried (app.payments.jobs)
     if reason and new_status in ("failed", "expired") and not payment.failure_reason:
         payment.failure_reason = reason[:200]
     return payment

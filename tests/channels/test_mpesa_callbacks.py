@@ -217,7 +217,8 @@ def test_polling_settles_a_push_whose_callback_never_came(client, cheap, auth_he
     assert order_status(order["id"]) == "pending_payment"
     daraja.replace(responses.POST, f"{DARAJA}/mpesa/stkpushquery/v1/query",
                    json=load_fixture("mpesa/stk_query_response.json"))
-    assert poll_pending_stk(now=later)["succeeded"] == 1
+    assert poll_pending_stk(now=later)["succeeded"] == 0  # backing off: next query 4 min later
+    assert poll_pending_stk(now=later + timedelta(minutes=4))["succeeded"] == 1
     assert order_status(order["id"]) == "paid"
     # The late callback then only adds the receipt.
     before = counts()
@@ -231,7 +232,7 @@ def test_polling_leaves_young_pushes_alone(client, cheap, auth_headers, daraja):
     pushed(client, cheap, auth_headers, daraja)
     from app.payments.jobs import poll_pending_stk
 
-    assert poll_pending_stk() == {"succeeded": 0, "failed": 0, "pending": 0, "errors": 0}
+    assert poll_pending_stk() == {"succeeded": 0, "failed": 0, "pending": 0, "expired": 0, "errors": 0}
 
 
 def test_polling_fails_a_push_the_query_says_failed(client, cheap, auth_headers, daraja):

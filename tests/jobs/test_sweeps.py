@@ -1,6 +1,7 @@
 """The periodic sweeps: what callbacks and crashes leave behind gets finished."""
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.database import utcnow
@@ -62,3 +63,21 @@ def test_sweep_command_reports_each_sweep(runner):
     assert result.exit_code == 0
     assert "app.booking.jobs:expire_holds: ok" in result.output
     assert "app.payments.jobs:poll_pending_stk: ok" in result.output
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "abc", "inf"])
+def test_a_bad_sweep_interval_is_refused_naming_the_setting(monkeypatch, tmp_path, value):
+    from app.config import ConfigError, build_config
+
+    monkeypatch.setenv("SWEEP_INTERVAL_SECONDS", value)
+    with pytest.raises(ConfigError, match="SWEEP_INTERVAL_SECONDS must be a positive number of seconds"):
+        build_config(str(tmp_path))
+
+
+def test_the_sweep_interval_scales_every_sweep(monkeypatch, tmp_path):
+    from app.config import build_config
+    from app.jobs.periodic import sweep_intervals
+
+    monkeypatch.setenv("SWEEP_INTERVAL_SECONDS", "2")
+    assert sweep_intervals(build_config(str(tmp_path))) == {
+        "expire-holds": 2, "poll-stk": 2, "stuck-sms": 10, "purge-ussd": 120}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 
 from app.extensions import db
-from app.jobs import enqueue_after_commit
+from app.jobs import enqueue_after_commit, job_id
 from app.payments.providers.base import StartResult
 
 FAIL_SUFFIX = "0000"
@@ -22,7 +22,7 @@ class SandboxProvider:
 
     def start(self, payment, *, account_reference: str, description: str, link_id: str | None = None) -> StartResult:
         ref = f"SBX-{uuid.uuid4().hex[:16]}"
-        enqueue_after_commit("app.payments.providers.sandbox:confirm", payment.id, job_id=f"sandbox-{payment.id}")
+        enqueue_after_commit("app.payments.providers.sandbox:confirm", payment.id, job_id=job_id("sandbox", payment.id))
         if payment.method == "airtime":
             message = "You will be charged in airtime; wait for the confirmation SMS. (sandbox)"
         else:
