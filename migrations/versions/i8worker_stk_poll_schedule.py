@@ -4,7 +4,7 @@ Pushes already pending get ``next_poll_at = created_at``: the poller takes them 
 oldest first, and expires those past the bound (``app.payments.jobs``).
 
 Revision ID: i8worker_01
-Revises: e0e8e51c3ba4
+Revises: i8answers_01
 Create Date: 2026-12-06 03:38:35.007685
 
 """
@@ -16,7 +16,7 @@ import app.database  # custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'i8worker_01'
-down_revision = 'e0e8e51c3ba4'
+down_revision = 'i8answers_01'
 branch_labels = None
 depends_on = None
 
