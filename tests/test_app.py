@@ -1,5 +1,6 @@
 """The service as a whole: errors are problem+json, health, OpenAPI (production: test_production_config)."""
 from app.config import normalize_database_url
+from tests.redis_support import REDIS_URL, needs_redis
 
 
 def test_unknown_url_is_problem_json(client):
@@ -29,7 +30,35 @@ def test_unexpected_error_is_problem_json_without_internals(app, client):
 
 
 def test_health(client):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/healthz").get_json() == {"status": "ok", "checks": {"database": "ok"}}
+
+
+def test_health_is_503_naming_redis_when_configured_redis_is_down(make_app):
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.content_type == "application/problem+json"
+    assert response.get_json()["down"] == ["redis"]
+
+
+def test_health_is_503_naming_the_database_when_it_fails(app, client, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from app.extensions import db
+
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.session, "execute", down)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["down"] == ["database"]
+
+
+@needs_redis
+def test_health_checks_a_configured_redis(make_app):
+    app = make_app(REDIS_URL=REDIS_URL)
+    assert app.test_client().get("/healthz").get_json() == {
+        "status": "ok", "checks": {"database": "ok", "redis": "ok"}}
 
 
 def test_openapi_document_is_served(client):
