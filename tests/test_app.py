@@ -71,3 +71,13 @@ def test_heroku_style_database_urls_are_rewritten():
     assert normalize_database_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalize_database_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalize_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_urls_command_prints_where_to_start_at_the_public_base_url(runner):
+    result = runner.invoke(args=["urls"])
+    assert result.exit_code == 0
+    lines = [line.split() for line in result.output.splitlines()]
+    assert [line[-1] for line in lines] == [
+        "https://tickets.example.test/", "https://tickets.example.test/api/docs",
+        "https://tickets.example.test/dev/phone", "https://tickets.example.test/.well-known/ticket-keys.json",
+    ]

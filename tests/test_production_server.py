@@ -87,7 +87,7 @@ def get(url: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-def wait_until_serving(process: subprocess.Popen, url: str, log: Path, deadline_seconds: float = 60) -> None:
+def wait_until_serving(process: subprocess.Popen, url: str, log: Path, deadline_seconds: float = 120) -> None:
     """Poll until gunicorn answers, it dies, or the deadline passes (bounded, no fixed sleep)."""
     deadline = time.monotonic() + deadline_seconds
     while time.monotonic() < deadline:
