@@ -35,6 +35,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("urls")
     def urls() -> None:
         """Print where to start (``make run`` shows this after the demo numbers)."""
+        click.echo("Open:")
         for label, url in useful_urls(app.config):
             click.echo(f"  {label:16} {url}")
 

@@ -76,7 +76,7 @@ def test_heroku_style_database_urls_are_rewritten():
 def test_urls_command_prints_where_to_start_at_the_public_base_url(runner):
     result = runner.invoke(args=["urls"])
     assert result.exit_code == 0
-    lines = [line.split() for line in result.output.splitlines()]
+    lines = [line.split() for line in result.output.splitlines()[1:]]
     assert [line[-1] for line in lines] == [
         "https://tickets.example.test/", "https://tickets.example.test/api/docs",
         "https://tickets.example.test/dev/phone", "https://tickets.example.test/.well-known/ticket-keys.json",
