@@ -5,6 +5,9 @@ PY      := $(VENV)/bin/python
 FLASK   := $(VENV)/bin/flask --app wsgi
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
+# Exported so that the app's config sees them too: PUBLIC_BASE_URL (the links in SMS)
+# follows where `flask run` serves unless it is set.
+export HOST PORT
 PYTEST_ARGS ?=
 
 .PHONY: run test test-sqlite test-postgres install install-dev upgrade seed bench worker clean
@@ -32,6 +35,7 @@ seed: upgrade
 
 ## Serve the app with the embedded defaults (SQLite, inline jobs, SMS outbox, sandbox payments).
 run: seed
+	@$(FLASK) urls
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.

@@ -7,6 +7,12 @@ takes longer than ``timeout`` is a bug to kill, not to wait for.
 import multiprocessing
 import os
 
+from app.production import refuse_unsafe_start
+
+# In the master, before it binds or forks: an unsafe production environment ends here
+# with one line per problem (the workers would refuse too, but noisily and once each).
+refuse_unsafe_start()
+
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))

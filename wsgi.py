@@ -1,4 +1,13 @@
-"""WSGI entry point: ``gunicorn wsgi:app`` and ``flask --app wsgi …``."""
-from app import create_app
+"""WSGI entry point: ``gunicorn wsgi:app`` and ``flask --app wsgi …`` (the worker too).
 
-app = create_app()
+A configuration that production refuses ends the process with one line per problem on
+stderr, not a traceback (see ``app.production``).
+"""
+from app import create_app
+from app.config import ConfigError
+from app.production import exit_refusing
+
+try:
+    app = create_app()
+except ConfigError as error:
+    exit_refusing(error)

@@ -36,6 +36,13 @@ def register_cli(app: Flask) -> None:
             burst=burst, with_scheduler=True
         )
 
+    @app.cli.command("urls")
+    def urls() -> None:
+        """Print where to start (``make run`` shows this after the demo numbers)."""
+        click.echo("Open:")
+        for label, url in useful_urls(app.config):
+            click.echo(f"  {label:16} {url}")
+
     @app.cli.command("sweep")
     def sweep() -> None:
         """Run the periodic sweeps once: expire holds, poll pending STK pushes, send stuck SMS."""
@@ -47,3 +54,14 @@ def register_cli(app: Flask) -> None:
     from app.auth.cli import create_admin
 
     app.cli.add_command(create_admin)
+
+
+def useful_urls(config) -> list[tuple[str, str]]:
+    """The pages a newcomer wants, at the effective ``PUBLIC_BASE_URL`` (it follows
+    ``HOST``/``PORT`` in development); the phone simulator exists outside production only."""
+    base = config["PUBLIC_BASE_URL"]
+    urls = [("landing page", f"{base}/"), ("API docs", f"{base}/api/docs")]
+    if config["APP_ENV"] != "production":
+        urls.append(("phone simulator", f"{base}/dev/phone"))
+    urls.append(("ticket keys", f"{base}/.well-known/ticket-keys.json"))
+    return urls

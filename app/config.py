@@ -2,7 +2,9 @@
 
 The defaults make ``make run`` work on a bare machine (SQLite, jobs inline, SMS to the
 outbox, the sandbox payment provider). ``APP_ENV=production`` refuses to start on any
-insecure default, because a forgotten secret in production is worse than a crash.
+insecure default, because a forgotten secret in production is worse than a crash: the
+checks and why each exists are in ``app.production``. In development ``PUBLIC_BASE_URL``
+follows ``HOST`` and ``PORT`` unless set, so links in SMS point where ``make run`` serves.
 """
 from __future__ import annotations
 
@@ -15,7 +17,21 @@ log = logging.getLogger(__name__)
 
 
 class ConfigError(RuntimeError):
-    """The environment is not safe or not complete enough to start."""
+    """The environment is not safe or not complete enough to start.
+
+    Carries every problem found, each naming its setting; ``lines()`` is what
+    ``wsgi.py`` and ``gunicorn.conf.py`` print (see ``app.production``).
+    """
+
+    def __init__(self, problems: str | list[str], app_env: str = "production"):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.app_env = app_env
+        super().__init__("; ".join(self.problems))
+
+    def lines(self) -> list[str]:
+        from app.production import refusing_lines
+
+        return refusing_lines(self.problems, self.app_env)
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -46,6 +62,17 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def local_base_url() -> str:
+    """Where ``make run`` serves (``HOST``/``PORT``, as the Makefile passes them to
+    ``flask run``): the default ``PUBLIC_BASE_URL``, so SMS links follow the port."""
+    host = _env("HOST", "127.0.0.1")
+    if host in ("0.0.0.0", "::"):  # listening everywhere: this machine answers on loopback
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{_env('PORT', '5000')}"
+
+
 def _instance_secret(instance: Path, filename: str) -> str:
     """A random secret kept in ``instance/`` so development restarts keep sessions."""
     path = instance / filename
@@ -62,7 +89,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     instance.mkdir(parents=True, exist_ok=True)
     app_env = overrides.get("APP_ENV") or _env("APP_ENV", "development")
     if app_env not in ("development", "test", "production"):
-        raise ConfigError(f"APP_ENV must be development, test or production, not {app_env!r}")
+        raise ConfigError(f"APP_ENV must be development, test or production, not {app_env!r}", app_env)
     production = app_env == "production"
 
     cfg: dict = {
@@ -87,7 +114,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MPESA_CONSUMER_SECRET": _env("MPESA_CONSUMER_SECRET"),
         "MPESA_SHORTCODE": _env("MPESA_SHORTCODE"),
         "MPESA_PASSKEY": _env("MPESA_PASSKEY"),
-        "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PUBLIC_BASE_URL": (_env("PUBLIC_BASE_URL") or local_base_url()).rstrip("/"),
         "DEFAULT_COUNTRY": _env("DEFAULT_COUNTRY", "KE"),
         # API and OpenAPI (flask-smorest)
         "API_TITLE": "Safiri ticketing API",
@@ -134,19 +161,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     cfg["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
 
     if production:
-        missing = [
-            name
-            for name in ("SECRET_KEY", "CHANNEL_TOKEN")
-            if not cfg.get(name)
-        ]
-        if not (cfg.get("TICKET_SIGNING_KEYS") or cfg.get("TICKET_SIGNING_KEYS_FILE")):
-            missing.append("TICKET_SIGNING_KEYS")
-        if missing:
-            raise ConfigError(
-                "APP_ENV=production refuses to start without: " + ", ".join(missing)
-            )
-        if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-            raise ConfigError("APP_ENV=production needs DATABASE_URL (PostgreSQL), not SQLite")
+        from app.production import production_problems
+
+        problems = production_problems(cfg)
+        if problems:
+            raise ConfigError(problems, app_env)
     else:
         if not cfg.get("SECRET_KEY"):
             cfg["SECRET_KEY"] = _instance_secret(instance, "secret_key")

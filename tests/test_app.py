@@ -1,8 +1,6 @@
-"""The service as a whole: errors are problem+json, production refuses insecure defaults."""
-import pytest
-
-from app import create_app
-from app.config import ConfigError, normalize_database_url
+"""The service as a whole: errors are problem+json, health, OpenAPI (production: test_production_config)."""
+from app.config import normalize_database_url
+from tests.redis_support import REDIS_URL, needs_redis
 
 
 def test_unknown_url_is_problem_json(client):
@@ -32,7 +30,35 @@ def test_unexpected_error_is_problem_json_without_internals(app, client):
 
 
 def test_health(client):
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/healthz").get_json() == {"status": "ok", "checks": {"database": "ok"}}
+
+
+def test_health_is_503_naming_redis_when_configured_redis_is_down(make_app):
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.content_type == "application/problem+json"
+    assert response.get_json()["down"] == ["redis"]
+
+
+def test_health_is_503_naming_the_database_when_it_fails(app, client, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from app.extensions import db
+
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.session, "execute", down)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["down"] == ["database"]
+
+
+@needs_redis
+def test_health_checks_a_configured_redis(make_app):
+    app = make_app(REDIS_URL=REDIS_URL)
+    assert app.test_client().get("/healthz").get_json() == {
+        "status": "ok", "checks": {"database": "ok", "redis": "ok"}}
 
 
 def test_openapi_document_is_served(client):
@@ -41,35 +67,17 @@ def test_openapi_document_is_served(client):
     assert "bearerAuth" in spec["components"]["securitySchemes"]
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "CHANNEL_TOKEN", "TICKET_SIGNING_KEYS"])
-def test_production_refuses_to_start_without_secrets(tmp_path, monkeypatch, missing):
-    settings = {
-        "SECRET_KEY": "x" * 40,
-        "CHANNEL_TOKEN": "t" * 20,
-        "TICKET_SIGNING_KEYS_FILE": str(tmp_path / "keys.json"),
-        "DATABASE_URL": "postgresql://db/prod",
-    }
-    for name in ("SECRET_KEY", "CHANNEL_TOKEN", "TICKET_SIGNING_KEYS", "TICKET_SIGNING_KEYS_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("APP_ENV", "production")
-    for name, value in settings.items():
-        if not name.startswith(missing):
-            monkeypatch.setenv(name, value)
-    with pytest.raises(ConfigError, match=missing):
-        create_app()
-
-
-def test_production_does_not_mount_dev_pages(tmp_path, monkeypatch):
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("CHANNEL_TOKEN", "t" * 20)
-    monkeypatch.setenv("TICKET_SIGNING_KEYS_FILE", str(tmp_path / "keys.json"))
-    monkeypatch.setenv("DATABASE_URL", "postgresql://db/prod")
-    app = create_app()
-    assert app.test_client().get("/dev/outbox").status_code == 404
-
-
 def test_heroku_style_database_urls_are_rewritten():
     assert normalize_database_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalize_database_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalize_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_urls_command_prints_where_to_start_at_the_public_base_url(runner):
+    result = runner.invoke(args=["urls"])
+    assert result.exit_code == 0
+    lines = [line.split() for line in result.output.splitlines()[1:]]
+    assert [line[-1] for line in lines] == [
+        "https://tickets.example.test/", "https://tickets.example.test/api/docs",
+        "https://tickets.example.test/dev/phone", "https://tickets.example.test/.well-known/ticket-keys.json",
+    ]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.core.money import format_money
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.database import utcnow
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import ApiError, Conflict, NotFound, Unprocessable
 from app.extensions import db
 from app.payments.models import Payment
 from app.payments.providers.wallet import WalletProvider
@@ -28,20 +28,39 @@ log = logging.getLogger(__name__)
 API_METHODS = {"mpesa": "mpesa_stk", "airtime": "airtime", "wallet": "wallet"}
 
 
+class PaymentMethodUnavailable(ApiError):
+    status, title, slug = 503, "Payment method unavailable", "payment-method-unavailable"
+
+
 def select_provider(method: str):
-    """The provider for a passenger's choice: the operator when configured, else the sandbox."""
+    """The provider for a passenger's choice: the operator when configured, else the sandbox.
+
+    Never the sandbox in production (it confirms payments by itself): there an unconfigured
+    operator makes the method unavailable. Production refuses to start without Daraja
+    credentials (``app.production``); this is the second guard, where the choice is made.
+    """
     from app.payments.providers.airtime import AirtimeProvider, airtime_configured
     from app.payments.providers.mpesa_stk import MpesaStkProvider, daraja_configured
     from app.payments.providers.sandbox import SandboxProvider
+    from app.production import is_production
 
     config = current_app.config
     if method == "wallet":
         return WalletProvider()
     if method == "mpesa_stk":
-        return MpesaStkProvider() if daraja_configured(config) else SandboxProvider()
-    if method == "airtime":
-        return AirtimeProvider() if airtime_configured(config) else SandboxProvider()
-    raise Unprocessable(f"Unknown payment method {method!r}.", slug="invalid-method")
+        if daraja_configured(config):
+            return MpesaStkProvider()
+        operator = "M-Pesa"
+    elif method == "airtime":
+        if airtime_configured(config):
+            return AirtimeProvider()
+        operator = "Airtime"
+    else:
+        raise Unprocessable(f"Unknown payment method {method!r}.", slug="invalid-method")
+    if is_production(config):
+        log.error("payment method %s requested but its operator is not configured", method)
+        raise PaymentMethodUnavailable(f"{operator} payments are not available right now.")
+    return SandboxProvider()
 
 
 def _phone(raw: str | None, user) -> str:

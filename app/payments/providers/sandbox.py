@@ -4,7 +4,8 @@ It "confirms by itself shortly after": a job queued after commit settles the pay
 success through the same settlement function as a real callback (inline mode runs it right
 after the commit; with Redis, the worker does). It fails on demand: a payer phone ending
 in ``0000`` fails like a cancelled M-Pesa prompt (1032), or for airtime like an empty
-airtime balance (InsufficientCredit). It is never used when operator credentials are set.
+airtime balance (InsufficientCredit). It is never used when operator credentials are set,
+and never in production: it refuses to start or settle anything there, whoever picks it.
 """
 from __future__ import annotations
 
@@ -17,10 +18,27 @@ from app.payments.providers.base import StartResult
 FAIL_SUFFIX = "0000"
 
 
+class SandboxForbidden(RuntimeError):
+    """The sandbox provider was reached in production: a bug, never a payment."""
+
+
+def _refuse_in_production() -> None:
+    from flask import current_app
+
+    from app.production import is_production
+
+    if is_production(current_app.config):
+        raise SandboxForbidden("the sandbox payment provider does not exist in production")
+
+
 class SandboxProvider:
     name = "sandbox"
 
+    def __init__(self) -> None:
+        _refuse_in_production()  # choosing it is already the bug
+
     def start(self, payment, *, account_reference: str, description: str, link_id: str | None = None) -> StartResult:
+        _refuse_in_production()
         ref = f"SBX-{uuid.uuid4().hex[:16]}"
         enqueue_after_commit("app.payments.providers.sandbox:confirm", payment.id, job_id=job_id("sandbox", payment.id))
         if payment.method == "airtime":
@@ -36,6 +54,7 @@ def confirm(payment_id: int) -> None:
     from app.payments.models import Payment
     from app.payments.settlement import settle_failure, settle_success
 
+    _refuse_in_production()
     payment = db.session.get(Payment, payment_id)
     if payment is None or payment.provider != SandboxProvider.name:
         return
