@@ -12,7 +12,7 @@ from webargs.fields import DelimitedList
 from app.booking.models import ORDER_STATUSES
 from app.booking.service import MAX_PASSENGERS
 from app.catalog.models import FARE_CLASSES
-from app.core.money import MoneySchema, money
+from app.core.money import MoneyField, money
 from app.core.timeutil import isoformat
 from tickets.shortcode import format_short_code
 
@@ -46,7 +46,7 @@ class OrderItemSchema(Schema):
     seat = fields.String()
     fare_class = fields.String()
     passenger_name = fields.String(allow_none=True)
-    price = fields.Function(lambda item: money(item.price, item.order.currency))
+    price = MoneyField(lambda item: (item.price, item.order.currency))
 
 
 def _payment_instructions(order):
@@ -66,12 +66,16 @@ class OrderSchema(Schema):
     origin_stop_id = fields.Integer()
     destination_stop_id = fields.Integer()
     items = fields.List(fields.Nested(OrderItemSchema))
-    total = fields.Function(lambda o: money(o.total_amount, o.currency))
-    refunded = fields.Function(lambda o: money(o.refunded_amount, o.currency))
+    total = MoneyField(lambda o: (o.total_amount, o.currency))
+    refunded = MoneyField(lambda o: (o.refunded_amount, o.currency))
     hold_expires_at = fields.Function(lambda o: isoformat(o.hold_expires_at, _zone(o)))
     paid_at = fields.Function(lambda o: isoformat(o.paid_at, _zone(o)))
     created_at = fields.Function(lambda o: isoformat(o.created_at, _zone(o)))
-    payment_instructions = fields.Function(_payment_instructions)
+    payment_instructions = fields.Function(_payment_instructions, allow_none=True, metadata={
+        "description": "while pending_payment: how to pay at the M-Pesa Paybill", "type": "object",
+        "properties": {"paybill": {"type": "object", "properties": {
+            "business_number": {"type": "string"}, "account": {"type": "string"},
+            "amount": {"$ref": "#/components/schemas/Money"}}}}})
 
 
 class BookingTicketSchema(Schema):
@@ -101,7 +105,7 @@ class BookingRefundRuleSchema(Schema):
 
 
 class CancellationQuoteSchema(Schema):
-    refund = fields.Function(lambda q: money(q.amount, q.currency))
+    refund = MoneyField(lambda q: (q.amount, q.currency))
     percent = fields.Integer()
     rule = fields.Nested(BookingRefundRuleSchema, allow_none=True)
     ticket_ids = fields.Function(lambda q: [t.id for t in q.tickets])
@@ -115,7 +119,7 @@ class OrderCancelSchema(Schema):
 
 class OrderCancelResultSchema(Schema):
     order = fields.Nested(OrderSchema)
-    refund = fields.Nested(MoneySchema)
+    refund = MoneyField(dump_only=True)
     refund_to = fields.String()
 
 

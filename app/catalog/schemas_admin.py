@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.catalog.models import FARE_CLASSES, MAX_FARE_AMOUNT, MAX_SEATS
 from app.catalog.schemas import StopSchema
-from app.core.money import MINOR_UNITS
+from app.core.money import MINOR_UNITS, MoneyField, amount_between
 from app.core.phone import InvalidPhone, normalize_phone
 from app.core.timeutil import is_valid_zone
 
@@ -170,19 +170,19 @@ class TimetableResultSchema(Schema):
     skipped = fields.Integer(metadata={"description": "departures that already existed or are past"})
 
 
+FARE_RANGE = amount_between(1, MAX_FARE_AMOUNT, f"Must be between 1 and {MAX_FARE_AMOUNT} minor units.")
+
+
 class FareInSchema(Schema):
     route_id = fields.Integer(required=True, strict=True, validate=ID)
     origin_stop_id = fields.Integer(required=True, strict=True, validate=ID)
     destination_stop_id = fields.Integer(required=True, strict=True, validate=ID)
     fare_class = fields.String(load_default="standard", validate=validate.OneOf(FARE_CLASSES))
-    amount = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=MAX_FARE_AMOUNT),
-        metadata={"description": "minor units of the carrier's currency"},
-    )
+    price = MoneyField(required=True, validate=FARE_RANGE, metadata={"description": "in the carrier's currency"})
 
 
 class FarePatchSchema(Schema):
-    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_FARE_AMOUNT))
+    price = MoneyField(required=True, validate=FARE_RANGE, metadata={"description": "in the carrier's currency"})
 
 
 class FareListArgsSchema(Schema):

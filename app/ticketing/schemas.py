@@ -139,8 +139,8 @@ def _leg(ticket) -> dict:
         "route": {"code": ticket.trip.route.code, "name": ticket.trip.route.name},
         "origin": {"code": order.origin.code, "name": order.origin.name},
         "destination": {"code": order.destination.code, "name": order.destination.name},
-        "departure_local": isoformat(times.get(order.origin_stop_id), zone),
-        "arrival_local": isoformat(times.get(order.destination_stop_id), zone),
+        "departure_at": isoformat(times.get(order.origin_stop_id), zone),
+        "arrival_at": isoformat(times.get(order.destination_stop_id), zone),
     }
 
 
@@ -163,7 +163,15 @@ class TicketDetailSchema(Schema):
     valid_from = fields.Function(lambda t: isoformat(t.valid_from, t.order.origin.timezone))
     valid_until = fields.Function(lambda t: isoformat(t.valid_until, t.order.origin.timezone))
     short_code = fields.Function(lambda t: format_short_code(t.short_code))
-    trip = fields.Function(_leg)
+    trip = fields.Function(_leg, metadata={
+        "description": "the passenger's leg: times at their own boarding and alighting stops, in the boarding stop's zone",
+        "type": "object", "properties": {
+            "id": {"type": "integer"}, "status": {"type": "string"},
+            "route": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+            "origin": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+            "destination": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+            "departure_at": {"type": "string", "format": "date-time", "example": "2026-03-01T08:00:00+03:00"},
+            "arrival_at": {"type": "string", "format": "date-time", "example": "2026-03-01T11:30:00+03:00"}}})
     qr_payload = fields.Function(_qr_payload, allow_none=True,
                                  metadata={"description": "the signed QR text (null if it cannot be encoded)"})
     short_link = fields.Function(
