@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from app.config import build_config
 from app.errors import register_error_handlers
 from app.extensions import api, db, limiter, migrate
-from app.openapi import init_openapi
+from app.openapi import init_openapi, request_examples
 
 # (module path, attribute) of each API blueprint (flask-smorest) and plain Flask blueprint.
 # Add one line when an area gets endpoints.
@@ -85,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         api.register_blueprint(_import(path, attr))
     for path, attr in FLASK_BLUEPRINTS:
         app.register_blueprint(_import(path, attr))
+    request_examples(api)  # after every API blueprint: each request body gets its schema's EXAMPLE
     if app.config["APP_ENV"] != "production":
         for path, attr in DEV_BLUEPRINTS:
             app.register_blueprint(_import(path, attr))

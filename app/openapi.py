@@ -10,6 +10,7 @@ folder, nothing else of that package is used) and are served under
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import flask_swagger_ui
@@ -71,6 +72,28 @@ assets = Blueprint("swagger_ui_assets", __name__)
 def swagger_ui_asset(filename: str):
     """One file of the pinned Swagger UI build (cacheable: it changes only with the pin)."""
     return send_from_directory(SWAGGER_UI_DIST, filename, max_age=24 * 3600)
+
+
+def example_day(days_ahead: int) -> str:
+    """A date ``days_ahead`` from today (ISO), for examples that must stay in the future."""
+    return (date.today() + timedelta(days=days_ahead)).isoformat()
+
+
+def request_examples(api) -> None:
+    """Give each request body the ``EXAMPLE`` of its schema class, unless its route set one.
+
+    ``EXAMPLE`` is a dict, or a function returning one (for dates relative to today). Call
+    after every blueprint is registered; ``tests/openapi`` fails on a body without one.
+    """
+    classes = {name: key[0] for key, name in api.ma_plugin.converter.refs.items()}
+    for operations in api.spec._paths.values():
+        for operation in operations.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            for media in (body or {}).get("content", {}).values():
+                ref = media.get("schema", {}).get("$ref", "")
+                example = getattr(classes.get(ref.rsplit("/", 1)[-1]), "EXAMPLE", None)
+                if example is not None and "example" not in media and "examples" not in media:
+                    media["example"] = example() if callable(example) else example
 
 
 def init_openapi(app: Flask, api) -> None:

@@ -30,6 +30,8 @@ class OrderPassengerSchema(Schema):
 
 
 class OrderCreateSchema(Schema):
+    EXAMPLE = {"trip_id": 1, "origin_stop_id": 1, "destination_stop_id": 2, "passengers": [
+        {"fare_class": "standard", "seat": "4", "name": "Wanjiku Kamau"}, {"fare_class": "student"}]}
     trip_id = fields.Integer(required=True, strict=True)
     origin_stop_id = fields.Integer(required=True, strict=True)
     destination_stop_id = fields.Integer(required=True, strict=True)
@@ -112,6 +114,7 @@ class CancellationQuoteSchema(Schema):
 
 
 class OrderCancelSchema(Schema):
+    EXAMPLE = {"ticket_ids": [31], "refund_to": "wallet"}
     ticket_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), load_default=None,
                              validate=validate.Length(min=1))
     refund_to = fields.String(load_default="wallet", validate=validate.OneOf(("wallet", "mpesa")))
@@ -124,6 +127,7 @@ class OrderCancelResultSchema(Schema):
 
 
 class BookingTripCancelSchema(Schema):
+    EXAMPLE = {"reason": "The bus broke down; we are sorry."}
     reason = fields.String(required=True, validate=validate.Length(min=3, max=200))
 
 

@@ -10,6 +10,7 @@ METHODS = ("mpesa", "airtime", "wallet")  # the API's names (app.payments.servic
 
 
 class PaymentCreateSchema(Schema):
+    EXAMPLE = {"method": "mpesa", "phone": "+254711000111"}
     method = fields.String(required=True, validate=validate.OneOf(METHODS),
                            metadata={"description": "mpesa: a prompt on the payer's phone; airtime; wallet"})
     phone = fields.String(load_default=None, validate=validate.Length(max=32),

@@ -26,6 +26,8 @@ def _one_of_payload_or_code(data: dict) -> None:
 
 
 class ScanRequestSchema(Schema):
+    EXAMPLE = {"trip_id": 1, "short_code": "7KQ4-M2XP", "device_id": "scanner-kda123a",
+               "nonce": "5f1c9e2a-4d1b-4a8e-9c55-0d2f3b7e8a10", "scanned_at": "2026-03-01T07:52:10+03:00"}
     trip_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     qr_payload = fields.String(validate=validate.Length(min=1, max=MAX_PAYLOAD_INPUT))
     short_code = fields.String(validate=validate.Length(min=1, max=32))
@@ -50,6 +52,9 @@ class BatchScanSchema(Schema):
 
 
 class BatchRequestSchema(Schema):
+    EXAMPLE = {"device_id": "scanner-kda123a", "scans": [
+        {"nonce": "0b6f", "short_code": "7KQ4-M2XP", "scanned_at": "2026-03-01T07:52:10+03:00"},
+        {"nonce": "0b70", "short_code": "H3WD-9TNA", "scanned_at": "2026-03-01T07:53:02+03:00"}]}
     device_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     scans = fields.List(fields.Nested(BatchScanSchema), required=True,
                         validate=validate.Length(min=1, max=MAX_BATCH))

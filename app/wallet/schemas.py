@@ -8,6 +8,7 @@ from app.wallet.service import TOPUP_MAX, TOPUP_MIN
 
 
 class AutoRechargeSchema(Schema):
+    EXAMPLE = {"enabled": True, "threshold": {"amount": 20000, "currency": "KES"}}
     enabled = fields.Boolean(required=True)
     threshold = MoneyField(
         required=True, validate=amount_between(0, TOPUP_MAX, "Must be between 0 and 15000000 (KES 150,000)."),
@@ -44,6 +45,7 @@ class WalletHistoryQuery(Schema):
 
 
 class TopUpSchema(Schema):
+    EXAMPLE = {"amount": {"amount": 50000, "currency": "KES"}, "phone": "+254711000111"}
     amount = MoneyField(required=True, validate=amount_between(TOPUP_MIN, TOPUP_MAX, (
         "Must be between 1000 and 15000000 minor units (KES 10 to KES 150,000).")), metadata={
         "description": "whole shillings from KES 10 to KES 150,000 (1000 to 15000000 cents), in the wallet's currency"})
