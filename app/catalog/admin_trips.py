@@ -16,9 +16,9 @@ from app.catalog.admin import commit, referenced
 from app.catalog.models import Fare, Route, RouteStop, Trip, TripDriver, Vehicle
 from app.catalog.service import seats_left
 from app.catalog.timetable import apply_timetable, local_departure, new_trip, trip_duration
+from app.core.money import amount_in
 from app.core.timeutil import to_local, zone
 from app.database import utcnow
-from app.core.money import amount_in
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 
