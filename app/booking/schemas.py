@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
 from app.booking.models import ORDER_STATUSES
+from app.booking.pricing import departure_at_stop
 from app.booking.service import MAX_PASSENGERS
 from app.catalog.models import FARE_CLASSES
 from app.core.money import MoneyField, money
@@ -70,6 +71,10 @@ class OrderSchema(Schema):
     items = fields.List(fields.Nested(OrderItemSchema))
     total = MoneyField(lambda o: (o.total_amount, o.currency))
     refunded = MoneyField(lambda o: (o.refunded_amount, o.currency))
+    departure_at = fields.Function(
+        lambda o: isoformat(departure_at_stop(o.trip, o.origin_stop_id), _zone(o)),
+        metadata={"type": "string", "format": "date-time", "example": "2026-03-01T08:00:00+03:00",
+                  "description": "when the trip leaves the order's origin stop, in that stop's zone"})
     hold_expires_at = fields.Function(lambda o: isoformat(o.hold_expires_at, _zone(o)))
     paid_at = fields.Function(lambda o: isoformat(o.paid_at, _zone(o)))
     created_at = fields.Function(lambda o: isoformat(o.created_at, _zone(o)))

@@ -157,4 +157,5 @@ def test_payment_and_ticket_names_match_what_requests_and_trips_say(spec):
     assert schemas["Payment"]["properties"]["method"]["enum"] == schemas["PaymentCreate"]["properties"]["method"]["enum"]
     leg = schemas["TicketDetail"]["properties"]["trip"]["properties"]
     assert "departure_at" in leg and "departure_local" not in leg
-    assert "departure_at" in schemas["Trip"]["properties"]
+    assert "departure_at" in schemas["Trip"]["properties"] and "departure_at" in schemas["Order"]["properties"]
+    assert not [name for name in schemas if "departure_local" in schemas[name].get("properties", {})]
