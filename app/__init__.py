@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from app.config import build_config
 from app.errors import register_error_handlers
 from app.extensions import api, db, limiter, migrate
+from app.openapi import init_openapi, request_examples
 
 # (module path, attribute) of each API blueprint (flask-smorest) and plain Flask blueprint.
 # Add one line when an area gets endpoints.
@@ -33,6 +34,7 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.ticketing.driver_routes", "blp"),
 ]
 FLASK_BLUEPRINTS: list[tuple[str, str]] = [
+    ("app.landing", "blp"),
     ("app.wellknown", "blp"),
     ("app.ticketing.shortlink", "blp"),
     ("channels.mpesa.routes", "blp"),
@@ -75,9 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     limiter.init_app(app)
     api.init_app(app)
-    api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-    )
+    init_openapi(app, api)  # intro, shared components (Problem), Swagger UI served locally
 
     importlib.import_module("app.models")  # registers every table
 
@@ -85,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         api.register_blueprint(_import(path, attr))
     for path, attr in FLASK_BLUEPRINTS:
         app.register_blueprint(_import(path, attr))
+    request_examples(api)  # after every API blueprint: each request body gets its schema's EXAMPLE
     if app.config["APP_ENV"] != "production":
         for path, attr in DEV_BLUEPRINTS:
             app.register_blueprint(_import(path, attr))

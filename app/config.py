@@ -123,7 +123,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # Swagger UI's files are served by the app (app.openapi), from a pinned wheel: the
+        # docs work offline. No validator badge: it would call validator.swagger.io.
+        "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+        "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None, "deepLinking": True},
         "MAX_CONTENT_LENGTH": 64 * 1024,  # no legitimate request is bigger
         # Auth
         "ACCESS_TOKEN_TTL_SECONDS": 15 * 60,

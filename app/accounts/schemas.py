@@ -16,6 +16,7 @@ def _printable(value: str) -> None:
 
 class ProfilePatchSchema(Schema):
     """Only the fields sent change; ``null`` clears name or preferred payment."""
+    EXAMPLE = {"name": "Wanjiku Kamau", "language": "sw", "preferred_payment": "mpesa"}
 
     name = fields.String(allow_none=True, validate=[validate.Length(min=1, max=120), _printable])
     language = fields.String(validate=validate.OneOf(LANGUAGES))

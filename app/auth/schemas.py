@@ -27,6 +27,7 @@ class PhoneField(fields.String):
 
 
 class OtpRequestSchema(Schema):
+    EXAMPLE = {"phone": "+254711000111", "language": "en"}
     phone = PhoneField(required=True)
     language = fields.String(
         validate=validate.OneOf(LANGUAGES),
@@ -39,6 +40,7 @@ class OtpAcceptedSchema(Schema):
 
 
 class TokenRequestSchema(Schema):
+    EXAMPLE = {"phone": "+254711000111", "code": "123456"}
     phone = PhoneField(required=True)
     code = fields.String(
         required=True,
@@ -51,6 +53,7 @@ class TokenRequestSchema(Schema):
 
 
 class RefreshRequestSchema(Schema):
+    EXAMPLE = {"refresh_token": "rt_3q2kJd0m4V0f3Xb7w1tY9c8eZp6aLsQn"}
     refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
@@ -77,6 +80,7 @@ class TokenResponseSchema(Schema):
 
 
 class RoleGrantSchema(Schema):
+    EXAMPLE = {"phone": "+254722000222", "role": "driver", "carrier_id": 1}
     phone = PhoneField(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     carrier_id = fields.Integer(allow_none=True, load_default=None, strict=True)

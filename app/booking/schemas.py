@@ -10,9 +10,10 @@ from marshmallow import Schema, fields, validate
 from webargs.fields import DelimitedList
 
 from app.booking.models import ORDER_STATUSES
+from app.booking.pricing import departure_at_stop
 from app.booking.service import MAX_PASSENGERS
 from app.catalog.models import FARE_CLASSES
-from app.core.money import MoneySchema, money
+from app.core.money import MoneyField, money
 from app.core.timeutil import isoformat
 from tickets.shortcode import format_short_code
 
@@ -30,6 +31,8 @@ class OrderPassengerSchema(Schema):
 
 
 class OrderCreateSchema(Schema):
+    EXAMPLE = {"trip_id": 1, "origin_stop_id": 1, "destination_stop_id": 2, "passengers": [
+        {"fare_class": "standard", "seat": "4", "name": "Wanjiku Kamau"}, {"fare_class": "student"}]}
     trip_id = fields.Integer(required=True, strict=True)
     origin_stop_id = fields.Integer(required=True, strict=True)
     destination_stop_id = fields.Integer(required=True, strict=True)
@@ -46,7 +49,7 @@ class OrderItemSchema(Schema):
     seat = fields.String()
     fare_class = fields.String()
     passenger_name = fields.String(allow_none=True)
-    price = fields.Function(lambda item: money(item.price, item.order.currency))
+    price = MoneyField(lambda item: (item.price, item.order.currency))
 
 
 def _payment_instructions(order):
@@ -66,12 +69,20 @@ class OrderSchema(Schema):
     origin_stop_id = fields.Integer()
     destination_stop_id = fields.Integer()
     items = fields.List(fields.Nested(OrderItemSchema))
-    total = fields.Function(lambda o: money(o.total_amount, o.currency))
-    refunded = fields.Function(lambda o: money(o.refunded_amount, o.currency))
+    total = MoneyField(lambda o: (o.total_amount, o.currency))
+    refunded = MoneyField(lambda o: (o.refunded_amount, o.currency))
+    departure_at = fields.Function(
+        lambda o: isoformat(departure_at_stop(o.trip, o.origin_stop_id), _zone(o)),
+        metadata={"type": "string", "format": "date-time", "example": "2026-03-01T08:00:00+03:00",
+                  "description": "when the trip leaves the order's origin stop, in that stop's zone"})
     hold_expires_at = fields.Function(lambda o: isoformat(o.hold_expires_at, _zone(o)))
     paid_at = fields.Function(lambda o: isoformat(o.paid_at, _zone(o)))
     created_at = fields.Function(lambda o: isoformat(o.created_at, _zone(o)))
-    payment_instructions = fields.Function(_payment_instructions)
+    payment_instructions = fields.Function(_payment_instructions, allow_none=True, metadata={
+        "description": "while pending_payment: how to pay at the M-Pesa Paybill", "type": "object",
+        "properties": {"paybill": {"type": "object", "properties": {
+            "business_number": {"type": "string"}, "account": {"type": "string"},
+            "amount": {"$ref": "#/components/schemas/Money"}}}}})
 
 
 class BookingTicketSchema(Schema):
@@ -101,13 +112,14 @@ class BookingRefundRuleSchema(Schema):
 
 
 class CancellationQuoteSchema(Schema):
-    refund = fields.Function(lambda q: money(q.amount, q.currency))
+    refund = MoneyField(lambda q: (q.amount, q.currency))
     percent = fields.Integer()
     rule = fields.Nested(BookingRefundRuleSchema, allow_none=True)
     ticket_ids = fields.Function(lambda q: [t.id for t in q.tickets])
 
 
 class OrderCancelSchema(Schema):
+    EXAMPLE = {"ticket_ids": [31], "refund_to": "wallet"}
     ticket_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), load_default=None,
                              validate=validate.Length(min=1))
     refund_to = fields.String(load_default="wallet", validate=validate.OneOf(("wallet", "mpesa")))
@@ -115,11 +127,12 @@ class OrderCancelSchema(Schema):
 
 class OrderCancelResultSchema(Schema):
     order = fields.Nested(OrderSchema)
-    refund = fields.Nested(MoneySchema)
+    refund = MoneyField(dump_only=True)
     refund_to = fields.String()
 
 
 class BookingTripCancelSchema(Schema):
+    EXAMPLE = {"reason": "The bus broke down; we are sorry."}
     reason = fields.String(required=True, validate=validate.Length(min=3, max=200))
 
 

@@ -16,6 +16,7 @@ from app.catalog.admin import commit, referenced
 from app.catalog.models import Fare, Route, RouteStop, Trip, TripDriver, Vehicle
 from app.catalog.service import seats_left
 from app.catalog.timetable import apply_timetable, local_departure, new_trip, trip_duration
+from app.core.money import amount_in
 from app.core.timeutil import to_local, zone
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
@@ -129,7 +130,9 @@ def create_fare(carrier, data: dict) -> Fare:
             slug="pair-not-on-route",
             errors={"destination_stop_id": ["Not after the origin on this route."]},
         )
-    fare = Fare(carrier_id=carrier.id, currency=carrier.currency, **data)
+    price = data.pop("price")
+    fare = Fare(carrier_id=carrier.id, currency=carrier.currency, amount=amount_in(price, carrier.currency, "price"),
+                **data)
     db.session.add(fare)
     commit("This route already has a fare for that pair and class; edit it instead.", "duplicate-fare")
     return fare

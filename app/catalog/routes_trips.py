@@ -26,6 +26,7 @@ from app.catalog.schemas_admin import (
     TripListArgsSchema,
     TripPatchSchema,
 )
+from app.core.money import amount_in
 from app.errors import Forbidden
 from app.extensions import db
 
@@ -160,7 +161,7 @@ class FareOne(MethodView):
     def patch(self, data, carrier_id, fare_id):
         """Change the amount (orders already placed keep their price)."""
         fare = admin.owned(Fare, scope(carrier_id).id, fare_id)
-        fare.amount = data["amount"]
+        fare.amount = amount_in(data["price"], fare.currency, "price")
         admin.commit("The fare could not be saved.")
         return fare
 

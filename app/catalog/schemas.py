@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.core.money import MoneySchema
+from app.core.money import MoneyField, money_map
 
 TEXT = validate.Length(min=1, max=80)
 
@@ -48,7 +48,7 @@ class OfferSchema(Schema):
     seats_left = fields.Integer()
     prices = fields.Function(
         lambda o: {cls: {"amount": amount, "currency": o.currency} for cls, amount in o.prices.items()},
-        metadata={"description": "fare class → money"},
+        metadata=money_map("fare class → money"),
     )
 
 
@@ -72,7 +72,7 @@ class FareSchema(Schema):
     origin_stop_id = fields.Integer()
     destination_stop_id = fields.Integer()
     fare_class = fields.String()
-    price = fields.Nested(MoneySchema)
+    price = MoneyField(dump_only=True)
 
 
 class TripSchema(Schema):

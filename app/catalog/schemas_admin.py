@@ -10,9 +10,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.catalog.models import FARE_CLASSES, MAX_FARE_AMOUNT, MAX_SEATS
 from app.catalog.schemas import StopSchema
-from app.core.money import MINOR_UNITS
+from app.core.money import MINOR_UNITS, MoneyField, amount_between
 from app.core.phone import InvalidPhone, normalize_phone
 from app.core.timeutil import is_valid_zone
+from app.openapi import example_day
 
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM, e.g. 07:30.")
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9-]{0,11}$", error="1-12 letters, digits or dashes.")
@@ -36,6 +37,7 @@ def _phone(value: str | None) -> None:
 
 
 class CarrierSchema(Schema):
+    EXAMPLE = {"name": "Safiri Express", "slug": "safiri-express", "country": "KE", "currency": "KES"}
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=NAME)
     slug = fields.String(
@@ -49,6 +51,8 @@ class CarrierSchema(Schema):
 
 
 class StopInSchema(StopSchema):
+    EXAMPLE = {"code": "NBO", "name": "Nairobi, Machakos Country Bus", "city": "Nairobi",
+               "timezone": "Africa/Nairobi", "latitude": -1.2864, "longitude": 36.8279}
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=NAME)
     city = fields.String(required=True, validate=validate.Length(min=1, max=80))
@@ -81,6 +85,8 @@ class RouteSchema(Schema):
 
 
 class RouteInSchema(Schema):
+    EXAMPLE = {"code": "NBO-NKR", "name": "Nairobi - Nakuru", "active": True, "stops": [
+        {"stop_id": 1, "minutes_from_start": 0}, {"stop_id": 2, "minutes_from_start": 150}]}
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$"))
     name = fields.String(required=True, validate=NAME)
     active = fields.Boolean(load_default=True)
@@ -91,6 +97,7 @@ class RouteInSchema(Schema):
 
 
 class VehicleSchema(Schema):
+    EXAMPLE = {"registration": "KDA 123A", "name": "Scania 49-seater", "seat_count": 49}
     id = fields.Integer(dump_only=True)
     carrier_id = fields.Integer(dump_only=True)
     registration = fields.String(required=True, validate=validate.Length(min=2, max=20))
@@ -114,6 +121,8 @@ class VehicleSchema(Schema):
 
 
 class TripInSchema(Schema):
+    EXAMPLE = staticmethod(lambda: {"route_id": 1, "vehicle_id": 1, "departure_date": example_day(30),
+                                    "departure_time": "08:00"})  # a date ahead, so the example stays valid
     route_id = fields.Integer(required=True, strict=True, validate=ID)
     vehicle_id = fields.Integer(required=True, strict=True, validate=ID)
     departure_date = fields.Date(required=True, metadata={"description": "local to the route's first stop"})
@@ -121,6 +130,7 @@ class TripInSchema(Schema):
 
 
 class TripPatchSchema(Schema):
+    EXAMPLE = staticmethod(lambda: {"departure_date": example_day(30), "departure_time": "09:30"})
     vehicle_id = fields.Integer(strict=True, validate=ID)
     departure_date = fields.Date()
     departure_time = fields.String(validate=HHMM)
@@ -139,6 +149,9 @@ class TripListArgsSchema(Schema):
 
 
 class TimetableSchema(Schema):
+    EXAMPLE = staticmethod(lambda: {"route_id": 1, "vehicle_id": 1, "weekdays": [1, 2, 3, 4, 5],
+                                    "departure_time": "08:00", "valid_from": example_day(7),
+                                    "valid_until": example_day(97)})
     id = fields.Integer(dump_only=True)
     route_id = fields.Integer(required=True, strict=True, validate=ID)
     vehicle_id = fields.Integer(required=True, strict=True, validate=ID)
@@ -170,19 +183,22 @@ class TimetableResultSchema(Schema):
     skipped = fields.Integer(metadata={"description": "departures that already existed or are past"})
 
 
+FARE_RANGE = amount_between(1, MAX_FARE_AMOUNT, f"Must be between 1 and {MAX_FARE_AMOUNT} minor units.")
+
+
 class FareInSchema(Schema):
+    EXAMPLE = {"route_id": 1, "origin_stop_id": 1, "destination_stop_id": 2, "fare_class": "standard",
+               "price": {"amount": 150000, "currency": "KES"}}
     route_id = fields.Integer(required=True, strict=True, validate=ID)
     origin_stop_id = fields.Integer(required=True, strict=True, validate=ID)
     destination_stop_id = fields.Integer(required=True, strict=True, validate=ID)
     fare_class = fields.String(load_default="standard", validate=validate.OneOf(FARE_CLASSES))
-    amount = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=MAX_FARE_AMOUNT),
-        metadata={"description": "minor units of the carrier's currency"},
-    )
+    price = MoneyField(required=True, validate=FARE_RANGE, metadata={"description": "in the carrier's currency"})
 
 
 class FarePatchSchema(Schema):
-    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_FARE_AMOUNT))
+    EXAMPLE = {"price": {"amount": 140000, "currency": "KES"}}
+    price = MoneyField(required=True, validate=FARE_RANGE, metadata={"description": "in the carrier's currency"})
 
 
 class FareListArgsSchema(Schema):
@@ -196,6 +212,11 @@ class RefundRuleSchema(Schema):
 
 class SettingsSchema(Schema):
     """Refund rules: unique hours; the earlier one cancels, the more (or same) one gets back."""
+
+    EXAMPLE = {"refund_rules": [{"hours_before_departure": 24, "refund_percent": 90},
+                                {"hours_before_departure": 2, "refund_percent": 50}],
+               "mpesa_refunds_allowed": True, "ticket_grace_minutes": 30, "boarding_opens_minutes": 60,
+               "support_phone": "+254700123456"}
 
     refund_rules = fields.List(fields.Nested(RefundRuleSchema), validate=validate.Length(max=20))
     mpesa_refunds_allowed = fields.Boolean()
@@ -221,6 +242,7 @@ class SettingsSchema(Schema):
 
 
 class StatusInSchema(Schema):
+    EXAMPLE = {"status": "boarding"}
     status = fields.String(required=True, validate=validate.OneOf(("boarding", "departed", "arrived")))
     reason = fields.String(validate=validate.Length(max=200))
 
@@ -235,16 +257,16 @@ class _Partial:
 
 
 class StopPatchSchema(_Partial, StopInSchema):
-    pass
+    EXAMPLE = {"name": "Nairobi, Machakos Country Bus Station"}
 
 
 class RoutePatchSchema(_Partial, RouteInSchema):
-    pass
+    EXAMPLE = {"active": False}
 
 
 class VehiclePatchSchema(_Partial, VehicleSchema):
-    pass
+    EXAMPLE = {"name": "Scania 49-seater (blue)"}
 
 
 class SettingsPatchSchema(_Partial, SettingsSchema):
-    pass
+    EXAMPLE = {"ticket_grace_minutes": 20, "mpesa_refunds_allowed": False}

@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, pre_dump
 
 from app.auth.decorators import auth_required, current_user, ensure_carrier_access
 from app.catalog.models import Carrier
+from app.core.money import MoneyField, money
 from app.errors import NotFound
 from app.extensions import db
 from app.ledger.service import COUNTRY_ZONES, carrier_statement
@@ -23,17 +24,31 @@ class StatementQuery(Schema):
 
 class CountAmount(Schema):
     count = fields.Integer()
-    amount = fields.Integer()
+    amount = MoneyField(dump_only=True)
 
 
 class StatementTotals(Schema):
+    """One currency's totals; the service's integers go out as money in that currency."""
+
     currency = fields.String()
     sales = fields.Nested(CountAmount)
     refunds = fields.Nested(CountAmount)
-    fees = fields.Integer(metadata={"description": "platform fees net of fees returned on refunds"})
-    net_payable = fields.Integer(metadata={"description": "change of what the platform owes the carrier that day"})
-    balance_payable = fields.Integer(metadata={"description": "what the platform owes the carrier now"})
-    payouts_pending = fields.Integer(metadata={"description": "M-Pesa refunds waiting for the carrier's finance team"})
+    fees = MoneyField(dump_only=True, metadata={"description": "platform fees net of fees returned on refunds"})
+    net_payable = MoneyField(dump_only=True, metadata={
+        "description": "change of what the platform owes the carrier that day"})
+    balance_payable = MoneyField(dump_only=True, metadata={"description": "what the platform owes the carrier now"})
+    payouts_pending = MoneyField(dump_only=True, metadata={
+        "description": "M-Pesa refunds waiting for the carrier's finance team"})
+
+    @pre_dump
+    def _as_money(self, totals: dict, **kwargs) -> dict:
+        currency = totals["currency"]
+        out = {**totals}
+        for name in ("fees", "net_payable", "balance_payable", "payouts_pending"):
+            out[name] = money(totals[name], currency)
+        for name in ("sales", "refunds"):
+            out[name] = {"count": totals[name]["count"], "amount": money(totals[name]["amount"], currency)}
+        return out
 
 
 class StatementSchema(Schema):

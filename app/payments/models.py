@@ -20,6 +20,11 @@ from app.extensions import db
 
 PAYMENT_STATUSES = ("initiated", "pending", "succeeded", "failed", "expired", "refunded")
 PAYMENT_METHODS = ("mpesa_stk", "mpesa_paybill", "airtime", "wallet", "sandbox")
+# What the API, profiles, USSD and SMS call each stored method: one name per thing, so a
+# payment requested as "mpesa" is answered as "mpesa" whether the passenger paid through
+# the prompt (mpesa_stk) or at the Paybill (mpesa_paybill).
+PUBLIC_METHODS = {"mpesa_stk": "mpesa", "mpesa_paybill": "mpesa", "airtime": "airtime", "wallet": "wallet",
+                  "sandbox": "sandbox"}
 PURPOSES = ("order", "topup")
 
 

@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.core.money import MoneySchema
+from app.core.money import MoneyField
+from app.payments.models import PUBLIC_METHODS
+
+METHODS = ("mpesa", "airtime", "wallet")  # the API's names (app.payments.service.API_METHODS)
 
 
 class PaymentCreateSchema(Schema):
-    method = fields.String(required=True, validate=validate.OneOf(("mpesa", "airtime", "wallet")))
+    EXAMPLE = {"method": "mpesa", "phone": "+254711000111"}
+    method = fields.String(required=True, validate=validate.OneOf(METHODS),
+                           metadata={"description": "mpesa: a prompt on the payer's phone; airtime; wallet"})
     phone = fields.String(load_default=None, validate=validate.Length(max=32),
                           metadata={"description": "payer's phone (default: your own); local forms accepted"})
 
@@ -16,9 +21,10 @@ class PaymentSchema(Schema):
     id = fields.Integer()
     order_id = fields.Integer(allow_none=True)
     purpose = fields.String()
-    method = fields.String()
+    method = fields.Function(lambda p: PUBLIC_METHODS.get(p.method, p.method), metadata={
+        "type": "string", "enum": list(METHODS), "description": "as requested (a Paybill payment is mpesa too)"})
     provider = fields.String()
-    amount = fields.Function(lambda p: {"amount": p.amount, "currency": p.currency}, metadata={"schema": MoneySchema})
+    amount = MoneyField(lambda p: (p.amount, p.currency))
     status = fields.String()
     outcome = fields.String(allow_none=True)
     message = fields.String(allow_none=True, metadata={"description": "what to show the passenger"})

@@ -25,6 +25,8 @@ from app.payments.transitions import lock_payment, transition
 
 log = logging.getLogger(__name__)
 
+# The API's name of a payment method → the stored method (answers map back with
+# models.PUBLIC_METHODS, so a payment requested as "mpesa" comes back as "mpesa").
 API_METHODS = {"mpesa": "mpesa_stk", "airtime": "airtime", "wallet": "wallet"}
 
 

@@ -26,6 +26,8 @@ def _one_of_payload_or_code(data: dict) -> None:
 
 
 class ScanRequestSchema(Schema):
+    EXAMPLE = {"trip_id": 1, "short_code": "7KQ4-M2XP", "device_id": "scanner-kda123a",
+               "nonce": "5f1c9e2a-4d1b-4a8e-9c55-0d2f3b7e8a10", "scanned_at": "2026-03-01T07:52:10+03:00"}
     trip_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     qr_payload = fields.String(validate=validate.Length(min=1, max=MAX_PAYLOAD_INPUT))
     short_code = fields.String(validate=validate.Length(min=1, max=32))
@@ -50,6 +52,9 @@ class BatchScanSchema(Schema):
 
 
 class BatchRequestSchema(Schema):
+    EXAMPLE = {"device_id": "scanner-kda123a", "scans": [
+        {"nonce": "0b6f", "short_code": "7KQ4-M2XP", "scanned_at": "2026-03-01T07:52:10+03:00"},
+        {"nonce": "0b70", "short_code": "H3WD-9TNA", "scanned_at": "2026-03-01T07:53:02+03:00"}]}
     device_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     scans = fields.List(fields.Nested(BatchScanSchema), required=True,
                         validate=validate.Length(min=1, max=MAX_BATCH))
@@ -142,8 +147,8 @@ def _leg(ticket) -> dict:
         "route": {"code": ticket.trip.route.code, "name": ticket.trip.route.name},
         "origin": {"code": order.origin.code, "name": order.origin.name},
         "destination": {"code": order.destination.code, "name": order.destination.name},
-        "departure_local": isoformat(times.get(order.origin_stop_id), zone),
-        "arrival_local": isoformat(times.get(order.destination_stop_id), zone),
+        "departure_at": isoformat(times.get(order.origin_stop_id), zone),
+        "arrival_at": isoformat(times.get(order.destination_stop_id), zone),
     }
 
 
@@ -166,7 +171,15 @@ class TicketDetailSchema(Schema):
     valid_from = fields.Function(lambda t: isoformat(t.valid_from, t.order.origin.timezone))
     valid_until = fields.Function(lambda t: isoformat(t.valid_until, t.order.origin.timezone))
     short_code = fields.Function(lambda t: format_short_code(t.short_code))
-    trip = fields.Function(_leg)
+    trip = fields.Function(_leg, metadata={
+        "description": "the passenger's leg: times at their own boarding and alighting stops, in the boarding stop's zone",
+        "type": "object", "properties": {
+            "id": {"type": "integer"}, "status": {"type": "string"},
+            "route": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+            "origin": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+            "destination": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+            "departure_at": {"type": "string", "format": "date-time", "example": "2026-03-01T08:00:00+03:00"},
+            "arrival_at": {"type": "string", "format": "date-time", "example": "2026-03-01T11:30:00+03:00"}}})
     qr_payload = fields.Function(_qr_payload, allow_none=True,
                                  metadata={"description": "the signed QR text (null if it cannot be encoded)"})
     short_link = fields.Function(

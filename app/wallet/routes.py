@@ -6,10 +6,11 @@ from flask_smorest import Blueprint
 
 from app.auth.decorators import auth_required, current_user
 from app.core.idempotency import idempotent
+from app.core.money import amount_in, money
 from app.ledger.service import account_history, wallet_account
 from app.payments.schemas import PaymentSchema
 from app.wallet.schemas import AutoRechargeSchema, TopUpSchema, WalletEntrySchema, WalletHistoryQuery, WalletSchema
-from app.wallet.service import TOPUP_MAX, TOPUP_MIN, TOPUP_PRESETS, get_wallet, set_auto_recharge
+from app.wallet.service import TOPUP_MAX, TOPUP_MIN, TOPUP_PRESETS, get_wallet, set_auto_recharge, wallet_currency
 
 blp = Blueprint("wallet", __name__, url_prefix="/api/v1/wallet", description="Prepaid wallet")
 
@@ -20,9 +21,14 @@ def _wallet_view(wallet) -> dict:
         "balance": {"amount": wallet.balance, "currency": c},
         "presets": [{"amount": a, "currency": c} for a in TOPUP_PRESETS],
         "limits": {"min": {"amount": TOPUP_MIN, "currency": c}, "max": {"amount": TOPUP_MAX, "currency": c}},
-        "auto_recharge": {"enabled": wallet.auto_recharge_enabled, "threshold": wallet.auto_recharge_threshold,
-                          "amount": wallet.last_topup_amount},
+        "auto_recharge": _auto_recharge_view(wallet),
     }
+
+
+def _auto_recharge_view(wallet) -> dict:
+    last = wallet.last_topup_amount
+    return {"enabled": wallet.auto_recharge_enabled, "threshold": money(wallet.auto_recharge_threshold, wallet.currency),
+            "amount": money(last, wallet.currency) if last else None}
 
 
 @blp.route("")
@@ -63,7 +69,7 @@ class TopUps(MethodView):
         """Top up by M-Pesa: a preset or any whole-shilling amount from KES 10 to KES 150,000."""
         from app.payments.service import start_topup
 
-        return start_topup(current_user(), data["amount"], data["phone"])
+        return start_topup(current_user(), amount_in(data["amount"], wallet_currency()), data["phone"])
 
 
 @blp.route("/auto-recharge")
@@ -73,6 +79,5 @@ class AutoRecharge(MethodView):
     @blp.response(200, AutoRechargeSchema)
     def put(self, data):
         """When a wallet purchase leaves less than ``threshold``, top up by your last manual top-up."""
-        wallet = set_auto_recharge(current_user(), enabled=data["enabled"], threshold=data["threshold"])
-        return {"enabled": wallet.auto_recharge_enabled, "threshold": wallet.auto_recharge_threshold,
-                "amount": wallet.last_topup_amount}
+        threshold = amount_in(data["threshold"], wallet_currency(), field="threshold")
+        return _auto_recharge_view(set_auto_recharge(current_user(), enabled=data["enabled"], threshold=threshold))

@@ -1,34 +1,38 @@
-"""Wire shapes of the wallet (marshmallow 4). Amounts are integer minor units."""
+"""Wire shapes of the wallet (marshmallow 4). Money is ``{"amount", "currency"}`` both ways."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.core.money import MoneyField, amount_between
 from app.wallet.service import TOPUP_MAX, TOPUP_MIN
 
 
-class MoneyOut(Schema):
-    amount = fields.Integer()
-    currency = fields.String()
-
-
 class AutoRechargeSchema(Schema):
+    EXAMPLE = {"enabled": True, "threshold": {"amount": 20000, "currency": "KES"}}
     enabled = fields.Boolean(required=True)
-    threshold = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=TOPUP_MAX),
-                               metadata={"description": "minor units; top up when a purchase leaves less"})
-    amount = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "last manual top-up"})
+    threshold = MoneyField(
+        required=True, validate=amount_between(0, TOPUP_MAX, "Must be between 0 and 15000000 (KES 150,000)."),
+        metadata={"description": "top up when a wallet purchase leaves less than this (0 to KES 150,000)"})
+    amount = MoneyField(dump_only=True, allow_none=True, metadata={
+        "description": "what is topped up: your last manual top-up (null before the first)"})
+
+
+class WalletLimitsSchema(Schema):
+    min = MoneyField(dump_only=True)
+    max = MoneyField(dump_only=True)
 
 
 class WalletSchema(Schema):
-    balance = fields.Nested(MoneyOut)
-    presets = fields.List(fields.Nested(MoneyOut))
-    limits = fields.Dict()
+    balance = MoneyField(dump_only=True)
+    presets = fields.List(MoneyField(dump_only=True))
+    limits = fields.Nested(WalletLimitsSchema)
     auto_recharge = fields.Nested(AutoRechargeSchema)
 
 
 class WalletEntrySchema(Schema):
     id = fields.Integer()
     kind = fields.String()
-    amount = fields.Nested(MoneyOut)
+    amount = MoneyField(dump_only=True)
     memo = fields.String(allow_none=True)
     order_id = fields.Integer(allow_none=True)
     payment_id = fields.Integer(allow_none=True)
@@ -41,6 +45,9 @@ class WalletHistoryQuery(Schema):
 
 
 class TopUpSchema(Schema):
-    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=TOPUP_MIN, max=TOPUP_MAX, error=(
-        "Must be between 1000 and 15000000 minor units (KES 10 to KES 150,000).")))
-    phone = fields.String(load_default=None, validate=validate.Length(max=32))
+    EXAMPLE = {"amount": {"amount": 50000, "currency": "KES"}, "phone": "+254711000111"}
+    amount = MoneyField(required=True, validate=amount_between(TOPUP_MIN, TOPUP_MAX, (
+        "Must be between 1000 and 15000000 minor units (KES 10 to KES 150,000).")), metadata={
+        "description": "whole shillings from KES 10 to KES 150,000 (1000 to 15000000 cents), in the wallet's currency"})
+    phone = fields.String(load_default=None, validate=validate.Length(max=32),
+                          metadata={"description": "the M-Pesa number to charge (default: your own)"})

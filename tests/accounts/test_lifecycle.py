@@ -68,7 +68,7 @@ def test_delete_keeps_payments_tickets_and_ledger_without_the_person(client, wor
 
     tokens = sign_in(client, world.passenger.phone)
     headers = bearer(tokens)
-    assert client.post("/api/v1/wallet/top-ups", json={"amount": 200000}, headers=headers).status_code == 202
+    assert client.post("/api/v1/wallet/top-ups", json={"amount": {"amount": 200000, "currency": "KES"}}, headers=headers).status_code == 202
     order = client.post(
         "/api/v1/orders",
         json={

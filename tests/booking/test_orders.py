@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -29,6 +30,9 @@ def test_order_holds_seats_and_quotes_price(book, world):
     assert order["payment_instructions"]["paybill"] == {
         "business_number": "174379", "account": order["code"], "amount": order["total"]}
     assert order["hold_expires_at"].endswith("+03:00")
+    # one name for a departure time across trips, tickets and orders: departure_at, local with offset
+    trip = world.trip.departure_at.astimezone(ZoneInfo("Africa/Nairobi")).isoformat()
+    assert order["departure_at"] == trip and order["departure_at"].endswith("+03:00")
 
 
 def test_automatic_seats_skip_taken_ones(book, world, make_app):

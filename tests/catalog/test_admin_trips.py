@@ -91,21 +91,24 @@ def test_fares(client, world, auth_headers, db):
         {"stop_id": world.nakuru.id, "minutes_from_start": 0}, {"stop_id": world.eldoret.id, "minutes_from_start": 170}]},
         headers=h).get_json()
     body = {"route_id": route["id"], "origin_stop_id": world.nakuru.id, "destination_stop_id": world.eldoret.id,
-            "fare_class": "student", "amount": 70000}
+            "fare_class": "student", "price": {"amount": 70000, "currency": "KES"}}
     created = client.post(f"{base(world)}/fares", json=body, headers=h)
     assert created.status_code == 201 and created.get_json()["price"] == {"amount": 70000, "currency": "KES"}
     url = f"{base(world)}/fares/{created.get_json()['id']}"
-    assert client.patch(url, json={"amount": 65000}, headers=h).get_json()["price"]["amount"] == 65000
+    assert client.patch(url, json={"price": {"amount": 65000, "currency": "KES"}}, headers=h).get_json()["price"]["amount"] == 65000
     before = count(db, Fare)
     is_problem(client.post(f"{base(world)}/fares", json=body, headers=h), 409)
     reverse = {**body, "origin_stop_id": world.eldoret.id, "destination_stop_id": world.nakuru.id}
     assert is_problem(client.post(f"{base(world)}/fares", json=reverse, headers=h), 422)["type"] == "/problems/pair-not-on-route"
     off_route = {**body, "origin_stop_id": world.nairobi.id}
     is_problem(client.post(f"{base(world)}/fares", json=off_route, headers=h), 422)
-    for amount in (0, -500, 10**9 + 1, "100", 12.5, None):
-        body_bad = {**body, "fare_class": "standard", "amount": amount}
-        assert "amount" in is_problem(client.post(f"{base(world)}/fares", json=body_bad, headers=h), 422)["errors"]
-    is_problem(client.patch(url, json={"amount": 0}, headers=h), 422)
+    for price in ({"amount": 0, "currency": "KES"}, {"amount": -500, "currency": "KES"}, {"amount": 10**9 + 1, "currency": "KES"},
+                  {"amount": "100", "currency": "KES"}, {"amount": 12.5, "currency": "KES"}, None, 70000,
+                  {"amount": 70000, "currency": "UGX"}, {"amount": 70000}):
+        body_bad = {**body, "fare_class": "standard", "price": price}
+        assert "price" in is_problem(client.post(f"{base(world)}/fares", json=body_bad, headers=h), 422)["errors"]
+    is_problem(client.patch(url, json={"price": {"amount": 0, "currency": "KES"}}, headers=h), 422)
+    is_problem(client.patch(url, json={"amount": 65000}, headers=h), 422)  # the old bare integer
     is_problem(client.post(f"{base(world)}/fares", json={**body, "fare_class": "vip"}, headers=h), 422)
     assert count(db, Fare) == before
     assert client.get(url, headers=h).get_json()["price"]["amount"] == 65000
@@ -116,7 +119,7 @@ def test_other_carriers_trips_and_fares_are_404(client, world, rival, auth_heade
     h = auth_headers(rival.admin)
     is_problem(client.get(f"{base(world)}/trips/{world.trip.id}", headers=h), 404)
     fare = world.fares[("NBO", "ELD", "standard")]
-    is_problem(client.patch(f"/api/v1/carriers/{rival.carrier.id}/fares/{fare.id}", json={"amount": 1}, headers=h), 404)
+    is_problem(client.patch(f"/api/v1/carriers/{rival.carrier.id}/fares/{fare.id}", json={"price": {"amount": 1, "currency": "KES"}}, headers=h), 404)
     is_problem(client.delete(f"/api/v1/carriers/{rival.carrier.id}/trips/{world.trip.id}", headers=h), 404)
     is_problem(client.put(f"{base(world)}/trips/{world.trip.id}/drivers/{rival.driver.id}", headers=h), 404)
 

@@ -290,6 +290,8 @@ def test_c2b_confirmation_settles_booking_once(client, cheap, auth_headers):
     assert order_status(order["id"]) == "paid"
     payment = _db.session.scalar(select(Payment).where(Payment.receipt == "RKTQDM7W6S"))
     assert payment.method == "mpesa_paybill" and payment.status == "succeeded"
+    answered = client.get(f"/api/v1/payments/{payment.id}", headers=auth_headers(cheap.passenger)).get_json()
+    assert answered["method"] == "mpesa"  # the API's one name for M-Pesa, prompt or Paybill
     before = counts()
     assert client.post(CONFIRMATION, json=body).get_json() == ACCEPTED
     assert counts() == before

@@ -51,7 +51,7 @@ def test_ledger_invariants_hold_for_any_sequence(app, actions):
                 body["phone"] = "0711000000"
             client.post(f"/api/v1/orders/{order_id}/payments", json=body, headers=headers)
         elif action == "topup":
-            client.post("/api/v1/wallet/top-ups", json={"amount": arg}, headers=headers)
+            client.post("/api/v1/wallet/top-ups", json={"amount": {"amount": arg, "currency": "KES"}}, headers=headers)
         elif action == "cancel" and orders:
             client.post(f"/api/v1/orders/{orders[arg % len(orders)]}/cancel", json={}, headers=headers)
         elif action == "replay":

@@ -48,14 +48,15 @@ def test_carrier_statement_shows_sales_refunds_fees_and_net(client, world, auth_
     assert resp.status_code == 200, resp.get_json()
     (totals,) = resp.get_json()["totals"]
     fee_back = refunded * 500 // 10000
-    assert totals["sales"] == {"count": 2, "amount": 300000}
-    assert totals["refunds"] == {"count": 1, "amount": refunded}
-    assert totals["fees"] == 15000 - fee_back
-    assert totals["net_payable"] == 285000 - (refunded - fee_back)
+    assert totals["sales"] == {"count": 2, "amount": {"amount": 300000, "currency": "KES"}}
+    assert totals["refunds"] == {"count": 1, "amount": {"amount": refunded, "currency": "KES"}}
+    assert totals["fees"] == {"amount": 15000 - fee_back, "currency": "KES"}
+    assert totals["net_payable"] == {"amount": 285000 - (refunded - fee_back), "currency": "KES"}
     assert totals["balance_payable"] == totals["net_payable"]
+    assert totals["payouts_pending"] == {"amount": 0, "currency": "KES"}
     other_day = client.get(f"/api/v1/carriers/{world.carrier.id}/statement?date=2020-01-01",
                            headers=auth_headers(world.admin)).get_json()
-    assert other_day["totals"][0]["sales"] == {"count": 0, "amount": 0}
+    assert other_day["totals"][0]["sales"] == {"count": 0, "amount": {"amount": 0, "currency": "KES"}}
 
 
 def test_statement_is_scoped_and_validated(client, world, auth_headers):

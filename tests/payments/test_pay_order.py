@@ -16,6 +16,7 @@ def test_sandbox_mpesa_confirms_by_itself_and_issues_ticket_with_receipt_sms(cli
     assert resp.status_code == 202
     payment = resp.get_json()
     assert payment["provider"] == "sandbox"
+    assert payment["method"] == "mpesa"  # one name: requested as "mpesa", answered as "mpesa" (was "mpesa_stk")
     # Inline jobs: the sandbox confirmation ran right after the commit, before the answer.
     assert payment["status"] == "succeeded"
     got = client.get(f"/api/v1/payments/{payment['id']}", headers=headers).get_json()

@@ -22,7 +22,8 @@ def test_ticket_detail_for_its_owner_only(client, world, auth_headers, db):
     assert body["number"] == f"{ticket.order.code}-{ticket.seat}"
     assert body["short_code"] == format_short_code(ticket.short_code)
     assert body["trip"]["origin"]["code"] == "NBO" and body["trip"]["destination"]["code"] == "ELD"
-    assert body["trip"]["departure_local"].endswith("+03:00") and "T08:00:00" in body["trip"]["departure_local"]
+    assert body["trip"]["departure_at"].endswith("+03:00") and "T08:00:00" in body["trip"]["departure_at"]
+    assert "departure_local" not in body["trip"]  # one name per thing: trips and tickets say departure_at
     assert body["valid_from"].endswith("+03:00") and body["qr_payload"].startswith("SF1:")
     assert body["short_link"] == f"https://tickets.example.test/t/{ticket.short_code}"
 

@@ -15,6 +15,11 @@ from tests.payments.helpers import (
 )
 
 
+def kes(amount):
+    """Money as every request takes it (and every answer gives it)."""
+    return {"amount": amount, "currency": "KES"}
+
+
 def test_wallet_shows_balance_presets_and_limits(client, world, auth_headers):
     body = client.get("/api/v1/wallet", headers=auth_headers(world.passenger)).get_json()
     assert body["balance"] == {"amount": 0, "currency": "KES"}
@@ -25,7 +30,7 @@ def test_wallet_shows_balance_presets_and_limits(client, world, auth_headers):
 
 def test_sandbox_top_up_credits_wallet_with_history_and_sms(client, world, auth_headers):
     headers = auth_headers(world.passenger)
-    resp = client.post("/api/v1/wallet/top-ups", json={"amount": 50000}, headers=headers)
+    resp = client.post("/api/v1/wallet/top-ups", json={"amount": kes(50000)}, headers=headers)
     assert resp.status_code == 202 and resp.get_json()["purpose"] == "topup"
     assert client.get("/api/v1/wallet", headers=headers).get_json()["balance"]["amount"] == 50000
     history = client.get("/api/v1/wallet/transactions", headers=headers).get_json()
@@ -35,8 +40,11 @@ def test_sandbox_top_up_credits_wallet_with_history_and_sms(client, world, auth_
 
 
 @pytest.mark.parametrize("body", [
-    {"amount": 0}, {"amount": -5000}, {"amount": 999}, {"amount": 15_000_100}, {"amount": 10**15},
-    {"amount": "500"}, {"amount": 100.5}, {}, {"amount": 10050}, {"amount": 10000, "phone": "abc"},
+    {"amount": kes(0)}, {"amount": kes(-5000)}, {"amount": kes(999)}, {"amount": kes(15_000_100)},
+    {"amount": kes(10**15)}, {"amount": kes("500")}, {"amount": kes(100.5)}, {}, {"amount": kes(10050)},
+    {"amount": kes(10000), "phone": "abc"}, {"amount": {"amount": 10000, "currency": "UGX"}},
+    {"amount": {"amount": 10000}}, {"amount": {"amount": 10000, "currency": "kes"}},
+    {"amount": 50000},  # a bare integer is not money: {"amount", "currency"} like in every answer
 ])
 def test_bad_top_ups_are_422_and_change_nothing(client, world, auth_headers, body):
     before = counts()
@@ -48,18 +56,18 @@ def test_bad_top_ups_are_422_and_change_nothing(client, world, auth_headers, bod
 
 def test_auto_recharge_needs_a_previous_top_up_and_valid_threshold(client, world, auth_headers):
     headers = auth_headers(world.passenger)
-    resp = client.put("/api/v1/wallet/auto-recharge", json={"enabled": True, "threshold": 20000}, headers=headers)
+    resp = client.put("/api/v1/wallet/auto-recharge", json={"enabled": True, "threshold": kes(20000)}, headers=headers)
     assert resp.status_code == 422 and resp.get_json()["type"] == "/problems/no-previous-topup"
-    assert client.put("/api/v1/wallet/auto-recharge", json={"enabled": True, "threshold": -1},
+    assert client.put("/api/v1/wallet/auto-recharge", json={"enabled": True, "threshold": kes(-1)},
                       headers=headers).status_code == 422
     assert client.get("/api/v1/wallet", headers=headers).get_json()["auto_recharge"]["enabled"] is False
 
 
 def test_auto_recharge_tops_up_after_a_purchase_leaves_balance_low(client, world, auth_headers):
     headers = auth_headers(world.passenger)
-    client.post("/api/v1/wallet/top-ups", json={"amount": 160000}, headers=headers)  # KES 1,600 (sandbox)
-    resp = client.put("/api/v1/wallet/auto-recharge", json={"enabled": True, "threshold": 20000}, headers=headers)
-    assert resp.status_code == 200 and resp.get_json() == {"enabled": True, "threshold": 20000, "amount": 160000}
+    client.post("/api/v1/wallet/top-ups", json={"amount": kes(160000)}, headers=headers)  # KES 1,600 (sandbox)
+    resp = client.put("/api/v1/wallet/auto-recharge", json={"enabled": True, "threshold": kes(20000)}, headers=headers)
+    assert resp.status_code == 200 and resp.get_json() == {"enabled": True, "threshold": kes(20000), "amount": kes(160000)}
     order = book(client, world, headers)
     resp = client.post(f"/api/v1/orders/{order['id']}/payments", json={"method": "wallet"}, headers=headers)
     assert resp.status_code == 202 and resp.get_json()["status"] == "succeeded"
@@ -73,8 +81,8 @@ def test_auto_recharge_tops_up_after_a_purchase_leaves_balance_low(client, world
 
 def test_no_auto_recharge_when_balance_stays_above_threshold(client, world, auth_headers):
     headers = auth_headers(world.passenger)
-    client.post("/api/v1/wallet/top-ups", json={"amount": 500000}, headers=headers)
-    client.put("/api/v1/wallet/auto-recharge", json={"enabled": True, "threshold": 20000}, headers=headers)
+    client.post("/api/v1/wallet/top-ups", json={"amount": kes(500000)}, headers=headers)
+    client.put("/api/v1/wallet/auto-recharge", json={"enabled": True, "threshold": kes(20000)}, headers=headers)
     order = book(client, world, headers)
     client.post(f"/api/v1/orders/{order['id']}/payments", json={"method": "wallet"}, headers=headers)
     assert len(_db.session.scalars(select(Payment).where(Payment.purpose == "topup")).all()) == 1
@@ -91,9 +99,9 @@ class TestDarajaTopUp:
             daraja.add(responses.GET, f"{DARAJA}/oauth/v1/generate", json=load_fixture("mpesa/oauth_response.json"))
             daraja.add(responses.POST, f"{DARAJA}/mpesa/stkpush/v1/processrequest",
                        json=load_fixture("mpesa/stk_push_response.json"))
-            resp = client.post("/api/v1/wallet/top-ups", json={"amount": 100, "phone": "0708374149"}, headers=headers)
+            resp = client.post("/api/v1/wallet/top-ups", json={"amount": kes(100), "phone": "0708374149"}, headers=headers)
             assert resp.status_code == 422  # below KES 10
-            resp = client.post("/api/v1/wallet/top-ups", json={"amount": 1000, "phone": "0708374149"},
+            resp = client.post("/api/v1/wallet/top-ups", json={"amount": kes(1000), "phone": "0708374149"},
                                headers=headers)
             push = json.loads(daraja.calls[-1].request.body)
         assert resp.status_code == 202 and resp.get_json()["status"] == "pending"

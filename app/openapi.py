@@ -1,0 +1,106 @@
+"""The OpenAPI document's spec-level parts, and Swagger UI served from the app itself.
+
+Why here: the document at ``/api/openapi.json`` is a newcomer's first read, so it opens
+with how to sign in and the conventions every endpoint shares (money, times, errors,
+``Idempotency-Key``); the per-endpoint parts (schemas, examples) stay in each area's
+``schemas.py``/``routes.py``. ``/api/docs`` must work on a machine without internet:
+Swagger UI's files come from the pinned ``flask-swagger-ui`` wheel (its ``dist/``
+folder, nothing else of that package is used) and are served under
+``/api/docs/assets/``; nothing is downloaded at run time.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import flask_swagger_ui
+from flask import Blueprint, Flask, send_from_directory
+from marshmallow import Schema, fields
+
+SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
+SWAGGER_UI_ASSETS_URL = "/api/docs/assets/"
+
+INTRODUCTION = """\
+Buy bus tickets, pay by M-Pesa, airtime or wallet, and board with a signed QR code.
+
+## Sign in with a code (two calls)
+1. `POST /api/v1/auth/otp` with `{"phone": "+254711000111"}`: a 6-digit code is sent by SMS.
+   In development no SMS leaves the machine: read it at
+   [`GET /dev/outbox?to=+254711000111`](/dev/outbox?to=%2B254711000111) (or in the phone
+   simulator at [`/dev/phone`](/dev/phone)).
+2. `POST /api/v1/auth/token` with `{"phone": "+254711000111", "code": "123456"}` answers an
+   `access_token` (15 minutes) and a `refresh_token` (renew at `POST /api/v1/auth/refresh`).
+3. Send `Authorization: Bearer <access_token>` with every other call (here: the
+   **Authorize** button).
+
+## Conventions
+- **Money** is `{"amount": 150000, "currency": "KES"}` in requests and answers alike: an
+  integer count of the currency's minor unit (this is KES 1,500.00) and its ISO 4217 code.
+  Never a float, never a bare number.
+- **Times** are ISO 8601 with an offset. A trip's times (`departure_at`, `arrival_at`) are in
+  its departure stop's zone, e.g. `2026-03-01T08:00:00+03:00`.
+- **Phone numbers** are answered in E.164; local forms (`0711 000111`) are accepted.
+- **Errors** are `application/problem+json` (RFC 9457, schema `Problem`): `type` (branch on
+  it, e.g. `/problems/seat-taken`), `title`, `status`, `detail` (a sentence to show) and, for
+  invalid fields, `errors` (field → messages). A refused request changes nothing.
+- **Idempotency-Key**: POSTs that create orders or move money (orders, payments, top-ups)
+  honour this header. Retrying with the same key and body replays the first answer
+  (`Idempotent-Replayed: true`) instead of buying or charging twice.
+"""
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, exactly as ``app.errors.problem`` renders them."""
+
+    type = fields.String(required=True, metadata={
+        "description": "URI reference naming the kind of problem: `/problems/<slug>` or `about:blank`",
+        "example": "/problems/seat-taken"})
+    title = fields.String(required=True, metadata={"description": "short, the same for every problem of this type",
+                                                   "example": "Conflict"})
+    status = fields.Integer(required=True, metadata={"description": "the HTTP status code", "example": 409})
+    detail = fields.String(required=True, metadata={"description": "what went wrong here, for a person",
+                                                    "example": "Seat 4 is taken."})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "invalid fields only: field name → messages",
+        "example": {"phone": ["This is not a phone number."]}})
+
+
+assets = Blueprint("swagger_ui_assets", __name__)
+
+
+@assets.get(SWAGGER_UI_ASSETS_URL + "<path:filename>")
+def swagger_ui_asset(filename: str):
+    """One file of the pinned Swagger UI build (cacheable: it changes only with the pin)."""
+    return send_from_directory(SWAGGER_UI_DIST, filename, max_age=24 * 3600)
+
+
+def example_day(days_ahead: int) -> str:
+    """A date ``days_ahead`` from today (ISO), for examples that must stay in the future."""
+    return (date.today() + timedelta(days=days_ahead)).isoformat()
+
+
+def request_examples(api) -> None:
+    """Give each request body the ``EXAMPLE`` of its schema class, unless its route set one.
+
+    ``EXAMPLE`` is a dict, or a function returning one (for dates relative to today). Call
+    after every blueprint is registered; ``tests/openapi`` fails on a body without one.
+    """
+    classes = {name: key[0] for key, name in api.ma_plugin.converter.refs.items()}
+    for operations in api.spec._paths.values():
+        for operation in operations.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            for media in (body or {}).get("content", {}).values():
+                ref = media.get("schema", {}).get("$ref", "")
+                example = getattr(classes.get(ref.rsplit("/", 1)[-1]), "EXAMPLE", None)
+                if example is not None and "example" not in media and "examples" not in media:
+                    media["example"] = example() if callable(example) else example
+
+
+def init_openapi(app: Flask, api) -> None:
+    """Call right after ``api.init_app(app)``: intro, shared components, local Swagger UI."""
+    api.spec.options.setdefault("info", {})["description"] = INTRODUCTION
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    api.spec.components.schema("Problem", schema=ProblemSchema)
+    app.register_blueprint(assets)
