@@ -2,7 +2,7 @@
 import re
 
 from app import create_app
-from tickets.keyring_app import get_keyring
+from tests.production_env import production_environ, set_environ
 
 
 def _links(html: str) -> set[str]:
@@ -21,18 +21,8 @@ def test_landing_page_links_docs_openapi_keys_and_dev_tools(client):
     assert "Authorization: Bearer" in response.get_data(as_text=True)
 
 
-def test_landing_page_in_production_does_not_link_the_dev_tools(app, tmp_path, monkeypatch):
-    get_keyring(app)  # writes the test key file, which production then reads
-    settings = {
-        "APP_ENV": "production", "SECRET_KEY": "s" * 48, "CHANNEL_TOKEN": "t" * 48,
-        "TICKET_SIGNING_KEYS_FILE": app.config["TICKET_SIGNING_KEYS_FILE"],
-        "DATABASE_URL": "postgresql://db/prod", "REDIS_URL": "redis://127.0.0.1:6379/4",
-        "AT_USERNAME": "safiri", "AT_API_KEY": "k" * 40, "MPESA_ENV": "production",
-        "MPESA_CONSUMER_KEY": "c" * 32, "MPESA_CONSUMER_SECRET": "c" * 32, "MPESA_SHORTCODE": "600000",
-        "MPESA_PASSKEY": "p" * 40,
-    }
-    for name, value in settings.items():
-        monkeypatch.setenv(name, value)
+def test_landing_page_in_production_does_not_link_the_dev_tools(monkeypatch):
+    set_environ(monkeypatch, production_environ())
     production = create_app({"RATELIMIT_STORAGE_URI": "memory://"})
     page = production.test_client().get("/")
     assert page.status_code == 200
