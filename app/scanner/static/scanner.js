@@ -345,8 +345,14 @@ async function sync() {
       state.lastSync = Date.now();
       await kvSet("last_sync", state.lastSync);
       if (state.conflicts) $("notice").textContent = t("conflicts", { n: state.conflicts });
+      sync.retryMs = 0;
     } catch (e) {
       if (!(e instanceof Offline) && !(e instanceof HttpError)) console.error(e);
+      if (e instanceof Offline && navigator.onLine) {
+        // The radio says "online" before the first request gets through: try again soon.
+        sync.retryMs = Math.min(SYNC_EVERY_MS, (sync.retryMs || 500) * 2);
+        scheduleSync(sync.retryMs);
+      }
     } finally {
       state.syncing = null;
       if (state.tripId) await loadTripData();
