@@ -49,7 +49,7 @@ def main() -> None:
 
     keyring = Keyring.generate("k1").with_new_key()  # two keys, as after a rotation
     longest = TicketClaims(
-        ticket_id=2**40 - 1, trip_id=2**32 - 1, seat="12AB", fare_class=FareClass.STUDENT,
+        ticket_id=2**40 - 1, trip_id=2**32 - 1, seat_index=2**16 - 1, fare_class=FareClass.STUDENT,
         valid_from=datetime(2025, 1, 1, tzinfo=timezone.utc),
         valid_until=datetime(2106, 1, 1, tzinfo=timezone.utc), kid="k2",
     )

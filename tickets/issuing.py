@@ -61,10 +61,13 @@ def issue_tickets_for_order(order) -> list[Ticket]:
     trip, carrier = order.trip, order.trip.carrier
     valid_from = departure_at_stop(trip, order.origin_stop_id) - timedelta(minutes=carrier.boarding_opens_minutes)
     valid_until = trip.arrival_at + timedelta(minutes=carrier.ticket_grace_minutes)
+    # Booking only sells seats of the layout, and the layout cannot change while the trip
+    # is sold (catalog guards), so every item's seat has an index here.
+    index_of = {label: i for i, label in enumerate(trip.vehicle.seat_layout)}
     tickets = [
         Ticket(
             order_id=order.id, order_item_id=item.id, trip_id=order.trip_id, user_id=order.user_id,
-            seat=item.seat, fare_class=item.fare_class, passenger_name=item.passenger_name,
+            seat=item.seat, seat_index=index_of[item.seat], fare_class=item.fare_class, passenger_name=item.passenger_name,
             short_code=new_short_code(), status="valid", valid_from=valid_from, valid_until=valid_until,
         )
         for item in order.items

@@ -81,6 +81,8 @@ def build_manifest(trip, since: str | None = None, *, now: datetime | None = Non
             "route_code": trip.route.code,
             "departure_at": isoformat(trip.departure_at, zone),
             "arrival_at": isoformat(trip.arrival_at, zone),
+            # QR payloads carry the seat as an index into this list (ticket format v2).
+            "seat_layout": list(trip.vehicle.seat_layout),
         },
         "full": since_at is None,
         "cursor": encode_cursor(cursor_at),

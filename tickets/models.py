@@ -5,6 +5,9 @@ Status machine (changed only by ``tickets.issuing.transition_ticket``):
 gave the ticket back (whatever the refund percentage, possibly 0); ``refunded`` means
 the carrier cancelled the trip and the full price was returned.
 ``short_code`` is the typeable code for feature phones (``tickets.shortcode``).
+``seat_index`` is the seat's 0-based position in the vehicle's ``seat_layout`` when the
+ticket was issued: the signed QR payload carries it (format v2, docs/ticket-format.md),
+frozen like the validity window so a ticket's code never changes under it.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ class Ticket(db.Model):
             "status IN ('valid', 'used', 'cancelled', 'refunded', 'expired')", name="status"
         ),
         CheckConstraint("valid_until > valid_from", name="validity_window"),
+        CheckConstraint("seat_index >= 0 AND seat_index <= 65535", name="seat_index_range"),
         Index("ix_tickets_user_status", "user_id", "status"),
         Index("ix_tickets_trip_updated", "trip_id", "updated_at"),  # incremental driver manifests
     )
@@ -36,6 +40,7 @@ class Ticket(db.Model):
     trip_id: Mapped[int] = mapped_column(ForeignKey("trips.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     seat: Mapped[str] = mapped_column(String(8))
+    seat_index: Mapped[int]
     fare_class: Mapped[str] = mapped_column(String(10))
     passenger_name: Mapped[str | None] = mapped_column(String(120))
     short_code: Mapped[str] = mapped_column(String(10), unique=True)

@@ -12,14 +12,14 @@ from tickets.keyring_app import get_keyring
 
 
 class PayloadUnavailable(ValueError):
-    """The row cannot be put in a QR (e.g. a seat label longer than 4 characters)."""
+    """The row cannot be put in a QR (an id beyond what the layout carries)."""
 
 
 def claims_for(ticket, kid: str) -> TicketClaims:
     """The claims a ticket row asserts; ``PayloadUnavailable`` when they do not fit."""
     try:
         return TicketClaims(
-            ticket_id=ticket.id, trip_id=ticket.trip_id, seat=ticket.seat,
+            ticket_id=ticket.id, trip_id=ticket.trip_id, seat_index=ticket.seat_index,
             fare_class=FareClass(ticket.fare_class), valid_from=ticket.valid_from,
             valid_until=ticket.valid_until, kid=kid,
         )

@@ -3,7 +3,7 @@
 Why pin the symbol: a denser code fails first on cracked screens, cheap
 cameras and dim buses. Every payload must fit QR version 6 (41x41 modules)
 at error correction M or better; the strongest level that still fits
-version 6 is chosen (for today's 136-character payload that is M), the data
+version 6 is chosen (for the 133-character v2 payload that is M), the data
 is forced into one alphanumeric segment (the Base45 text is designed for
 it), and a payload that would need a bigger symbol is refused instead of
 being silently printed larger.

@@ -215,7 +215,7 @@ def _find_ticket(qr_payload, short_code, at):
             return None, ("invalid", _invalid_qr_reason(verdict.reason), None)
         claims = verdict.claims
         ticket = _lock_ticket(id=claims.ticket_id)
-        if ticket is None or ticket.trip_id != claims.trip_id or ticket.seat.upper() != claims.seat:
+        if ticket is None or ticket.trip_id != claims.trip_id or ticket.seat_index != claims.seat_index:
             return None, ("invalid", "Genuine code but no such ticket here: do not board; call the office.", None)
         return ticket, None
     code = normalize_short_code(short_code.strip())

@@ -182,8 +182,10 @@ def save_vehicle(carrier_id: int, data: dict, vehicle: Vehicle | None = None) ->
 
 
 def _has_upcoming_trips(vehicle: Vehicle) -> bool:
+    """Trips whose tickets may still be scanned: a ticket's QR carries its seat as an index
+    into this layout (docs/ticket-format.md), so the layout stays put until they arrive."""
     return bool(db.session.scalar(select(exists().where(
-        Trip.vehicle_id == vehicle.id, Trip.status.in_(("scheduled", "boarding"))
+        Trip.vehicle_id == vehicle.id, Trip.status.in_(("scheduled", "boarding", "departed"))
     ))))
 
 

@@ -4,6 +4,10 @@ For support staff and operators: what does this ticket say, and is it ours? It u
 app's keyring, or ``--jwks FILE`` (a downloaded ``/.well-known/ticket-keys.json``) to
 check exactly what an offline scanner would. Exit status 0 when the signature holds
 (even if the ticket is outside its window), 1 when it does not.
+
+The payload carries the seat as an index into the trip vehicle's seat layout (ticket
+format v2); the label is looked up in this app's database, as a scanner does through
+its manifest. A trip this database does not know shows ``seat #<index + 1>``.
 """
 from __future__ import annotations
 
@@ -13,9 +17,22 @@ from datetime import datetime
 import click
 from flask import Flask
 
-from tickets.codec import InvalidPayload, decode_unverified
+from tickets.codec import InvalidPayload, TicketClaims, decode_unverified
 from tickets.keys import KeyringError
 from tickets.verifier import Verifier
+
+
+def seat_label(claims: TicketClaims) -> str:
+    """``12a`` (the label of the claims' seat index on its trip's vehicle), else ``#12``."""
+    from app.catalog.models import Trip
+    from app.extensions import db
+
+    # A signed trip id may exceed the database's integer range (a foreign or test key).
+    trip = db.session.get(Trip, claims.trip_id) if claims.trip_id < 2**31 else None
+    layout = list(trip.vehicle.seat_layout) if trip is not None else []
+    if claims.seat_index < len(layout):
+        return str(layout[claims.seat_index])
+    return f"#{claims.seat_index + 1}"
 
 
 def register_ticket_cli(app: Flask) -> None:
@@ -40,7 +57,8 @@ def register_ticket_cli(app: Flask) -> None:
             click.echo(f"decoded: no ({exc})")
         if claims is not None:
             click.echo(
-                f"decoded: ticket {claims.ticket_id}, trip {claims.trip_id}, seat {claims.seat}, "
+                f"decoded: ticket {claims.ticket_id}, trip {claims.trip_id}, seat {seat_label(claims)} "
+                f"(index {claims.seat_index}), "
                 f"fare {claims.fare_class.value}, key {claims.kid}\n"
                 f"valid: {claims.valid_from.isoformat()} .. {claims.valid_until.isoformat()}"
             )

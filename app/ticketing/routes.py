@@ -46,7 +46,7 @@ def _qr_response(ticket_id: int, kind: str) -> Response:
     try:
         payload = payload_for(owned_ticket(ticket_id))
     except PayloadUnavailable:
-        raise Conflict("This ticket has no QR code (seat label too long); use its short code.",
+        raise Conflict("This ticket cannot be put in a QR code; use its short code.",
                        slug="ticket-not-encodable") from None
     etag = hashlib.sha256(f"{kind}:{payload}".encode("ascii")).hexdigest()[:32]
     if request.if_none_match.contains(etag):

@@ -15,7 +15,7 @@ from tickets.scan_models import SCAN_RESULTS
 from tickets.scanning import initials
 from tickets.shortcode import format_short_code
 
-# A real payload is 136 characters; longer garbage is still judged "invalid" (not 422)
+# A real payload is 133 characters; longer garbage is still judged "invalid" (not 422)
 # up to this bound, so a scanner that read a wrong barcode gets a reason to act on.
 MAX_PAYLOAD_INPUT = 1000
 MAX_BATCH = 200  # 200 scans of ~250 bytes stay well under MAX_CONTENT_LENGTH (64 KiB)
@@ -122,6 +122,9 @@ class ManifestTripSchema(Schema):
     route_code = fields.String()
     departure_at = fields.String()
     arrival_at = fields.String()
+    seat_layout = fields.List(fields.String(), metadata={
+        "description": "the vehicle's seat labels in index order: a QR payload's seat index "
+                       "maps to its label here (docs/ticket-format.md 1.5)"})
 
 
 class ManifestSchema(Schema):

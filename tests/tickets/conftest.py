@@ -38,7 +38,7 @@ def claims() -> TicketClaims:
     return TicketClaims(
         ticket_id=2**40 - 1,
         trip_id=2**32 - 1,
-        seat="12AB",
+        seat_index=2**16 - 1,
         fare_class=FareClass.STUDENT,
         valid_from=VALID_FROM,
         valid_until=VALID_UNTIL,

@@ -39,10 +39,10 @@ def _payload_for_body(body: bytes, keyring) -> str:
 
 
 def _body(**fields) -> bytes:
-    values = dict(version=1, key=1, ticket=b"\0\0\0\0\1", trip=1, seat=b"1\0\0\0", fare=0,
+    values = dict(version=2, key=1, ticket=b"\0\0\0\0\1", trip=1, seat_index=0, fare=0,
                   start=1_700_000_000, end=1_700_003_600)
     values.update(fields)
-    return struct.pack(">BB5sI4sBII", *values.values())
+    return struct.pack(">BB5sIHBII", *values.values())
 
 
 # --- Base45 -------------------------------------------------------------------
@@ -82,18 +82,18 @@ def test_encode_decode_round_trip(keyring, claims):
 
 
 def test_payload_is_fixed_length_qr_alphanumeric(payload):
-    assert len(payload) == PAYLOAD_LENGTH == 136
+    assert len(payload) == PAYLOAD_LENGTH == 133
     assert payload.startswith(PREFIX)
     assert set(payload) <= QR_ALPHANUMERIC
 
 
 def test_layout_byte_for_byte(keyring):
-    claims = TicketClaims(0x0102030405, 0x0A0B0C0D, "12A", "reduced",
+    claims = TicketClaims(0x0102030405, 0x0A0B0C0D, 0x0E0F, "reduced",
                           datetime.fromtimestamp(0x11223344, UTC),
                           datetime.fromtimestamp(0x55667788, UTC), "k1")
     _, signed, _ = decode_unverified(encode(claims, keyring.signing_key))
     assert signed[len(CONTEXT):] == bytes.fromhex(
-        "01" "01" "0102030405" "0a0b0c0d" "31324100" "02" "11223344" "55667788"
+        "02" "01" "0102030405" "0a0b0c0d" "0e0f" "02" "11223344" "55667788"
     )
 
 
@@ -130,14 +130,13 @@ def test_garbled_envelope_is_invalid_payload(payload, mangle):
 @pytest.mark.parametrize(
     "body",
     [
-        _body(version=2),
+        _body(version=1),
+        _body(version=3),
         _body(version=0),
         _body(fare=3),
-        _body(seat=b"\0\0\0\0"),
-        _body(seat=b"1\x002\0"),
-        _body(seat=b"12a\0"),
-        _body(seat=b"\x001\0\0"),
+        _body(fare=255),
         _body(start=1_700_003_600, end=1_700_003_600),
+        _body(start=1_700_003_601, end=1_700_003_600),
     ],
 )
 def test_signed_but_malformed_body_is_invalid_payload(keyring, body):
@@ -145,9 +144,23 @@ def test_signed_but_malformed_body_is_invalid_payload(keyring, body):
         decode_unverified(_payload_for_body(body, keyring))
 
 
-def test_well_formed_custom_body_decodes(keyring):
-    claims, _, _ = decode_unverified(_payload_for_body(_body(seat=b"B104", fare=2), keyring))
-    assert claims.seat == "B104" and claims.fare_class is FareClass.REDUCED
+@pytest.mark.parametrize("seat_index", [0, 11, 59, 65535])
+def test_well_formed_custom_body_decodes(keyring, seat_index):
+    claims, _, _ = decode_unverified(_payload_for_body(_body(seat_index=seat_index, fare=2), keyring))
+    assert claims.seat_index == seat_index and claims.fare_class is FareClass.REDUCED
+
+
+def test_version_1_payload_is_rejected(keyring):
+    """A v1 payload (136 characters, seat label in the body) is no longer a ticket, and
+    a v2-length envelope whose signed body says version 1 is refused too."""
+    v1_body = struct.pack(">BB5sI4sBII", 1, 1, b"\0\0\0\0\1", 1, b"12A\0", 0,
+                          1_700_000_000, 1_700_003_600)
+    v1 = _payload_for_body(v1_body, keyring)
+    assert len(v1) == 136
+    with pytest.raises(InvalidPayload, match="133 characters"):
+        decode_unverified(v1)
+    with pytest.raises(InvalidPayload, match="version 1"):
+        decode_unverified(_payload_for_body(_body(version=1), keyring))
 
 
 @pytest.mark.parametrize("value", [None, 42, b"\xff\xfe", bytearray(b"SF1:"), ["SF1:"]])
@@ -166,12 +179,12 @@ def test_decode_of_arbitrary_text_raises_only_invalid_payload(text):
 
 # --- claims ----------------------------------------------------------------------
 
-def test_claims_normalise_seat_time_zone_and_seconds(claims):
+def test_claims_normalise_time_zone_and_seconds(claims):
     eat = timezone(timedelta(hours=3))
     normalised = dataclasses.replace(
-        claims, seat="12a", valid_from=datetime(2025, 6, 1, 9, 0, 0, 999_999, tzinfo=eat)
+        claims, seat_index=11, valid_from=datetime(2025, 6, 1, 9, 0, 0, 999_999, tzinfo=eat)
     )
-    assert normalised.seat == "12A"
+    assert normalised.seat_index == 11
     assert normalised.valid_from == datetime(2025, 6, 1, 6, 0, tzinfo=UTC)
     assert normalised.valid_from.tzinfo is UTC
     assert normalised.fare_class is FareClass.STUDENT and normalised.fare_class == "student"
@@ -181,8 +194,8 @@ def test_claims_normalise_seat_time_zone_and_seconds(claims):
     "change",
     [
         dict(ticket_id=-1), dict(ticket_id=2**40), dict(ticket_id=True), dict(ticket_id=1.0),
-        dict(trip_id=2**32), dict(seat=""), dict(seat="12345"), dict(seat="1-A"),
-        dict(seat="1ı"), dict(seat=12), dict(fare_class="first"),
+        dict(trip_id=2**32), dict(seat_index=-1), dict(seat_index=2**16), dict(seat_index="12"),
+        dict(seat_index=True), dict(seat_index=1.0), dict(fare_class="first"),
         dict(valid_from=datetime(2025, 6, 1, 6, 0)),  # naive
         dict(valid_until=datetime(2025, 6, 1, 6, 0, tzinfo=UTC)),  # == valid_from
         dict(valid_until=datetime(2106, 2, 8, tzinfo=UTC)),  # beyond uint32

@@ -3,6 +3,7 @@ the document itself, so the document and the code cannot drift apart."""
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 from datetime import datetime, timedelta
@@ -45,6 +46,7 @@ def _fields(block: str) -> dict[str, str]:
 VECTORS = [_fields(block) for block in _blocks("ticket-vector")]
 SHORT_CODES = [line.split() for block in _blocks("short-code-vector")
                for line in block.splitlines()]
+V1_PAYLOADS = [block.strip("\n") for block in _blocks("v1-payload")]
 
 
 def _time(text: str) -> datetime:
@@ -60,10 +62,11 @@ def test_vector_encodes_decodes_and_verifies(vector):
     key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(vector["seed"]))
     jwk = jwk_from_public_key(vector["kid"], key.public_key())
     assert jwk["x"] == vector["public_x"]
+    assert json.loads(vector["seat_layout"])[int(vector["seat_index"])] == vector["seat"]
     claims = TicketClaims(
         ticket_id=int(vector["ticket_id"]),
         trip_id=int(vector["trip_id"]),
-        seat=vector["seat"],
+        seat_index=int(vector["seat_index"]),
         fare_class=vector["fare_class"],
         valid_from=_time(vector["valid_from"]),
         valid_until=_time(vector["valid_until"]),
@@ -103,6 +106,22 @@ def test_vector_negative_cases_from_the_document(vector):
     other_kid = "k200" if vector["kid"] != "k200" else "k201"
     stranger = Verifier.from_jwks({"keys": [jwk_from_public_key(other_kid, key.public_key())]})
     assert stranger.verify(payload, now).status == "invalid"
+
+
+def test_version_1_payload_of_the_document_is_invalid():
+    """Format v1 is retired: its payload, genuinely signed by k1, must not verify."""
+    (payload,) = V1_PAYLOADS
+    assert len(payload) == 136
+    key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(VECTORS[0]["seed"]))
+    verifier = Verifier.from_jwks({"keys": [jwk_from_public_key("k1", key.public_key())]})
+    assert verifier.verify(payload, now=_time("2025-01-01T12:00:00Z")).status == "invalid"
+
+
+def test_vectors_show_labels_v1_could_not_carry():
+    """The reason for v2: lower case and punctuation, exactly as the layout says."""
+    seats = {v["seat"] for v in VECTORS}
+    assert {"12a", "VIP01", "A-1"} <= seats
+    assert all(" " in v["payload"] for v in VECTORS)  # spaces inside are Base45 digits
 
 
 def test_vectors_are_distinct_keys_and_kids():

@@ -72,12 +72,12 @@ def test_svg_is_one_path_and_decodes(payload):
 
 def test_longest_realistic_ticket_fits_version_6_at_m(make_keyring):
     longest = TicketClaims(
-        ticket_id=2**40 - 1, trip_id=2**32 - 1, seat="99ZZ", fare_class=FareClass.REDUCED,
+        ticket_id=2**40 - 1, trip_id=2**32 - 1, seat_index=2**16 - 1, fare_class=FareClass.REDUCED,
         valid_from=datetime(2105, 1, 1, tzinfo=UTC), valid_until=datetime(2106, 1, 1, tzinfo=UTC),
         kid="k255",
     )
     payload = make_keyring(3, "k255").sign(longest)
-    assert len(payload) == 136
+    assert len(payload) == 133
     assert choose_symbol(payload) == QRSymbol(6, "M")
 
 
@@ -85,14 +85,14 @@ def test_longest_realistic_ticket_fits_version_6_at_m(make_keyring):
 @given(
     ticket_id=st.integers(0, 2**40 - 1),
     trip_id=st.integers(0, 2**32 - 1),
-    seat=st.from_regex(r"[0-9A-Z]{1,4}", fullmatch=True),
+    seat_index=st.integers(0, 2**16 - 1),
     fare=st.sampled_from(list(FareClass)),
     start=st.integers(0, 2**32 - 2),
     kid=st.integers(0, 255),
 )
-def test_every_ticket_fits_version_6_at_m(ticket_id, trip_id, seat, fare, start, kid):
+def test_every_ticket_fits_version_6_at_m(ticket_id, trip_id, seat_index, fare, start, kid):
     claims = TicketClaims(
-        ticket_id, trip_id, seat, fare, datetime.fromtimestamp(start, UTC),
+        ticket_id, trip_id, seat_index, fare, datetime.fromtimestamp(start, UTC),
         datetime.fromtimestamp(start + 1, UTC), f"k{kid}",
     )
     assert choose_symbol(Keyring.generate(f"k{kid}").sign(claims)) == QRSymbol(6, "M")
@@ -102,6 +102,20 @@ def test_stronger_level_is_chosen_when_it_fits_version_6():
     assert choose_symbol("SF1:SHORT") == QRSymbol(1, "H")
     assert choose_symbol("A" * 108) == QRSymbol(6, "Q")
     assert choose_symbol("A" * 154) == QRSymbol(6, "M")
+
+
+def test_level_q_would_need_version_8():
+    """docs/ticket-format.md 1.6: 133 characters need version 8 at Q (7-Q holds 125)."""
+    import qrcode
+    import qrcode.constants
+    import qrcode.util
+
+    def version_at_q(n: int) -> int:
+        qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q)
+        qr.add_data(qrcode.util.QRData("A" * n, mode=qrcode.util.MODE_ALPHA_NUM))
+        return qr.best_fit()
+
+    assert [version_at_q(n) for n in (108, 109, 125, 126, 133, 136)] == [6, 7, 7, 8, 8, 8]
 
 
 def test_too_long_payload_is_refused():

@@ -119,11 +119,11 @@ def _flip(payload: str, at: int) -> str:
 def _bad_payloads(ticket) -> dict[str, str]:
     good = payload_for(ticket)
     stranger = Keyring.generate("k1").sign(TicketClaims(
-        ticket_id=ticket.id, trip_id=ticket.trip_id, seat=ticket.seat, fare_class=FareClass.STANDARD,
+        ticket_id=ticket.id, trip_id=ticket.trip_id, seat_index=ticket.seat_index, fare_class=FareClass.STANDARD,
         valid_from=ticket.valid_from, valid_until=ticket.valid_until, kid="k1"))
     return {
         "flipped-signature": _flip(good, 100), "flipped-claims": _flip(good, 10), "truncated": good[:-3],
-        "garbage": "hello bus", "unicode": "SF1:ü" + "A" * 131, "forged-key": stranger,
+        "garbage": "hello bus", "unicode": "SF1:ü" + "A" * 128, "forged-key": stranger,
         "unknown-kid": good[:4] + "Z" + good[5:], "long": "X" * 999,
     }
 

@@ -86,7 +86,7 @@ def test_leeway_widens_the_window(keyring, payload, claims):
 def test_now_defaults_to_the_clock(keyring, claims):
     now = datetime.now(UTC)
     current = keyring.sign(
-        claims.__class__(1, 2, "3", "standard", now - timedelta(hours=1),
+        claims.__class__(1, 2, 3, "standard", now - timedelta(hours=1),
                          now + timedelta(hours=1), "k1")
     )
     assert Verifier.from_keyring(keyring).verify(current).status == "valid"
@@ -157,16 +157,29 @@ def test_signature_without_domain_context_is_rejected(keyring, payload, verifier
 
 
 def test_unsupported_version_even_if_signed(keyring, payload, verifier, inside):
-    body = b"\x02" + _raw(payload)[1:BODY_LENGTH]
+    body = b"\x03" + _raw(payload)[1:BODY_LENGTH]
     signed = _text(body + keyring.signing_key.sign(signing_input(body)))
     result = verifier.verify(signed, now=inside)
     _assert_invalid(result)
     assert "version" in result.reason
 
 
+def test_version_1_payloads_are_invalid(keyring, payload, verifier, inside):
+    """Format v1 is no longer issued or accepted: neither its 136-character form nor a
+    v2-sized body that says version 1, even when signed by a known key."""
+    v1_body = b"\x01" + _raw(payload)[1:11] + b"12A\x00" + _raw(payload)[13:BODY_LENGTH]
+    v1 = PREFIX + b45encode(v1_body + keyring.signing_key.sign(signing_input(v1_body)))
+    assert len(v1) == 136
+    _assert_invalid(verifier.verify(v1, now=inside))
+    body = b"\x01" + _raw(payload)[1:BODY_LENGTH]
+    result = verifier.verify(_text(body + keyring.signing_key.sign(signing_input(body))), now=inside)
+    _assert_invalid(result)
+    assert "version 1" in result.reason
+
+
 @pytest.mark.parametrize(
     "garbage",
-    ["", " ", "SF1:", "\x00" * 136, "é" * 136, "SF1:" + "0" * 132, b"", b"\xff" * 136,
+    ["", " ", "SF1:", "\x00" * 133, "é" * 133, "SF1:" + "0" * 129, b"", b"\xff" * 133,
      None, 42, 3.5, ["SF1:"], object(), "https://example.com/?t=SF1:ABC"],
 )
 def test_garbage(verifier, garbage, inside):
@@ -189,7 +202,7 @@ def test_arbitrary_bytes_never_raise(data):
 
 
 @settings(max_examples=200)
-@given(st.text(alphabet=BASE45_ALPHABET, min_size=132, max_size=132))
+@given(st.text(alphabet=BASE45_ALPHABET, min_size=129, max_size=129))
 def test_well_formed_looking_noise_is_invalid(noise):
     verifier = Verifier.from_keyring(Keyring.generate("k1"))
     _assert_invalid(verifier.verify(PREFIX + noise, now=datetime(2025, 6, 1, tzinfo=UTC)))
