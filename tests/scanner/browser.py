@@ -32,9 +32,33 @@ def require_chromium():
         pytest.skip("Chromium is not installed (set CI=true to make this a failure)")
 
 
+def _metered(app, traffic: list):
+    """The app, noting ``(path, bytes sent)`` (status line, headers and body) per request."""
+
+    def wsgi(environ, start_response):
+        head = {}
+
+        def start(status, headers, exc_info=None):
+            head["bytes"] = len(status) + sum(len(k) + len(v) + 4 for k, v in headers) + 4
+            return start_response(status, headers, exc_info)
+
+        result = app(environ, start)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        traffic.append((environ["PATH_INFO"], head.get("bytes", 0) + len(body)))
+        return [body]
+
+    return wsgi
+
+
 @contextmanager
-def serve(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def serve(app, traffic: list | None = None):
+    """Serve ``app`` on a free port; with ``traffic``, note what each request sent."""
+    wsgi = _metered(app, traffic) if traffic is not None else app
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -60,11 +84,12 @@ def poll(check, timeout: float = 10.0, every: float = 0.05):
         time.sleep(every)
 
 
-def sign_in(page, base: str, client, phone: str) -> None:
+def sign_in(page, base: str, client, phone: str, *, goto: bool = True) -> None:
     """Phone number, one-time code read from the development outbox, as a driver would."""
     from playwright.sync_api import expect
 
-    page.goto(f"{base}/scan")
+    if goto:
+        page.goto(f"{base}/scan")
     expect(page.locator("#signin")).to_be_visible()
     page.fill("#phone", phone)
     page.click("#send-code")
