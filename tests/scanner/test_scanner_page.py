@@ -8,9 +8,12 @@ uploads) and what the server recorded. Timings and transfer sizes are printed (r
 from __future__ import annotations
 
 import base64
+import io
+import os
 import re
 import statistics
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -18,13 +21,14 @@ from sqlalchemy import func, select
 from app.database import utcnow
 from app.extensions import db
 from tests.scanner.browser import ARGS, CHROMIUM, poll, qr_png, require_chromium, serve, sign_in, upload_qr, y4m
-from tests.scanner.v2 import payload
+from tests.scanner.v2 import doc_vectors, payload
 from tests.tickets.test_scan_support import assign, sell, trip_departing
 from tickets.issuing import transition_ticket
 from tickets.models import Ticket
 from tickets.scan_models import Scan
 
 pytestmark = pytest.mark.browser
+PHONE = {"width": 400, "height": 720}
 
 
 def _flip(text: str, at: int) -> str:
@@ -84,30 +88,34 @@ def test_driver_scans_valid_reused_forged_wrong_trip_and_typed_tickets(app, worl
     with serve(app) as base, sync_playwright() as pw:
         browser = _launch(pw)
         try:
-            context = browser.new_context(locale="en-GB")
+            context = browser.new_context(locale="en-GB", viewport=PHONE)
             page = context.new_page()
             page.set_default_timeout(15_000)
-            sign_in(page, base, client, world.driver.phone)
+            page.goto(f"{base}/scan")
+            _snap(page, "sign-in")
+            _js_verifier_in_chromium(page)
+            sign_in(page, base, client, world.driver.phone, goto=False)
             expect(page.locator(".trip")).to_have_count(2)
+            _snap(page, "trips")
             _open_trip(page, trip)
             expect(page.locator("#boarded")).to_have_text("0")
             expect(page.locator("#expected")).to_have_text("2")
-            page.screenshot(path=_shot("ready"))
+            _snap(page, "ready")
 
             upload_qr(page, payload(first))
             _verdict(page, "valid", "Valid", seat=first.seat)
             expect(page.locator("#boarded")).to_have_text("1")
             expect(page.locator("#expected")).to_have_text("1")
-            page.screenshot(path=_shot("valid"))
+            _snap(page, "valid")
 
             upload_qr(page, payload(first))
             _verdict(page, "already_used", re.compile(r"^Already used at \d\d:\d\d$"), seat=first.seat)
-            page.screenshot(path=_shot("already-used"))
+            _snap(page, "already-used")
 
             upload_qr(page, _flip(payload(first), 100))
             _verdict(page, "invalid", "Invalid")
             expect(page.locator("#verdict-detail")).to_contain_text("Forged")
-            page.screenshot(path=_shot("forged"))
+            _snap(page, "forged")
 
             upload_qr(page, payload(elsewhere))
             _verdict(page, "wrong_trip", "Wrong trip")
@@ -148,7 +156,7 @@ def test_driver_scans_valid_reused_forged_wrong_trip_and_typed_tickets(app, worl
             page.select_option("#lang", "sw")
             expect(page.locator("#verdict-word")).to_have_text(re.compile(r"^Imeshatumika saa \d\d:\d\d$"))
             expect(page.locator("#net")).to_have_text("Mtandaoni")
-            page.screenshot(path=_shot("swahili"))
+            _snap(page, "swahili")
             page.reload()  # the choice is kept
             expect(page.locator("#boarded + span")).to_have_text("Wamepanda")
             page.select_option("#lang", "en")
@@ -156,6 +164,29 @@ def test_driver_scans_valid_reused_forged_wrong_trip_and_typed_tickets(app, worl
             _measure_scans(page, payload(first))
         finally:
             browser.close()
+
+
+def _js_verifier_in_chromium(page) -> None:
+    """The document's first vector through ticket.js in this browser, with both engines."""
+    vector = doc_vectors()[0]
+    jwks = {"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": vector["kid"], "x": vector["public_x"]}]}
+    now = int(datetime.fromisoformat(vector["valid_from"].replace("Z", "+00:00")).timestamp())
+    answers = page.evaluate(
+        """async ([text, jwks, now]) => {
+            const m = await import("/scan/static/ticket.js");
+            const forged = text.slice(0, 60) + (text[60] === "A" ? "B" : "A") + text.slice(61);
+            const out = [];
+            for (const engine of ["auto", "noble"]) {
+                const keys = await m.loadKeys(jwks, {engine});
+                const good = await m.verifyTicket(text, keys, now);
+                out.push([keys.engine, good.result, good.claims.seatIndex, (await m.verifyTicket(forged, keys, now)).result]);
+            }
+            return out;
+        }""",
+        [vector["payload"], jwks, now],
+    )
+    seat = int(vector["seat_index"])
+    assert answers == [["webcrypto", "valid", seat, "invalid"], ["noble", "valid", seat, "invalid"]]
 
 
 def _measure_scans(page, text: str) -> None:
@@ -179,18 +210,17 @@ def _measure_scans(page, text: str) -> None:
               f"p95 {values[94]:.1f} ms, max {values[-1]:.1f} ms")
 
 
-def _shot(name: str) -> str:
-    """Screenshots land in docs/scanner/ only when asked (SCANNER_SCREENSHOTS=1)."""
-    import os
-    import tempfile
-    from pathlib import Path
+def _snap(page, name: str) -> None:
+    """With SCANNER_SCREENSHOTS=1 (``make scanner-screenshots``), a small PNG of the
+    screen for docs/scanner/; otherwise nothing."""
+    if not os.environ.get("SCANNER_SCREENSHOTS"):
+        return
+    from PIL import Image
 
-    if os.environ.get("SCANNER_SCREENSHOTS"):
-        folder = Path(__file__).resolve().parents[2] / "docs" / "scanner"
-    else:
-        folder = Path(tempfile.gettempdir()) / "safiri-scanner-shots"
+    folder = Path(__file__).resolve().parents[2] / "docs" / "scanner"
     folder.mkdir(parents=True, exist_ok=True)
-    return str(folder / f"{name}.png")
+    image = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+    image.quantize(colors=48).save(folder / f"{name}.png", optimize=True)
 
 
 def test_offline_scans_wait_in_indexeddb_and_reach_the_server_once(app, world, client, boarding):
@@ -203,7 +233,7 @@ def test_offline_scans_wait_in_indexeddb_and_reach_the_server_once(app, world, c
     with serve(app, traffic) as base, sync_playwright() as pw:
         browser = _launch(pw)
         try:
-            context = browser.new_context(locale="en-GB")
+            context = browser.new_context(locale="en-GB", viewport=PHONE)
             page = context.new_page()
             page.set_default_timeout(15_000)
             page.goto(f"{base}/scan")
@@ -233,7 +263,7 @@ def test_offline_scans_wait_in_indexeddb_and_reach_the_server_once(app, world, c
             _verdict(page, "valid", "Valid", seat=second.seat)
             expect(page.locator("#pending")).to_have_attribute("data-count", "2")
             expect(page.locator("#pending")).to_have_text("2 waiting for upload")
-            page.screenshot(path=_shot("offline"))
+            _snap(page, "offline")
             stored = page.evaluate("""() => new Promise((resolve) => {
                 const open = indexedDB.open("safiri-scanner");
                 open.onsuccess = () => {
@@ -310,7 +340,7 @@ def test_camera_scan_boards_a_ticket(app, world, client, boarding, tmp_path):
         browser = _launch(pw, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                           f"--use-file-for-fake-video-capture={video}")
         try:
-            context = browser.new_context(locale="en-GB", permissions=["camera"])
+            context = browser.new_context(locale="en-GB", viewport=PHONE, permissions=["camera"])
             page = context.new_page()
             page.set_default_timeout(15_000)
             sign_in(page, base, client, world.driver.phone)

@@ -67,9 +67,7 @@ function renderStatus() {
   $("net").textContent = t(state.online ? "online" : "offline");
   $("pending").textContent = t("pending", { n: state.pending });
   $("pending").dataset.count = state.pending;
-  $("last-sync").textContent = state.lastSync
-    ? t("last_sync", { time: new Date(state.lastSync).toLocaleTimeString(state.lang, { hour: "2-digit", minute: "2-digit" }) })
-    : t("never_synced");
+  $("last-sync").textContent = state.lastSync ? t("last_sync", { time: hhmm(state.lastSync) }) : t("never_synced");
   $("camera-toggle").textContent = t(camera.stream ? "stop_camera" : "start_camera");
 }
 
