@@ -3,11 +3,20 @@
 Every row is looked up by its natural key (slug, stop code, route code, registration,
 phone, fare pair, timetable pattern) before it is created, and trips come from the same
 ``apply_timetable`` the API uses, so a second run changes nothing and a run on a later day
-only adds the new days of the rolling 7-day window.
+only adds the new days of the rolling window (today and the next 7 days).
+
+Why the schedule looks like this: it is a plausible week of one carrier. Every route runs
+both ways (one can book Nakuru -> Nairobi for the way home). Each coach runs a daily
+cycle that brings it back where it started (``VEHICLE_CYCLES``) with at least
+``MIN_TURNAROUND`` between arriving and leaving again, so no coach is on two trips at once.
+Each driver has a duty (``DRIVER_DUTIES``) that starts where the last trip ended, with at
+least ``MIN_DRIVER_REST`` between two trips; on the Mombasa line two drivers per departure
+alternate by date parity (out one day, back the next). ``tests/catalog/test_seed.py`` checks
+both "never two trips at once" rules on the seeded data.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import click
 from flask import Flask
@@ -21,7 +30,9 @@ from app.database import utcnow
 from app.extensions import db
 
 TZ = "Africa/Nairobi"
-WINDOW_DAYS = 7
+WINDOW_DAYS = 8  # today and the next 7 days
+MIN_TURNAROUND = timedelta(minutes=90)  # unload, clean, refuel, board
+MIN_DRIVER_REST = timedelta(minutes=90)
 STOPS = [  # code, name, city
     ("NBO", "Nairobi (River Road)", "Nairobi"),
     ("NVS", "Naivasha", "Naivasha"),
@@ -30,30 +41,80 @@ STOPS = [  # code, name, city
     ("KSM", "Kisumu", "Kisumu"),
     ("MSA", "Mombasa", "Mombasa"),
 ]
-ROUTES = {  # code: (name, [(stop code, minutes from start)])
+_OUTBOUND = {  # code: (name, [(stop code, minutes from start)])
     "NBO-ELD": ("Nairobi - Naivasha - Nakuru - Eldoret", [("NBO", 0), ("NVS", 90), ("NKR", 180), ("ELD", 360)]),
     "NBO-KSM": ("Nairobi - Nakuru - Kisumu", [("NBO", 0), ("NKR", 180), ("KSM", 420)]),
     "NBO-MSA": ("Nairobi - Mombasa", [("NBO", 0), ("MSA", 510)]),
 }
-# Standard one-way fares in KES (major units), by ordered pair.
+
+
+def _return_route(code: str, name: str, shape: list[tuple[str, int]]) -> tuple[str, tuple[str, list]]:
+    """The same road the other way: stops reversed, each offset measured from the far end."""
+    total = shape[-1][1]
+    back = [(stop, total - minutes) for stop, minutes in reversed(shape)]
+    return "-".join(reversed(code.split("-"))), (" - ".join(reversed(name.split(" - "))), back)
+
+
+ROUTES = {**_OUTBOUND, **dict(_return_route(code, *spec) for code, spec in _OUTBOUND.items())}
+# Standard one-way fares in KES (major units), the same both ways.
 FARES_KES = {
     ("NBO", "NVS"): 500, ("NBO", "NKR"): 800, ("NBO", "ELD"): 1500, ("NVS", "NKR"): 400,
     ("NVS", "ELD"): 1100, ("NKR", "ELD"): 800, ("NBO", "KSM"): 1400, ("NKR", "KSM"): 900,
     ("NBO", "MSA"): 1600,
 }
 CLASS_PERCENT = {"standard": 100, "student": 80, "reduced": 50}
-VEHICLES = [("KDA 001A", "Scania Touring 44", 44), ("KDB 002B", "Yutong 49", 49)]
-# route code, vehicle registration, local departure at the first stop (daily)
-TIMETABLES = [
-    ("NBO-ELD", "KDA 001A", "07:00"), ("NBO-ELD", "KDA 001A", "13:30"),
-    ("NBO-KSM", "KDB 002B", "08:30"), ("NBO-MSA", "KDB 002B", "09:00"), ("NBO-MSA", "KDA 001A", "21:00"),
+VEHICLES = [
+    ("KDA 001A", "Scania Touring 44", 44), ("KDB 002B", "Yutong 49", 49), ("KDC 003C", "Scania Touring 44", 44),
+    ("KDD 004D", "Yutong 49", 49), ("KDE 005E", "Scania Touring 44", 44),
 ]
+# Each coach's day, every day: (route code, local departure at the first stop), in order.
+VEHICLE_CYCLES = {
+    "KDA 001A": [("NBO-ELD", "07:00"), ("ELD-NBO", "14:30")],  # 13:00 in Eldoret, home 20:30
+    "KDC 003C": [("ELD-NBO", "07:00"), ("NBO-ELD", "14:30")],  # sleeps in Eldoret
+    "KDB 002B": [("NBO-KSM", "06:30"), ("KSM-NBO", "15:00")],  # 13:30 in Kisumu, home 22:00
+    "KDD 004D": [("MSA-NBO", "07:00"), ("NBO-MSA", "21:00")],  # night bus down, day bus up
+    "KDE 005E": [("NBO-MSA", "08:00"), ("MSA-NBO", "22:00")],  # day bus down, night bus up
+}
+# route code, vehicle registration, local departure at the first stop (daily)
+TIMETABLES = [(route, registration, hhmm) for registration, cycle in VEHICLE_CYCLES.items()
+              for route, hhmm in cycle]
 USERS = [  # phone, role, name, belongs to the carrier
     ("+254700000001", "carrier_admin", "Amina Admin", True),
     ("+254700000002", "driver", "Daudi Driver", True),
     ("+254700000009", "platform_admin", "Pendo Platform", False),
     ("+254711000111", "passenger", "Wanjiku Passenger", False),
 ]
+# Drivers besides the demo driver above (printed by seed-demo as driver_2..).
+MORE_DRIVERS = [
+    ("+254700000003", "Esther Driver"), ("+254700000004", "Faraji Driver"), ("+254700000005", "Gitau Driver"),
+    ("+254700000006", "Halima Driver"), ("+254700000007", "Imani Driver"), ("+254700000008", "Jabali Driver"),
+]
+# phone: [(route code, local departure, days)] with days "all", "even" or "odd" (parity of
+# the local departure date's ordinal). A Mombasa driver goes down one day and comes back
+# the next, so two drivers share each pair of departures.
+DRIVER_DUTIES = {
+    "+254700000002": [("NBO-ELD", "07:00", "all"), ("ELD-NBO", "14:30", "all")],
+    "+254700000003": [("ELD-NBO", "07:00", "all"), ("NBO-ELD", "14:30", "all")],
+    "+254700000004": [("NBO-KSM", "06:30", "all"), ("KSM-NBO", "15:00", "all")],
+    "+254700000005": [("NBO-MSA", "21:00", "even"), ("MSA-NBO", "22:00", "odd")],
+    "+254700000006": [("NBO-MSA", "21:00", "odd"), ("MSA-NBO", "22:00", "even")],
+    "+254700000007": [("NBO-MSA", "08:00", "even"), ("MSA-NBO", "07:00", "odd")],
+    "+254700000008": [("NBO-MSA", "08:00", "odd"), ("MSA-NBO", "07:00", "even")],
+}
+
+
+def _on_duty(days: str, day: date) -> bool:
+    return days == "all" or (day.toordinal() % 2 == 0) == (days == "even")
+
+
+def duty_driver(route_code: str, local_departure: datetime) -> str | None:
+    """Phone of the driver whose duty covers this departure (local time at the first stop)."""
+    hhmm = local_departure.strftime("%H:%M")
+    for phone, duties in DRIVER_DUTIES.items():
+        for route, at, days in duties:
+            if (route, at) == (route_code, hhmm) and _on_duty(days, local_departure.date()):
+                return phone
+    return None
 
 
 def seat_labels(count: int) -> list[str]:
@@ -96,10 +157,11 @@ def seed_demo(now: datetime | None = None) -> dict:
         codes = [s for s, _ in shape]
         for i, origin in enumerate(codes):
             for destination in codes[i + 1:]:
+                kes = FARES_KES.get((origin, destination)) or FARES_KES[(destination, origin)]
                 for fare_class, percent in CLASS_PERCENT.items():
                     _get_or_add(
                         Fare, {"carrier_id": carrier.id, "currency": "KES",
-                               "amount": FARES_KES[(origin, destination)] * 100 * percent // 100},
+                               "amount": kes * 100 * percent // 100},
                         route_id=route.id, origin_stop_id=stops[origin].id,
                         destination_stop_id=stops[destination].id, fare_class=fare_class,
                     )
@@ -116,13 +178,18 @@ def seed_demo(now: datetime | None = None) -> dict:
     for phone, role, name, scoped in USERS:
         users[role] = _get_or_add(User, {"role": role, "name": name,
                                          "carrier_id": carrier.id if scoped else None}, phone=phone)
-    driver = users["driver"]
+    drivers = {users["driver"].phone: users["driver"]}
+    for n, (phone, name) in enumerate(MORE_DRIVERS, start=2):
+        drivers[phone] = users[f"driver_{n}"] = _get_or_add(
+            User, {"role": "driver", "name": name, "carrier_id": carrier.id}, phone=phone)
+    code_of = {route.id: code for code, route in routes.items()}
     for trip in db.session.scalars(select(Trip).where(
         Trip.carrier_id == carrier.id, Trip.departure_at >= now - timedelta(days=1),
-        Trip.departure_at < now + timedelta(days=3),
+        Trip.departure_at < now + timedelta(days=WINDOW_DAYS + 1),
     )):
-        if (trip.departure_local.date() - today).days in (0, 1):
-            _get_or_add(TripDriver, trip_id=trip.id, user_id=driver.id)
+        phone = duty_driver(code_of.get(trip.route_id, ""), trip.departure_local)
+        if phone is not None and 0 <= (trip.departure_local.date() - today).days < WINDOW_DAYS:
+            _get_or_add(TripDriver, trip_id=trip.id, user_id=drivers[phone].id)
     db.session.commit()
     return {role: user.phone for role, user in users.items()}
 
@@ -136,7 +203,7 @@ def demo_counts() -> dict[str, int]:
 def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
-        """Load the Kenyan demo catalog and users (idempotent; extends the 7-day window)."""
+        """Load the Kenyan demo catalog and users (idempotent; extends the window to 7 days ahead)."""
         phones = seed_demo()
         counts = demo_counts()
         click.echo(f"Demo carrier 'Safiri Coaches': {counts['trips']} trips, {counts['fares']} fares.")

@@ -228,9 +228,9 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
     for fare in fares:
         key = (fare.route_id, fare.origin_stop_id, fare.destination_stop_id)
         prices.setdefault(key, {})[fare.fare_class] = fare.amount
+        currencies[key] = fare.currency  # the fare's own currency: carriers differ
     for key, by_class in prices.items():  # standard, student, reduced: a stable order
         prices[key] = {c: by_class[c] for c in FARE_CLASSES if c in by_class}
-        currencies[key] = fare.currency
 
     left = seats_left([t for t, *_ in candidates.values()])
     offers = []

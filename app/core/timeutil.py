@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.database import utcnow  # re-exported: one clock for the whole app
 
-__all__ = ["utcnow", "to_local", "zone", "is_valid_zone", "isoformat"]
+__all__ = ["utcnow", "to_local", "zone", "is_valid_zone", "isoformat", "local_label"]
 
 
 def zone(name: str) -> ZoneInfo:
@@ -33,3 +33,17 @@ def isoformat(moment: datetime | None, tz_name: str | None = None) -> str | None
     if tz_name:
         return to_local(moment, tz_name).isoformat()
     return moment.astimezone(timezone.utc).isoformat()
+
+
+def local_label(moment: datetime, tz_name: str) -> str:
+    """For people: ``Sat 12 Dec 2026 08:00 EAT (UTC+03:00)``, in the zone ``tz_name``.
+
+    The offset is always shown, so a reader in another zone (or a screenshot) cannot
+    mistake it; the abbreviation only where the zone has one (not "+03").
+    """
+    local = to_local(moment, tz_name)
+    offset = local.strftime("%z")
+    offset = f"UTC{offset[:3]}:{offset[3:]}"
+    abbreviation = local.tzname() or ""
+    name = f"{abbreviation} " if abbreviation[:1].isalpha() else ""
+    return f"{local:%a %d %b %Y %H:%M} {name}({offset})"

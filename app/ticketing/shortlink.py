@@ -7,13 +7,16 @@ sign-in, but: a rate limit per address (enumeration of 2^45 codes is hopeless at
 initials instead of the name, ``no-store`` and ``no-referrer`` so the code does not
 leak through caches or outbound links, ``noindex`` for search engines, and no QR for a
 ticket that can no longer board. Works without JavaScript on any small browser.
+
+Times: the departure is the one the ticket SMS gives, the trip leaving the passenger's
+boarding stop, in that stop's zone with the offset spelled out (never bare UTC).
 """
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template_string
 from sqlalchemy import select
 
-from app.core.timeutil import isoformat
+from app.core.timeutil import isoformat, local_label
 from app.extensions import db, limiter
 from tickets.models import Ticket
 from tickets.payload import PayloadUnavailable, payload_for
@@ -29,7 +32,7 @@ _PAGE = """<!doctype html>
 <style>body{font-family:sans-serif;max-width:28em;margin:1em auto;padding:0 1em}
 .qr svg{width:100%;height:auto;max-width:22em}</style></head>
 <body><h1>{{ title }}</h1>
-{% if ticket %}<p>{{ route }} &middot; {{ departure }}<br>Seat <b>{{ ticket.seat }}</b>
+{% if ticket %}<p>{{ route }}<br>From {{ origin }}: <time datetime="{{ departure_iso }}">{{ departure }}</time><br>Seat <b>{{ ticket.seat }}</b>
 {% if who %}&middot; {{ who }}{% endif %} &middot; {{ ticket.fare_class }}<br>
 Code <b>{{ code }}</b> &middot; status <b>{{ ticket.status }}</b></p>
 {% if svg %}<div class="qr">{{ svg|safe }}</div><p>Show this code to the driver.</p>{% endif %}
@@ -69,9 +72,12 @@ def short_link(code: str):
             svg = render_svg(payload_for(ticket)).content
         except PayloadUnavailable:
             svg = None  # the short code still works at the door
-    trip = ticket.trip
+    from app.booking.pricing import departure_at_stop
+
+    trip, origin = ticket.trip, ticket.order.origin
+    departs = departure_at_stop(trip, origin.id)
     return _page(
         200, title="Safiri ticket", ticket=ticket, svg=svg, who=initials(ticket.passenger_name),
-        code=format_short_code(ticket.short_code), route=trip.route.name,
-        departure=isoformat(trip.departure_local)[:16].replace("T", " "),
+        code=format_short_code(ticket.short_code), route=trip.route.name, origin=origin.name,
+        departure=local_label(departs, origin.timezone), departure_iso=isoformat(departs, origin.timezone),
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from app.catalog import service
+from app.catalog.models import Fare
 from app.catalog.service import UnknownStop
 from tests.catalog.conftest import is_problem, local_day
 from tests.factories import NAIROBI, local_departure, make_fare, make_stop, make_trip
@@ -62,6 +64,19 @@ def test_city_search_spans_carriers_sorted_by_departure(client, world, rival, db
     assert [o["carrier"]["name"] for o in offers] == [rival.carrier.name, world.carrier.name]
     # A stop code means that stop only.
     assert [o["trip_id"] for o in search(client, "NRB", "Eldoret", local_day(1)).get_json()] == [early.id]
+
+
+def test_each_offer_is_priced_in_its_own_carriers_currency(client, world, rival, db):
+    """Two carriers, two currencies: each offer's prices carry its own fares' currency."""
+    rival.carrier.currency = "UGX"
+    db.session.execute(update(Fare).where(Fare.route_id == rival.route.id).values(currency="UGX"))
+    make_trip(rival.route, rival.vehicle, local_departure(1, time(6, 30)))
+    db.session.commit()
+    offers = search(client, "Nairobi", "Eldoret", local_day(1)).get_json()
+    currencies = {o["carrier"]["name"]: {p["currency"] for p in o["prices"].values()} for o in offers}
+    assert currencies == {rival.carrier.name: {"UGX"}, world.carrier.name: {"KES"}}
+    by_carrier = {o.carrier_name: o.currency for o in service.search_trips("Nairobi", "Eldoret", local_day(1))}
+    assert by_carrier == {rival.carrier.name: "UGX", world.carrier.name: "KES"}
 
 
 def test_cancelled_departed_and_unpriced_trips_are_not_offered(client, world, db):

@@ -1,10 +1,18 @@
 """``flask seed-demo``: a usable demo, idempotent, and rolling forward day by day."""
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
 
-from app.catalog.seed import TIMETABLES, demo_counts, seat_labels, seed_demo
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.catalog.models import Route, Trip, TripDriver
+from app.catalog.seed import (
+    MIN_DRIVER_REST, MIN_TURNAROUND, TIMETABLES, WINDOW_DAYS, demo_counts, seat_labels, seed_demo,
+)
 from app.database import utcnow
+from app.extensions import db
 from tests.catalog.conftest import local_day
 from tests.factories import auth_headers
 
@@ -15,8 +23,8 @@ def test_seed_twice_gives_the_same_counts(runner):
     for phone in ("+254700000001", "+254700000002", "+254700000009", "+254711000111"):
         assert phone in first.output
     counts = demo_counts()
-    assert counts["carriers"] == 1 and counts["stops"] == 6 and counts["routes"] == 3 and counts["vehicles"] == 2
-    assert counts["fares"] == 3 * (6 + 3 + 1)  # every ordered pair of each route, three classes
+    assert counts["carriers"] == 1 and counts["stops"] == 6 and counts["routes"] == 6 and counts["vehicles"] == 5
+    assert counts["fares"] == 2 * 3 * (6 + 3 + 1)  # every ordered pair of each route both ways, three classes
     assert counts["trips"] > 0
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
@@ -27,16 +35,13 @@ def test_seeded_demo_can_be_searched_and_driven(client):
     phones = seed_demo()
     offers = client.get("/api/v1/trips/search", query_string={
         "origin": "Nairobi", "destination": "eldoret", "date": str(local_day(1))}).get_json()
-    assert len(offers) == 2  # 07:00 and 13:30 daily
+    assert len(offers) == 2  # 07:00 and 14:30 daily
     assert offers[0]["prices"]["standard"] == {"amount": 150000, "currency": "KES"}
     assert offers[0]["prices"]["student"]["amount"] == 120000 and offers[0]["prices"]["reduced"]["amount"] == 75000
     assert {o["seats_left"] for o in offers} == {44}
-    from app.auth.models import User
-    from app.extensions import db
-
     driver = db.session.query(User).filter_by(phone=phones["driver"]).one()
     day_trips = client.get(f"/api/v1/driver/trips?date={local_day(1)}", headers=auth_headers(driver)).get_json()
-    assert len(day_trips) == len(TIMETABLES)
+    assert len(day_trips) == 2  # out to Eldoret and back
 
 
 def test_a_later_run_adds_only_the_new_day(db):
@@ -54,3 +59,60 @@ def test_a_later_run_adds_only_the_new_day(db):
 def test_seat_labels_are_rows_of_four():
     assert seat_labels(44)[:5] == ["1A", "1B", "1C", "1D", "2A"] and len(set(seat_labels(44))) == 44
     assert seat_labels(49)[-5:] == ["12A", "12B", "12C", "12D", "12E"] and len(set(seat_labels(49))) == 49
+
+
+def _chains(trips_by_owner: dict, gap: timedelta) -> list[str]:
+    """Every way an owner (coach or driver) would be on two trips at once, or teleport."""
+    problems = []
+    for owner, trips in trips_by_owner.items():
+        trips = sorted(trips, key=lambda t: t.departure_at)
+        for before, after in zip(trips, trips[1:]):
+            if after.departure_at < before.arrival_at + gap:
+                problems.append(f"{owner}: trip {after.id} leaves before {before.id} is back + {gap}")
+            if after.route.stops[0].stop_id != before.route.stops[-1].stop_id:
+                problems.append(f"{owner}: trip {after.id} leaves from where {before.id} did not arrive")
+    return problems
+
+
+def test_no_coach_and_no_driver_is_on_two_trips_at_once(db):
+    seed_demo()
+    trips = list(db.session.scalars(select(Trip)))
+    by_vehicle = defaultdict(list)
+    for trip in trips:
+        by_vehicle[trip.vehicle.registration].append(trip)
+    assert _chains(by_vehicle, MIN_TURNAROUND) == []
+    by_driver = defaultdict(list)
+    for assignment in db.session.scalars(select(TripDriver)):
+        by_driver[assignment.user_id].append(db.session.get(Trip, assignment.trip_id))
+    assert _chains(by_driver, MIN_DRIVER_REST) == []
+    # Every trip has exactly one driver, and the demo driver works tomorrow.
+    assigned = db.session.scalars(select(TripDriver.trip_id)).all()
+    assert sorted(assigned) == sorted(t.id for t in trips)
+    daudi = db.session.scalar(select(User).where(User.phone == "+254700000002"))
+    assert len(by_driver[daudi.id]) >= 2 * (WINDOW_DAYS - 1)
+
+
+def test_every_route_runs_both_ways_all_week(db):
+    seed_demo()
+    routes = list(db.session.scalars(select(Route)))
+    ends = {(r.stops[0].stop_id, r.stops[-1].stop_id): r for r in routes}
+    today = local_day(0)
+    for route in routes:
+        back = ends.get((route.stops[-1].stop_id, route.stops[0].stop_id))
+        assert back is not None, f"{route.code} has no return route"
+        assert [rs.stop_id for rs in back.stops] == [rs.stop_id for rs in reversed(route.stops)]
+        days = {t.departure_local.date() for t in db.session.scalars(select(Trip).where(Trip.route_id == back.id))}
+        assert {today + timedelta(days=n) for n in range(1, WINDOW_DAYS)} <= days, back.code
+
+
+def test_the_way_home_can_be_booked(client):
+    """Nakuru -> Nairobi tomorrow: the Eldoret and Kisumu coaches coming back."""
+    seed_demo()
+    offers = client.get("/api/v1/trips/search", query_string={
+        "origin": "Nakuru", "destination": "Nairobi", "date": str(local_day(1))}).get_json()
+    assert len(offers) >= 3
+    assert {o["origin"]["code"] for o in offers} == {"NKR"} and {o["destination"]["code"] for o in offers} == {"NBO"}
+    assert all(o["prices"]["standard"] == {"amount": 80000, "currency": "KES"} for o in offers)
+    week = [client.get("/api/v1/trips/search", query_string={
+        "origin": "Nakuru", "destination": "Nairobi", "date": str(local_day(n))}).get_json() for n in range(1, 8)]
+    assert all(week)  # every one of the next 7 days

@@ -41,13 +41,13 @@ def assign(driver, *trips) -> None:
 
 
 def sell(world, trip=None, names=("Wanjiku Kamau",), *, user=None, fare_class="standard", pay=True,
-         seats=None) -> list[Ticket]:
+         seats=None, origin=None) -> list[Ticket]:
     """Paid tickets (one per name; on ``seats`` when given) on ``trip``, bought a day before it leaves."""
     trip = trip or world.trip
     bought = trip.departure_at - timedelta(days=1)
     seats = seats or [None] * len(names)
     order = create_order(
-        user or world.passenger, trip_id=trip.id, origin_stop_id=world.nairobi.id,
+        user or world.passenger, trip_id=trip.id, origin_stop_id=(origin or world.nairobi).id,
         destination_stop_id=world.eldoret.id, now=bought,
         passengers=[{"fare_class": fare_class, "name": name, "seat": seat} for name, seat in zip(names, seats)],
     )

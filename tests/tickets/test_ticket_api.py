@@ -1,6 +1,7 @@
 """A passenger's ticket over HTTP: detail, QR images read back by a real decoder, short link."""
 from __future__ import annotations
 
+from datetime import timedelta, timezone
 from io import BytesIO
 
 import zxingcpp
@@ -83,3 +84,19 @@ def test_short_link_page(client, world, db):
     db.session.commit()
     html = client.get(f"/t/{ticket.short_code}").get_data(as_text=True)
     assert "cancelled" in html and "<svg" not in html
+
+
+def test_short_link_page_shows_the_boarding_time_in_local_time_like_the_sms(client, world):
+    """The page said the trip's UTC time without an offset while the SMS said local time."""
+    from app.core.timeutil import to_local
+    from tickets.issuing import ticket_sms_text
+
+    ticket = sell(world, origin=world.nakuru)[0]  # Nakuru: 150 minutes after 08:00 in Nairobi
+    html = client.get(f"/t/{ticket.short_code}").get_data(as_text=True)
+    boards = to_local(world.trip.departure_at, "Africa/Nairobi") + timedelta(minutes=150)
+    assert f"{boards:%d %b %Y} 10:30 EAT (UTC+03:00)" in html
+    assert f'datetime="{boards.isoformat()}"' in html and "From Nakuru" in html
+    utc = world.trip.departure_at.astimezone(timezone.utc)
+    assert f"{utc:%H:%M}" not in html  # neither the trip's UTC departure (05:00) ...
+    assert "08:00" not in html  # ... nor its departure from the first stop
+    assert f"{boards:%d %b} 10:30" in ticket_sms_text(ticket)  # the same moment as the SMS
