@@ -280,6 +280,10 @@ def test_offline_scans_wait_in_indexeddb_and_reach_the_server_once(app, world, c
             expect(page.locator("#scanner")).to_be_visible()
             expect(page.locator("#pending")).to_have_attribute("data-count", "2")
             expect(page.locator("#boarded")).to_have_text("2")
+            # The second passenger was let in by mistake: undone offline, kept for upload.
+            page.locator("#recent li", has_text=f"Seat {second.seat}").locator("button.undo").click()
+            expect(page.locator("#boarded")).to_have_text("1")
+            expect(page.locator("#pending")).to_have_attribute("data-count", "3")
 
             # Cancelled on the server while the bus is out of coverage: the phone cannot know.
             transition_ticket(late_cancel, "cancelled", reason="given back")
@@ -288,15 +292,19 @@ def test_offline_scans_wait_in_indexeddb_and_reach_the_server_once(app, world, c
             _verdict(page, "valid", "Valid", seat=late_cancel.seat)
             upload_qr(page, payload(first))
             _verdict(page, "already_used", re.compile(r"^Already used at \d\d:\d\d$"))
-            expect(page.locator("#pending")).to_have_attribute("data-count", "4")
+            expect(page.locator("#pending")).to_have_attribute("data-count", "5")
 
             # Signal again: one upload, each scan recorded once, the conflict reported.
             context.set_offline(False)
             expect(page.locator("#net")).to_have_attribute("data-state", "online")
             expect(page.locator("#pending")).to_have_attribute("data-count", "0")
             expect(page.locator("#notice")).to_have_text("1 scans reported to the carrier as conflicts.")
-            results = [s.result for s in _scans(trip)]
-            assert results == ["cancelled", "valid", "valid", "cancelled", "already_used"]
+            scans = _scans(trip)
+            assert [s.result for s in scans] == ["cancelled", "valid", "valid", "cancelled", "already_used"]
+            # the undo reached the server after the boarding it undoes, with who did it
+            assert [s.undone_by_id for s in scans] == [None, None, world.driver.id, None, None]
+            assert db.session.get(Ticket, second.id).status == "valid"
+            assert db.session.get(Ticket, first.id).status == "used"
             assert db.session.scalar(select(func.count(func.distinct(Scan.nonce))).where(Scan.trip_id == trip.id)) == 5
             conflicts = client.get(f"/api/v1/carriers/{world.carrier.id}/scan-conflicts?trip_id={trip.id}",
                                    headers=_headers(world.admin)).get_json()
