@@ -4,7 +4,7 @@
 // without signal; the scans wait in IndexedDB and go to the server in batches, which
 // judges them again and reports conflicts to the carrier.
 import { loadKeys, verifyTicket, normalizeShortCode, isWellFormedShortCode, shortCodeHash } from "./ticket.js";
-import { kvGet, kvSet, queueAdd, queuePut, queueAll, clearAll } from "./store.js";
+import { kvGet, kvSet, queueAdd, queuePut, queueAll, queueDelete, clearAll } from "./store.js";
 import { decodeCanvas, draw } from "./decode.js";
 
 const main = document.getElementById("main");
@@ -13,6 +13,7 @@ const DECODER_URL = main.dataset.decoder;
 const $ = (id) => document.getElementById(id);
 const SYNC_EVERY_MS = 15000;
 const CAMERA_REPEAT_MS = 3000; // the same code in front of the camera is one scan
+const KEEP_UPLOADED_MS = 2 * 86400000; // uploaded scans stay for "already used at" this long
 
 const state = {
   lang: localStorage.getItem("scan.lang") || pickLanguage(),
@@ -275,7 +276,11 @@ async function syncManifest(tripId) {
 }
 
 async function uploadQueue() {
-  const items = (await queueAll()).filter((i) => !i.uploaded);
+  const all = await queueAll();
+  const old = Date.now() - KEEP_UPLOADED_MS;
+  const stale = all.filter((i) => i.uploaded && Date.parse(i.scanned_at || i.undone_at) < old).map((i) => i.seq);
+  if (stale.length) await queueDelete(stale);
+  const items = all.filter((i) => !i.uploaded);
   let i = 0;
   while (i < items.length) {
     const item = items[i];
@@ -582,6 +587,10 @@ function wire() {
       const r = await api("/api/v1/auth/token", { method: "POST", auth: false, body: { phone: $("phone").value, code: $("otp").value.trim() } });
       if (!["driver", "carrier_admin"].includes(r.data.user?.role)) return signedOut(t("not_staff"));
       saveSession(r.data);
+      if (!localStorage.getItem("scan.lang") && CATALOGUE[r.data.user.language]) {
+        state.lang = r.data.user.language; // the account's language until the driver picks one
+        renderTexts();
+      }
       await showTrips();
     } catch (e) {
       $("signin-msg").textContent = e instanceof Offline ? t("network_needed") : t("signin_failed");

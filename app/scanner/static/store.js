@@ -34,6 +34,7 @@ export const kvSet = (key, value) => run("kv", "readwrite", (s) => s.put(value, 
 export const queueAdd = (item) => run("queue", "readwrite", (s) => s.add(item));
 export const queuePut = (item) => run("queue", "readwrite", (s) => s.put(item));
 export const queueAll = () => run("queue", "readonly", (s) => s.getAll());
+export const queueDelete = (seqs) => run("queue", "readwrite", (s) => seqs.forEach((seq) => s.delete(seq)));
 export const clearAll = async () => {
   await run("kv", "readwrite", (s) => s.clear());
   await run("queue", "readwrite", (s) => s.clear());
