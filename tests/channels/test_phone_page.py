@@ -1,4 +1,4 @@
-"""``/dev/phone`` in real headless Chromium: dial, buy a ticket, read it in the SMS inbox.
+"""``/dev/phone`` in real headless Chromium: dial, buy a ticket, read the SMS conversation.
 
 The page drives the real endpoints (/channels/ussd, /dev/outbox) of an app served by a
 werkzeug server in a thread. Skipped only when Chromium is missing outside CI; in CI a
@@ -63,5 +63,15 @@ def test_a_developer_buys_a_ticket_on_the_simulated_phone(served):
             page.fill("#sms-text", "BAL")
             page.click("#sms-send")
             expect(page.locator("#messages")).to_contain_text("Safiri wallet balance")
+            # One conversation, oldest first: the ticket, then what the phone sent, then the reply.
+            bubbles = page.locator("#messages .sms")
+            texts = bubbles.all_inner_texts()
+            classes = [bubbles.nth(i).get_attribute("class") for i in range(len(texts))]
+            ticket = next(i for i, t in enumerate(texts) if "Safiri ticket NBO-NKR" in t)
+            sent = next(i for i, t in enumerate(texts) if t.startswith("BAL"))
+            reply = next(i for i, t in enumerate(texts) if "Safiri wallet balance" in t)
+            assert ticket < sent < reply == len(texts) - 1, texts
+            assert classes[sent] == "sms sent" and classes[ticket] == classes[reply] == "sms received"
+            assert all(" EAT · " in t for t in texts), texts  # Nairobi time, named
         finally:
             browser.close()

@@ -1,5 +1,6 @@
 // Feature-phone simulator: speaks Africa's Talking's USSD protocol to /channels/ussd and
-// reads /dev/outbox as the SMS inbox. No framework: it is a development tool.
+// shows /dev/phone/conversation, the SMS both ways, oldest first (newest at the bottom, in
+// view), in the phone's zone as the server formats it. No framework: a development tool.
 (function () {
   "use strict";
   const $ = (id) => document.getElementById(id);
@@ -26,18 +27,21 @@
   }
 
   async function refresh() {
-    const response = await fetch("/dev/outbox?to=" + encodeURIComponent($("msisdn").value));
+    const response = await fetch("/dev/phone/conversation?phone=" + encodeURIComponent($("msisdn").value));
     const messages = response.ok ? await response.json() : [];
     const list = $("messages");
     list.replaceChildren(...messages.map((m) => {
       const div = document.createElement("div");
-      div.className = "sms";
+      div.className = "sms " + m.direction;
       div.textContent = m.text;
       const meta = document.createElement("small");
-      meta.textContent = m.created_at + " · " + m.status;
+      const who = m.direction === "sent" ? "sent" : "received · " + m.status;
+      meta.textContent = m.at_local + " · " + who;
+      meta.title = m.at;
       div.appendChild(meta);
       return div;
     }));
+    if (list.lastElementChild) list.lastElementChild.scrollIntoView({ block: "nearest" });
   }
 
   $("dial").addEventListener("click", () => {
