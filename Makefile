@@ -10,7 +10,7 @@ PORT    ?= 5000
 export HOST PORT
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres install install-dev upgrade seed bench worker clean
+.PHONY: run test test-sqlite test-postgres install install-dev upgrade seed bench worker clean vendor-scanner scanner-screenshots
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -45,6 +45,15 @@ test: install-dev
 		echo "== again on PostgreSQL =="; \
 		$(PY) -m pytest $(PYTEST_ARGS); \
 	fi
+
+## Re-vendor the scanner page's two third-party files from app/scanner/package-lock.json
+## (needs npm; the output in app/scanner/static/vendor/ is committed, nothing runs at run time).
+vendor-scanner:
+	cd app/scanner && npm ci --ignore-scripts --no-audit --no-fund && node vendor.mjs
+
+## Refresh docs/scanner/*.png from the browser tests.
+scanner-screenshots: install-dev
+	SCANNER_SCREENSHOTS=1 $(PY) -m pytest -q tests/scanner/test_scanner_page.py
 
 worker: install
 	$(FLASK) worker

@@ -32,11 +32,13 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.catalog.routes_trips", "blp"),
     ("app.ticketing.routes", "blp"),
     ("app.ticketing.driver_routes", "blp"),
+    ("app.ticketing.scanner_routes", "blp"),
 ]
 FLASK_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.landing", "blp"),
     ("app.wellknown", "blp"),
     ("app.ticketing.shortlink", "blp"),
+    ("app.scanner.page", "blp"),
     ("channels.mpesa.routes", "blp"),
     ("channels.sms.delivery", "blp"),
     ("channels.ussd.routes", "blp"),

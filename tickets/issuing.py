@@ -7,7 +7,8 @@ trip leaves the passenger's origin and closes ``ticket_grace_minutes`` after arr
 the terminus.
 
 Ticket statuses change only in ``transition_ticket``: ``valid → used | cancelled |
-refunded | expired``. ``cancelled`` = the passenger gave the ticket back (refund per the
+refunded | expired``, and ``used → valid`` only when a driver undoes a boarding made by
+mistake (``app.ticketing.boarding``, which records who and when). ``cancelled`` = the passenger gave the ticket back (refund per the
 carrier's policy, possibly 0); ``refunded`` = the carrier cancelled the trip and the full
 price went back.
 """
@@ -28,7 +29,7 @@ from app.extensions import db
 from tickets.models import Ticket
 from tickets.shortcode import format_short_code, new_short_code
 
-TICKET_TRANSITIONS = {"valid": {"used", "cancelled", "refunded", "expired"}}
+TICKET_TRANSITIONS = {"valid": {"used", "cancelled", "refunded", "expired"}, "used": {"valid"}}
 SMS_LIMIT = 160
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,12 @@ Why a partial unique index on ``ticket_id`` where ``result = 'valid'``: at most 
 may ever board a ticket, whatever races between two devices or two workers. The status
 change ``valid → used`` itself goes through ``tickets.issuing.transition_ticket``.
 
+Why ``undone_at``/``undone_by_id`` and not a delete: a boarding made by mistake (the
+driver scanned the wrong passenger's phone) is undone by ``app.ticketing.boarding``, which keeps
+the row, stamps who undid it and when, and puts the ticket back to ``valid``. The
+one-boarding index only counts boardings that were not undone, so the ticket can board
+again.
+
 ``ScanConflict``: offline devices cannot ask the server, so the same ticket may be let
 in on two devices; the second upload records the pair for the carrier to look at.
 """
@@ -28,7 +34,7 @@ SCAN_RESULTS = (
 )
 SCAN_SOURCES = ("online", "batch", "sms")
 _RESULTS_SQL = ", ".join(f"'{r}'" for r in SCAN_RESULTS)
-_BOARDING = "result = 'valid'"
+_BOARDING = "result = 'valid' AND undone_at IS NULL"
 
 
 class Scan(db.Model):
@@ -38,6 +44,8 @@ class Scan(db.Model):
         CheckConstraint(f"result IN ({_RESULTS_SQL})", name="result"),
         CheckConstraint("source IN ('online', 'batch', 'sms')", name="source"),
         CheckConstraint("result <> 'valid' OR ticket_id IS NOT NULL", name="valid_has_ticket"),
+        CheckConstraint("(undone_at IS NULL) = (undone_by_id IS NULL)", name="undone_by_whom"),
+        CheckConstraint("undone_at IS NULL OR result = 'valid'", name="undo_only_boardings"),
         Index(
             "uq_ticket_scans_one_boarding", "ticket_id", unique=True,
             postgresql_where=text(_BOARDING), sqlite_where=text(_BOARDING),
@@ -57,21 +65,38 @@ class Scan(db.Model):
     source: Mapped[str] = mapped_column(String(8), default="online")
     scanned_at: Mapped[datetime]  # when it happened on the device (judged at this time)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A boarding undone by mistake (see app.ticketing.boarding): when, and by whom.
+    undone_at: Mapped[datetime | None]
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     ticket = relationship("Ticket")
 
 
+CONFLICT_KINDS = ("double_boarding", "boarded_revoked")
+
+
 class ScanConflict(db.Model):
-    """One ticket boarded on two devices (found when the later device uploads)."""
+    """A passenger let in offline who should not have been, found when the device uploads.
+
+    ``double_boarding``: one ticket boarded on two devices (``first_scan`` is the earlier
+    boarding). ``boarded_revoked``: the device showed "valid" (its manifest was older than
+    a cancellation or refund) but the ticket was cancelled, refunded or unpaid by then;
+    there is no first scan.
+    """
 
     __tablename__ = "ticket_scan_conflicts"
-    __table_args__ = (UniqueConstraint("second_scan_id"),)
+    __table_args__ = (
+        UniqueConstraint("second_scan_id"),
+        CheckConstraint("kind IN ('double_boarding', 'boarded_revoked')", name="kind"),
+        CheckConstraint("(kind = 'double_boarding') = (first_scan_id IS NOT NULL)", name="first_scan_by_kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="double_boarding", server_default="double_boarding")
     carrier_id: Mapped[int] = mapped_column(ForeignKey("carriers.id"), index=True)
     trip_id: Mapped[int] = mapped_column(ForeignKey("trips.id"))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
-    first_scan_id: Mapped[int] = mapped_column(ForeignKey("ticket_scans.id"))
+    first_scan_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_scans.id"))
     second_scan_id: Mapped[int] = mapped_column(ForeignKey("ticket_scans.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -46,6 +46,8 @@ from tickets.scan_models import Scan, ScanConflict
 from tickets.shortcode import CODE_LENGTH, format_short_code, is_well_formed, normalize_short_code
 
 PAID_ORDER_STATUSES = ("paid", "partially_refunded")
+# A device that showed "valid" for one of these let in someone it should not have.
+REVOKED_RESULTS = ("cancelled", "refunded", "unpaid")
 SCANNER_ROLES = ("driver", "carrier_admin")
 _ORDER_CODE_LENGTH = 8  # app.booking.service.CODE_LENGTH
 
@@ -82,7 +84,7 @@ def authorize_trip(user, trip_id: int) -> Trip:
 def check_ticket(
     driver, *, trip_id: int | None, qr_payload: str | None = None, short_code: str | None = None,
     device_id: str, nonce: str, scanned_at: datetime | None = None, now: datetime | None = None,
-    source: str = "online",
+    source: str = "online", device_result: str | None = None,
 ) -> ScanOutcome:
     """Judge one scan and board the ticket when it is good; commits.
 
@@ -106,7 +108,7 @@ def check_ticket(
         # Judge first and let the unique (device_id, nonce) catch a retry: a retry is
         # rare, a scan is not, so the common path saves a query.
         try:
-            outcome = _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source)
+            outcome = _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source, device_result)
             _commit_keeping_state()
             return outcome
         except IntegrityError:
@@ -144,10 +146,13 @@ def _replay(driver, device_id: str, nonce: str) -> ScanOutcome | None:
 def _boarding_scan(ticket_id: int | None) -> Scan | None:
     if ticket_id is None:
         return None
-    return db.session.scalar(select(Scan).where(Scan.ticket_id == ticket_id, Scan.result == "valid"))
+    return db.session.scalar(
+        select(Scan).where(Scan.ticket_id == ticket_id, Scan.result == "valid", Scan.undone_at.is_(None))
+    )
 
 
-def _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source) -> ScanOutcome:
+def _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source, device_result=None
+           ) -> ScanOutcome:
     ticket, early = _find_ticket(qr_payload, short_code, at)
     if ticket is not None and trip_id is None:
         trip_id = _infer_trip(driver, ticket, at)
@@ -169,6 +174,14 @@ def _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source
         db.session.add(ScanConflict(
             carrier_id=scan.carrier_id, trip_id=ticket.trip_id, ticket_id=ticket.id,
             first_scan_id=first.id, second_scan_id=scan.id,
+        ))
+        db.session.flush()
+        conflict = True
+    elif result in REVOKED_RESULTS and source == "batch" and device_result == "valid" and ticket is not None:
+        # The device's manifest predates a cancellation or refund: the passenger got in.
+        db.session.add(ScanConflict(
+            kind="boarded_revoked", carrier_id=scan.carrier_id, trip_id=ticket.trip_id, ticket_id=ticket.id,
+            first_scan_id=None, second_scan_id=scan.id,
         ))
         db.session.flush()
         conflict = True
@@ -284,6 +297,7 @@ def upload_batch(driver, *, trip_id: int, device_id: str, scans: list[dict], now
         outcomes[i] = check_ticket(
             driver, trip_id=trip_id, qr_payload=item.get("qr_payload"), short_code=item.get("short_code"),
             device_id=device_id, nonce=item["nonce"], scanned_at=item["scanned_at"], now=now, source="batch",
+            device_result=item.get("device_result"),
         )
     return outcomes  # type: ignore[return-value]
 

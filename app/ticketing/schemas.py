@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.catalog.service import stop_times
 from app.core.timeutil import isoformat
 from tickets.payload import PayloadUnavailable, payload_for
+from tickets.scan_models import SCAN_RESULTS
 from tickets.scanning import initials
 from tickets.shortcode import format_short_code
 
@@ -45,6 +46,11 @@ class BatchScanSchema(Schema):
     qr_payload = fields.String(validate=validate.Length(min=1, max=MAX_PAYLOAD_INPUT))
     short_code = fields.String(validate=validate.Length(min=1, max=32))
     scanned_at = fields.AwareDateTime(required=True, metadata={"description": "when it happened on the device"})
+    device_result = fields.String(
+        load_default=None, validate=validate.OneOf(SCAN_RESULTS),
+        metadata={"description": "what the device showed offline; `valid` for a ticket the server finds "
+                                 "cancelled, refunded or unpaid is reported as a scan conflict"},
+    )
 
     @validates_schema
     def _one_input(self, data, **kwargs):
@@ -198,10 +204,12 @@ class ConflictScanSchema(Schema):
 
 class ScanConflictSchema(Schema):
     id = fields.Integer()
+    kind = fields.String(metadata={"description": "double_boarding (two devices) or boarded_revoked "
+                                                  "(let in offline after a cancellation or refund; no first)"})
     trip_id = fields.Integer()
     ticket_id = fields.Integer()
     seat = fields.Function(lambda c: c.ticket.seat)
-    first = fields.Nested(ConflictScanSchema, attribute="first_scan")
+    first = fields.Nested(ConflictScanSchema, attribute="first_scan", allow_none=True)
     second = fields.Nested(ConflictScanSchema, attribute="second_scan")
     created_at = fields.Function(lambda c: isoformat(c.created_at))
 

@@ -1,0 +1,1 @@
+"""The driver's scanner page (/scan): see page.py."""

@@ -1,0 +1,93 @@
+"""``/scan``: the driver's scanner, a page a driver opens once and then uses offline.
+
+Why a page and not an app: many drivers carry a cheap Android phone and no scanner
+app. Everything the page runs is served from here (no CDN): plain ES modules under
+``static/`` and two vendored files (``static/vendor/``, pinned in ``package-lock.json``,
+re-vendored by ``make vendor-scanner``), so nothing is built when the app runs.
+
+Offline: ``/scan/sw.js`` is a service worker that caches the page and its assets under
+a version derived from their contents (a changed file is a new version, so a driver's
+phone picks it up at the next visit with signal); the web app manifest makes the page
+installable. The page keeps scans in IndexedDB and uploads them through the scan API.
+Texts come from ``i18n.json`` (en, fr, sw), embedded in the page.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Response, render_template, request, url_for
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+# Served with the page and cached by the service worker (vendor/noble-ed25519.js is
+# cached too: a phone without WebCrypto Ed25519 must still verify offline).
+ASSETS = ("scanner.css", "scanner.js", "ticket.js", "store.js", "decode.js", "icon.svg",
+          "vendor/qr-worker.js", "vendor/noble-ed25519.js")
+LANGUAGES = ("en", "fr", "sw")
+
+blp = Blueprint("scanner_page", __name__, url_prefix="/scan", template_folder="templates",
+                static_folder="static", static_url_path="/static")
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict:
+    return json.loads((HERE / "i18n.json").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def asset_version() -> str:
+    """Changes whenever a served file or the catalogue changes."""
+    digest = hashlib.sha256()
+    for name in (*ASSETS, "../i18n.json", "../templates/scanner/scan.html"):
+        digest.update((STATIC / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _asset_urls() -> dict[str, str]:
+    version = asset_version()
+    return {name: url_for("scanner_page.static", filename=name, v=version) for name in ASSETS}
+
+
+@blp.after_request
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if request.endpoint == "scanner_page.static" and request.args.get("v") == asset_version():
+        # The URL names the version: a phone may keep it forever (saves the service
+        # worker's install from downloading the page's files a second time).
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@blp.get("")
+def page():
+    assets = _asset_urls()
+    # Modules import each other by plain path; the import map sends those imports to the
+    # versioned URLs (the ones the service worker caches and browsers keep for a year).
+    import_map = {url.split("?")[0]: url for name, url in assets.items() if name.endswith(".js")}
+    return render_template("scanner/scan.html", assets=assets, catalogue=catalogue(), import_map=import_map,
+                           version=asset_version(), languages=LANGUAGES)
+
+
+@blp.get("/sw.js")
+def service_worker():
+    cached = ["/scan", url_for("scanner_page.manifest"), *_asset_urls().values()]
+    body = render_template("scanner/sw.js", version=asset_version(), cached=cached)
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/scan"
+    return response
+
+
+@blp.get("/app.webmanifest")
+def manifest():
+    body = {
+        "name": "Safiri scanner", "short_name": "Scanner", "start_url": "/scan", "scope": "/scan",
+        "display": "standalone", "orientation": "portrait", "background_color": "#111827",
+        "theme_color": "#111827",
+        "icons": [{"src": url_for("scanner_page.static", filename="icon.svg"), "sizes": "any",
+                   "type": "image/svg+xml", "purpose": "any"}],
+    }
+    return Response(json.dumps(body), mimetype="application/manifest+json")

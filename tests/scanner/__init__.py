@@ -1,0 +1,1 @@
+"""The driver's scanner page (/scan) and the API it adds."""
