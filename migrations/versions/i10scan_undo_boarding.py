@@ -2,7 +2,7 @@
 scan conflicts of kind boarded_revoked (a revoked ticket let in offline, no first scan)
 
 Revision ID: i10scan_01
-Revises: i8answers_01
+Revises: i8worker_01
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import app.database  # custom column types (UTCDateTime)
 
 revision = "i10scan_01"
-down_revision = "i8answers_01"
+down_revision = "i8worker_01"
 branch_labels = None
 depends_on = None
 
