@@ -6,10 +6,11 @@ database (a stop belongs to this carrier, a pair is on the route) live in ``admi
 """
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, validate, validates_schema
 
 from app.catalog.models import FARE_CLASSES, MAX_FARE_AMOUNT, MAX_SEATS
 from app.catalog.schemas import StopSchema
+from app.core import fields
 from app.core.money import MINOR_UNITS
 from app.core.phone import InvalidPhone, normalize_phone
 from app.core.timeutil import is_valid_zone

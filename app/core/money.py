@@ -4,7 +4,9 @@ Floats never carry money. ``{"amount": 150000, "currency": "KES"}`` is KES 1,500
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+
+from app.core import fields
 
 # Minor-unit exponents of the currencies we sell in (ISO 4217).
 MINOR_UNITS = {"KES": 2, "UGX": 0, "TZS": 2, "RWF": 0, "NGN": 2, "XOF": 0, "GHS": 2}

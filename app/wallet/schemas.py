@@ -1,8 +1,9 @@
 """Wire shapes of the wallet (marshmallow 4). Amounts are integer minor units."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
+from app.core import fields
 from app.wallet.service import TOPUP_MAX, TOPUP_MIN
 
 
