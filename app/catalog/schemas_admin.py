@@ -209,6 +209,9 @@ class SettingsSchema(Schema):
         rules = data.get("refund_rules")
         if rules is None:
             return
+        if any("hours_before_departure" not in r or "refund_percent" not in r for r in rules):
+            # A PATCH loads partially, nested rules too: a rule is still all or nothing.
+            raise ValidationError("Each rule needs hours_before_departure and refund_percent.", "refund_rules")
         hours = [r["hours_before_departure"] for r in rules]
         if len(set(hours)) != len(hours):
             raise ValidationError("Each hours_before_departure may appear once.", "refund_rules")
