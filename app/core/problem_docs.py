@@ -13,8 +13,11 @@ on each view:
 - an operation behind ``auth_required`` (it carries ``security``): 401 and 403;
 - an operation with a path id: 404.
 
-Per-operation specifics (402 insufficient funds, 409 seat taken, 429...) stay on the
-views as ``@blp.alt_response(...)``; the plugin never overwrites one a view declared.
+Per-operation specifics (402 insufficient funds, 409 seat taken...) are listed in
+``SPECIFIC`` below, in one place, or on a view as ``@blp.alt_response(...)``; the plugin
+never overwrites a response a view declared, and gives one declared without a schema the
+problem+json body it really has. ``tests/test_schemathesis.py`` fails when an operation
+answers a status its entry does not list.
 """
 from __future__ import annotations
 
@@ -43,6 +46,49 @@ class ProblemSchema(Schema):
         keys=fields.String(), values=fields.Raw(),
         metadata={"description": "validation failures: field → messages"},
     )
+
+
+_CARRIER = "/api/v1/carriers/{carrier_id}"
+_IN_USE = "still referenced (trips, fares or sales use it)"
+# (method, path) → {status: description}: what each operation answers beyond the common set.
+SPECIFIC: dict[tuple[str, str], dict[int, str]] = {
+    ("post", "/api/v1/auth/logout"): {401: "Unknown or revoked refresh token"},
+    ("get", "/api/v1/trips/search"): {404: "Unknown origin or destination stop"},
+    ("post", "/api/v1/orders"): {
+        404: "Trip or stop not found", 409: "Seats taken, trip full, departed or not sold (see type); "
+        "or an Idempotency-Key in flight or reused with another body"},
+    ("post", "/api/v1/orders/{order_id}/payments"): {
+        402: "Insufficient wallet balance (insufficient-funds)",
+        409: "Order already paid, expired or released; or an Idempotency-Key conflict"},
+    ("post", "/api/v1/orders/{order_id}/cancel"): {
+        409: "Nothing left to cancel, trip departed, or an Idempotency-Key conflict"},
+    ("post", "/api/v1/orders/{order_id}/release"): {409: "The order is paid or no longer held"},
+    ("get", "/api/v1/orders/{order_id}/cancellation-quote"): {409: "Nothing to cancel or trip departed"},
+    ("post", "/api/v1/wallet/top-ups"): {409: "An Idempotency-Key in flight or reused with another body"},
+    ("post", "/api/v1/scans"): {409: "Scan conflicts with the ticket's state"},
+    ("post", "/api/v1/carriers"): {409: "Slug already used"},
+    ("post", f"{_CARRIER}/stops"): {409: "Stop code already used"},
+    ("patch", f"{_CARRIER}/stops/{{stop_id}}"): {409: "Stop code already used"},
+    ("delete", f"{_CARRIER}/stops/{{stop_id}}"): {409: f"Stop {_IN_USE}"},
+    ("post", f"{_CARRIER}/routes"): {409: "Route code already used"},
+    ("patch", f"{_CARRIER}/routes/{{route_id}}"): {409: f"Route code already used or route {_IN_USE}"},
+    ("delete", f"{_CARRIER}/routes/{{route_id}}"): {409: f"Route {_IN_USE}"},
+    ("post", f"{_CARRIER}/vehicles"): {409: "Registration already used"},
+    ("patch", f"{_CARRIER}/vehicles/{{vehicle_id}}"): {409: f"Registration already used or vehicle {_IN_USE}"},
+    ("delete", f"{_CARRIER}/vehicles/{{vehicle_id}}"): {409: f"Vehicle {_IN_USE}"},
+    ("post", f"{_CARRIER}/trips"): {409: "The route already has a trip at that time"},
+    ("patch", f"{_CARRIER}/trips/{{trip_id}}"): {409: "Trip not editable (sold, held or not scheduled)"},
+    ("delete", f"{_CARRIER}/trips/{{trip_id}}"): {409: "Trip has sales or is not scheduled"},
+    ("post", f"{_CARRIER}/trips/{{trip_id}}/status"): {409: "Not a valid next status"},
+    ("post", f"{_CARRIER}/trips/{{trip_id}}/cancel"): {409: "Trip already cancelled or departed"},
+    ("put", f"{_CARRIER}/trips/{{trip_id}}/drivers/{{user_id}}"): {409: "Driver busy on an overlapping trip"},
+    ("post", f"{_CARRIER}/timetables"): {409: "Trips of this timetable already exist"},
+    ("post", f"{_CARRIER}/fares"): {409: "A fare for this pair and class exists"},
+    ("patch", f"{_CARRIER}/fares/{{fare_id}}"): {409: "A fare for this pair and class exists"},
+    ("delete", "/api/v1/me"): {409: "Open orders or a wallet balance to settle first"},
+    ("post", "/api/v1/admin/role-grants"): {409: "The user already has another carrier or role"},
+}
+PROBLEM_CONTENT = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
 def _status_name(code: int) -> str:
@@ -76,7 +122,7 @@ class ProblemResponses(BasePlugin):
             codes = [400]
             if operation.get("parameters") or operation.get("requestBody"):
                 codes.append(422)
-            if operation.get("requestBody") or method in ("post", "put", "patch"):
+            if operation.get("requestBody") or method in ("post", "put", "patch", "delete"):
                 codes += [413, 415]
             if operation.get("security"):
                 codes += [401, 403]
@@ -85,3 +131,12 @@ class ProblemResponses(BasePlugin):
             for code in codes:
                 if str(code) not in responses and code not in responses:
                     responses[str(code)] = _status_name(code)
+            for code, description in SPECIFIC.get((method, path), {}).items():
+                if str(code) not in responses and code not in responses:
+                    responses[str(code)] = {"description": description, "content": PROBLEM_CONTENT}
+            for code, response in responses.items():
+                # Declared on a view without a schema (``alt_response(429, description=...)``):
+                # its body is still a problem.
+                if str(code).isdigit() and int(code) >= 400 and isinstance(response, dict) \
+                        and "content" not in response and "$ref" not in response:
+                    response["content"] = PROBLEM_CONTENT
