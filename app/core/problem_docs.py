@@ -26,8 +26,9 @@ import http
 from apispec import BasePlugin
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, Schema
 
+from app.core import fields
 from app.errors import PROBLEM_JSON
 
 

@@ -24,9 +24,16 @@ blp = Blueprint("mpesa_callbacks", __name__, url_prefix="/channels/mobile-money"
 
 ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
 
-# Bodies the shared guards refuse (nested too deep, NUL characters...) are garbage a
-# retry cannot fix, like a body that is not JSON: 400 in Daraja's shape.
-answer_bad_input(blp, lambda error: (jsonify({"ResultCode": 1, "ResultDesc": f"Rejected: {error.detail}"}), 400))
+def _refuse_bad_input(error):
+    """Bodies the shared guards refuse (nested too deep, NUL characters...) are garbage a
+    retry cannot fix, like a body that is not JSON: 400 in Daraja's shape (a validation
+    gets its C2B rejection code)."""
+    if request.path.endswith("/c2b/validation"):
+        return _answer({"ResultCode": REJECT_OTHER[0], "ResultDesc": REJECT_OTHER[1]}, 400)
+    return _answer({"ResultCode": 1, "ResultDesc": f"Rejected: {error.detail}"}, 400)
+
+
+answer_bad_input(blp, _refuse_bad_input)
 
 
 def _answer(body: dict, status: int = 200):
