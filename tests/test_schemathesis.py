@@ -13,6 +13,7 @@ to explore more.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import tempfile
 from pathlib import Path
@@ -52,12 +53,16 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           status_declared_explicitly]
 
 
+_KEYS_DIR = tempfile.TemporaryDirectory(prefix="safiri-openapi-")
+atexit.register(_KEYS_DIR.cleanup)
+
+
 def _document_app():
     """An app that only serves the OpenAPI document at collection time (no database is
     touched); the cases are sent to the test's own ``app`` (``call_and_validate(app=...)``)."""
     from app import create_app
 
-    keys = Path(tempfile.mkdtemp(prefix="safiri-openapi-")) / "ticket-keys.json"
+    keys = Path(_KEYS_DIR.name) / "ticket-keys.json"
     return create_app({
         "APP_ENV": "test", "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "d" * 48,
         "TICKET_SIGNING_KEYS_FILE": str(keys), "REDIS_URL": None, "RATELIMIT_STORAGE_URI": "memory://",
