@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from app.config import build_config
 from app.errors import register_error_handlers
+from app.core import input_guard
 from app.extensions import api, db, limiter, migrate
 from app.openapi import init_openapi, request_examples
 
@@ -75,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
+    input_guard.init_app(app)  # before any blueprint: the bounded <int:> converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     limiter.init_app(app)

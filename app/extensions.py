@@ -6,13 +6,19 @@ blueprints import ``db`` or ``api`` without importing the factory.
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
-from flask_smorest import Api
+from flask_smorest.spec.plugins import integerconverter2paramschema
 from flask_sqlalchemy import SQLAlchemy
 
+from app.core.input_guard import BoundedInt
+from app.core.problem_docs import ProblemApi, ProblemResponses
 from app.database import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
-api = Api()
+# Error responses documented as problem+json, common ones on every operation.
+api = ProblemApi(spec_kwargs={"extra_plugins": [ProblemResponses()]})
+# <int:...> ids are bounded to the database's INTEGER (app.core.input_guard.BoundedInt);
+# documented as integers with that maximum.
+api.register_converter(BoundedInt, integerconverter2paramschema)
 # Storage is chosen in create_app: Redis when REDIS_URL is set, memory otherwise.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import flask_swagger_ui
 from flask import Blueprint, Flask, send_from_directory
-from marshmallow import Schema, fields
 
 SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
 SWAGGER_UI_ASSETS_URL = "/api/docs/assets/"
@@ -47,22 +46,6 @@ Buy bus tickets, pay by M-Pesa, airtime or wallet, and board with a signed QR co
   honour this header. Retrying with the same key and body replays the first answer
   (`Idempotent-Replayed: true`) instead of buying or charging twice.
 """
-
-
-class ProblemSchema(Schema):
-    """RFC 9457 problem details, exactly as ``app.errors.problem`` renders them."""
-
-    type = fields.String(required=True, metadata={
-        "description": "URI reference naming the kind of problem: `/problems/<slug>` or `about:blank`",
-        "example": "/problems/seat-taken"})
-    title = fields.String(required=True, metadata={"description": "short, the same for every problem of this type",
-                                                   "example": "Conflict"})
-    status = fields.Integer(required=True, metadata={"description": "the HTTP status code", "example": 409})
-    detail = fields.String(required=True, metadata={"description": "what went wrong here, for a person",
-                                                    "example": "Seat 4 is taken."})
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
-        "description": "invalid fields only: field name → messages",
-        "example": {"phone": ["This is not a phone number."]}})
 
 
 assets = Blueprint("swagger_ui_assets", __name__)
@@ -102,5 +85,4 @@ def init_openapi(app: Flask, api) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
-    api.spec.components.schema("Problem", schema=ProblemSchema)
     app.register_blueprint(assets)

@@ -37,6 +37,20 @@ def require_channel_token(view):
     return wrapper
 
 
+def answer_bad_input(blp, answer) -> None:
+    """Give an operator callback blueprint its documented answer for input the shared
+    guards refuse (``app.core.input_guard.BadInput``: NUL characters, lone surrogates,
+    JSON nested too deep...), instead of problem+json. Nothing is changed; the refusal
+    is logged without the body (it may hold a phone number)."""
+    from app.core.input_guard import BadInput
+
+    def handler(error):
+        log.warning("callback to %s refused: %s", request.path, error.detail)
+        return answer(error)
+
+    blp.register_error_handler(BadInput, handler)
+
+
 def callback_url(path: str) -> str:
     """The public URL of one of our callbacks, with the token when one is set."""
     base = current_app.config["PUBLIC_BASE_URL"]

@@ -1,10 +1,11 @@
 """Wire shapes of the profile: read with ``UserSchema``, edit with ``ProfilePatchSchema``."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate
+from marshmallow import Schema, ValidationError, pre_load, validate
 
 from app.auth.models import LANGUAGES, PAYMENT_METHODS
 from app.auth.schemas import UserSchema
+from app.core import fields
 
 __all__ = ["ProfilePatchSchema", "UserSchema"]
 

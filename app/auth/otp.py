@@ -34,6 +34,7 @@ from app.messaging.service import queue_sms
 log = logging.getLogger(__name__)
 
 CODE_DIGITS = 6
+ISSUE_ATTEMPTS = 3  # inserts tried when concurrent requests for one number collide
 
 # Short, GSM-7 only (no accents, no curly quotes), so each fits one SMS part.
 SMS_TEMPLATES = {
@@ -82,7 +83,7 @@ def issue_code(phone: str, *, language: str | None = None, user_id: int | None =
     that cannot be verified.
     """
     now = utcnow()
-    for attempt in range(2):
+    for attempt in range(ISSUE_ATTEMPTS):
         code = _new_code()
         db.session.execute(
             update(OtpChallenge)
@@ -99,16 +100,21 @@ def issue_code(phone: str, *, language: str | None = None, user_id: int | None =
             db.session.flush()
         except IntegrityError:
             # A concurrent request for the same number inserted its pending code between
-            # our update and insert; supersede that one too and try once more.
+            # our update and insert (the partial unique index refused ours): supersede
+            # that one too and try again. Still racing after that means a burst of
+            # requests for one number: its code is on its way from a concurrent request.
             db.session.rollback()
-            if attempt:
-                raise
+            log.info("sign-in code request for %s raced another (attempt %d)", mask_phone(phone), attempt + 1)
             continue
         queue_sms(phone, sms_text(code, language), kind="otp", user_id=user_id)
         db.session.commit()
         log.info("sign-in code issued for %s (challenge %s)", mask_phone(phone), challenge.id)
         return challenge
-    raise AssertionError("unreachable")
+    raise ApiError(
+        "A code for this number was requested at the same moment and is on its way; "
+        "wait for it or try again in a few seconds.",
+        status=429, title="Too many requests", slug="code-request-raced", headers={"Retry-After": "2"},
+    )
 
 
 def verify_code(phone: str, code: str) -> None:

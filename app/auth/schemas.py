@@ -7,9 +7,10 @@ answers the same 422 for a bad one.
 from __future__ import annotations
 
 from flask import current_app
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, validate
 
 from app.auth.models import LANGUAGES, PAYMENT_METHODS, ROLES, USER_STATUSES
+from app.core import fields
 from app.core.phone import InvalidPhone, normalize_phone
 
 

@@ -6,13 +6,14 @@ Times are shown in the origin stop's zone (ISO 8601 with offset); money is
 from __future__ import annotations
 
 from flask import current_app
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 from webargs.fields import DelimitedList
 
 from app.booking.models import ORDER_STATUSES
 from app.booking.pricing import departure_at_stop
 from app.booking.service import MAX_PASSENGERS
 from app.catalog.models import FARE_CLASSES
+from app.core import fields
 from app.core.money import MoneyField, money
 from app.core.timeutil import isoformat
 from tickets.shortcode import format_short_code

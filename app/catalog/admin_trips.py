@@ -15,7 +15,7 @@ from app.auth.models import User
 from app.catalog.admin import commit, referenced
 from app.catalog.models import Fare, Route, RouteStop, Trip, TripDriver, Vehicle
 from app.catalog.service import seats_left
-from app.catalog.timetable import apply_timetable, local_departure, new_trip, trip_duration
+from app.catalog.timetable import apply_timetable, local_departure, new_trip, trip_duration, within_horizon
 from app.core.money import amount_in
 from app.core.timeutil import to_local, zone
 from app.database import utcnow
@@ -30,9 +30,11 @@ def _has_sales(trip: Trip) -> bool:
 
 
 def _future(departure_at: datetime, now: datetime | None = None) -> None:
-    if departure_at <= (now or utcnow()):
+    now = now or utcnow()
+    if departure_at <= now:
         raise Unprocessable("The departure is in the past.", slug="past-departure",
                             errors={"departure_date": ["The departure is in the past."]})
+    within_horizon(departure_at, now)
 
 
 def create_trip(carrier_id: int, data: dict) -> Trip:

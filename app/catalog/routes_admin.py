@@ -13,7 +13,6 @@ from sqlalchemy import select
 from app.auth.decorators import auth_required, current_user, ensure_carrier_access
 from app.catalog import admin
 from app.catalog.models import Carrier, Route, Stop, Vehicle
-from app.catalog.routes_public import require_json_body
 from app.catalog.schemas import StopSchema
 from app.catalog.schemas_admin import (
     CarrierSchema,
@@ -32,7 +31,6 @@ from app.extensions import db
 
 blp = Blueprint("catalog-admin", __name__, url_prefix="/api/v1/carriers",
                 description="Carrier administration: stops, routes, vehicles, settings")
-blp.before_request(require_json_body)
 
 ADMINS = ("carrier_admin", "platform_admin")
 

@@ -5,7 +5,6 @@ functions USSD and SMS call) and renders with a schema.
 """
 from __future__ import annotations
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -21,16 +20,8 @@ from app.catalog.schemas import (
     TripDetailSchema,
     TripSchema,
 )
-from app.errors import ApiError
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Trip search and timetables (public)")
-
-
-def require_json_body() -> None:
-    """A body that is not JSON is refused (415) rather than silently read as empty."""
-    if request.method in ("POST", "PUT", "PATCH") and (request.content_length or 0) > 0 and not request.is_json:
-        raise ApiError("Send the body as application/json.", status=415,
-                       title="Unsupported media type", slug="unsupported-media-type")
 
 
 @blp.route("/trips/search")

@@ -13,7 +13,6 @@ from app.auth.decorators import auth_required, current_user
 from app.catalog import admin, admin_trips, service
 from app.catalog.models import Fare, Timetable, Trip
 from app.catalog.routes_admin import ADMINS, nonempty, scope
-from app.catalog.routes_public import require_json_body
 from app.catalog.schemas import FareSchema, TripSchema
 from app.catalog.schemas_admin import (
     FareInSchema,
@@ -32,7 +31,6 @@ from app.extensions import db
 
 blp = Blueprint("catalog-trips", __name__, url_prefix="/api/v1/carriers",
                 description="Carrier administration: trips, timetables, fares, drivers")
-blp.before_request(require_json_body)
 
 
 @blp.route("/<int:carrier_id>/trips")

@@ -5,8 +5,9 @@ Times go out as ISO 8601 with the offset of the zone they are shown in; money as
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
+from app.core import fields
 from app.core.money import MoneyField, money_map
 
 TEXT = validate.Length(min=1, max=80)

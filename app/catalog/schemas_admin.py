@@ -6,10 +6,11 @@ database (a stop belongs to this carrier, a pair is on the route) live in ``admi
 """
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, validate, validates_schema
 
 from app.catalog.models import FARE_CLASSES, MAX_FARE_AMOUNT, MAX_SEATS
 from app.catalog.schemas import StopSchema
+from app.core import fields
 from app.core.money import MINOR_UNITS, MoneyField, amount_between
 from app.core.phone import InvalidPhone, normalize_phone
 from app.core.timeutil import is_valid_zone
@@ -229,6 +230,9 @@ class SettingsSchema(Schema):
         rules = data.get("refund_rules")
         if rules is None:
             return
+        if any("hours_before_departure" not in r or "refund_percent" not in r for r in rules):
+            # A PATCH loads partially, nested rules too: a rule is still all or nothing.
+            raise ValidationError("Each rule needs hours_before_departure and refund_percent.", "refund_rules")
         hours = [r["hours_before_departure"] for r in rules]
         if len(set(hours)) != len(hours):
             raise ValidationError("Each hours_before_departure may appear once.", "refund_rules")

@@ -24,6 +24,18 @@ from app.errors import Conflict, Unprocessable
 from app.extensions import db
 
 
+# Trips are sold at most this far ahead: a year plus a day, so "the same day next year"
+# can always be scheduled. A trip for 9999 is a typo, not a plan.
+SCHEDULE_HORIZON_DAYS = 366
+
+
+def within_horizon(departure_at: datetime, now: datetime | None = None) -> None:
+    """Refuse (422) a departure more than ``SCHEDULE_HORIZON_DAYS`` ahead."""
+    if departure_at > (now or utcnow()) + timedelta(days=SCHEDULE_HORIZON_DAYS):
+        detail = f"Trips are scheduled at most {SCHEDULE_HORIZON_DAYS} days ahead."
+        raise Unprocessable(detail, slug="beyond-schedule-horizon", errors={"departure_date": [detail]})
+
+
 def parse_hhmm(text: str) -> time:
     hours, minutes = text.split(":")
     return time(int(hours), int(minutes))
@@ -89,6 +101,9 @@ def apply_timetable(
     now = now or utcnow()
     if not route.active:
         raise Unprocessable("This route is inactive; activate it before scheduling trips.", slug="route-inactive")
+    if valid_until > (now + timedelta(days=SCHEDULE_HORIZON_DAYS)).date():
+        detail = f"Timetables reach at most {SCHEDULE_HORIZON_DAYS} days ahead."
+        raise Unprocessable(detail, slug="beyond-schedule-horizon", errors={"valid_until": [detail]})
     days = "".join(str(d) for d in sorted(set(weekdays)))
     timetable = _upsert_timetable(carrier_id, route, vehicle, days, hhmm, valid_from, valid_until)
     wanted = []

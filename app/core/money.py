@@ -6,7 +6,9 @@ OpenAPI document types each one as the one ``Money`` component (never a bare int
 """
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, validate
+
+from app.core import fields
 
 # Minor-unit exponents of the currencies we sell in (ISO 4217).
 MINOR_UNITS = {"KES": 2, "UGX": 0, "TZS": 2, "RWF": 0, "NGN": 2, "XOF": 0, "GHS": 2}

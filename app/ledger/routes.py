@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, pre_dump
+from marshmallow import Schema, pre_dump
 
 from app.auth.decorators import auth_required, current_user, ensure_carrier_access
 from app.catalog.models import Carrier
+from app.core import fields
 from app.core.money import MoneyField, money
 from app.errors import NotFound
 from app.extensions import db

@@ -19,6 +19,11 @@ from app.payments.models import ParkedCallback
 log = logging.getLogger(__name__)
 
 
+def _fit(column: str, value: str | None) -> str | None:
+    length = ParkedCallback.__table__.c[column].type.length
+    return value[:length] if value is not None else None
+
+
 def park(
     source: str,
     reason: str,
@@ -42,9 +47,12 @@ def park(
     if existing is not None:
         return existing
     text = body if isinstance(body, str) else json.dumps(body, default=str)
+    # An operator's id can be longer than any id it really issues (a forged or garbled
+    # callback): parking must still work, so every text is cut to its column.
     parked = ParkedCallback(
-        dedupe_key=key[:200], source=source, reason=reason, provider_ref=provider_ref,
-        receipt=receipt, payment_id=payment_id, amount=amount, body=text[:20000],
+        dedupe_key=key[:200], source=_fit("source", source), reason=_fit("reason", reason),
+        provider_ref=_fit("provider_ref", provider_ref), receipt=_fit("receipt", receipt),
+        payment_id=payment_id, amount=amount, body=text[:20000],
     )
     db.session.add(parked)
     db.session.flush()

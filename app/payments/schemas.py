@@ -1,8 +1,9 @@
 """Wire shapes of payments (marshmallow 4)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
+from app.core import fields
 from app.core.money import MoneyField
 from app.payments.models import PUBLIC_METHODS
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
 from app.auth.decorators import auth_required, current_user
+from app.core import fields
 from app.core.timeutil import isoformat
 from app.ticketing.boarding import undo_boarding
 from tickets.scanning import SCANNER_ROLES
@@ -18,6 +19,7 @@ blp = Blueprint("scanner", __name__, url_prefix="/api/v1/driver", description="B
 
 
 class UndoRequestSchema(Schema):
+    EXAMPLE = {"device_id": "scanner-kda123a", "undone_at": "2026-03-01T07:53:40+03:00"}
     device_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     undone_at = fields.AwareDateTime(load_default=None, metadata={"description": "when, on the device; default now"})
 

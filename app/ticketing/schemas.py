@@ -6,9 +6,10 @@ a ticket shown to its passenger uses the passenger's own boarding stop.
 from __future__ import annotations
 
 from flask import current_app
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, validate, validates_schema
 
 from app.catalog.service import stop_times
+from app.core import fields
 from app.core.timeutil import isoformat
 from tickets.payload import PayloadUnavailable, payload_for
 from tickets.scan_models import SCAN_RESULTS

@@ -1,8 +1,9 @@
 """Wire shapes of the wallet (marshmallow 4). Money is ``{"amount", "currency"}`` both ways."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
+from app.core import fields
 from app.core.money import MoneyField, amount_between
 from app.wallet.service import TOPUP_MAX, TOPUP_MIN
 

@@ -16,13 +16,24 @@ from app.extensions import db
 from app.payments.operator import REJECT_OTHER, confirm_paybill, handle_stk_result, validate_paybill
 from app.payments.providers.daraja_client import MalformedCallback, parse_c2b, parse_stk_callback
 from app.payments.review import park
-from channels.security import require_channel_token
+from channels.security import answer_bad_input, require_channel_token
 
 log = logging.getLogger(__name__)
 
 blp = Blueprint("mpesa_callbacks", __name__, url_prefix="/channels/mobile-money")
 
 ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
+
+def _refuse_bad_input(error):
+    """Bodies the shared guards refuse (nested too deep, NUL characters...) are garbage a
+    retry cannot fix, like a body that is not JSON: 400 in Daraja's shape (a validation
+    gets its C2B rejection code)."""
+    if request.path.endswith("/c2b/validation"):
+        return _answer({"ResultCode": REJECT_OTHER[0], "ResultDesc": REJECT_OTHER[1]}, 400)
+    return _answer({"ResultCode": 1, "ResultDesc": f"Rejected: {error.detail}"}, 400)
+
+
+answer_bad_input(blp, _refuse_bad_input)
 
 
 def _answer(body: dict, status: int = 200):

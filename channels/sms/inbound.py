@@ -21,7 +21,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.messaging.service import queue_sms
 from channels.i18n import error_text
-from channels.security import require_channel_token
+from channels.security import answer_bad_input, require_channel_token
 from channels.sms import commands
 from channels.sms.models import InboundSms
 
@@ -34,6 +34,11 @@ MAX_TEXT = 1600  # ten concatenated SMS; more is not a person
 
 def _ok(body: str = "OK") -> Response:
     return Response(body, status=200, mimetype="text/plain")
+
+
+# An SMS the shared guards refuse (a NUL or a lone surrogate in a field) is acknowledged
+# and ignored, like one without a valid sender.
+answer_bad_input(blp, lambda error: _ok("ignored"))
 
 
 def _gateway_id(form) -> str:

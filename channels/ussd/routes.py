@@ -15,7 +15,7 @@ from limits import parse
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.extensions import db, limiter
 from channels.i18n import t
-from channels.security import require_channel_token
+from channels.security import answer_bad_input, require_channel_token
 from channels.ussd import engine
 from channels.ussd.store import get_store
 
@@ -29,6 +29,12 @@ MAX_TEXT = 1000  # a whole session's input history; anything longer is not a per
 
 def _plain(body: str) -> Response:
     return Response(body, status=200, mimetype="text/plain")
+
+
+# Input the shared guards refuse (a NUL in a field...) ends the session politely, as
+# any other malformed request does; /events just acknowledges.
+answer_bad_input(blp, lambda error: _plain(
+    "OK" if request.path.endswith("/events") else "END " + t("error_generic", "en")))
 
 
 def _phone() -> str | None:

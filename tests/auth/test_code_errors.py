@@ -30,8 +30,7 @@ def test_missing_wrong_type_or_unknown_fields_are_422(client, payload):
 
 def test_non_json_body_is_problem(client):
     response = client.post("/api/v1/auth/otp", data="phone=0711000111", content_type="application/x-www-form-urlencoded")
-    body = assert_problem(response, 422)
-    assert "phone" in body["errors"]
+    assert_problem(response, 415, "unsupported-media-type")
     broken = client.post("/api/v1/auth/otp", data='{"phone": ', content_type="application/json")
     assert_problem(broken, 400)
     assert _outbox_size(client) == 0

@@ -69,4 +69,4 @@ def test_unknown_or_malformed_refresh_tokens(client):
     assert_problem(client.post("/api/v1/auth/logout", json={"refresh_token": "made-up-token"}), 401)
     assert_problem(client.post("/api/v1/auth/refresh", json={}), 422)
     assert_problem(_refresh(client, "x" * 500), 422)
-    assert_problem(client.post("/api/v1/auth/refresh", data="token", content_type="text/plain"), 422)
+    assert_problem(client.post("/api/v1/auth/refresh", data="token", content_type="text/plain"), 415)
