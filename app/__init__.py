@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+import app.core.sqlprivacy  # noqa: F401 - database errors quote no personal data
 from app.config import build_config
 from app.errors import register_error_handlers
 from app.extensions import api, db, limiter, migrate

@@ -112,6 +112,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"
     cfg.update(overrides)
     cfg["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    # Bound values (phone numbers, names, SMS texts) never reach an exception's text or a
+    # log line, whatever engine options a deployment or a test passes (app.core.sqlprivacy
+    # also strips what the database itself quotes back).
+    cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {}), "hide_parameters": True}
 
     if production:
         missing = [
