@@ -50,6 +50,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Reprendre ou vous en etiez?\n1 Oui\n2 Non, recommencer",
         "sw": "Endelea ulipoishia?\n1 Ndiyo\n2 Hapana, anza upya",
     },
+    # A deactivated account dialing in or texting (app.booking.service.caller_for_phone).
+    "account_inactive": {
+        "en": "Your Safiri account is deactivated: it cannot buy or pay by SMS or USSD. To use it again, "
+              "sign in to the Safiri app with a code sent to this number.",
+        "fr": "Votre compte Safiri est desactive: pas d'achat ni de paiement par SMS ou USSD. Pour le "
+              "reactiver, connectez-vous a l'appli Safiri avec un code recu ici.",
+        "sw": "Akaunti yako ya Safiri imesitishwa: huwezi kununua wala kulipa kwa SMS au USSD. Ili "
+              "kuitumia tena, ingia kwenye programu ya Safiri kwa nambari utakayotumiwa.",
+    },
     "bye": {"en": "Thank you for using Safiri.", "fr": "Merci d'utiliser Safiri.", "sw": "Asante kwa kutumia Safiri."},
     # --- Buy flow
     "ask_origin": {
