@@ -87,6 +87,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Auth
         "ACCESS_TOKEN_TTL_SECONDS": 15 * 60,
         "REFRESH_TOKEN_TTL_SECONDS": 30 * 24 * 3600,
+        # A rotated refresh token presented again by the same client within this many
+        # seconds gets its successor back instead of ending the sign-in (app.auth.refresh).
+        "REFRESH_REUSE_GRACE_SECONDS": 10,
         "OTP_TTL_SECONDS": 5 * 60,
         "OTP_MAX_ATTEMPTS": 5,
         "OTP_RATE_LIMIT_PER_PHONE": "3 per 10 minutes; 10 per day",  # bounds code guessing per number
