@@ -92,6 +92,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
 
+    # Lower layers signal, higher ones listen: the channels erase what they hold about a
+    # person whose account is deleted (app.accounts.service.account_erasing).
+    from channels.erasure import register as register_channel_erasure
+
+    register_channel_erasure()
+
     from app.cli import register_cli
 
     register_cli(app)

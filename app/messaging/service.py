@@ -109,6 +109,24 @@ def _forget_after_send(message: OutboundMessage) -> None:
         message.to_phone = None
 
 
+def erase_recipient(user_id: int, phone: str | None) -> None:
+    """An account is being erased: no SMS keeps its number, and none still waiting goes out.
+
+    Messages not sent yet (``queued``) are given up (``failed``, "recipient erased"), so
+    the stuck-message sweep does not pick them up forever; sent ones stay as the record
+    of what was said, to nobody. Never commits.
+    """
+    from sqlalchemy import or_, update
+
+    mine = or_(OutboundMessage.user_id == user_id, OutboundMessage.to_phone == phone) if phone \
+        else OutboundMessage.user_id == user_id
+    db.session.execute(
+        update(OutboundMessage).where(mine, OutboundMessage.status == "queued")
+        .values(status="failed", failure_reason="recipient erased")
+    )
+    db.session.execute(update(OutboundMessage).where(mine).values(to_phone=None))
+
+
 class SmsRetryLater(Exception):
     """The gateway could not take the message now but may later: the job queue retries."""
 
