@@ -184,3 +184,25 @@ def test_ussd_state_in_redis_is_erased(make_app):
             for table in reversed(db.metadata.sorted_tables):
                 db.session.execute(table.delete())
             db.session.commit()
+
+
+def test_an_mpesa_refund_still_to_be_paid_keeps_the_number_it_goes_to(client, world, auth_headers):
+    ticket = sell(world)[0]
+    refund = Refund(ref="cancel:test", order_id=ticket.order_id, user_id=world.passenger.id, amount=75_000,
+                    currency="KES", destination="mpesa", reason="cancelled", status="pending_payout")
+    db.session.add(refund)
+    db.session.commit()
+    phone = world.passenger.phone
+
+    _delete(client, auth_headers, world.passenger)
+
+    db.session.refresh(refund)
+    assert refund.payout_phone == phone  # the carrier's finance team still knows where to pay
+
+
+def test_the_ussd_rate_limit_counts_without_storing_the_number(client, world):
+    from app.extensions import limiter
+
+    Conversation(client, world.passenger.phone).dial()
+    keys = " ".join(str(key) for key in limiter.limiter.storage.storage)
+    assert "ussd" in keys and world.passenger.phone not in keys
