@@ -206,3 +206,23 @@ def test_the_ussd_rate_limit_counts_without_storing_the_number(client, world):
     Conversation(client, world.passenger.phone).dial()
     keys = " ".join(str(key) for key in limiter.limiter.storage.storage)
     assert "ussd" in keys and world.passenger.phone not in keys
+
+
+def test_a_driver_who_checked_tickets_by_sms_leaves_no_number_in_the_scans(client, world, auth_headers):
+    from app.catalog.models import TripDriver
+    from tickets.scan_models import Scan
+    from tickets.shortcode import format_short_code
+
+    db.session.add(TripDriver(trip_id=world.trip.id, user_id=world.driver.id))
+    db.session.commit()
+    ticket = sell(world)[0]
+    form = load_form("africastalking/sms_inbound.form")
+    client.post("/channels/sms/inbound", data=dict(form, id="chk-1", text=f"CHECK {format_short_code(ticket.short_code)}",
+                                                   **{"from": world.driver.phone}))
+    assert db.session.scalar(select(func.count()).select_from(Scan)) == 1
+    phone = world.driver.phone
+
+    _delete(client, auth_headers, world.driver)
+
+    assert _rows_mentioning(phone) == []
+    assert db.session.scalar(select(func.count()).select_from(Scan)) == 1  # the scan stays
