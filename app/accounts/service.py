@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 
 from blinker import Namespace
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.auth import otp, refresh
 from app.auth.models import User
@@ -68,7 +68,9 @@ def deactivate(user: User) -> None:
 
 def delete_account(user: User) -> None:
     """Pay out the wallet, erase the person, keep the records. Commits."""
-    db.session.refresh(user, with_for_update=True)  # two deletions at once: one wins
+    # Two deletions at once: one wins (the row lock), the other finds it deleted.
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    db.session.refresh(user)
     if user.status == "deleted":
         raise Conflict("This account is already deleted.", slug="already-deleted")
     phone = user.phone
