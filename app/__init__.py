@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+import app.core.sqlprivacy  # noqa: F401 - database errors quote no personal data
 from app.config import build_config
 from app.errors import register_error_handlers
 from app.core import input_guard
@@ -95,6 +96,12 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.register_blueprint(_import(path, attr))
 
     register_error_handlers(app)
+
+    # Lower layers signal, higher ones listen: the channels erase what they hold about a
+    # person whose account is deleted (app.accounts.service.account_erasing).
+    from channels.erasure import register as register_channel_erasure
+
+    register_channel_erasure()
 
     from app.cli import register_cli
 

@@ -131,6 +131,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Auth
         "ACCESS_TOKEN_TTL_SECONDS": 15 * 60,
         "REFRESH_TOKEN_TTL_SECONDS": 30 * 24 * 3600,
+        # A rotated refresh token presented again by the same client within this many
+        # seconds gets its successor back instead of ending the sign-in (app.auth.refresh).
+        "REFRESH_REUSE_GRACE_SECONDS": 10,
         "OTP_TTL_SECONDS": 5 * 60,
         "OTP_MAX_ATTEMPTS": 5,
         "OTP_RATE_LIMIT_PER_PHONE": "3 per 10 minutes; 10 per day",  # bounds code guessing per number
@@ -162,6 +165,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"
     cfg.update(overrides)
     cfg["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    # Bound values (phone numbers, names, SMS texts) never reach an exception's text or a
+    # log line, whatever engine options a deployment or a test passes (app.core.sqlprivacy
+    # also strips what the database itself quotes back).
+    cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {}), "hide_parameters": True}
 
     if production:
         from app.production import production_problems

@@ -50,6 +50,32 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Reprendre ou vous en etiez?\n1 Oui\n2 Non, recommencer",
         "sw": "Endelea ulipoishia?\n1 Ndiyo\n2 Hapana, anza upya",
     },
+    # A deactivated account dialing in or texting (app.booking.service.caller_for_phone).
+    "account_inactive": {
+        "en": "Your Safiri account is deactivated: it cannot buy or pay by SMS or USSD. To use it again, "
+              "sign in to the Safiri app with a code sent to this number.",
+        "fr": "Votre compte Safiri est desactive: pas d'achat ni de paiement par SMS ou USSD. Pour le "
+              "reactiver, connectez-vous a l'appli Safiri avec un code recu ici.",
+        "sw": "Akaunti yako ya Safiri imesitishwa: huwezi kununua wala kulipa kwa SMS au USSD. Ili "
+              "kuitumia tena, ingia kwenye programu ya Safiri kwa nambari utakayotumiwa.",
+    },
+    # The last SMS to a deleted account's number (channels.erasure).
+    "account_deleted": {
+        "en": "Safiri: your account and personal data are deleted, as you asked. Tickets already bought "
+              "stay valid with their code. Thank you for travelling with us.",
+        "fr": "Safiri: votre compte et vos donnees personnelles sont supprimes, comme demande. Les billets "
+              "achetes restent valables avec leur code. Merci.",
+        "sw": "Safiri: akaunti yako na taarifa zako binafsi zimefutwa kama ulivyoomba. Tiketi ulizonunua "
+              "zinabaki halali kwa nambari zake. Asante.",
+    },
+    "account_deleted_payout": {
+        "en": "Safiri: your account is deleted. Your wallet balance {amount} will be sent to this M-Pesa "
+              "number within 7 days. Tickets already bought stay valid.",
+        "fr": "Safiri: compte supprime. Le solde de votre portefeuille, {amount}, sera envoye sur ce numero "
+              "M-Pesa sous 7 jours. Vos billets restent valables.",
+        "sw": "Safiri: akaunti imefutwa. Salio la pochi yako {amount} litatumwa kwa nambari hii ya M-Pesa "
+              "ndani ya siku 7. Tiketi ulizonunua zinabaki halali.",
+    },
     "bye": {"en": "Thank you for using Safiri.", "fr": "Merci d'utiliser Safiri.", "sw": "Asante kwa kutumia Safiri."},
     # --- Buy flow
     "ask_origin": {

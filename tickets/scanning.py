@@ -13,7 +13,8 @@ Rules, in the order a driver needs them:
    character tested, so a typo says "mistyped code?" and a well-formed but unknown code
    says "no ticket has this code". An 8-character *booking* code of an unpaid order is
    ``unpaid`` (the passenger shows the payment SMS, not a ticket).
-2. The trip: a ticket for another trip is ``wrong_trip``.
+2. The trip: a ticket for another trip is ``wrong_trip``; for another carrier's ticket that
+   is all the answer says (no seat, initials, status or trip: ``ticket`` is None).
 3. Status: ``refunded``, ``cancelled``; a ticket whose order is not (or no longer) paid
    is ``unpaid``; ``used`` is ``already_used`` with when and on which device.
 4. Time, at ``scanned_at`` (never later than the server's clock): ``not_yet_valid``,
@@ -48,6 +49,7 @@ from tickets.shortcode import CODE_LENGTH, format_short_code, is_well_formed, no
 PAID_ORDER_STATUSES = ("paid", "partially_refunded")
 # A device that showed "valid" for one of these let in someone it should not have.
 REVOKED_RESULTS = ("cancelled", "refunded", "unpaid")
+FOREIGN_TICKET = "Wrong bus: this is another company's ticket."
 SCANNER_ROLES = ("driver", "carrier_admin")
 _ORDER_CODE_LENGTH = 8  # app.booking.service.CODE_LENGTH
 
@@ -153,11 +155,15 @@ def _boarding_scan(ticket_id: int | None) -> Scan | None:
 
 def _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source, device_result=None
            ) -> ScanOutcome:
-    ticket, early = _find_ticket(qr_payload, short_code, at)
+    ticket, early = _find_ticket(qr_payload, short_code, at, driver.carrier_id)
+    if ticket is not None and ticket.trip.carrier_id != driver.carrier_id:
+        # Another company's passenger: the driver learns that much and nothing else (no
+        # seat, initials, status or trip), and our scan record does not point at it.
+        ticket, early = None, ("wrong_trip", FOREIGN_TICKET, None)
     if ticket is not None and trip_id is None:
         trip_id = _infer_trip(driver, ticket, at)
     if early is None:
-        early = _judge_ticket(ticket, trip_id, at, driver.carrier_id)
+        early = _judge_ticket(ticket, trip_id, at)
     result, reason, first = early
     if result == "valid":
         transition_ticket(ticket, "used", reason=f"boarded on device {device_id}"[:200], now=at)
@@ -207,8 +213,12 @@ def _invalid_qr_reason(verifier_reason: str) -> str:
     return "Unreadable ticket: scan again or type the SMS code."
 
 
-def _find_ticket(qr_payload, short_code, at):
-    """``(ticket, None)`` when found, else ``(None, (result, reason, None))``."""
+def _find_ticket(qr_payload, short_code, at, carrier_id):
+    """``(ticket, None)`` when found, else ``(None, (result, reason, None))``.
+
+    A booking code is looked up among ``carrier_id``'s orders only: whether another
+    company's booking exists or is paid is none of this driver's business.
+    """
     if qr_payload is not None:
         verdict = get_verifier().verify(qr_payload, now=at)
         if verdict.claims is None:
@@ -225,7 +235,9 @@ def _find_ticket(qr_payload, short_code, at):
             return None, ("invalid", f"No ticket has code {format_short_code(code)}: check the SMS again.", None)
         return ticket, None
     if len(code) == _ORDER_CODE_LENGTH:
-        order = db.session.scalar(select(Order).where(Order.code == code))
+        order = db.session.scalar(
+            select(Order).join(Trip, Trip.id == Order.trip_id).where(Order.code == code, Trip.carrier_id == carrier_id)
+        )
         if order is not None and order.status not in PAID_ORDER_STATUSES:
             return None, ("unpaid", f"Booking {code} is not paid: the passenger must pay before boarding.", None)
         if order is not None:
@@ -256,12 +268,10 @@ def _when(moment: datetime, ticket: Ticket) -> str:
     return to_local(moment, ticket.trip.timezone).strftime("%d %b %H:%M")
 
 
-def _judge_ticket(ticket: Ticket, trip_id: int | None, at: datetime, carrier_id: int):
+def _judge_ticket(ticket: Ticket, trip_id: int | None, at: datetime):
     seat = f"seat {ticket.seat}"
     if trip_id is None or ticket.trip_id != trip_id:
         trip = ticket.trip
-        if trip.carrier_id != carrier_id:
-            return "wrong_trip", "Wrong bus: this is another company's ticket.", None
         return ("wrong_trip", f"Wrong bus: this ticket is for {trip.route.code} leaving "
                 f"{_when(trip.departure_at, ticket)}, {seat}.", None)
     if ticket.status == "refunded":

@@ -29,7 +29,14 @@ class Me(MethodView):
     @auth_required()
     @blp.response(204)
     def delete(self):
-        """Delete my account: personal data is erased, tickets and payments stay anonymised."""
+        """Delete my account: personal data is erased, tickets and payments stay anonymised.
+
+        Money first: a wallet balance becomes a pending M-Pesa payout to this account's
+        number (the platform pays it), and an SMS in the account's language says so before
+        the number is forgotten. Tickets already bought stay valid (their code and QR
+        still board) without the passenger's name. Every session ends; the number can
+        sign up again as a new account.
+        """
         service.delete_account(current_user())
 
 

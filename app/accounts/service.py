@@ -4,28 +4,38 @@ Why deletion anonymises instead of deleting: orders, payments and ledger entries
 financial records we must keep, and they point at the user row. So the row stays, with
 everything that identifies a person erased (phone, name, preferences), status
 ``deleted``; SMS outbox rows and payments lose their number, tickets the passenger name;
-sign-in codes for the number go.
+sign-in codes for the number go; SMS not sent yet are given up.
 The number is then free: the same person (or the next owner of a recycled SIM) signs
 up afresh as a new user.
 
+Money first: a wallet balance is the person's, so before anything is erased it becomes a
+pending M-Pesa payout to their number (``app.payments.refunds.pay_out_wallet``), and
+M-Pesa refunds still to be paid keep the number they go to. Tickets already bought stay
+valid, anonymised: a ticket is a bearer document (its code and QR board), and deleting an
+account must not cost the trip it paid for.
+
 Other areas holding personal data of a user connect to ``account_erasing`` (a blinker
-signal sent inside the deleting transaction, with ``user_id`` and ``phone``) and erase
-theirs in the same commit.
+signal sent inside the deleting transaction, after the payout and the outbox erasure,
+with ``user_id``, ``phone``, ``language`` and ``payout`` (the payout ``Refund`` or None))
+and erase theirs in the same commit. The channels register theirs in ``create_app``
+(``channels.erasure``): inbound SMS, pending SMS dialogues, USSD sessions in the
+database and Redis, and the goodbye SMS, which forgets its number once sent.
 """
 from __future__ import annotations
 
 import logging
 
 from blinker import Namespace
-from sqlalchemy import or_, update
+from sqlalchemy import select, update
 
 from app.auth import otp, refresh
 from app.auth.models import User
 from app.database import utcnow
 from app.errors import Conflict
 from app.extensions import db
-from app.messaging.models import OutboundMessage
+from app.messaging.service import erase_recipient
 from app.payments.models import Payment
+from app.payments.refunds import keep_payout_numbers, pay_out_wallet
 from tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -57,19 +67,20 @@ def deactivate(user: User) -> None:
 
 
 def delete_account(user: User) -> None:
-    """Erase the person, keep the records. Commits."""
+    """Pay out the wallet, erase the person, keep the records. Commits."""
+    # Two deletions at once: one wins (the row lock), the other finds it deleted.
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    db.session.refresh(user)
     if user.status == "deleted":
         raise Conflict("This account is already deleted.", slug="already-deleted")
     phone = user.phone
-    account_erasing.send(user, user_id=user.id, phone=phone)
+    payout = pay_out_wallet(user, phone) if phone else None
+    keep_payout_numbers(user.id, phone)
     refresh.revoke_all_for_user(user.id)
     if phone:
         otp.erase_phone(phone)
-    db.session.execute(
-        update(OutboundMessage)
-        .where(or_(OutboundMessage.user_id == user.id, OutboundMessage.to_phone == phone))
-        .values(to_phone=None)
-    )
+    erase_recipient(user.id, phone)
+    account_erasing.send(user, user_id=user.id, phone=phone, language=user.language, payout=payout)
     # Financial records stay, without the person: the payer number and passenger names go.
     db.session.execute(update(Payment).where(Payment.user_id == user.id).values(phone=None))
     db.session.execute(update(Ticket).where(Ticket.user_id == user.id).values(passenger_name=None))

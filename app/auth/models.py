@@ -120,4 +120,7 @@ class RefreshToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    # Who rotated it: an HMAC of the client's address and User-Agent (no address stored),
+    # so that a retry by that same client within the grace is not taken for theft.
+    used_by: Mapped[str | None] = mapped_column(String(32))
     revoked_at: Mapped[datetime | None]

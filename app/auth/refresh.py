@@ -9,10 +9,23 @@ random bits, not guessable passwords.
 
 Expiry slides: each successor lives ``REFRESH_TOKEN_TTL_SECONDS`` from its issue, so a
 passenger who opens the app monthly stays signed in.
+
+Grace for the same client: an app that refreshes from two places at once (two tabs, a
+retry after a dropped answer) presents one token twice within a second. Taken as theft,
+that would end the sign-in of the very client that just rotated it. So a reuse within
+``REFRESH_REUSE_GRACE_SECONDS`` (10 s) of the rotation, by the client that rotated it
+(same ``client`` fingerprint: an HMAC of address and User-Agent), gets the successor
+that rotation issued, as long as that successor is still unused and unrevoked: both
+callers end up holding the same live token and the family stays one chain. The successor
+can be handed out again without storing it because it is derived from its predecessor
+(an HMAC keyed with ``SECRET_KEY``); only its hash is stored. Any other reuse (later,
+from another client, or after the successor moved on) still revokes the whole family.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import logging
 import secrets
 from datetime import timedelta
@@ -32,9 +45,16 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue(user: User, family_id: str | None = None) -> str:
+def _successor(raw: str) -> str:
+    """The raw token that rotating ``raw`` issues: unguessable without ``SECRET_KEY``."""
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, b"refresh-successor:" + raw.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def issue(user: User, family_id: str | None = None, *, raw: str | None = None) -> str:
     """Add a new refresh token for ``user`` (a new family unless given); return the raw token."""
-    raw = secrets.token_urlsafe(32)
+    raw = raw or secrets.token_urlsafe(32)
     now = utcnow()
     db.session.add(
         RefreshToken(
@@ -77,16 +97,41 @@ def revoke_all_for_user(user_id: int) -> None:
     )
 
 
-def rotate(raw: str) -> tuple[User, str]:
+def _within_grace(token: RefreshToken, client: str | None) -> bool:
+    grace = current_app.config.get("REFRESH_REUSE_GRACE_SECONDS", 0)
+    return bool(
+        grace and client and token.used_by == client
+        and utcnow() - token.used_at <= timedelta(seconds=grace)
+    )
+
+
+def _live_successor(token: RefreshToken, raw: str) -> RefreshToken | None:
+    successor = _load(_successor(raw), lock=True)
+    if (successor is None or successor.family_id != token.family_id or successor.used_at is not None
+            or successor.revoked_at is not None or successor.expires_at <= utcnow()):
+        return None
+    return successor
+
+
+def rotate(raw: str, client: str | None = None) -> tuple[User, str]:
     """Exchange ``raw`` for a successor; return the user and the new raw token.
 
-    Raises 401 for unknown, expired, revoked or reused tokens. Reuse revokes the family
-    and commits that before raising, so the revocation sticks.
+    ``client`` fingerprints the caller (see the module docstring): a reuse by the same
+    client within the grace gets the successor already issued. Raises 401 for unknown,
+    expired, revoked or reused tokens. Reuse revokes the family and commits that before
+    raising, so the revocation sticks.
     """
-    token = _load(raw, lock=True)
+    token = _load(raw, lock=True)  # a concurrent rotation of the same token waits here
     if token is None or token.revoked_at is not None:
         raise _invalid()
     if token.used_at is not None:
+        if _within_grace(token, client):
+            successor = _live_successor(token, raw)
+            user = db.session.get(User, token.user_id)
+            if successor is not None and user is not None and user.is_active:
+                log.info("refresh token of user %s presented again within the grace: successor returned",
+                         token.user_id)
+                return user, _successor(raw)
         revoke_family(token.family_id)
         db.session.commit()
         log.warning("refresh token reuse for user %s: family revoked", token.user_id)
@@ -100,8 +145,9 @@ def rotate(raw: str) -> tuple[User, str]:
     if user is None or not user.is_active:
         raise _invalid("This account is not active.", slug="inactive-account")
     token.used_at = utcnow()
+    token.used_by = client
     db.session.flush()  # free the family's live slot before its successor takes it
-    return user, issue(user, token.family_id)
+    return user, issue(user, token.family_id, raw=_successor(raw))
 
 
 def logout(raw: str) -> None:

@@ -74,14 +74,30 @@ class TokenExchange(MethodView):
         return service.sign_in(data["phone"], data["code"], data.get("language"))
 
 
+def _client_fingerprint() -> str:
+    """The refreshing client, as an HMAC of its address and User-Agent (neither is stored)."""
+    key = current_app.config["SECRET_KEY"].encode()
+    seen = f"{get_remote_address()}|{request.headers.get('User-Agent', '')}"
+    return hmac.new(key, b"refresh-client:" + seen.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 @blp.route("/refresh")
 class TokenRefresh(MethodView):
     @blp.arguments(RefreshRequestSchema)
     @blp.response(200, TokenResponseSchema)
     @blp.alt_response(401, description="Unknown, expired, revoked or reused refresh token")
     def post(self, data):
-        """Rotate a refresh token: the old one stops working, a new one comes back."""
-        return service.refresh_session(data["refresh_token"])
+        """Rotate a refresh token: the old one stops working, a new one comes back.
+
+        Each refresh token works once. Presenting a used one again is taken as theft and
+        ends every session of that sign-in (401 `refresh-token-reused`), with one grace:
+        the same client (same address and User-Agent) presenting it again within 10
+        seconds of its rotation, e.g. two requests racing or a retry after a lost answer,
+        gets the same successor token back (200) and stays signed in, as long as that
+        successor has not been used yet. Keep whichever answer arrives; both carry the
+        same refresh token.
+        """
+        return service.refresh_session(data["refresh_token"], _client_fingerprint())
 
 
 @blp.route("/logout")

@@ -100,9 +100,9 @@ def sign_in(phone: str, code: str, language: str | None = None) -> TokenPair:
     return pair
 
 
-def refresh_session(raw_refresh: str) -> TokenPair:
-    """Rotate a refresh token; see ``app.auth.refresh``. Commits."""
-    user, raw = refresh.rotate(raw_refresh)
+def refresh_session(raw_refresh: str, client: str | None = None) -> TokenPair:
+    """Rotate a refresh token; see ``app.auth.refresh`` (``client``: its grace). Commits."""
+    user, raw = refresh.rotate(raw_refresh, client)
     pair = _pair(user, raw)
     db.session.commit()
     return pair

@@ -25,7 +25,7 @@ from app.booking.transitions import (
 from app.catalog.models import Route, Trip
 from app.core.phone import normalize_phone
 from app.database import utcnow
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import ApiError, Conflict, NotFound, Unprocessable
 from app.extensions import db
 from tickets.issuing import issue_tickets_for_order
 from tickets.models import Ticket
@@ -241,6 +241,39 @@ def list_tickets(user: User, scope: str = "active", now=None) -> list[Ticket]:
     else:
         raise Unprocessable("scope is 'active' or 'history'.", slug="scope")
     return list(db.session.scalars(stmt))
+
+
+class AccountInactive(ApiError):
+    """A paused (deactivated) account called in by USSD or SMS: it may not buy or pay there.
+
+    ``language`` is the account's, so that the channel can answer in it.
+    """
+
+    status, title, slug = 403, "Account not active", "account-inactive"
+
+    def __init__(self, user: User):
+        super().__init__("This account is deactivated; sign in to the app again to reactivate it.")
+        self.language = user.language
+        self.user_id = user.id
+
+
+def caller_for_phone(phone: str, *, create: bool = True) -> User | None:
+    """Who is calling from ``phone`` (USSD, SMS): the one gate both channels pass through.
+
+    The API refuses a deactivated account at its token (``auth_required``); the phone
+    channels have no token, so they ask here, on every request, and a paused account
+    gets ``AccountInactive`` instead of a user to buy with. ``create`` makes a first-time
+    caller a passenger (see ``get_or_create_passenger``); without it an unknown number
+    is ``None``. Payments for orders already made (Paybill, STK callbacks) do not come
+    through here: money that arrives is always taken.
+    """
+    if create:
+        user = get_or_create_passenger(phone)
+    else:
+        user = db.session.scalar(select(User).where(User.phone == phone))
+    if user is not None and not user.is_active:
+        raise AccountInactive(user)
+    return user
 
 
 def get_or_create_passenger(phone: str) -> User:

@@ -61,6 +61,9 @@ def provider_clearing(provider: str) -> str:
 
 
 PLATFORM_FEES = "platform_fees"
+# Wallet balances of deleted accounts, owed back to their M-Pesa numbers by the platform
+# (wallet money is held by the platform, not by a carrier).
+PLATFORM_PAYOUTS_PENDING = "payouts_pending:platform"
 REVIEW_SUSPENSE = "review_suspense"
 
 

@@ -4,10 +4,15 @@ Backends implement ``send(recipients, text) -> list[RecipientStatus]``; the outb
 backend (development default) accepts everything and leaves the message readable at
 ``/dev/outbox``. The Africa's Talking backend lives in ``channels.sms`` and is chosen
 when ``AT_USERNAME``/``AT_API_KEY`` are set.
+
+Once a message is out (or given up), what it must not keep goes (``_forget_after_send``):
+a sign-in code is masked, except in the development outbox where the developer reads it;
+the last SMS of a deleted account forgets its number.
 """
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -75,6 +80,53 @@ def queue_sms(to_phone: str, text: str, kind: str, user_id: int | None = None) -
     return message
 
 
+# Kinds whose text is a secret for its recipient alone: once the gateway has it (or it is
+# given up), only a masked text stays ("Safiri code: ******. Valid 5 min...").
+SECRET_KINDS = ("otp",)
+# Kinds whose recipient must be forgotten once they are out: the last SMS of a deleted
+# account (see app.accounts.service.delete_account).
+FORGET_RECIPIENT_KINDS = ("account_deleted",)
+_CODE = re.compile(r"\d{4,}")
+
+
+def mask_secret(text: str) -> str:
+    """``text`` with every run of 4+ digits (a sign-in code) replaced by asterisks."""
+    return _CODE.sub(lambda m: "*" * len(m.group()), text)
+
+
+def _keeps_codes_readable(message: OutboundMessage) -> bool:
+    """Development: the outbox *is* the phone's inbox (``/dev/outbox``), and a developer
+    signs in with the code read there, so it stays readable (until the code expires,
+    minutes later). Never in production, whatever backend is configured."""
+    return message.backend == OutboxBackend.name and current_app.config.get("APP_ENV") != "production"
+
+
+def _forget_after_send(message: OutboundMessage) -> None:
+    """What a message must not keep once it is out (sent) or given up (failed, rejected)."""
+    if message.kind in SECRET_KINDS and not _keeps_codes_readable(message):
+        message.text = mask_secret(message.text)
+    if message.kind in FORGET_RECIPIENT_KINDS:
+        message.to_phone = None
+
+
+def erase_recipient(user_id: int, phone: str | None) -> None:
+    """An account is being erased: no SMS keeps its number, and none still waiting goes out.
+
+    Messages not sent yet (``queued``) are given up (``failed``, "recipient erased"), so
+    the stuck-message sweep does not pick them up forever; sent ones stay as the record
+    of what was said, to nobody. Never commits.
+    """
+    from sqlalchemy import or_, update
+
+    mine = or_(OutboundMessage.user_id == user_id, OutboundMessage.to_phone == phone) if phone \
+        else OutboundMessage.user_id == user_id
+    db.session.execute(
+        update(OutboundMessage).where(mine, OutboundMessage.status == "queued")
+        .values(status="failed", failure_reason="recipient erased")
+    )
+    db.session.execute(update(OutboundMessage).where(mine).values(to_phone=None))
+
+
 class SmsRetryLater(Exception):
     """The gateway could not take the message now but may later: the job queue retries."""
 
@@ -128,6 +180,7 @@ def deliver(message_id: int) -> None:
     message.provider_message_id = result.message_id
     message.status_code = result.status_code
     message.failure_reason = None
+    _forget_after_send(message)
     db.session.commit()
 
 
@@ -138,6 +191,7 @@ def _fail_or_retry(message: OutboundMessage, retryable: bool, final_status: str 
         db.session.commit()
         raise SmsRetryLater(f"SMS {message_id}: {reason}")
     message.status = final_status if not retryable else "failed"
+    _forget_after_send(message)
     db.session.commit()
 
 

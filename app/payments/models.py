@@ -96,6 +96,9 @@ class Refund(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="completed")
     ledger_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The M-Pesa number a pending payout goes to, kept when the account (and with it
+    # every other copy of the number) is erased: whoever pays it needs to know where.
+    payout_phone: Mapped[str | None] = mapped_column(String(20))
 
 
 class ParkedCallback(db.Model):

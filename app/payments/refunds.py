@@ -19,6 +19,7 @@ from app.errors import Conflict, Unprocessable
 from app.extensions import db
 from app.ledger.service import (
     PLATFORM_FEES,
+    PLATFORM_PAYOUTS_PENDING,
     Leg,
     carrier_payable,
     payouts_pending,
@@ -116,3 +117,47 @@ def _notify(order, refund: Refund, carrier: Carrier) -> None:
         text = (f"Safiri: {money_text} for booking {order.code} will be refunded to your M-Pesa by "
                 f"{carrier.name}; it is not instant and may take a few working days.")
     queue_sms(user.phone, text, kind="refund", user_id=user.id)
+
+
+def pay_out_wallet(user, phone: str, *, now=None) -> Refund | None:
+    """Turn ``user``'s whole wallet balance into a pending M-Pesa payout to ``phone``.
+
+    Why: a deleted account can no longer spend its wallet, and the money is the
+    person's. It moves (balanced) from ``wallet:<user>`` to ``payouts_pending:platform``,
+    and a ``Refund`` (``pending_payout``, no order) records what the platform's finance
+    team must send, and where: ``payout_phone`` survives the account's erasure. Never
+    commits; once per account (``ref``). None when there is nothing to pay.
+    """
+    from app.wallet.service import get_wallet
+
+    wallet = get_wallet(user.id, lock=True, create=False)
+    if wallet is None or wallet.balance <= 0:
+        return None
+    ref = f"wallet-payout:{user.id}"
+    amount, currency = wallet.balance, wallet.currency
+    posted = post("wallet_payout", ref, [
+        Leg(wallet_account(user.id), -amount, currency),
+        Leg(PLATFORM_PAYOUTS_PENDING, amount, currency),
+    ], memo="account deleted: wallet balance owed to M-Pesa", now=now)
+    refund = Refund(
+        ref=ref, order_id=None, user_id=user.id, amount=amount, currency=currency, destination="mpesa",
+        reason="Account deleted: wallet balance paid out to M-Pesa", status="pending_payout",
+        ledger_transaction_id=posted.transaction.id, payout_phone=phone,
+    )
+    db.session.add(refund)
+    db.session.flush()
+    log.info("wallet of user %s (%s %s) queued as a pending M-Pesa payout", user.id, amount, currency)
+    return refund
+
+
+def keep_payout_numbers(user_id: int, fallback_phone: str | None) -> int:
+    """Before an account is erased: each of its M-Pesa refunds still to be paid keeps the
+    number it goes to (the payer's, else the account's), since the payments lose theirs."""
+    pending = db.session.scalars(
+        select(Refund).where(Refund.user_id == user_id, Refund.status == "pending_payout",
+                             Refund.destination == "mpesa", Refund.payout_phone.is_(None))
+    ).all()
+    for refund in pending:
+        payer = db.session.get(Payment, refund.payment_id) if refund.payment_id else None
+        refund.payout_phone = (payer.phone if payer else None) or fallback_phone
+    return len(pending)

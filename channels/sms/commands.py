@@ -284,6 +284,11 @@ def stop(msg: Inbound, args: list[str]) -> str:
     return msg.t("sms_stopped")
 
 
+def sms_device_id(user_id: int) -> str:
+    """The "device" of scans made by SMS: the account, not its number (scans outlive it)."""
+    return f"sms:user-{user_id}"
+
+
 def check(msg: Inbound, args: list[str]) -> str:
     """A driver or conductor types a passenger's code: valid for my trip? Boards it if so."""
     from tickets.scanning import SCANNER_ROLES, check_ticket
@@ -293,7 +298,7 @@ def check(msg: Inbound, args: list[str]) -> str:
     if not args:
         return msg.t("sms_check_usage")
     code = "".join(args)
-    outcome = check_ticket(msg.user, trip_id=None, short_code=code, device_id=f"sms:{msg.phone}",
+    outcome = check_ticket(msg.user, trip_id=None, short_code=code, device_id=sms_device_id(msg.user.id),
                            nonce=msg.message_id, source="sms")
     return f"{code[:12]}: {outcome.reason}"
 

@@ -20,7 +20,7 @@ from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.errors import ApiError
 from app.extensions import db
 from app.messaging.service import queue_sms
-from channels.i18n import error_text
+from channels.i18n import error_text, t
 from channels.security import answer_bad_input, require_channel_token
 from channels.sms import commands
 from channels.sms.models import InboundSms
@@ -66,7 +66,7 @@ def _record(form, phone: str, text: str) -> InboundSms | None:
 @blp.post("/inbound")
 @require_channel_token
 def inbound():
-    from app.booking.service import get_or_create_passenger
+    from app.booking.service import AccountInactive, caller_for_phone
 
     form = request.form
     text = form.get("text")
@@ -85,7 +85,14 @@ def inbound():
 
     command = commands.parse(text)
     known = db.session.scalar(select(User.id).where(User.phone == phone)) is not None
-    user = get_or_create_passenger(phone)
+    try:
+        user = caller_for_phone(phone)
+    except AccountInactive as refused:
+        db.session.rollback()
+        log.info("SMS %s from %s refused: inactive account", command.name, mask_phone(phone))
+        queue_sms(phone, t("account_inactive", refused.language), "reply", user_id=refused.user_id)
+        db.session.commit()
+        return _ok()
     if not known and command.language:
         user.language = command.language  # a first "NUNUA ..." means Swahili replies
     db.session.commit()  # the sender exists even if the command below fails

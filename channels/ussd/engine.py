@@ -17,6 +17,7 @@ import logging
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.booking.service import AccountInactive, caller_for_phone
 from app.core.phone import mask_phone
 from app.errors import ApiError
 from app.extensions import db
@@ -48,15 +49,13 @@ class Ctx:
     @property
     def user(self) -> User | None:
         if self._user is None:
-            self._user = db.session.scalar(select(User).where(User.phone == self.phone))
+            self._user = caller_for_phone(self.phone, create=False)
         return self._user
 
     def ensure_user(self) -> User:
         """The caller as a passenger, created on first purchase or language choice."""
         if self.user is None:
-            from app.booking.service import get_or_create_passenger
-
-            self._user = get_or_create_passenger(self.phone)
+            self._user = caller_for_phone(self.phone)
             self._user.language = self.lang
         return self._user
 
@@ -80,6 +79,12 @@ def split_inputs(text: str | None) -> list[str]:
 def answer(store, *, session_id: str, phone: str, text: str | None) -> str:
     """The full ``CON …``/``END …`` answer to one callback; state saved before returning."""
     inputs = split_inputs(text)
+    try:
+        caller_for_phone(phone, create=False)
+    except AccountInactive as refused:  # checked on every step: a pause applies at once
+        db.session.rollback()
+        log.info("ussd refused for an inactive account (%s)", mask_phone(phone))
+        return "END " + t("account_inactive", refused.language)
     with store.lock(session_id):
         state = store.load(session_id)
         if state is None:

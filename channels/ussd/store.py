@@ -66,7 +66,8 @@ class DbStore:
 
 
 class RedisStore:
-    """State under ``<prefix>s:<sessionId>``, resume offers under ``<prefix>r:<phone>``."""
+    """State under ``<prefix>s:<sessionId>``, resume offers under ``<prefix>r:<phone>``, and
+    the phone's session ids under ``<prefix>p:<phone>`` (for erasure)."""
 
     def __init__(self, redis, prefix: str):
         self.redis = redis
@@ -77,7 +78,12 @@ class RedisStore:
         return json.loads(raw) if raw else None
 
     def save(self, session_id: str, phone: str, state: dict) -> None:
-        self.redis.set(f"{self.prefix}s:{session_id}", json.dumps(state), ex=SESSION_TTL_SECONDS)
+        pipe = self.redis.pipeline()
+        pipe.set(f"{self.prefix}s:{session_id}", json.dumps(state), ex=SESSION_TTL_SECONDS)
+        # The phone's sessions, so that an erased account's state can be found and deleted.
+        pipe.sadd(f"{self.prefix}p:{phone}", session_id)
+        pipe.expire(f"{self.prefix}p:{phone}", SESSION_TTL_SECONDS)
+        pipe.execute()
 
     def mark_resumable(self, session_id: str, phone: str, snapshot: dict) -> None:
         self.redis.set(f"{self.prefix}r:{phone}", json.dumps(snapshot), ex=RESUME_SECONDS)
@@ -85,6 +91,13 @@ class RedisStore:
     def take_resume(self, phone: str) -> dict | None:
         raw = self.redis.getdel(f"{self.prefix}r:{phone}")
         return json.loads(raw) if raw else None
+
+    def erase_phone(self, phone: str) -> int:
+        """Delete every key holding ``phone``'s state: its sessions, index and resume offer."""
+        index = f"{self.prefix}p:{phone}"
+        sessions = [f"{self.prefix}s:{sid.decode() if isinstance(sid, bytes) else sid}"
+                    for sid in self.redis.smembers(index)]
+        return self.redis.delete(*sessions, index, f"{self.prefix}r:{phone}")
 
     @contextmanager
     def lock(self, session_id: str):
@@ -106,6 +119,21 @@ def get_store():
         store = RedisStore(Redis.from_url(url), app.config.get("USSD_REDIS_PREFIX", "safiri:ussd:"))
         app.extensions["ussd_store"] = store
     return store
+
+
+def erase_phone(phone: str) -> None:
+    """An account is being erased: its USSD state goes, from the database and from Redis.
+
+    Both, whatever the configuration: rows written before ``REDIS_URL`` was set are still
+    personal data. Called by ``channels.erasure`` inside the deleting transaction; the
+    Redis keys go at once (if that transaction then fails, only a menu position is lost).
+    """
+    from sqlalchemy import delete
+
+    db.session.execute(delete(UssdSession).where(UssdSession.phone == phone))
+    store = get_store()
+    if isinstance(store, RedisStore):
+        store.erase_phone(phone)
 
 
 def purge_stale_sessions(now=None) -> int:
