@@ -31,3 +31,19 @@ def needs_redis(test):
     for mark in REDIS_MARKS:
         test = mark(test)
     return test
+
+
+def work_burst(queue) -> None:
+    """Run the queue's jobs in this process with an RQ worker, then put back the signal
+    handlers RQ installs: left in place, a later SIGTERM or SIGINT reaching pytest (e.g. from a
+    subprocess test's clean-up) would be taken as a worker shutdown in an unrelated test."""
+    import signal
+
+    from rq import SimpleWorker
+
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)

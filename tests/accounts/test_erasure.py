@@ -31,7 +31,7 @@ from tests.tickets.test_scan_support import sell
 
 
 def _top_up(client, auth_headers, user, amount: int) -> None:
-    response = client.post("/api/v1/wallet/top-ups", json={"amount": amount}, headers=auth_headers(user))
+    response = client.post("/api/v1/wallet/top-ups", json={"amount": {"amount": amount, "currency": "KES"}}, headers=auth_headers(user))
     assert response.status_code == 202, response.get_json()
     db.session.expire_all()
     assert get_wallet(user.id, create=False).balance == amount  # the sandbox confirms at once

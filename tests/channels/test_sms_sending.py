@@ -9,13 +9,13 @@ import os
 import pytest
 import responses
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from app.extensions import db
 from app.messaging.models import OutboundMessage
 from app.messaging.service import SmsRetryLater, deliver, queue_sms
 from tests.fixtures import load_fixture
-from tests.redis_support import REDIS_URL, needs_redis
+from tests.redis_support import REDIS_URL, needs_redis, work_burst
 
 AT_URL = "https://api.sandbox.africastalking.com/version1/messaging"
 AT = {"AT_USERNAME": "sandbox", "AT_API_KEY": "test-key"}
@@ -120,14 +120,14 @@ def test_rq_worker_retries_a_retryable_failure_and_sends_once(make_app):
             message = queue_sms("+254711000111", "Ticket", kind="ticket")
             db.session.commit()
             assert queue.job_ids == [f"sms-{message.id}"]
-            SimpleWorker([queue], connection=connection).work(burst=True)
+            work_burst(queue)
             assert _message(message.id).status == "queued"
             registry = queue.scheduled_job_registry
             assert registry.get_job_ids() == [f"sms-{message.id}"]  # RQ retries it with backoff
             responses.remove(failing)
             ok = responses.add(responses.POST, AT_URL, json=_answer(), status=201)
             registry.requeue(f"sms-{message.id}")  # the backoff has elapsed
-            SimpleWorker([queue], connection=connection).work(burst=True)
+            work_burst(queue)
             assert _message(message.id).status == "sent" and ok.call_count == 1
         finally:
             queue.empty()

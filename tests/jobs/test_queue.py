@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import validate_job_id
 from rq.registry import FailedJobRegistry
 
@@ -12,7 +12,7 @@ from app.jobs import enqueue_after_commit, job_id
 from app.jobs.periodic import SWEEPS, enqueue_due_sweeps
 from app.messaging.models import OutboundMessage
 from app.messaging.service import queue_sms
-from tests.redis_support import REDIS_MARKS, REDIS_URL, needs_redis
+from tests.redis_support import REDIS_MARKS, REDIS_URL, needs_redis, work_burst
 
 
 def test_job_ids_are_ones_rq_accepts_and_different_keys_stay_different():
@@ -54,7 +54,7 @@ def test_sms_is_queued_after_commit_and_sent_by_the_worker(redis_app):
     db.session.commit()
     assert queue.job_ids == [f"sms-{message.id}"]
 
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    work_burst(queue)
 
     db.session.expire_all()
     assert db.session.get(OutboundMessage, message.id).status == "sent"
@@ -80,5 +80,5 @@ def test_the_scheduler_enqueues_each_sweep_once_per_interval_and_rq_runs_them(re
 
     assert len(first) == len(SWEEPS) and again == []
     assert sorted(queue.job_ids) == sorted(first)
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    work_burst(queue)
     assert queue.count == 0 and FailedJobRegistry(queue=queue).count == failed_before

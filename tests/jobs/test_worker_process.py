@@ -41,7 +41,6 @@ from tests.redis_support import REDIS_MARKS, REDIS_URL
 pytestmark = REDIS_MARKS
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = range(18210, 18230)  # this suite's loopback ports
 DEADLINE_S = 60
 
 
@@ -50,15 +49,9 @@ class FakeDaraja:
 
     def __init__(self):
         self.calls: list[tuple[str, dict | None]] = []
-        self.server = None
-        for port in PORTS:
-            try:
-                self.server = make_server("127.0.0.1", port, self._wsgi, threaded=True)
-                break
-            except OSError:
-                continue
-        if self.server is None:
-            pytest.fail(f"no free loopback port in {PORTS.start}-{PORTS.stop - 1} for the fake Daraja")
+        # Port 0: the OS picks a free loopback port (werkzeug exits the process, instead of
+        # raising, when a fixed port is taken, so probing a range is not safe here).
+        self.server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="fake-daraja", daemon=True)
 
