@@ -147,7 +147,13 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Payments, wallet, ledger
         "PLATFORM_FEE_BPS": int(_env("PLATFORM_FEE_BPS", "500")),  # 5% of each sale
         "WALLET_CURRENCY": _env("WALLET_CURRENCY", "KES"),
-        "AT_PREMIUM_KEYWORD": _env("AT_PREMIUM_KEYWORD", "SAFIRI"),
+        # Phone-balance payments (premium SMS): the keywords and fixed prices set with the
+        # operator, KEYWORD=minor units of WALLET_CURRENCY; a total is payable only as a sum of
+        # at most AT_PREMIUM_MAX_MESSAGES of them (app.payments.price_points). The default is
+        # an example for development: set the real list agreed with the operator.
+        "AT_PREMIUM_PRICE_POINTS": _env("AT_PREMIUM_PRICE_POINTS",
+                                        "SAFIRI50=5000,SAFIRI100=10000,SAFIRI200=20000,SAFIRI500=50000"),
+        "AT_PREMIUM_MAX_MESSAGES": int(_env("AT_PREMIUM_MAX_MESSAGES", "5")),
         # STK pushes without a callback (app.payments.jobs): first STK query after this,
         # then backoff doubling up to the cap; still pending after the last bound: expired.
         "STK_POLL_AFTER_SECONDS": _seconds_env("STK_POLL_AFTER_SECONDS", 120),
