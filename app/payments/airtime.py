@@ -130,7 +130,7 @@ def _maybe_settle_payment(payment_id: int, *, source: str, raw, now) -> None:
                        source=source, raw=raw, now=now)
         return
     reason = failed[0].failure_reason or "Failed"
-    language = _language(payment)
+    language = passenger_language(payment)
     settle_failure(payment_id, code=reason[:20], reason=reason, message=_failure_message(reason, language),
                    source=source, now=now)
     if charged:
@@ -143,7 +143,7 @@ def _failure_message(reason: str, language: str) -> str:
     return airtime_failure_message(reason, language)
 
 
-def _language(payment: Payment) -> str:
+def passenger_language(payment: Payment) -> str:
     from app.auth.models import User
 
     user = db.session.get(User, payment.user_id) if payment.user_id else None

@@ -40,10 +40,10 @@ def get_gateway() -> AfricasTalkingSms:
 
 def charge_texts(payment, account_reference: str, plan) -> list[str]:
     """The text of each premium message, in the passenger's language."""
-    from app.payments.airtime import _language
+    from app.payments.airtime import passenger_language
     from channels.i18n import t
 
-    language = _language(payment)
+    language = passenger_language(payment)
     return [t("airtime_charge_text", language, amount=format_money(point.amount, payment.currency),
               part=i, parts=len(plan), code=account_reference) for i, point in enumerate(plan, 1)]
 
@@ -52,12 +52,12 @@ class AirtimeProvider:
     name = "africastalking"
 
     def start(self, payment, *, account_reference: str, description: str, link_id: str | None = None) -> StartResult:
-        from app.payments.airtime import _language, plan_airtime
+        from app.payments.airtime import passenger_language, plan_airtime
         from channels.i18n import t
 
         plan = plan_airtime(payment.amount, payment.currency)
         texts = charge_texts(payment, account_reference, plan)
-        unavailable = t("airtime_fail_unavailable", _language(payment))
+        unavailable = t("airtime_fail_unavailable", passenger_language(payment))
         charges = []
         for seq, (point, text) in enumerate(zip(plan, texts), 1):
             try:
