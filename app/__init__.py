@@ -70,6 +70,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(build_config(app.instance_path, test_config))
+    from app.payments.price_points import parse_price_points
+
+    parse_price_points(app.config.get("AT_PREMIUM_PRICE_POINTS"))  # a typo fails at start, not at a payment
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app.json.sort_keys = False
 

@@ -34,6 +34,10 @@ class ConfigError(RuntimeError):
         return refusing_lines(self.problems, self.app_env)
 
 
+# Example premium-SMS price points (KES 50/100/200/500) for development and tests only.
+DEV_PRICE_POINTS = "SAFIRI50=5000,SAFIRI100=10000,SAFIRI200=20000,SAFIRI500=50000"
+
+
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -150,7 +154,14 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Payments, wallet, ledger
         "PLATFORM_FEE_BPS": int(_env("PLATFORM_FEE_BPS", "500")),  # 5% of each sale
         "WALLET_CURRENCY": _env("WALLET_CURRENCY", "KES"),
-        "AT_PREMIUM_KEYWORD": _env("AT_PREMIUM_KEYWORD", "SAFIRI"),
+        # Phone-balance payments (premium SMS): the keywords and fixed prices set with the
+        # operator, KEYWORD=minor units of WALLET_CURRENCY; a total is payable only as a sum of
+        # at most AT_PREMIUM_MAX_MESSAGES of them (app.payments.price_points). The default is
+        # an example for development and tests; production has no default (unset: no total is
+        # payable by airtime, every request is refused up front), set the list agreed with the operator.
+        "AT_PREMIUM_PRICE_POINTS": _env("AT_PREMIUM_PRICE_POINTS",
+                                        "" if app_env == "production" else DEV_PRICE_POINTS),
+        "AT_PREMIUM_MAX_MESSAGES": int(_env("AT_PREMIUM_MAX_MESSAGES", "5")),
         # STK pushes without a callback (app.payments.jobs): first STK query after this,
         # then backoff doubling up to the cap; still pending after the last bound: expired.
         "STK_POLL_AFTER_SECONDS": _seconds_env("STK_POLL_AFTER_SECONDS", 120),

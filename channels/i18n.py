@@ -230,6 +230,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Commande {code} {total} payee par credit telephone. Billet par SMS.",
         "sw": "Oda {code} {total} italipwa kwa salio la simu. Tiketi itafuata kwa SMS.",
     },
+    # Phone balance chosen but the total is no sum of the premium price points: M-Pesa instead.
+    "sms_airtime_to_mpesa": {
+        "en": "Order {code} {total}: phone balance cannot pay this amount, so we sent an M-Pesa request. Enter your PIN when asked.",
+        "fr": "Commande {code} {total}: le crédit ne peut pas payer ce montant, nous avons envoyé une demande M-Pesa. Entrez votre code.",
+        "sw": "Oda {code} {total}: salio la simu haliwezi kulipa kiasi hiki, tumekutumia ombi la M-Pesa. Weka PIN ukiombwa.",
+    },
     "sms_order_wallet": {
         "en": "Order {code} {total} paid from your wallet. Your ticket follows by SMS.",
         "fr": "Commande {code} {total} payee par portefeuille. Billet par SMS.",
@@ -264,6 +270,90 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "You will get no more offers from Safiri. Tickets and receipts still come.",
         "fr": "Vous ne recevrez plus d'offres Safiri. Billets et recus continuent.",
         "sw": "Hutapokea matangazo ya Safiri tena. Tiketi na risiti zitaendelea kuja.",
+    },
+    # --- Phone balance (airtime, premium SMS): failure reasons, each with what to do instead.
+    # Sent as "Safiri: <text>" (one SMS: 152 characters at most) and shown on the API payment.
+    "airtime_fail_low_credit": {
+        "en": "Your airtime balance is too low for this payment. Top up airtime or pay by M-Pesa.",
+        "fr": "Votre crédit est insuffisant pour ce paiement. Rechargez votre crédit ou payez par M-Pesa.",
+        "sw": "Salio lako la simu halitoshi kwa malipo haya. Ongeza salio au lipa kwa M-Pesa.",
+    },
+    "airtime_fail_corporate": {
+        "en": "Business and corporate lines cannot pay with phone balance. Please pay by M-Pesa.",
+        "fr": "Les lignes professionnelles ne peuvent pas payer avec le crédit. Payez par M-Pesa.",
+        "sw": "Laini za biashara na kampuni haziwezi kulipa kwa salio la simu. Tafadhali lipa kwa M-Pesa.",
+    },
+    "airtime_fail_postpaid_unpaid": {
+        "en": "Your post-paid line has an unpaid bill, so it cannot pay with phone balance. Clear it or pay by M-Pesa.",
+        "fr": "Votre ligne post-payée a une facture impayée: pas de paiement par crédit. Réglez-la ou payez par M-Pesa.",
+        "sw": "Laini yako ya malipo ya baadaye ina deni, hivyo haiwezi kulipa kwa salio. Lipa deni au lipa kwa M-Pesa.",
+    },
+    "airtime_fail_never_topped_up": {
+        "en": "Your line has not been topped up since it was activated, so it cannot pay with phone balance. Top up or pay by M-Pesa.",
+        "fr": "Votre ligne n'a jamais été rechargée depuis son activation. Rechargez-la ou payez par M-Pesa.",
+        "sw": "Laini yako haijaongezewa salio tangu ilipowashwa, hivyo haiwezi kulipa. Ongeza salio au lipa kwa M-Pesa.",
+    },
+    "airtime_fail_initial_balance": {
+        "en": "The starter balance of a new line cannot pay for tickets. Top up airtime or pay by M-Pesa.",
+        "fr": "Le crédit offert à l'activation ne paie pas les billets. Rechargez votre crédit ou payez par M-Pesa.",
+        "sw": "Salio la mwanzo la laini mpya haliwezi kulipia tiketi. Ongeza salio au lipa kwa M-Pesa.",
+    },
+    "airtime_fail_sim_changed": {
+        "en": "Your SIM card was replaced in the last 24 hours, so phone balance payments are blocked for now. Please pay by M-Pesa.",
+        "fr": "Votre carte SIM a été changée il y a moins de 24 h: paiement par crédit bloqué pour l'instant. Payez par M-Pesa.",
+        "sw": "SIM kadi yako ilibadilishwa ndani ya saa 24, hivyo malipo kwa salio yamezuiwa kwa sasa. Tafadhali lipa kwa M-Pesa.",
+    },
+    "airtime_fail_link_expired": {
+        "en": "Your phone balance payment request expired. Send your booking again by SMS or pay by M-Pesa.",
+        "fr": "La demande de paiement par crédit a expiré. Renvoyez votre réservation par SMS ou payez par M-Pesa.",
+        "sw": "Ombi la malipo kwa salio limeisha muda. Tuma tena oda yako kwa SMS au lipa kwa M-Pesa.",
+    },
+    "airtime_fail_blacklisted": {
+        "en": "Your line has blocked premium messages, so it cannot pay with phone balance. Ask your operator to unblock them or pay by M-Pesa.",
+        "fr": "Votre ligne bloque les SMS surtaxés: pas de paiement par crédit. Demandez à votre opérateur de les autoriser ou payez par M-Pesa.",
+        "sw": "Laini yako imezuia jumbe za ada, hivyo haiwezi kulipa kwa salio. Omba mtandao wako uziruhusu au lipa kwa M-Pesa.",
+    },
+    "airtime_fail_suspended": {
+        "en": "Your mobile line is suspended, so it cannot pay with phone balance. Contact your operator or pay by M-Pesa.",
+        "fr": "Votre ligne mobile est suspendue: pas de paiement par crédit. Contactez votre opérateur ou payez par M-Pesa.",
+        "sw": "Laini yako ya simu imesimamishwa, hivyo haiwezi kulipa kwa salio. Wasiliana na mtandao wako au lipa kwa M-Pesa.",
+    },
+    "airtime_fail_not_subscribed": {
+        "en": "Your line is not signed up for Safiri phone balance payments. Send your booking by SMS to our short code or pay by M-Pesa.",
+        "fr": "Votre ligne n'est pas inscrite au paiement Safiri par crédit. Réservez par SMS à notre numéro court ou payez par M-Pesa.",
+        "sw": "Laini yako haijasajiliwa kwa malipo ya Safiri kwa salio. Tuma oda kwa SMS kwa namba yetu fupi au lipa kwa M-Pesa.",
+    },
+    "airtime_fail_network": {
+        "en": "Your network could not complete the airtime charge. Please try again or pay by M-Pesa.",
+        "fr": "Votre réseau n'a pas pu débiter le crédit. Réessayez ou payez par M-Pesa.",
+        "sw": "Mtandao wako haukuweza kukamilisha malipo kwa salio. Jaribu tena au lipa kwa M-Pesa.",
+    },
+    "airtime_fail_absent": {
+        "en": "We could not reach your phone. Check it is on and has signal, then try again or pay by M-Pesa.",
+        "fr": "Votre téléphone est injoignable. Vérifiez qu'il est allumé et capte, puis réessayez ou payez par M-Pesa.",
+        "sw": "Hatukuweza kufikia simu yako. Hakikisha imewashwa na ina mtandao, kisha jaribu tena au lipa kwa M-Pesa.",
+    },
+    "airtime_fail_unavailable": {
+        "en": "We could not charge your phone balance right now. Please pay by M-Pesa.",
+        "fr": "Impossible de débiter votre crédit pour le moment. Payez par M-Pesa.",
+        "sw": "Hatukuweza kutoza salio la simu yako sasa. Tafadhali lipa kwa M-Pesa.",
+    },
+    "airtime_fail_generic": {
+        "en": "The airtime payment did not go through. Please try again or pay by M-Pesa.",
+        "fr": "Le paiement par crédit n'a pas abouti. Réessayez ou payez par M-Pesa.",
+        "sw": "Malipo kwa salio la simu hayakufaulu. Jaribu tena au lipa kwa M-Pesa.",
+    },
+    # The text of each premium SMS that charges the phone balance (the subscriber receives it).
+    "airtime_charge_text": {
+        "en": "Safiri: {amount} ({part} of {parts}) for booking {code}.",
+        "fr": "Safiri: {amount} ({part} sur {parts}) pour la réservation {code}.",
+        "sw": "Safiri: {amount} ({part} kati ya {parts}) kwa oda {code}.",
+    },
+    # A charge of several premium messages that failed part-way: what was taken is returned.
+    "airtime_partial_refund": {
+        "en": "Safiri: booking {code} is not paid, but {amount} was already taken from your phone balance. It is now in your Safiri wallet.",
+        "fr": "Safiri: la réservation {code} n'est pas payée, mais {amount} ont été débités de votre crédit. Ils sont sur votre portefeuille Safiri.",
+        "sw": "Safiri: oda {code} haijalipwa, lakini {amount} tayari zilikatwa kwenye salio la simu. Sasa ziko kwenye pochi yako ya Safiri.",
     },
     "sms_check_usage": {"en": "Send: CHECK CODE", "fr": "Envoyez: CHECK CODE", "sw": "Tuma: CHECK NAMBARI"},
     "sms_check_unavailable": {
@@ -300,6 +390,12 @@ ERROR_TEXTS: dict[str, dict[str, str]] = {
     "unknown-stop": {"en": "No place matches.", "fr": "Aucun lieu trouve.", "sw": "Hakuna mahali panapolingana."},
     "ticket-not-cancellable": {"en": "This ticket cannot be cancelled.", "fr": "Ce billet ne peut etre annule.",
                                "sw": "Tiketi hii haiwezi kughairiwa."},
+    "airtime-amount-not-payable": {
+        # A USSD error line (32 characters): the pay menu right below offers M-Pesa.
+        "en": "Not payable by airtime. M-Pesa?",
+        "fr": "Pas payable par crédit. M-Pesa?",
+        "sw": "Haiwezekani kwa salio. M-Pesa?",
+    },
     "order-state": {"en": "This order cannot be changed now.", "fr": "Cette commande ne peut plus changer.",
                     "sw": "Oda hii haiwezi kubadilishwa sasa."},
 }

@@ -20,26 +20,54 @@ STK_FAILURES = {
     "26": "M-Pesa is busy right now. Please try again in a minute.",
 }
 
-# Africa's Talking premium-SMS (airtime) failureReason -> passenger-facing reason.
-AIRTIME_FAILURES = {
-    "InsufficientCredit": "Your airtime balance is too low for this payment. Top up airtime or pay by M-Pesa.",
-    "UserIsPostpaid": "Post-paid and corporate lines cannot pay with airtime. Please pay by M-Pesa.",
-    "InvalidLinkId": "Post-paid and corporate lines cannot pay with airtime. Please pay by M-Pesa.",
-    "SimChanged": "Your SIM card was changed in the last 24 hours, so airtime payments are blocked for now. Please pay by M-Pesa.",
-    "UserIsInactive": "Your line has never been topped up, so it cannot pay with airtime. Please pay by M-Pesa.",
-    "UserNotActive": "Your line has never been topped up, so it cannot pay with airtime. Please pay by M-Pesa.",
-    "UserInBlackList": "Your line has blocked premium messages, so it cannot pay with airtime. Please pay by M-Pesa.",
-    "UserInBlacklist": "Your line has blocked premium messages, so it cannot pay with airtime. Please pay by M-Pesa.",
-    "DeliveryFailure": "Your network could not complete the airtime charge. Please try again or pay by M-Pesa.",
-    "AbsentSubscriber": "We could not reach your phone. Check it is on and has signal, then try again.",
-    "UserAbsent": "We could not reach your phone. Check it is on and has signal, then try again.",
+# Africa's Talking premium-SMS (airtime) failureReason -> catalogue key (channels.i18n,
+# en/fr/sw). The fixtures README and the AT SDK name InsufficientCredit, InvalidLinkId,
+# UserInBlacklist, UserAccountSuspended, UserNotSubscribedToProduct and DeliveryFailure.
+# The SMSBUS material describes further refusals (business/corporate numbers, unpaid
+# post-paid balance, no top-up since activation, initial balance unused, SIM replaced in the
+# last 24 h) without their exact wire names: the names below are our best reading, matched
+# case-insensitively, and anything unknown falls back to ``airtime_fail_generic``.
+AIRTIME_FAILURE_KEYS = {
+    "InsufficientCredit": "low_credit",
+    "InsufficientBalance": "low_credit",
+    "UserIsCorporate": "corporate",
+    "CorporateNumber": "corporate",
+    "BusinessNumber": "corporate",
+    "UserIsPostpaid": "postpaid_unpaid",
+    "PostpaidUnpaidBalance": "postpaid_unpaid",
+    "UserHasUnpaidBalance": "postpaid_unpaid",
+    "UserIsInactive": "never_topped_up",
+    "UserNotActive": "never_topped_up",
+    "NoTopUpSinceActivation": "never_topped_up",
+    "InitialBalanceUnused": "initial_balance",
+    "UserHasInitialBalance": "initial_balance",
+    "SimChanged": "sim_changed",
+    "SimSwap": "sim_changed",
+    "SimReplaced": "sim_changed",
+    "InvalidLinkId": "link_expired",
+    "UserInBlacklist": "blacklisted",  # also spelled UserInBlackList (matched case-insensitively)
+    "UserAccountSuspended": "suspended",
+    "UserNotSubscribedToProduct": "not_subscribed",
+    "DeliveryFailure": "network",
+    "AbsentSubscriber": "absent",
+    "UserAbsent": "absent",
 }
-AIRTIME_GENERIC = "The airtime payment did not go through. Please try again or pay by M-Pesa."
+_AIRTIME_KEYS_FOLDED = {name.lower(): key for name, key in AIRTIME_FAILURE_KEYS.items()}
+# The passenger-facing meaning of each key, for people reading logs and docs.
+AIRTIME_FAILURE_KINDS = sorted(set(AIRTIME_FAILURE_KEYS.values()))
 
 
 def stk_failure_message(code) -> str:
     return STK_FAILURES.get(str(code), GENERIC_FAILURE)
 
 
-def airtime_failure_message(reason: str | None) -> str:
-    return AIRTIME_FAILURES.get(reason or "", AIRTIME_GENERIC)
+def airtime_failure_key(reason: str | None) -> str:
+    """The catalogue key for an airtime failureReason (``airtime_fail_generic`` when unknown)."""
+    return "airtime_fail_" + _AIRTIME_KEYS_FOLDED.get((reason or "").strip().lower(), "generic")
+
+
+def airtime_failure_message(reason: str | None, language: str | None = None) -> str:
+    """What the passenger is told for an airtime failure, with what to do instead."""
+    from channels.i18n import t
+
+    return t(airtime_failure_key(reason), language)

@@ -122,3 +122,37 @@ class ParkedCallback(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(String(200))
+
+
+AIRTIME_CHARGE_STATUSES = ("pending", "delivered", "failed")
+
+
+class AirtimeCharge(db.Model):
+    """One premium SMS of an airtime payment: a fixed price point charged on its own.
+
+    A total is paid with several premium messages when one price point does not make it;
+    each has its own gateway message id (unique: its delivery report settles exactly this
+    row) and its own outcome. The payment succeeds when every charge is delivered; if any
+    fails, the payment fails and what the delivered ones took goes to the wallet
+    (``app.payments.airtime``).
+    """
+
+    __tablename__ = "airtime_charges"
+    __table_args__ = (
+        UniqueConstraint("payment_id", "seq"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+        CheckConstraint("status = 'failed' OR provider_ref IS NOT NULL", name="sent_has_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    seq: Mapped[int]  # 1, 2, ... in sending order
+    keyword: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    provider_ref: Mapped[str | None] = mapped_column(String(80), unique=True)  # AT message id
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    failure_reason: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    settled_at: Mapped[datetime | None]

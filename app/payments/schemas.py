@@ -13,7 +13,9 @@ METHODS = ("mpesa", "airtime", "wallet")  # the API's names (app.payments.servic
 class PaymentCreateSchema(Schema):
     EXAMPLE = {"method": "mpesa", "phone": "+254711000111"}
     method = fields.String(required=True, validate=validate.OneOf(METHODS),
-                           metadata={"description": "mpesa: a prompt on the payer's phone; airtime; wallet"})
+                           metadata={"description": "mpesa: a prompt on the payer's phone; airtime: phone balance, "
+                                                      "only totals made of the operator's premium price points "
+                                                      "(else 422 airtime-amount-not-payable); wallet"})
     phone = fields.String(load_default=None, validate=validate.Length(max=32),
                           metadata={"description": "payer's phone (default: your own); local forms accepted"})
 

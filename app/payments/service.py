@@ -101,6 +101,10 @@ def start_payment(order, method: str, phone: str | None = None, link_id: str | N
     now = now or utcnow()
     method = API_METHODS.get(method, method)
     provider = select_provider(method)
+    if method == "airtime":
+        from app.payments.airtime import plan_airtime
+
+        plan_airtime(order.total_amount, order.currency)  # 422 before anything is locked or sent
     order = _lock_payable_order(order.id, now)
     user = db.session.get(User, order.user_id)
     payer = _phone(phone, user) if method != "wallet" else user.phone
@@ -168,6 +172,10 @@ def _start_with_provider(payment: Payment, provider, reference: str, description
     if result.accepted:
         payment.provider_ref = result.provider_ref
         payment.message = result.message
+        if result.charges:
+            from app.payments.airtime import record_charges
+
+            record_charges(payment, result.charges)
         if payment.status == "initiated":
             transition(payment, "pending", reason="sent to operator")
             if payment.provider == "mpesa" and payment.method == "mpesa_stk":

@@ -169,6 +169,7 @@ def buy(msg: Inbound, args: list[str]) -> str:
 def choose(msg: Inbound, args: list[str]) -> str:
     """A bare number: the trip picked from the last BUY list; order and payment start."""
     from app.booking.service import create_order
+    from app.payments.airtime import AirtimeAmountNotPayable
     from app.payments.service import start_payment
 
     pending = _take_pending(msg.phone, "buy")
@@ -182,8 +183,17 @@ def choose(msg: Inbound, args: list[str]) -> str:
         passengers=[{"fare_class": choice["fare_class"], "seat": None, "name": None}] * pending["count"],
     )
     method = msg.user.preferred_payment or "mpesa"
-    payment = start_payment(order, method, phone=msg.phone, link_id=msg.link_id if method == "airtime" else None)
     total = format_money(order.total_amount, order.currency)
+    try:
+        payment = start_payment(order, method, phone=msg.phone, link_id=msg.link_id if method == "airtime" else None)
+    except AirtimeAmountNotPayable:
+        # Phone balance can only pay sums of the operator's price points: nothing was sent,
+        # so offer M-Pesa at once (the prompt on the phone still asks for consent, the PIN).
+        db.session.rollback()
+        payment = start_payment(order, "mpesa", phone=msg.phone)
+        if payment.status == "failed":
+            return msg.t("payment_failed", reason=payment.message or "")
+        return msg.t("sms_airtime_to_mpesa", code=order.code, total=total)
     if payment.status == "failed":
         return msg.t("payment_failed", reason=payment.message or "")
     return msg.t(f"sms_order_{method}", code=order.code, total=total)

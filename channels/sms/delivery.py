@@ -1,7 +1,8 @@
 """Africa's Talking delivery reports: POST /channels/sms/delivery (form-encoded).
 
-One report shape serves two purposes: a premium SMS's report is the airtime charge's
-result (settles or fails the airtime payment, keyed by the message id), and any other
+One report shape serves two purposes: a premium SMS's report is the result of one airtime
+charge (``app.payments.airtime.settle_charge``: the payment settles when its last charge
+does), and any other
 report updates the outbound message row. Idempotent: a replayed report finds everything
 already settled and answers 200 again. Intermediate statuses (Sent, Submitted, Buffered)
 change nothing.
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core.phone import mask_phone
 from app.extensions import db
 from app.messaging.models import OutboundMessage
+from app.payments.airtime import settle_charge
 from app.payments.messages import airtime_failure_message
 from app.payments.models import Payment
 from app.payments.review import park
@@ -43,6 +45,8 @@ answer_bad_input(blp, lambda error: Response("ignored", status=200, mimetype="te
 def _apply(report: dict) -> None:
     message_id, status = report["id"], report["status"]
     reason = report.get("failureReason") or status
+    if settle_charge(message_id, status, reason, source="sms_delivery", raw=report):
+        return  # one premium message of an airtime payment
     payment = db.session.scalar(
         select(Payment).where(Payment.provider == "africastalking", Payment.provider_ref == message_id)
     )

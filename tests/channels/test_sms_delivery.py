@@ -19,7 +19,10 @@ AT_PREMIUM = "https://content.africastalking.com/version1/messaging"
 @pytest.fixture
 def app_settings():
     """Africa's Talking configured (mocked) with a short code, so airtime goes through premium SMS."""
-    return {"AT_USERNAME": "safiri", "AT_API_KEY": "key", "AT_SHORT_CODE": "22384", "CHANNEL_TOKEN": TOKEN}
+    # One price point equal to the fare: each payment here is a single premium message
+    # (several messages: tests/payments/test_airtime_charges.py).
+    return {"AT_USERNAME": "safiri", "AT_API_KEY": "key", "AT_SHORT_CODE": "22384", "CHANNEL_TOKEN": TOKEN,
+            "AT_PREMIUM_PRICE_POINTS": "SAFIRI1500=150000,SAFIRI100=10000"}
 
 
 @pytest.fixture

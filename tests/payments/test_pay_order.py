@@ -131,3 +131,32 @@ def test_someone_elses_payment_is_not_found(client, world, auth_headers):
     order = book(client, world, headers)
     pid = client.post(f"/api/v1/orders/{order['id']}/payments", json={"method": "mpesa"}, headers=headers).get_json()["id"]
     assert client.get(f"/api/v1/payments/{pid}", headers=auth_headers(world.admin)).status_code == 404
+
+
+def test_airtime_sandbox_charges_each_price_point_like_the_operator(client, world, auth_headers):
+    from app.payments.models import AirtimeCharge
+
+    headers = auth_headers(world.passenger)
+    order = book(client, world, headers)  # KES 1,500 = 3 x KES 500 with the default price points
+    resp = client.post(f"/api/v1/orders/{order['id']}/payments", json={"method": "airtime"}, headers=headers)
+    payment_id = resp.get_json()["id"]
+    db.session.expire_all()
+    rows = db.session.scalars(select(AirtimeCharge).where(AirtimeCharge.payment_id == payment_id)).all()
+    assert sorted((c.keyword, c.status) for c in rows) == [("SAFIRI500", "delivered")] * 3
+    assert order_status(order["id"]) == "paid"
+
+
+def test_airtime_sandbox_partial_failure_credits_the_wallet(client, world, auth_headers):
+    from app.payments.models import Refund
+    from app.wallet.models import Wallet
+
+    headers = auth_headers(world.passenger)
+    order = book(client, world, headers)
+    resp = client.post(f"/api/v1/orders/{order['id']}/payments", json={"method": "airtime", "phone": "0722000099"},
+                       headers=headers)
+    got = client.get(f"/api/v1/payments/{resp.get_json()['id']}", headers=headers).get_json()
+    assert got["status"] == "failed" and "airtime balance is too low" in got["message"]
+    assert order_status(order["id"]) == "pending_payment"
+    db.session.expire_all()
+    assert db.session.scalar(select(Wallet.balance).where(Wallet.user_id == world.passenger.id)) == 100000
+    assert db.session.scalar(select(Refund.amount).where(Refund.payment_id == got["id"])) == 100000

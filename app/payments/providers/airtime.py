@@ -1,9 +1,13 @@
-"""Airtime payments: a premium SMS from our short code, charged to the subscriber's airtime.
+"""Airtime payments: premium SMS from our short code, charged to the subscriber's airtime.
 
-The charge's outcome comes by delivery report (POST /channels/sms/delivery), keyed by the
-message id the gateway returns here. The price is what the operator configured for the
-short code/keyword, not a per-request amount: the carrier's fares must match a configured
-price point (``AT_PREMIUM_KEYWORD``). An ambiguous send is not retried (double charge).
+The operator bills each premium message the fixed tariff of its keyword (price points set
+with the operator, ``AT_PREMIUM_PRICE_POINTS``), so a total is sent as the few messages
+whose prices make it exactly (``app.payments.airtime.plan_airtime``, checked up front by
+``start_payment``). Each message's outcome comes by its own delivery report
+(POST /channels/sms/delivery), keyed by the message id the gateway returns here. An
+ambiguous send is not retried (double charge); after a refused send the remaining messages
+are not sent, and the payment fails once the reports of those already sent arrive (what
+they took goes to the wallet).
 """
 from __future__ import annotations
 
@@ -34,20 +38,41 @@ def get_gateway() -> AfricasTalkingSms:
     return gateway
 
 
+def charge_texts(payment, account_reference: str, plan) -> list[str]:
+    """The text of each premium message, in the passenger's language."""
+    from app.payments.airtime import passenger_language
+    from channels.i18n import t
+
+    language = passenger_language(payment)
+    return [t("airtime_charge_text", language, amount=format_money(point.amount, payment.currency),
+              part=i, parts=len(plan), code=account_reference) for i, point in enumerate(plan, 1)]
+
+
 class AirtimeProvider:
     name = "africastalking"
 
     def start(self, payment, *, account_reference: str, description: str, link_id: str | None = None) -> StartResult:
-        keyword = current_app.config.get("AT_PREMIUM_KEYWORD", "SAFIRI")
-        text = f"Safiri: {format_money(payment.amount, payment.currency)} for booking {account_reference}."
-        try:
-            status = get_gateway().send_premium(payment.phone, text, keyword, link_id=link_id)
-        except (SmsGatewayError, ValueError) as exc:
-            log.warning("premium SMS for payment %s to %s failed: %s", payment.id, mask_phone(payment.phone), exc)
-            return StartResult(False, failure_reason=str(exc)[:200],
-                               message="We could not charge your airtime right now. Please pay by M-Pesa.")
-        if not status.accepted or not status.message_id:
-            return StartResult(False, failure_reason=status.status[:200],
-                               message="We could not charge your airtime right now. Please pay by M-Pesa.")
-        return StartResult(True, provider_ref=status.message_id,
+        from app.payments.airtime import passenger_language, plan_airtime
+        from channels.i18n import t
+
+        plan = plan_airtime(payment.amount, payment.currency)
+        texts = charge_texts(payment, account_reference, plan)
+        unavailable = t("airtime_fail_unavailable", passenger_language(payment))
+        charges = []
+        for seq, (point, text) in enumerate(zip(plan, texts), 1):
+            try:
+                status = get_gateway().send_premium(payment.phone, text, point.keyword, link_id=link_id)
+            except (SmsGatewayError, ValueError) as exc:
+                log.warning("premium SMS %d/%d for payment %s to %s failed: %s", seq, len(plan), payment.id,
+                            mask_phone(payment.phone), exc)
+                charges.append((seq, point.keyword, point.amount, None, str(exc)[:80]))
+                break
+            if not status.accepted or not status.message_id:
+                charges.append((seq, point.keyword, point.amount, None, status.status[:80]))
+                break
+            charges.append((seq, point.keyword, point.amount, status.message_id, None))
+        sent = [c for c in charges if c[3]]
+        if not sent:
+            return StartResult(False, failure_reason=(charges[0][4] or "operator refused")[:200], message=unavailable)
+        return StartResult(True, provider_ref=sent[0][3], charges=tuple(charges),
                            message="You will be charged in airtime; wait for the confirmation SMS.")

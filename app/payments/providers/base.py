@@ -16,6 +16,9 @@ class StartResult:
     provider_ref: str | None = None
     message: str = ""
     failure_reason: str | None = None
+    # Airtime only: one entry per premium message, (seq, keyword, amount, message_id or
+    # None when that send failed, failure) — see app.payments.airtime.record_charges.
+    charges: tuple = ()
 
 
 class Provider(Protocol):
