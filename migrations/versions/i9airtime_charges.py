@@ -1,7 +1,7 @@
 """Airtime charges: one row per premium SMS of an airtime payment (fixed price points).
 
 Revision ID: i9airtime_01
-Revises: i10scan_01
+Revises: i8privacy_01
 Create Date: 2026-12-06 04:45:00
 
 """
@@ -13,7 +13,7 @@ import app.database  # custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'i9airtime_01'
-down_revision = 'i10scan_01'
+down_revision = 'i8privacy_01'
 branch_labels = None
 depends_on = None
 
