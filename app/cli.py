@@ -41,7 +41,7 @@ def register_cli(app: Flask) -> None:
         """Print where to start (``make run`` shows this after the demo numbers)."""
         click.echo("Open:")
         for label, url in useful_urls(app.config):
-            click.echo(f"  {label:16} {url}")
+            click.echo(f"  {label:17} {url}")
 
     @app.cli.command("sweep")
     def sweep() -> None:
@@ -63,5 +63,6 @@ def useful_urls(config) -> list[tuple[str, str]]:
     urls = [("landing page", f"{base}/"), ("API docs", f"{base}/api/docs")]
     if config["APP_ENV"] != "production":
         urls.append(("phone simulator", f"{base}/dev/phone"))
+    urls.append(("driver's scanner", f"{base}/scan"))
     urls.append(("ticket keys", f"{base}/.well-known/ticket-keys.json"))
     return urls
