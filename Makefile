@@ -10,7 +10,7 @@ PORT    ?= 5000
 export HOST PORT
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres install install-dev upgrade seed bench worker clean vendor-scanner scanner-screenshots
+.PHONY: run test test-sqlite test-postgres install install-dev upgrade seed bench worker clean vendor-scanner scanner-screenshots scanner-icons
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -50,6 +50,10 @@ test: install-dev
 ## (needs npm; the output in app/scanner/static/vendor/ is committed, nothing runs at run time).
 vendor-scanner:
 	cd app/scanner && npm ci --ignore-scripts --no-audit --no-fund && node vendor.mjs
+
+## Redraw the scanner's PNG home-screen icons from icon.svg's design (committed files).
+scanner-icons: install
+	$(PY) -m app.scanner.icons
 
 ## Refresh docs/scanner/*.png from the browser tests.
 scanner-screenshots: install-dev

@@ -23,8 +23,10 @@ from flask import Blueprint, Response, render_template, request, url_for
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 # Served with the page and cached by the service worker (vendor/noble-ed25519.js is
-# cached too: a phone without WebCrypto Ed25519 must still verify offline).
-ASSETS = ("scanner.css", "scanner.js", "ticket.js", "store.js", "decode.js", "icon.svg",
+# cached too: a phone without WebCrypto Ed25519 must still verify offline; so are the
+# home-screen icons, drawn by icons.py from icon.svg's design).
+ICONS = ("icon-192.png", "icon-512.png", "icon-maskable-512.png")
+ASSETS = ("scanner.css", "scanner.js", "ticket.js", "store.js", "decode.js", "icon.svg", *ICONS,
           "vendor/qr-worker.js", "vendor/noble-ed25519.js")
 LANGUAGES = ("en", "fr", "sw")
 
@@ -83,11 +85,21 @@ def service_worker():
 
 @blp.get("/app.webmanifest")
 def manifest():
+    """What Chromium needs to offer "Install" / "Add to home screen" (checked by
+    tests/scanner/test_installable.py): name, start URL inside the scope, standalone
+    display, and PNG icons of 192 and 512 px (Android builds its app from a PNG)."""
+    assets = _asset_urls()
+
+    def icon(name: str, sizes: str, kind: str, purpose: str = "any") -> dict:
+        return {"src": assets[name], "sizes": sizes, "type": kind, "purpose": purpose}
+
     body = {
-        "name": "Safiri scanner", "short_name": "Scanner", "start_url": "/scan", "scope": "/scan",
+        "id": "/scan", "name": "Safiri scanner", "short_name": "Scanner",
+        "start_url": "/scan", "scope": "/scan",
         "display": "standalone", "orientation": "portrait", "background_color": "#111827",
         "theme_color": "#111827",
-        "icons": [{"src": url_for("scanner_page.static", filename="icon.svg"), "sizes": "any",
-                   "type": "image/svg+xml", "purpose": "any"}],
+        "icons": [icon("icon-192.png", "192x192", "image/png"), icon("icon-512.png", "512x512", "image/png"),
+                  icon("icon-maskable-512.png", "512x512", "image/png", "maskable"),
+                  icon("icon.svg", "any", "image/svg+xml")],
     }
     return Response(json.dumps(body), mimetype="application/manifest+json")
