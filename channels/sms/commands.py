@@ -126,13 +126,13 @@ def _set_pending(phone: str, kind: str, data: dict) -> None:
     row.expires_at = utcnow() + timedelta(minutes=PENDING_MINUTES)
 
 
-def _take_pending(phone: str, kind: str, keep_unless=None) -> dict | None:
-    """The pending question's data, removed, unless ``keep_unless(data)`` is false (then kept)."""
+def _take_pending(phone: str, kind: str, take_if=None) -> dict | None:
+    """The pending question's data; the question is removed unless ``take_if(data)`` is false."""
     row = db.session.scalar(select(SmsPending).where(SmsPending.phone == phone).with_for_update())
     if row is None or row.kind != kind or row.expires_at <= utcnow():
         return None
     data = dict(row.data)
-    if keep_unless is None or keep_unless(data):
+    if take_if is None or take_if(data):
         db.session.delete(row)
         db.session.flush()
     return data
@@ -161,8 +161,11 @@ def _place_keys() -> dict[str, str]:
     return keys
 
 
-def _place(text: str, keys) -> tuple[str | None, str | None]:
-    """``(place to search, None)`` when ``text`` is a place or one near miss; else ``(None, suggestion)``."""
+def _place(text: str, keys, fuzzy: bool) -> tuple[str | None, str | None]:
+    """``(place to search, None)`` when ``text`` is a place (or, if ``fuzzy``, one near miss of one).
+
+    Otherwise ``(None, name it is less close to)`` or ``(None, None)``.
+    """
     from app.catalog.models import fold
     from app.catalog.service import UnknownStop, resolve_stop
 
@@ -170,26 +173,28 @@ def _place(text: str, keys) -> tuple[str | None, str | None]:
         resolve_stop(text)
         return text, None
     except UnknownStop:
-        pass
+        if not fuzzy:
+            return None, None
     names = keys()  # read only when a word is not a place as typed
     key, ratio = close_match(fold(text), {key: key for key in names})
     if key is None:
         return None, None
-    return (key, None) if ratio >= ACT_RATIO else (None, names[key])
+    return (key, None) if ratio >= ACT_RATIO else (None, fold_keyword(names[key]))
 
 
 def _split_places(words: list[str]) -> tuple[str, str]:
-    """Two places from the words, or ``PlaceNotUnderstood``.
+    """Two places from the words, or ``PlaceNotUnderstood`` naming the part not understood.
 
-    Multi-word names ("KISUMU CITY") are tried at each split; "FROM A TO B" is read as
-    "A B" (``buy`` already made "A-B" two words); a near miss of a known name is taken when it is close (see ``_place``).
+    Multi-word names ("KISUMU CITY") are tried at each split, first as typed, then with
+    near misses; "FROM A TO B" is read as "A B" too (``buy`` already made "A-B" two words).
     """
     if len(words) > 2 and words[0] in FROM_WORDS:
         words = words[1:]
     cuts = []
     for cut in range(1, len(words)):
-        after = cut + 1 if words[cut] in TO_WORDS and cut + 1 < len(words) else cut
-        cuts.append((" ".join(words[:cut]), " ".join(words[after:])))
+        if words[cut] in TO_WORDS and cut + 1 < len(words):
+            cuts.append((" ".join(words[:cut]), " ".join(words[cut + 1:])))
+        cuts.append((" ".join(words[:cut]), " ".join(words[cut:])))
     loaded: dict[str, str] = {}
 
     def keys() -> dict[str, str]:
@@ -197,21 +202,19 @@ def _split_places(words: list[str]) -> tuple[str, str]:
             loaded.update(_place_keys())
         return loaded
 
-    best = None  # (places understood, the side not understood, its suggestion)
-    for origin_text, destination_text in cuts:
-        origin, origin_hint = _place(origin_text, keys)
-        destination, destination_hint = _place(destination_text, keys)
-        if origin and destination:
-            return origin, destination
-        if origin or destination:
-            word, hint = (destination_text, destination_hint) if origin else (origin_text, origin_hint)
-            if best is None or (hint and not best[2]):
-                best = (1, word, hint)
-        elif (origin_hint or destination_hint) and best is None:
-            best = (0, origin_text if origin_hint else destination_text, origin_hint or destination_hint)
-    if best is None:
-        raise PlaceNotUnderstood(" ".join(words))
-    raise PlaceNotUnderstood(best[1], best[2])
+    for fuzzy in (False, True):
+        best = (-1, False, " ".join(words), None)  # (sides understood, has a hint, word to name, hint)
+        for origin_text, destination_text in cuts:
+            origin, origin_hint = _place(origin_text, keys, fuzzy)
+            destination, destination_hint = _place(destination_text, keys, fuzzy)
+            if origin and destination:
+                return origin, destination
+            word, hint = (origin_text, origin_hint) if not origin else (destination_text, destination_hint)
+            if not origin and not destination and not origin_hint:
+                word, hint = (" ".join(words), None) if not destination_hint else (destination_text, destination_hint)
+            best = max(best, (bool(origin) + bool(destination), bool(hint), word, hint),
+                       key=lambda option: option[:2])
+    raise PlaceNotUnderstood(best[2], best[3])
 
 
 def _parse_day(word: str, today: date) -> date | None:
@@ -246,7 +249,7 @@ def buy(msg: Inbound, args: list[str]) -> str:
         origin, destination = _split_places(words)
     except PlaceNotUnderstood as unknown:
         if unknown.suggestion:
-            return msg.t("sms_did_you_mean_place", place=unknown.word[:30], suggestion=unknown.suggestion.upper()[:30])
+            return msg.t("sms_did_you_mean_place", place=unknown.word[:30], suggestion=unknown.suggestion[:30])
         return msg.t("sms_unknown_place", place=unknown.word[:30])
     today = to_local(utcnow(), resolve_stop(origin)[0].timezone).date()
     days = [_parse_day(day_word, today)] if day_word else [today, today + timedelta(days=1)]
@@ -276,7 +279,7 @@ def choose(msg: Inbound, args: list[str]) -> str:
     from app.payments.service import start_payment
 
     number = int(args[0])
-    pending = _take_pending(msg.phone, "buy", keep_unless=lambda data: 1 <= number <= len(data["choices"]))
+    pending = _take_pending(msg.phone, "buy", take_if=lambda data: 1 <= number <= len(data["choices"]))
     if pending is None:
         return msg.t("sms_nothing_pending")
     if not 1 <= number <= len(pending["choices"]):  # a slip of the thumb: the list stays
