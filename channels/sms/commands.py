@@ -241,10 +241,10 @@ def buy(msg: Inbound, args: list[str]) -> str:
     if words and words[-1].isdigit() and len(words[-1]) <= 2:
         count = int(words.pop())
     day_word = words.pop() if len(words) > 2 and _parse_day(words[-1], date(2000, 1, 1)) else None
-    if not 1 <= count <= MAX_PASSENGERS:  # before any search: no list that is then refused
-        return msg.t("sms_passenger_range", max=MAX_PASSENGERS)
     if len(words) < 2:
         return msg.t("sms_buy_usage")
+    if not 1 <= count <= MAX_PASSENGERS:  # before any search: no list that is then refused
+        return msg.t("sms_passenger_range", max=MAX_PASSENGERS)
     try:
         origin, destination = _split_places(words)
     except PlaceNotUnderstood as unknown:
