@@ -205,6 +205,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Lieu inconnu: {place}. Envoyez ACHETER DE A, ex. ACHETER NAIROBI NAKURU",
         "sw": "Hatujui {place}. Tuma NUNUA KUTOKA KWENDA, mf. NUNUA NAIROBI NAKURU",
     },
+    "sms_did_you_mean_place": {
+        "en": "We do not know {place}. Did you mean {suggestion}? Send the message again with it.",
+        "fr": "Lieu inconnu: {place}. Vouliez-vous dire {suggestion}? Renvoyez le message corrigé.",
+        "sw": "Hatujui {place}. Ulimaanisha {suggestion}? Tuma ujumbe tena ukirekebisha.",
+    },
+    "sms_did_you_mean": {
+        "en": "We did not understand {word}. Did you mean {suggestion}? Send HELP for commands.",
+        "fr": "Mot non compris: {word}. Vouliez-vous dire {suggestion}? Envoyez AIDE.",
+        "sw": "Hatukuelewa {word}. Ulimaanisha {suggestion}? Tuma MSAADA.",
+    },
+    "sms_passenger_range": {
+        "en": "An order has 1 to {max} passengers. Send e.g. BUY NAIROBI NAKURU 2",
+        "fr": "Une commande a de 1 à {max} passagers. Envoyez ex. ACHETER NAIROBI NAKURU 2",
+        "sw": "Oda ina abiria 1 hadi {max}. Tuma mf. NUNUA NAIROBI NAKURU 2",
+    },
+    "sms_choose_range": {
+        "en": "Reply with one of the numbers listed (1-{last}), or send BUY FROM TO again.",
+        "fr": "Répondez par un des numéros de la liste (1-{last}), ou renvoyez ACHETER DE A.",
+        "sw": "Jibu kwa mojawapo ya namba zilizoorodheshwa (1-{last}), au tuma NUNUA KUTOKA KWENDA tena.",
+    },
     "sms_offers_head": {
         "en": "{origin}-{destination} {day}, {count} pax. Reply with a number to pay:",
         "fr": "{origin}-{destination} {day}, {count} pers. Repondez par un numero pour payer:",

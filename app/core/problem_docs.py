@@ -70,7 +70,7 @@ SPECIFIC: dict[tuple[str, str], dict[int, str]] = {
     ("post", "/api/v1/orders/{order_id}/release"): {409: "The order is paid or no longer held"},
     ("get", "/api/v1/orders/{order_id}/cancellation-quote"): {409: "Nothing to cancel or trip departed"},
     ("post", "/api/v1/wallet/top-ups"): {409: "An Idempotency-Key in flight or reused with another body"},
-    ("post", "/api/v1/scans"): {409: "Scan conflicts with the ticket's state"},
+    ("post", "/api/v1/scans"): {404: "No such trip, or another carrier's", 409: "Scan conflicts with the ticket's state"},
     ("post", "/api/v1/carriers"): {409: "Slug already used"},
     ("post", f"{_CARRIER}/stops"): {409: "Stop code already used"},
     ("patch", f"{_CARRIER}/stops/{{stop_id}}"): {409: "Stop code already used"},

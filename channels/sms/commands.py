@@ -5,9 +5,16 @@ the reply is in the sender's language (``User.language``), and a new sender who 
 a French or Swahili keyword gets that language. Two-message dialogues (choose a trip by
 number, confirm a cancellation with YES) keep their question in ``SmsPending`` for
 ``PENDING_MINUTES``. Business rules stay in the services; this file only translates.
+
+Texts from feature phones are forgiving-read: trailing punctuation is dropped ("Bal."),
+a near-miss keyword or place name is acted on when one candidate is close (difflib ratio
+>= ``ACT_RATIO``), and only suggested ("did you mean ...?") when it is less close (>=
+``SUGGEST_RATIO``) or when acting would be irreversible (STOP, YES). Two candidates of
+different meaning are never guessed between: the sender gets the help text instead.
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,6 +30,9 @@ from channels.sms.models import SmsPending
 
 PENDING_MINUTES = 15
 MAX_OFFERS = 4
+ACT_RATIO = 0.85  # "TICKET", "TIKETS" (0.92 to TICKETS), "NAIROBY" (0.86 to Nairobi)
+SUGGEST_RATIO = 0.7  # "HALP" (0.75 to HELP), "NARBI" (0.83 to Nairobi); "HELLO" (0.67) is not
+NEVER_GUESSED = {"stop", "yes"}  # opting out and confirming a cancellation must be typed
 
 KEYWORDS: dict[str, dict[str, str]] = {
     # command → {keyword: language it reveals}
@@ -38,6 +48,9 @@ KEYWORDS: dict[str, dict[str, str]] = {
     "yes": {"YES": "en", "OUI": "fr", "NDIYO": "sw", "NDIO": "sw"},
 }
 _LOOKUP = {word: (command, lang) for command, words in KEYWORDS.items() for word, lang in words.items()}
+CURRENCY_WORDS = {"KES", "KSH", "KSHS", "SH", "SHS", "XOF", "CFA", "FCFA", "TZS", "UGX"}
+FROM_WORDS = {"FROM", "DE", "DEPUIS", "KUTOKA"}  # before the origin: dropped
+TO_WORDS = {"TO", "A", "VERS", "KWENDA", "HADI", "MPAKA"}  # between the two places
 TODAY_WORDS = {"TODAY", "AUJOURDHUI", "LEO"}
 TOMORROW_WORDS = {"TOMORROW", "DEMAIN", "KESHO"}
 _DATE = re.compile(r"^(\d{1,2})[/.-]?(\d{2})$")
@@ -48,17 +61,41 @@ class Command:
     name: str  # a KEYWORDS key, "number" (a reply to a list) or "unknown"
     args: list[str]
     language: str | None  # the language the keyword revealed
+    word: str = ""  # the keyword as typed (folded), named when it is not understood
+    suggestion: str | None = None  # for "unknown": the one keyword it is close to
+
+
+def close_match(word: str, candidates: dict[str, str]) -> tuple[str | None, float]:
+    """The key of ``candidates`` (word → meaning) closest to ``word``, if only one meaning is close.
+
+    Returns ``(key, ratio)``; ``(None, 0)`` when nothing reaches ``SUGGEST_RATIO`` or when
+    close keys mean different things ("TOP": STOP or TOPUP?).
+    """
+    close = difflib.get_close_matches(word, list(candidates), n=5, cutoff=SUGGEST_RATIO)
+    if not close or len({candidates[key] for key in close}) > 1:
+        return None, 0.0
+    return close[0], difflib.SequenceMatcher(None, word, close[0]).ratio()
 
 
 def parse(text: str) -> Command:
     """``"Acheter Nairobi Nakuru 2"`` → ``Command("buy", ["NAIROBI", "NAKURU", "2"], "fr")``."""
     words = fold_keyword(text).replace("'", "").split()
-    if not words:
+    if words:
+        words[0] = words[0].strip(".,;:!?")
+    if not words or not words[0]:
         return Command("unknown", [], None)
     if words[0].isdigit() and len(words) == 1:
         return Command("number", words, None)
-    command, language = _LOOKUP.get(words[0], ("unknown", None))
-    return Command(command, words[1:], language)
+    if words[0] in _LOOKUP:
+        command, language = _LOOKUP[words[0]]
+        return Command(command, words[1:], language, words[0])
+    key, ratio = close_match(words[0], {word: command for word, (command, _) in _LOOKUP.items()})
+    if key is None:
+        return Command("unknown", words[1:], None, words[0])
+    command, language = _LOOKUP[key]
+    if ratio >= ACT_RATIO and command not in NEVER_GUESSED:
+        return Command(command, words[1:], language, words[0])
+    return Command("unknown", words[1:], None, words[0], suggestion=key)
 
 
 @dataclass
@@ -89,31 +126,95 @@ def _set_pending(phone: str, kind: str, data: dict) -> None:
     row.expires_at = utcnow() + timedelta(minutes=PENDING_MINUTES)
 
 
-def _take_pending(phone: str, kind: str) -> dict | None:
+def _take_pending(phone: str, kind: str, take_if=None) -> dict | None:
+    """The pending question's data; the question is removed unless ``take_if(data)`` is false."""
     row = db.session.scalar(select(SmsPending).where(SmsPending.phone == phone).with_for_update())
     if row is None or row.kind != kind or row.expires_at <= utcnow():
         return None
     data = dict(row.data)
-    db.session.delete(row)
-    db.session.flush()
+    if take_if is None or take_if(data):
+        db.session.delete(row)
+        db.session.flush()
     return data
 
 
 # --- BUY --------------------------------------------------------------------------------
 
-def _split_places(words: list[str]) -> tuple[str, str] | None:
-    """Two places from the words; multi-word names ("KISUMU CITY") are tried at each split."""
+class PlaceNotUnderstood(Exception):
+    """What to name in the reply: the words not understood and, maybe, the place meant."""
+
+    def __init__(self, word: str, suggestion: str | None = None):
+        super().__init__(word)
+        self.word, self.suggestion = word, suggestion
+
+
+def _place_keys() -> dict[str, str]:
+    """Folded stop and city names the catalog knows → the name to show (codes are too short to guess)."""
+    from app.catalog.models import Stop
+
+    rows = db.session.execute(select(Stop.name_key, Stop.name, Stop.city_key, Stop.city)).all()
+    keys = {}
+    for name_key, name, city_key, city in rows:
+        keys.setdefault(city_key, city)
+        keys.setdefault(name_key, name)
+    keys.pop("", None)
+    return keys
+
+
+def _place(text: str, keys, fuzzy: bool) -> tuple[str | None, str | None]:
+    """``(place to search, None)`` when ``text`` is a place (or, if ``fuzzy``, one near miss of one).
+
+    Otherwise ``(None, name it is less close to)`` or ``(None, None)``.
+    """
+    from app.catalog.models import fold
     from app.catalog.service import UnknownStop, resolve_stop
 
+    try:
+        resolve_stop(text)
+        return text, None
+    except UnknownStop:
+        if not fuzzy:
+            return None, None
+    names = keys()  # read only when a word is not a place as typed
+    key, ratio = close_match(fold(text), {key: key for key in names})
+    if key is None:
+        return None, None
+    return (key, None) if ratio >= ACT_RATIO else (None, fold_keyword(names[key]))
+
+
+def _split_places(words: list[str]) -> tuple[str, str]:
+    """Two places from the words, or ``PlaceNotUnderstood`` naming the part not understood.
+
+    Multi-word names ("KISUMU CITY") are tried at each split, first as typed, then with
+    near misses; "FROM A TO B" is read as "A B" too (``buy`` already made "A-B" two words).
+    """
+    if len(words) > 2 and words[0] in FROM_WORDS:
+        words = words[1:]
+    cuts = []
     for cut in range(1, len(words)):
-        origin, destination = " ".join(words[:cut]), " ".join(words[cut:])
-        try:
-            resolve_stop(origin)
-            resolve_stop(destination)
-        except UnknownStop:
-            continue
-        return origin, destination
-    return None
+        if words[cut] in TO_WORDS and cut + 1 < len(words):
+            cuts.append((" ".join(words[:cut]), " ".join(words[cut + 1:])))
+        cuts.append((" ".join(words[:cut]), " ".join(words[cut:])))
+    loaded: dict[str, str] = {}
+
+    def keys() -> dict[str, str]:
+        if not loaded:
+            loaded.update(_place_keys())
+        return loaded
+
+    for fuzzy in (False, True):
+        best = (-1, False, " ".join(words), None)  # (sides understood, has a hint, word to name, hint)
+        for origin_text, destination_text in cuts:
+            origin, origin_hint = _place(origin_text, keys, fuzzy)
+            destination, destination_hint = _place(destination_text, keys, fuzzy)
+            if origin and destination:
+                return origin, destination
+            word, hint = (origin_text, origin_hint) if not origin else (destination_text, destination_hint)
+            if not origin and not destination and not origin_hint:
+                word, hint = (" ".join(words), None) if not destination_hint else (destination_text, destination_hint)
+            best = max(best, (bool(origin) + bool(destination), bool(hint), word, hint),
+                       key=lambda option: option[:2])
+    raise PlaceNotUnderstood(best[2], best[3])
 
 
 def _parse_day(word: str, today: date) -> date | None:
@@ -132,19 +233,24 @@ def _parse_day(word: str, today: date) -> date | None:
 
 
 def buy(msg: Inbound, args: list[str]) -> str:
+    from app.booking.service import MAX_PASSENGERS
     from app.catalog.service import resolve_stop, search_trips
 
-    words = list(args)
+    words = [part for word in args for part in (word.split("-") if not _DATE.match(word) else [word]) if part]
     count = 1
     if words and words[-1].isdigit() and len(words[-1]) <= 2:
         count = int(words.pop())
     day_word = words.pop() if len(words) > 2 and _parse_day(words[-1], date(2000, 1, 1)) else None
-    if len(words) < 2 or count < 1:
+    if len(words) < 2:
         return msg.t("sms_buy_usage")
-    places = _split_places(words)
-    if places is None:
-        return msg.t("sms_unknown_place", place=" ".join(words)[:30])
-    origin, destination = places
+    if not 1 <= count <= MAX_PASSENGERS:  # before any search: no list that is then refused
+        return msg.t("sms_passenger_range", max=MAX_PASSENGERS)
+    try:
+        origin, destination = _split_places(words)
+    except PlaceNotUnderstood as unknown:
+        if unknown.suggestion:
+            return msg.t("sms_did_you_mean_place", place=unknown.word[:30], suggestion=unknown.suggestion[:30])
+        return msg.t("sms_unknown_place", place=unknown.word[:30])
     today = to_local(utcnow(), resolve_stop(origin)[0].timezone).date()
     days = [_parse_day(day_word, today)] if day_word else [today, today + timedelta(days=1)]
     for day in days:  # no date given: today, else tomorrow (evening buyers travel next morning)
@@ -172,10 +278,12 @@ def choose(msg: Inbound, args: list[str]) -> str:
     from app.payments.airtime import AirtimeAmountNotPayable
     from app.payments.service import start_payment
 
-    pending = _take_pending(msg.phone, "buy")
     number = int(args[0])
-    if pending is None or not 1 <= number <= len(pending["choices"]):
+    pending = _take_pending(msg.phone, "buy", take_if=lambda data: 1 <= number <= len(data["choices"]))
+    if pending is None:
         return msg.t("sms_nothing_pending")
+    if not 1 <= number <= len(pending["choices"]):  # a slip of the thumb: the list stays
+        return msg.t("sms_choose_range", last=len(pending["choices"]))
     choice = pending["choices"][number - 1]
     order = create_order(
         msg.user, trip_id=choice["trip_id"], origin_stop_id=choice["origin_stop_id"],
@@ -268,6 +376,7 @@ def topup(msg: Inbound, args: list[str]) -> str:
     from app.payments.service import start_topup
     from app.wallet.service import wallet_currency
 
+    args = [word for word in args if word not in CURRENCY_WORDS]  # "TOPUP KES 200", "TOPUP 200 KSH"
     if len(args) != 1 or not args[0].isdigit():
         return msg.t("sms_topup_usage")
     currency = wallet_currency()
@@ -314,6 +423,13 @@ def check(msg: Inbound, args: list[str]) -> str:
 
 
 def help_(msg: Inbound, args: list[str]) -> str:
+    return msg.t("sms_help")
+
+
+def not_understood(msg: Inbound, command: Command) -> str:
+    """An unknown first word: "did you mean X?" when one keyword is close, else the help text."""
+    if command.suggestion:
+        return msg.t("sms_did_you_mean", word=command.word[:20], suggestion=command.suggestion)
     return msg.t("sms_help")
 
 

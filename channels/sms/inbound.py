@@ -99,7 +99,10 @@ def inbound():
     msg = commands.Inbound(phone=phone, user=user, link_id=row.link_id, message_id=row.gateway_id)
     row.command = command.name
     try:
-        reply = commands.HANDLERS[command.name](msg, command.args)
+        if command.name == "unknown":
+            reply = commands.not_understood(msg, command)
+        else:
+            reply = commands.HANDLERS[command.name](msg, command.args)
     except ApiError as exc:
         db.session.rollback()
         log.info("SMS %s from %s refused: %s", command.name, mask_phone(phone), exc.slug)

@@ -83,3 +83,80 @@ def test_check_lets_an_assigned_driver_check_a_ticket_by_sms(client, world):
     assert reply.startswith(code) and "Not valid yet" in reply  # the trip leaves tomorrow
     client.post("/channels/sms/inbound", data=dict(form, id="ATXid_4", text=f"CHECK {code}"))
     assert "Only drivers" in inbox(world.passenger.phone)[0]
+
+
+@pytest.mark.parametrize("count", ["12", "0"])
+def test_a_passenger_count_out_of_range_is_refused_before_trips_are_listed(client, world, count):
+    from app.booking.service import MAX_PASSENGERS
+    from channels.sms.models import SmsPending
+
+    form = load_form("africastalking/sms_inbound.form")
+    client.post("/channels/sms/inbound", data=dict(form, text=f"BUY NAIROBI NAKURU {count}"))
+    reply = inbox(world.passenger.phone)[0]
+    assert f"1 to {MAX_PASSENGERS} passengers" in reply and "Coast Express" not in reply
+    assert _count(SmsPending) == 0
+
+
+def test_an_out_of_range_reply_keeps_the_list_so_a_right_number_still_buys(client, world):
+    from app.booking.models import Order
+
+    form = load_form("africastalking/sms_inbound.form")
+    client.post("/channels/sms/inbound", data=dict(form, text="BUY NAIROBI NAKURU"))
+    client.post("/channels/sms/inbound", data=dict(form, id="ATXid_2", text="0"))
+    assert "(1-1)" in inbox(world.passenger.phone)[0]
+    client.post("/channels/sms/inbound", data=dict(form, id="ATXid_3", text="1"))
+    assert "M-Pesa PIN" in inbox(world.passenger.phone)[0] and _count(Order) == 1
+
+
+@pytest.mark.parametrize("text, name, language", [
+    ("TICKET", "tickets", "en"), ("TIKETS", "tickets", "en"), ("Bal.", "balance", "en"),
+    ("billet", "tickets", "fr"), ("NUNUAA", "buy", "sw"), ("2.", "number", None),
+])
+def test_near_miss_keywords_are_understood(text, name, language):
+    from channels.sms.commands import parse
+
+    command = parse(text)
+    assert (command.name, command.language) == (name, language)
+
+
+@pytest.mark.parametrize("text, suggestion", [
+    ("HALP", "HELP"),  # close, but not close enough to act
+    ("YESS", "YES"),  # confirms a cancellation: never guessed, only suggested
+    ("STOPE", "STOP"),  # opts out of offers: never guessed either
+])
+def test_unsure_keywords_are_suggested_not_acted_on(text, suggestion):
+    from channels.sms.commands import parse
+
+    command = parse(text)
+    assert (command.name, command.suggestion, command.word) == ("unknown", suggestion, text)
+
+
+@pytest.mark.parametrize("text", ["TOP 200", "hello", "BAY"])  # ambiguous or far: plain help
+def test_far_or_ambiguous_words_get_the_help_text(text):
+    from channels.sms.commands import parse
+
+    command = parse(text)
+    assert command.name == "unknown" and command.suggestion is None
+
+
+@pytest.mark.parametrize("key", ["sms_did_you_mean_place", "sms_did_you_mean", "sms_passenger_range", "sms_choose_range"])
+def test_forgiving_replies_fit_one_sms_in_every_language(key):
+    from channels.i18n import LANGUAGES, is_gsm7, t
+
+    worst = {"place": "X" * 30, "suggestion": "Y" * 30, "word": "Z" * 20, "max": 10, "last": 4}
+    for language in LANGUAGES:
+        text = t(key, language, **worst)
+        assert len(text) <= 160 and is_gsm7(text), (key, language, len(text))
+        assert not set(text) & set("êâîôûçÊÂÎÔÛÇ"), (key, language)
+
+
+def test_a_near_miss_of_an_accented_city_is_understood_and_a_far_one_is_named(client, world):
+    from tests.factories import make_stop
+
+    make_stop(world.carrier, "Mérû Stage", city="Mérû", code="MRU")
+    db.session.commit()
+    form = load_form("africastalking/sms_inbound.form")
+    client.post("/channels/sms/inbound", data=dict(form, text="buy nairobi MERUU"))
+    assert inbox(world.passenger.phone)[0].startswith("No trips Nairobi-Meru on")  # understood, no bus today
+    client.post("/channels/sms/inbound", data=dict(form, id="ATXid_2", text="buy KISUMU nakuru"))
+    assert inbox(world.passenger.phone)[0].startswith("We do not know KISUMU. Send BUY FROM TO")
