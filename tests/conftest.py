@@ -47,6 +47,9 @@ def fresh_database(tmp_dir, prefix: str = "safiri_test"):
     dsn = server_url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+        # A test database need not survive a crash: commits skip the wait for the disk
+        # (same results and visibility, several times faster on a busy machine).
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     try:
         yield server_url.set(database=name).render_as_string(hide_password=False)
     finally:
