@@ -9,6 +9,7 @@ and docs/CONTRIBUTING.md, Tests): building an app per test was most of a run.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from contextlib import contextmanager
 
@@ -53,8 +54,36 @@ def fresh_database(tmp_dir, prefix: str = "safiri_test"):
     try:
         yield server_url.set(database=name).render_as_string(hide_password=False)
     finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_in_background(dsn, name)
+
+
+# DROP DATABASE waits for a checkpoint: tens of seconds on a busy server. The tests do
+# not need the database any more, so it is dropped while they go on; the run waits for
+# every drop at its end (``pytest_sessionfinish``) and fails if one failed.
+_drops: list = []
+
+
+def _drop_in_background(dsn: str, name: str) -> None:
+    import psycopg
+
+    def _drop():
+        try:
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except Exception as error:  # reported at the end of the run
+            failed.append(error)
+
+    failed: list = []
+    thread = threading.Thread(target=_drop, name=f"drop {name}")
+    thread.start()
+    _drops.append((name, thread, failed))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for name, thread, failed in _drops:
+        thread.join()
+        if failed:
+            raise RuntimeError(f"could not drop test database {name}: {failed[0]}")
 
 
 @pytest.fixture(scope="session")
