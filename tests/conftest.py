@@ -3,21 +3,26 @@
 Each test run makes its own database and drops it afterwards: a temporary SQLite file,
 or, when ``TEST_DATABASE_URL`` points at PostgreSQL, a fresh ``safiri_test_<random>``
 database on that server. The schema is created once per run; every test then starts
-from empty tables.
+from empty tables. Tests with the same ``app_settings`` share one app (see ``_SharedApp``
+and docs/CONTRIBUTING.md, Tests): building an app per test was most of a run.
 """
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from contextlib import contextmanager
 
 import pytest
+from limits.storage import MemoryStorage
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import make_url
 
 from app import create_app
+from app.extensions import api as _api
 from app.extensions import db as _db
+from app.extensions import limiter as _limiter
 from tests import factories
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -43,11 +48,42 @@ def fresh_database(tmp_dir, prefix: str = "safiri_test"):
     dsn = server_url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+        # A test database need not survive a crash: commits skip the wait for the disk
+        # (same results and visibility, several times faster on a busy machine).
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     try:
         yield server_url.set(database=name).render_as_string(hide_password=False)
     finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_in_background(dsn, name)
+
+
+# DROP DATABASE waits for a checkpoint: tens of seconds on a busy server. The tests do
+# not need the database any more, so it is dropped while they go on; the run waits for
+# every drop at its end (``pytest_sessionfinish``) and fails if one failed.
+_drops: list = []
+
+
+def _drop_in_background(dsn: str, name: str) -> None:
+    import psycopg
+
+    def _drop():
+        try:
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except Exception as error:  # reported at the end of the run
+            failed.append(error)
+
+    failed: list = []
+    thread = threading.Thread(target=_drop, name=f"drop {name}")
+    thread.start()
+    _drops.append((name, thread, failed))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for name, thread, failed in _drops:
+        thread.join()
+        if failed:
+            raise RuntimeError(f"could not drop test database {name}: {failed[0]}")
 
 
 @pytest.fixture(scope="session")
@@ -91,13 +127,17 @@ def _schema(database_url, tmp_path_factory):
 
 
 def _empty_all_tables() -> None:
+    """Empty the tables a test wrote; on PostgreSQL also restart the sequences it used.
+
+    Only tables that hold rows are touched, with ``DELETE`` rather than ``TRUNCATE``:
+    a ``TRUNCATE`` of every table costs PostgreSQL a new file per table, far more than
+    most tests. The end state is the same as ``TRUNCATE ... RESTART IDENTITY``.
+    """
     tables = list(reversed(_db.metadata.sorted_tables))
     if _db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        truncate = text(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
         try:
             _db.session.execute(text("SET LOCAL lock_timeout = '10s'"))
-            _db.session.execute(truncate)
+            _empty_postgres(tables)
         except OperationalError:
             # A connection left "idle in transaction" by a test holds a lock: end it so
             # the run goes on, and fail this test loudly instead of hanging CI forever.
@@ -107,7 +147,7 @@ def _empty_all_tables() -> None:
                 "WHERE datname = current_database() AND pid <> pg_backend_pid() "
                 "AND state LIKE 'idle in transaction%'"
             )).all()
-            _db.session.execute(truncate)
+            _empty_postgres(tables)
             _db.session.commit()
             pytest.fail(f"a test left a connection idle in transaction: {[q for _, q in leaked]}")
     else:
@@ -116,9 +156,20 @@ def _empty_all_tables() -> None:
     _db.session.commit()
 
 
+def _empty_postgres(tables) -> None:
+    written = set(_db.session.scalars(text(" UNION ALL ".join(
+        f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables))))
+    for table in tables:  # children before parents: no foreign key is ever violated
+        if table.name in written:
+            _db.session.execute(table.delete())
+    _db.session.execute(text(
+        "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false) "
+        "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"))
+
+
 @pytest.fixture
 def make_app(database_url, tmp_path_factory, _schema):
-    """Build an app with extra settings: ``make_app(CHANNEL_TOKEN="s3cret")``."""
+    """Build an app of its own with extra settings: ``make_app(CHANNEL_TOKEN="s3cret")``."""
     created = []
 
     def _make(**overrides):
@@ -128,9 +179,48 @@ def make_app(database_url, tmp_path_factory, _schema):
 
     yield _make
     for app in created:
-        with app.app_context():
-            _db.session.remove()
-            _db.engine.dispose()
+        _dispose(app)
+
+
+def _dispose(app) -> None:
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+class _SharedApp:
+    """The one app the ``app`` fixture hands out, rebuilt only when it must be.
+
+    Building an app (blueprints, OpenAPI spec) costs far more than most tests, so tests
+    with the same ``app_settings`` share one. It is rebuilt when the settings differ from
+    the previous test's, and when any other app was built since (``make_app``, a direct
+    ``create_app``): ``api`` and ``limiter`` are module-level extensions that follow the
+    app built last, exactly as when every test built its own app.
+    """
+
+    def __init__(self, build):
+        self.build = build
+        self.key = None
+        self.app = None
+
+    def get(self, settings: dict):
+        key = repr(sorted(settings.items()))
+        if self.app is None or self.key != key or _api._app is not self.app:
+            self.close()
+            self.app, self.key = self.build(**settings), key
+        return self.app
+
+    def close(self) -> None:
+        if self.app is not None:
+            _dispose(self.app)
+        self.app = self.key = None
+
+
+@pytest.fixture(scope="session")
+def _shared_app(database_url, tmp_path_factory, _schema):
+    shared = _SharedApp(lambda **overrides: create_app(test_config(database_url, tmp_path_factory, **overrides)))
+    yield shared
+    shared.close()
 
 
 @pytest.fixture
@@ -140,11 +230,40 @@ def app_settings():
     return {}
 
 
+@contextmanager
+def _restored(app):
+    """Undo what a test changed on a shared app: settings (``app.config[...] = ...``) and
+    per-app caches in ``app.extensions`` (Daraja client, SMS backend, keyring, queue)."""
+    config, extensions = dict(app.config), dict(app.extensions)
+    try:
+        yield
+    finally:
+        app.config.clear()
+        app.config.update(config)
+        app.extensions.clear()
+        app.extensions.update(extensions)
+
+
+def _fresh_rate_limits() -> None:
+    """A new app had new in-memory limiter storage; a shared one gets it emptied."""
+    storage = getattr(_limiter, "_storage", None)
+    if isinstance(storage, MemoryStorage):
+        storage.reset()
+
+
 @pytest.fixture
-def app(make_app, app_settings):
-    """The app with an application context pushed; tables are emptied afterwards."""
-    app = make_app(**app_settings)
-    with app.app_context():
+def app(request, make_app, app_settings, _shared_app):
+    """The app with an application context pushed; tables are emptied afterwards.
+
+    Tests with equal ``app_settings`` share one app (see ``_SharedApp``); a test marked
+    ``fresh_app`` (it adds routes or hooks) gets one of its own.
+    """
+    if request.node.get_closest_marker("fresh_app"):
+        app = make_app(**app_settings)
+    else:
+        app = _shared_app.get(app_settings)
+    with _restored(app), app.app_context():
+        _fresh_rate_limits()
         yield app
         _db.session.rollback()
         _empty_all_tables()

@@ -1,4 +1,6 @@
 """The service as a whole: errors are problem+json, health, OpenAPI (production: test_production_config)."""
+import pytest
+
 from app.config import normalize_database_url
 from tests.redis_support import REDIS_URL, needs_redis
 
@@ -18,6 +20,7 @@ def test_wrong_method_is_problem_json_with_allow(client):
     assert "GET" in response.headers["Allow"]
 
 
+@pytest.mark.fresh_app  # adds a route, which Flask allows only before an app's first request
 def test_unexpected_error_is_problem_json_without_internals(app, client):
     @app.get("/boom")
     def boom():
