@@ -4,41 +4,22 @@ The page drives the real endpoints (/channels/ussd, /dev/outbox) of an app serve
 werkzeug server in a thread. Skipped only when Chromium is missing outside CI; in CI a
 skip would hide a broken page, so it fails instead.
 """
-import os
-import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.browser_support import ARGS, CHROMIUM, require_chromium, serve
 
 pytestmark = pytest.mark.browser
 
 
-def _require_chromium():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing in CI: the /dev/phone test must run there")
-        pytest.skip("Chromium is not installed (set CI=true to make this a failure)")
-
-
 @pytest.fixture
 def served(app, world):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", world
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serve(app) as url:
+        yield url, world
 
 
 def test_a_developer_buys_a_ticket_on_the_simulated_phone(served):
-    _require_chromium()
+    require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     base, world = served

@@ -1,35 +1,19 @@
 """Helpers for the /scan browser tests: a real server, Chromium, sign-in, QR pictures.
 
-The app is served by a werkzeug server in a thread (as tests/channels/test_phone_page.py
-does) on a free port, and driven by Debian's headless Chromium through Playwright.
-Without Chromium the tests skip, except in CI (``CI`` set), where a skip would hide a
-broken page, so they fail instead.
+The server, Chromium and its flags come from ``tests/browser_support.py`` (shared by every
+page test); this module adds what only the scanner needs: metered serving (transfer sizes),
+QR pictures, polling.
 """
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
-import threading
 import time
 from contextlib import contextmanager
 
-import pytest
-from werkzeug.serving import make_server
-
+from tests.browser_support import ARGS, CHROMIUM, require_chromium  # noqa: F401 (the tests import them from here)
+from tests.browser_support import serve as _serve
 from tickets.qr import render_png
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def require_chromium():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing in CI: the /scan browser tests must run there")
-        pytest.skip("Chromium is not installed (set CI=true to make this a failure)")
 
 
 def _metered(app, traffic: list):
@@ -57,15 +41,8 @@ def _metered(app, traffic: list):
 @contextmanager
 def serve(app, traffic: list | None = None):
     """Serve ``app`` on a free port; with ``traffic``, note what each request sent."""
-    wsgi = _metered(app, traffic) if traffic is not None else app
-    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with _serve(_metered(app, traffic) if traffic is not None else app) as url:
+        yield url
 
 
 def qr_png(text: str, box_size: int = 6) -> bytes:
