@@ -17,6 +17,7 @@ from app.extensions import db
 from app.messaging.models import OutboundMessage
 from tests.auth.flow import exchange, latest_code, outbox, request_code
 from tests.fixtures import load_fixture
+from tests.conftest import _empty_all_tables
 
 AT_URL = "https://api.sandbox.africastalking.com/version1/messaging"
 PHONE = "+254711000111"
@@ -37,9 +38,7 @@ def at_app(make_app):
     with app.app_context():
         yield app
         db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
+        _empty_all_tables()
 
 
 def _otp_rows() -> list[OutboundMessage]:

@@ -16,6 +16,7 @@ from app.messaging.models import OutboundMessage
 from app.messaging.service import SmsRetryLater, deliver, queue_sms
 from tests.fixtures import load_fixture
 from tests.redis_support import REDIS_URL, needs_redis, work_burst
+from tests.conftest import _empty_all_tables
 
 AT_URL = "https://api.sandbox.africastalking.com/version1/messaging"
 AT = {"AT_USERNAME": "sandbox", "AT_API_KEY": "test-key"}
@@ -36,9 +37,7 @@ def at_app(make_app):
     with app.app_context():
         yield app
         db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
+        _empty_all_tables()
 
 
 def _message(message_id: int) -> OutboundMessage:
