@@ -45,6 +45,7 @@ def test_check_violation_does_not_quote_the_failing_row(app, db):
     assert PHONE not in printed and "Wanjiku" not in printed
 
 
+@pytest.mark.fresh_app  # adds a route, which Flask allows only before an app's first request
 def test_a_failed_statement_with_an_sms_text_logs_no_text(app, db, caplog):
     """A DBAPIError that escapes a request is logged with its traceback: no values in it."""
     db.session.add(InboundSms(gateway_id="AT-1", from_phone=PHONE, text=SECRET_TEXT))
