@@ -145,7 +145,8 @@ def destinations_from(origin: str, limit: int = 20, *, days: int = DESTINATION_D
     A city counts when some sellable trip (scheduled or boarding) boards at one of the
     origin's stops after ``now`` and before the horizon, reaches a stop of that city later
     on its route, and has a fare for that pair (what ``search_trips`` would offer). Busiest
-    first (most trips), then alphabetical; the origin's own city is never listed. Raises
+    first (most trips), then nearest (shortest ride), then alphabetical; the origin's own
+    city is never listed. Raises
     ``UnknownStop`` when ``origin`` matches no stop. USSD's "Where to?" uses it; the API
     and SMS can too, so no channel offers a destination with no trip.
     """
@@ -157,7 +158,8 @@ def destinations_from(origin: str, limit: int = 20, *, days: int = DESTINATION_D
         select(func.max(RouteStop.minutes_from_start)).where(RouteStop.stop_id.in_(origin_ids))
     ) or 0
     rows = db.session.execute(
-        select(Stop.city_key, Stop.city, Trip.id, Trip.departure_at, rs_o.minutes_from_start)
+        select(Stop.city_key, Stop.city, Trip.id, Trip.departure_at, rs_o.minutes_from_start,
+               rs_d.minutes_from_start)
         .join(rs_d, rs_d.stop_id == Stop.id)
         .join(rs_o, and_(rs_o.route_id == rs_d.route_id, rs_o.position < rs_d.position))
         .join(Trip, Trip.route_id == rs_o.route_id)
@@ -173,13 +175,15 @@ def destinations_from(origin: str, limit: int = 20, *, days: int = DESTINATION_D
     ).all()
     trips: dict[str, set[int]] = {}
     names: dict[str, str] = {}
-    for city_key, city, trip_id, departure_at, offset in rows:
+    ride: dict[str, int] = {}
+    for city_key, city, trip_id, departure_at, offset, arrival_offset in rows:
         if not now < departure_at + timedelta(minutes=offset) <= horizon:
             continue  # already past the origin stop, or beyond the horizon
         trips.setdefault(city_key, set()).add(trip_id)
         names[city_key] = min(names.get(city_key, city), city)
+        ride[city_key] = min(ride.get(city_key, arrival_offset - offset), arrival_offset - offset)
     origin_cities = set(db.session.scalars(select(Stop.city_key).where(Stop.id.in_(origin_ids))))
-    ranked = sorted((k for k in trips if k not in origin_cities), key=lambda k: (-len(trips[k]), k))
+    ranked = sorted((k for k in trips if k not in origin_cities), key=lambda k: (-len(trips[k]), ride[k], k))
     return [names[k] for k in ranked[:limit]]
 
 

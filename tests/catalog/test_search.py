@@ -204,16 +204,16 @@ def test_destinations_from_a_city_are_those_its_trips_reach(world):
     make_trip(to_kericho, world.vehicle, local_departure(1, time(14, 0)))  # no fare: cannot be sold
     db.session.commit()
 
-    assert service.destinations_from("Nakuru") == ["Eldoret", "Nairobi"]
-    assert service.destinations_from("NBO") == ["Eldoret", "Nakuru"]
+    assert service.destinations_from("Nakuru") == ["Nairobi", "Eldoret"]  # one trip each: nearest first
+    assert service.destinations_from("NBO") == ["Nakuru", "Eldoret"]
     assert service.destinations_from("Kisumu") == []  # a terminus: nothing leaves from it
 
 
-def test_destinations_from_leave_out_trips_already_gone_and_busiest_come_first(world):
+def test_destinations_from_leave_out_trips_already_gone_and_put_the_busiest_first(world):
     back, _ = _way_home(world)
     make_trip(back, world.vehicle, local_departure(2, time(6, 0)))
     db.session.commit()
-    assert service.destinations_from("Eldoret") == ["Nairobi", "Nakuru"]  # two trips each: alphabetical
+    assert service.destinations_from("Eldoret") == ["Nakuru", "Nairobi"]  # two trips each: nearest first
     assert service.destinations_from("Nakuru") == ["Nairobi", "Eldoret"]  # Nairobi: two trips, Eldoret: one
     # Once the first trip to Eldoret has passed Nakuru, nothing to Eldoret is left.
     later = world.trip.departure_at + timedelta(minutes=151)
