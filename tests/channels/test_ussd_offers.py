@@ -75,3 +75,19 @@ def test_trip_list_says_what_the_number_and_the_prices_mean(client, world):
     assert head.endswith(". Prices in KES, (n) = seats left:")
     assert first == "1 08:00 Coast Express 1,500 (10)"
     assert trips.count("KES") == 1  # the currency is said once, not on every line
+
+
+def test_trip_list_in_two_currencies_names_both_and_prices_each_line(app):
+    from channels.ussd.engine import Ctx
+    from channels.ussd.menus import SCREENS
+
+    offer = {"trip_id": 1, "origin_stop_id": 1, "destination_stop_id": 2, "time": "08:00", "carrier": "Coast",
+             "seats": 4, "prices": {"standard": 150000}, "currency": "KES"}
+    offers = [offer, {**offer, "time": "09:00", "carrier": "Gulu", "currency": "UGX", "prices": {"standard": 40000}}]
+    state = {"lang": "en", "screen": "buy_trip", "stack": [], "page": 0, "items": [],
+             "data": {"day": "2026-12-07", "offers": offers}}
+    ctx = Ctx(state, "+254711000111")
+    SCREENS["buy_trip"].enter(ctx)
+    shown = SCREENS["buy_trip"].render(ctx, None).split("\n")
+    assert shown[0] == "07 Dec. Prices in KES/UGX, (n) = seats left:"
+    assert shown[1] == "1 08:00 Coast KES 1,500 (4)" and shown[2] == "2 09:00 Gulu UGX 40,000 (4)"
