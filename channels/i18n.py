@@ -89,6 +89,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "sw": "Kutoka {origin}. Kwenda wapi? Chagua au andika:",
     },
     "pick_city": {"en": "Which one?", "fr": "Laquelle?", "sw": "Ipi?"},
+    # "Where to?" lists only cities with a trip from the origin soon (catalog.destinations_from).
+    "no_destinations": {
+        "en": "No trips from {origin} in the next days.",
+        "fr": "Aucun trajet depuis {origin} ces prochains jours.",
+        "sw": "Hakuna safari kutoka {origin} siku zijazo.",
+    },
+    "no_route": {"en": "No trips there from here.", "fr": "Aucun trajet vers ce lieu.",
+                 "sw": "Hakuna safari kwenda huko."},
     "no_city": {"en": "No place matches.", "fr": "Aucun lieu trouve.", "sw": "Hakuna mahali panapolingana."},
     "ask_day": {
         "en": "{origin}-{destination}. When?\n1 Today\n2 Tomorrow\nOr date DDMM",
@@ -96,8 +104,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "sw": "{origin}-{destination}. Lini?\n1 Leo\n2 Kesho\nAu tarehe SSMM",
     },
     "bad_date": {"en": "Invalid date.", "fr": "Date invalide.", "sw": "Tarehe batili."},
-    "ask_trip": {"en": "{day}, {currency}. Choose trip:", "fr": "{day}, {currency}. Choisissez:",
-                 "sw": "{day}, {currency}. Chagua safari:"},
+    # The trip list: each line is "time carrier price (seats)"; the title says what they mean.
+    "ask_trip": {"en": "{day}. Prices in {currency}, (n) = seats left:",
+                 "fr": "{day}. Prix en {currency}, (n) = places libres:",
+                 "sw": "{day}. Bei kwa {currency}, (n) = viti vilivyobaki:"},
     "trip_line": {"en": "{time} {carrier} {price} ({seats})", "fr": "{time} {carrier} {price} ({seats})",
                   "sw": "{time} {carrier} {price} ({seats})"},
     "no_trips": {
@@ -144,7 +154,8 @@ TEXTS: dict[str, dict[str, str]] = {
                    "sw": "Huna tiketi hai."},
     "tickets_title": {"en": "Your tickets:", "fr": "Vos billets:", "sw": "Tiketi zako:"},
     "cancel_title": {"en": "Cancel which ticket?", "fr": "Annuler quel billet?", "sw": "Ghairi tiketi ipi?"},
-    "ticket_line": {"en": "{route} {when}", "fr": "{route} {when}", "sw": "{route} {when}"},
+    "ticket_line": {"en": "Seat {seat} {route} {when}", "fr": "Place {seat} {route} {when}",
+                    "sw": "Kiti {seat} {route} {when}"},
     "ticket_detail": {
         "en": "{code}\n{route} {when}\nSeat {seat}\n1 Resend by SMS\n0 Back",
         "fr": "{code}\n{route} {when}\nPlace {seat}\n1 Renvoyer par SMS\n0 Retour",

@@ -135,6 +135,58 @@ def popular_cities(limit: int = 6, *, now: datetime | None = None) -> list[str]:
     return [city for city, _ in db.session.execute(stmt)]
 
 
+DESTINATION_DAYS = 7  # "the coming days" for destinations_from: the demo's rolling week
+
+
+def destinations_from(origin: str, limit: int = 20, *, days: int = DESTINATION_DAYS,
+                      now: datetime | None = None) -> list[str]:
+    """Cities one can actually travel to from ``origin`` in the next ``days`` days.
+
+    A city counts when some sellable trip (scheduled or boarding) boards at one of the
+    origin's stops after ``now`` and before the horizon, reaches a stop of that city later
+    on its route, and has a fare for that pair (what ``search_trips`` would offer). Busiest
+    first (most trips), then nearest (shortest ride), then alphabetical; the origin's own
+    city is never listed. Raises
+    ``UnknownStop`` when ``origin`` matches no stop. USSD's "Where to?" uses it; the API
+    and SMS can too, so no channel offers a destination with no trip.
+    """
+    now = now or utcnow()
+    origin_ids = {s.id for s in resolve_stop(origin, role="origin")}
+    horizon = now + timedelta(days=days)
+    rs_o, rs_d = aliased(RouteStop), aliased(RouteStop)
+    max_offset = db.session.scalar(
+        select(func.max(RouteStop.minutes_from_start)).where(RouteStop.stop_id.in_(origin_ids))
+    ) or 0
+    rows = db.session.execute(
+        select(Stop.city_key, Stop.city, Trip.id, Trip.departure_at, rs_o.minutes_from_start,
+               rs_d.minutes_from_start)
+        .join(rs_d, rs_d.stop_id == Stop.id)
+        .join(rs_o, and_(rs_o.route_id == rs_d.route_id, rs_o.position < rs_d.position))
+        .join(Trip, Trip.route_id == rs_o.route_id)
+        .join(Fare, and_(Fare.route_id == rs_o.route_id, Fare.origin_stop_id == rs_o.stop_id,
+                         Fare.destination_stop_id == rs_d.stop_id))
+        .where(
+            rs_o.stop_id.in_(origin_ids),
+            Stop.id.not_in(origin_ids),
+            Trip.status.in_(SELLABLE_STATUSES),
+            Trip.departure_at > now - timedelta(minutes=max_offset),  # coarse; exact check below
+            Trip.departure_at < horizon,
+        )
+    ).all()
+    trips: dict[str, set[int]] = {}
+    names: dict[str, str] = {}
+    ride: dict[str, int] = {}
+    for city_key, city, trip_id, departure_at, offset, arrival_offset in rows:
+        if not now < departure_at + timedelta(minutes=offset) <= horizon:
+            continue  # already past the origin stop, or beyond the horizon
+        trips.setdefault(city_key, set()).add(trip_id)
+        names[city_key] = min(names.get(city_key, city), city)
+        ride[city_key] = min(ride.get(city_key, arrival_offset - offset), arrival_offset - offset)
+    origin_cities = set(db.session.scalars(select(Stop.city_key).where(Stop.id.in_(origin_ids))))
+    ranked = sorted((k for k in trips if k not in origin_cities), key=lambda k: (-len(trips[k]), ride[k], k))
+    return [names[k] for k in ranked[:limit]]
+
+
 def stop_times(trip: Trip) -> list[tuple[RouteStop, datetime]]:
     """Each stop of the trip's route with its UTC departure time, in route order."""
     return [(rs, trip.departure_at + timedelta(minutes=rs.minutes_from_start)) for rs in trip.route.stops]

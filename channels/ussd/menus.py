@@ -54,6 +54,13 @@ def _cities(ctx, exclude: str | None = None) -> list[tuple[str, str]]:
     return [(c, c) for c in cities[:POPULAR]]
 
 
+def _destinations(ctx, limit: int = POPULAR) -> list[tuple[str, str]]:
+    """Cities with a sellable trip from the chosen origin soon (never a place with no trip)."""
+    from app.catalog.service import destinations_from
+
+    return [(c, c) for c in destinations_from(ctx.data["origin"], limit)]
+
+
 def _pick_origin(ctx, city):
     ctx.data["origin"] = city
     return Go("buy_destination")
@@ -74,6 +81,21 @@ def _search(ctx, text: str, exclude: str | None, pick, picker: str):
         return pick(ctx, matches[0])
     ctx.data["matches"] = matches
     return Go(picker)
+
+
+def _search_destination(ctx, text: str):
+    """Typed letters on "Where to?": only cities served from the origin are matched."""
+    from app.catalog.service import match_cities
+
+    key = fold(text)
+    matches = [city for city, _ in _destinations(ctx, limit=100) if key and fold(city).startswith(key)]
+    if not matches:
+        known = [c for c in match_cities(text, MATCHES) if fold(c) != fold(ctx.data["origin"])]
+        return Stay(ctx.t("no_route" if known else "no_city"))
+    if len(matches) == 1:
+        return _pick_destination(ctx, matches[0])
+    ctx.data["matches"] = matches[:MATCHES]
+    return Go("pick_destination")
 
 
 def _origin_zone(ctx) -> str:
@@ -120,19 +142,26 @@ def _day_label(ctx) -> str:
     return short_date(date.fromisoformat(ctx.data["day"]), ctx.lang)
 
 
+def _currencies(ctx) -> list[str]:
+    return sorted({offer["currency"] for offer in ctx.data.get("offers", [])})
+
+
 def _trip_items(ctx):
+    """``08:00 Coast Express 1,500 (10)``: the title says what the price and (10) mean."""
+    single = len(_currencies(ctx)) == 1
     items = []
     for index, offer in enumerate(ctx.data.get("offers", [])):
         price = offer["prices"].get("standard") or min(offer["prices"].values())
+        shown = _amount(price, offer["currency"]) if single else format_money(price, offer["currency"])
         label = ctx.t("trip_line", time=offer["time"], carrier=clip(offer["carrier"], 14),
-                      price=_amount(price, offer["currency"]), seats=offer["seats"])
+                      price=shown, seats=offer["seats"])
         items.append((label, index))
     return items
 
 
 def _trip_params(ctx):
-    offers = ctx.data.get("offers") or [{"currency": ""}]
-    return {"day": _day_label(ctx), "currency": offers[0]["currency"]}
+    """The currency is named once, in the title (two carriers in two currencies: both)."""
+    return {"day": _day_label(ctx), "currency": "/".join(_currencies(ctx))}
 
 
 def _offer(ctx) -> dict:
@@ -238,16 +267,19 @@ def _ticket_view(ticket, lang: str) -> dict:
     local = to_local(departure_at_stop(ticket.trip, order.origin_stop_id), order.origin.timezone)
     return {
         "code": format_short_code(ticket.short_code), "route": f"{order.origin.code}-{order.destination.code}",
-        "when": f"{short_date(local.date(), lang)} {local.strftime('%H:%M')}", "seat": ticket.seat,
+        "when": f"{short_date(local.date(), lang)} {local.strftime('%H:%M')}", "seat": ticket.seat or "-",
     }
 
 
-def _ticket_items(ctx):
+def _tickets(ctx) -> list:
     from app.booking.service import list_tickets
 
-    if ctx.user is None:
-        return []
-    return [(ctx.t("ticket_line", **_ticket_view(ticket, ctx.lang)), ticket.id) for ticket in list_tickets(ctx.user)]
+    return [] if ctx.user is None else list_tickets(ctx.user)
+
+
+def _ticket_items(ctx):
+    """``Seat 3 NBO-ELD 07 Dec 08:00``: the seat first, so two tickets of one trip differ."""
+    return [(ctx.t("ticket_line", **_ticket_view(ticket, ctx.lang)), ticket.id) for ticket in _tickets(ctx)]
 
 
 def _my_ticket(ctx):
@@ -354,8 +386,8 @@ _SCREEN_LIST = [
            on_pick=_pick_origin),
     Picker("buy_destination", "ask_destination",
            params=lambda ctx: {"origin": clip(ctx.data["origin"], CITY_WIDTH)},
-           items=lambda ctx: _cities(ctx, exclude=ctx.data["origin"]), on_pick=_pick_destination,
-           on_text=lambda ctx, text: _search(ctx, text, ctx.data["origin"], _pick_destination, "pick_destination")),
+           items=lambda ctx: _destinations(ctx), on_pick=_pick_destination, on_text=_search_destination,
+           empty="no_destinations"),
     Picker("pick_destination", "pick_city", items=lambda ctx: [(c, c) for c in ctx.data.get("matches", [])],
            on_pick=_pick_destination),
     Prompt("buy_day", "ask_day", on_input=_choose_day,

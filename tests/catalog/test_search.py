@@ -9,8 +9,9 @@ from sqlalchemy import update
 from app.catalog import service
 from app.catalog.models import Fare
 from app.catalog.service import UnknownStop
+from app.extensions import db
 from tests.catalog.conftest import is_problem, local_day
-from tests.factories import NAIROBI, local_departure, make_fare, make_stop, make_trip
+from tests.factories import NAIROBI, local_departure, make_fare, make_route, make_stop, make_trip
 
 SEARCH = "/api/v1/trips/search"
 
@@ -176,3 +177,49 @@ def test_channel_helpers(world, rival, db):
         ("NBO", timedelta(0)), ("NKR", timedelta(minutes=150)), ("ELD", timedelta(minutes=330))
     ]
     assert isinstance(times[0][1], datetime)
+
+
+def _way_home(world, days_ahead: int = 1):
+    """The world's road the other way (Eldoret - Nakuru - Nairobi) with one trip and fares."""
+    back = make_route(world.carrier, [(world.eldoret, 0), (world.nakuru, 180), (world.nairobi, 330)], code="ELD-NBO")
+    trip = make_trip(back, world.vehicle, local_departure(days_ahead, time(6, 0)))
+    for origin, destination in [(world.eldoret, world.nakuru), (world.eldoret, world.nairobi),
+                                (world.nakuru, world.nairobi)]:
+        make_fare(back, origin, destination, 90000)
+    return back, trip
+
+
+def test_destinations_from_a_city_are_those_its_trips_reach(world):
+    _way_home(world)
+    kisumu = make_stop(world.carrier, "Kisumu", code="KSM")
+    naivasha = make_stop(world.carrier, "Naivasha", code="NVS")
+    kericho = make_stop(world.carrier, "Kericho", code="KER")
+    to_kisumu = make_route(world.carrier, [(world.nakuru, 0), (kisumu, 200)], code="NKR-KSM")
+    make_fare(to_kisumu, world.nakuru, kisumu, 70000)
+    make_trip(to_kisumu, world.vehicle, local_departure(1, time(12, 0)), status="cancelled")  # not sellable
+    to_naivasha = make_route(world.carrier, [(world.nakuru, 0), (naivasha, 90)], code="NKR-NVS")
+    make_fare(to_naivasha, world.nakuru, naivasha, 40000)
+    make_trip(to_naivasha, world.vehicle, local_departure(30))  # beyond the coming days
+    to_kericho = make_route(world.carrier, [(world.nakuru, 0), (kericho, 120)], code="NKR-KER")
+    make_trip(to_kericho, world.vehicle, local_departure(1, time(14, 0)))  # no fare: cannot be sold
+    db.session.commit()
+
+    assert service.destinations_from("Nakuru") == ["Nairobi", "Eldoret"]  # one trip each: nearest first
+    assert service.destinations_from("NBO") == ["Nakuru", "Eldoret"]
+    assert service.destinations_from("Kisumu") == []  # a terminus: nothing leaves from it
+
+
+def test_destinations_from_leave_out_trips_already_gone_and_put_the_busiest_first(world):
+    back, _ = _way_home(world)
+    make_trip(back, world.vehicle, local_departure(2, time(6, 0)))
+    db.session.commit()
+    assert service.destinations_from("Eldoret") == ["Nakuru", "Nairobi"]  # two trips each: nearest first
+    assert service.destinations_from("Nakuru") == ["Nairobi", "Eldoret"]  # Nairobi: two trips, Eldoret: one
+    # Once the first trip to Eldoret has passed Nakuru, nothing to Eldoret is left.
+    later = world.trip.departure_at + timedelta(minutes=151)
+    assert service.destinations_from("Nakuru", now=later) == ["Nairobi"]
+
+
+def test_destinations_from_an_unknown_place_is_a_clear_error(world):
+    with pytest.raises(UnknownStop):
+        service.destinations_from("Atlantis")

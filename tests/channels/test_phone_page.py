@@ -32,7 +32,7 @@ def test_a_developer_buys_a_ticket_on_the_simulated_phone(served):
             page.fill("#msisdn", world.passenger.phone)
             page.click("#dial")
             expect(page.locator("#screen")).to_contain_text("1 Buy ticket")
-            for value, shown in [("1", "Where from?"), ("1", "Where to?"), ("1", "When?"), ("2", "Choose trip"),
+            for value, shown in [("1", "Where from?"), ("1", "Where to?"), ("1", "When?"), ("2", "Prices in KES"),
                                  ("1", "How many"), ("1", "Fare class"), ("1", "= KES 800"),
                                  ("1", "Enter your M-Pesa PIN")]:
                 page.fill("#reply", value)

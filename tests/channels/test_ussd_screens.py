@@ -46,7 +46,8 @@ def worst(app, monkeypatch):
     monkeypatch.setattr(menus, "_ticket_view", lambda ticket, lang: {
         "code": "ABCDE-FGHJK", "route": "NBO-KSM-LONG-MSA-LONG", "when": "30 Sep 23:59", "seat": "12A-UPPR"})
     monkeypatch.setattr(menus, "_cities", lambda ctx, exclude=None: [(LONG_CITY + f" {i}", "x") for i in range(20)])
-    monkeypatch.setattr(menus, "_ticket_items", lambda ctx: [("NBO-KSM-LONG-MSA 30 Sep 23:59", i) for i in range(20)])
+    monkeypatch.setattr(menus, "_destinations", lambda ctx, limit=6: [(LONG_CITY + f" {i}", "x") for i in range(limit)])
+    monkeypatch.setattr(menus, "_tickets", lambda ctx: [SimpleNamespace(id=i) for i in range(20)])
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -66,6 +67,19 @@ def test_every_screen_fits_one_gsm7_screen(worst, name, language):
             assert is_gsm7(shown), shown
     if isinstance(screen, Picker) and len(state["items"]) > 1 and len(pages) > 1:
         assert "98" in gsm7(screen.render(ctx, None)) or page == len(pages) - 1
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", sorted(n for n, s in SCREENS.items() if isinstance(s, Picker) and s.empty))
+def test_every_empty_list_fits_one_gsm7_screen(worst, monkeypatch, name, language):
+    """A list with nothing in it ("no trips from ...") is a screen too."""
+    monkeypatch.setattr(SCREENS[name], "items", lambda ctx: [])
+    state = {"lang": language, "screen": name, "stack": [], "page": 0, "items": [], "data": _worst_data()}
+    ctx = Ctx(state, "+254711000111")
+    SCREENS[name].enter(ctx)
+    for error in (None, WORST_ERROR):
+        shown = gsm7(SCREENS[name].render(ctx, error))
+        assert len(shown) <= MAX_SCREEN and is_gsm7(shown), shown
 
 
 END_TEXTS = ["paid_mpesa", "paid_airtime", "paid_wallet", "topup_started", "ticket_resent", "cancelled",
