@@ -50,6 +50,15 @@ def _launch(pw, *extra):
     return pw.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, *extra])
 
 
+def _open_scanner(browser, base):
+    """A phone-sized English context with ``/scan`` open in it."""
+    context = browser.new_context(locale="en-GB", viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base}/scan")
+    return context, page
+
+
 def _open_trip(page, trip):
     from playwright.sync_api import expect
 
@@ -88,10 +97,7 @@ def test_driver_scans_valid_reused_forged_wrong_trip_and_typed_tickets(app, worl
     with serve(app) as base, sync_playwright() as pw:
         browser = _launch(pw)
         try:
-            context = browser.new_context(locale="en-GB", viewport=PHONE)
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.goto(f"{base}/scan")
+            context, page = _open_scanner(browser, base)
             _snap(page, "sign-in")
             _js_verifier_in_chromium(page)
             sign_in(page, base, client, world.driver.phone, goto=False)
@@ -234,10 +240,7 @@ def test_offline_scans_wait_in_indexeddb_and_reach_the_server_once(app, world, c
     with serve(app, traffic) as base, sync_playwright() as pw:
         browser = _launch(pw)
         try:
-            context = browser.new_context(locale="en-GB", viewport=PHONE)
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.goto(f"{base}/scan")
+            context, page = _open_scanner(browser, base)
             page.evaluate("navigator.serviceWorker.ready.then(() => true)")
             poll(lambda: page.evaluate("!!navigator.serviceWorker.controller"))
             first_load = list(traffic)  # the page, its files, and the service worker's install
