@@ -7,6 +7,7 @@ from app.catalog import models as catalog_models  # noqa: F401
 from app.messaging import models as messaging_models  # noqa: F401
 from app.booking import models as booking_models  # noqa: F401
 from app.core import models as core_models  # noqa: F401
+from app.core import history as core_history  # noqa: F401
 from app.ledger import models as ledger_models  # noqa: F401
 from app.wallet import models as wallet_models  # noqa: F401
 from app.payments import models as payment_models  # noqa: F401

@@ -6,11 +6,8 @@ carrier later edits its settings. The window opens ``boarding_opens_minutes`` be
 trip leaves the passenger's origin and closes ``ticket_grace_minutes`` after arrival at
 the terminus.
 
-Ticket statuses change only in ``transition_ticket``: ``valid → used | cancelled |
-refunded | expired``, and ``used → valid`` only when a driver undoes a boarding made by
-mistake (``app.ticketing.boarding``, which records who and when). ``cancelled`` = the passenger gave the ticket back (refund per the
-carrier's policy, possibly 0); ``refunded`` = the carrier cancelled the trip and the full
-price went back.
+Ticket statuses change only through the machine in ``app.ticketing.states`` (its table
+and the expiry rule are documented there); ``transition_ticket`` is its shorthand.
 """
 from __future__ import annotations
 
@@ -19,37 +16,24 @@ import unicodedata
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
 
 from app.core.money import format_money
 from app.core.timeutil import to_local
-from app.database import utcnow
-from app.errors import Conflict
-from app.extensions import db
 from tickets.models import Ticket
 from tickets.shortcode import format_short_code, new_short_code
 
-TICKET_TRANSITIONS = {"valid": {"used", "cancelled", "refunded", "expired"}, "used": {"valid"}}
 SMS_LIMIT = 160
 log = logging.getLogger(__name__)
 
 
-def transition_ticket(ticket: Ticket, new_status: str, *, reason: str | None = None, now=None) -> Ticket:
-    """Move a ticket to ``new_status`` after re-reading it under a row lock (409 if not allowed)."""
-    now = now or utcnow()
-    locked = db.session.execute(
-        select(Ticket).where(Ticket.id == ticket.id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    if new_status not in TICKET_TRANSITIONS.get(locked.status, set()):
-        raise Conflict(f"This ticket is {locked.status}; it cannot become {new_status}.", slug="ticket-state")
-    locked.status = new_status
-    locked.status_changed_at = now
-    locked.status_reason = (reason or new_status)[:200]
-    return locked
+def transition_ticket(ticket: Ticket, new_status: str, *, actor: str, reason: str | None = None, now=None) -> Ticket:
+    """Move a ticket to ``new_status`` under a row lock (409 if the machine does not allow it)."""
+    from app.ticketing.states import TICKET
+
+    return TICKET.transition(ticket, new_status, actor=actor, reason=reason, now=now)
 
 
-def issue_tickets_for_order(order) -> list[Ticket]:
+def issue_tickets_for_order(order, *, actor: str = "system:payments") -> list[Ticket]:
     """One valid ticket per order item, plus the SMS(es) that carry their short codes.
 
     The caller holds the order's row lock and has just moved it to ``paid``; the unique
@@ -57,6 +41,7 @@ def issue_tickets_for_order(order) -> list[Ticket]:
     """
     from app.booking.pricing import departure_at_stop
     from app.messaging.service import queue_sms
+    from app.ticketing.states import TICKET
 
     trip, carrier = order.trip, order.trip.carrier
     valid_from = departure_at_stop(trip, order.origin_stop_id) - timedelta(minutes=carrier.boarding_opens_minutes)
@@ -68,12 +53,11 @@ def issue_tickets_for_order(order) -> list[Ticket]:
         Ticket(
             order_id=order.id, order_item_id=item.id, trip_id=order.trip_id, user_id=order.user_id,
             seat=item.seat, seat_index=index_of[item.seat], fare_class=item.fare_class, passenger_name=item.passenger_name,
-            short_code=new_short_code(), status="valid", valid_from=valid_from, valid_until=valid_until,
+            short_code=new_short_code(), valid_from=valid_from, valid_until=valid_until,
         )
         for item in order.items
     ]
-    db.session.add_all(tickets)
-    db.session.flush()
+    TICKET.create_all(tickets, "valid", actor=actor, reason=f"order {order.code} paid")
     user = order.user
     if user is not None and user.phone:
         for text in order_sms_texts(tickets, language=user.language):

@@ -40,6 +40,7 @@ from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import db
+from app.ticketing.states import is_expired
 from tickets.issuing import transition_ticket
 from tickets.keyring_app import get_verifier
 from tickets.models import Ticket
@@ -166,7 +167,8 @@ def _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source
         early = _judge_ticket(ticket, trip_id, at)
     result, reason, first = early
     if result == "valid":
-        transition_ticket(ticket, "used", reason=f"boarded on device {device_id}"[:200], now=at)
+        transition_ticket(ticket, "used", actor=f"user:{driver.id}", reason=f"boarded on device {device_id}"[:200],
+                          now=at)
     scan = Scan(
         device_id=device_id, nonce=nonce, user_id=driver.id, carrier_id=driver.carrier_id,
         trip_id=trip_id, ticket_id=ticket.id if ticket else None, result=result,
@@ -287,7 +289,7 @@ def _judge_ticket(ticket: Ticket, trip_id: int | None, at: datetime):
         else:
             where = f"at {_when(ticket.status_changed_at or at, ticket)}"
         return "already_used", f"Already used {where}: do not board again ({seat}).", first
-    if ticket.status == "expired" or at >= ticket.valid_until:
+    if is_expired(ticket, at):
         return "expired", f"Expired at {_when(ticket.valid_until, ticket)}: not valid for boarding now.", None
     if at < ticket.valid_from:
         return "not_yet_valid", f"Not valid yet: boarding opens {_when(ticket.valid_from, ticket)}.", None

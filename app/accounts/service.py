@@ -30,6 +30,7 @@ from sqlalchemy import select, update
 
 from app.auth import otp, refresh
 from app.auth.models import User
+from app.auth.states import USER
 from app.database import utcnow
 from app.errors import Conflict
 from app.extensions import db
@@ -57,9 +58,11 @@ def update_profile(user: User, changes: dict) -> User:
 
 def deactivate(user: User) -> None:
     """Pause the account: every session ends; signing in again reactivates it. Commits."""
+    user = USER.lock(user.id)
     if user.status != "active":
         raise Conflict("This account is not active.", slug="not-active")
-    user.status = "deactivated"
+    USER.transition(user, "deactivated", actor=f"user:{user.id}", reason="paused by the account holder",
+                    locked=True)
     user.deactivated_at = utcnow()
     refresh.revoke_all_for_user(user.id)
     db.session.commit()
@@ -88,7 +91,8 @@ def delete_account(user: User) -> None:
     user.name = None
     user.preferred_payment = None
     user.marketing_opt_out = True
-    user.status = "deleted"
+    USER.transition(user, "deleted", actor=f"user:{user.id}", reason="erased at the account holder's request",
+                    locked=True)
     user.deleted_at = utcnow()
     db.session.commit()
     log.info("user %s deleted (personal data erased)", user.id)

@@ -21,10 +21,11 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import OtpChallenge
+from app.auth.states import OTP, SIGN_IN
 from app.core.phone import mask_phone
 from app.database import utcnow
 from app.errors import ApiError
@@ -70,10 +71,10 @@ def sms_text(code: str, language: str | None) -> str:
 
 
 def _close(challenge: OtpChallenge, status: str) -> None:
-    """The only place a challenge's status changes."""
-    assert challenge.status == "pending" and status in ("verified", "expired", "exhausted")
-    challenge.status = status
-    challenge.closed_at = utcnow()
+    """Close a pending challenge (locked by ``verify_code``) through the OTP machine."""
+    now = utcnow()
+    OTP.transition(challenge, status, actor=SIGN_IN, now=now, locked=True)
+    challenge.closed_at = now
 
 
 def issue_code(phone: str, *, language: str | None = None, user_id: int | None = None) -> OtpChallenge:
@@ -85,11 +86,8 @@ def issue_code(phone: str, *, language: str | None = None, user_id: int | None =
     now = utcnow()
     for attempt in range(ISSUE_ATTEMPTS):
         code = _new_code()
-        db.session.execute(
-            update(OtpChallenge)
-            .where(OtpChallenge.phone == phone, OtpChallenge.status == "pending")
-            .values(status="superseded", closed_at=now)
-        )
+        OTP.bulk(OtpChallenge.phone == phone, to="superseded", actor=SIGN_IN, reason="a new code was requested",
+                 now=now, values={"closed_at": now})
         challenge = OtpChallenge(
             phone=phone,
             code_hash=_code_hash(phone, code),

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth import otp, refresh
 from app.auth.models import CARRIER_ROLES, ROLES, User
+from app.auth.states import USER
 from app.auth.tokens import issue_access_token
 from app.catalog.models import Carrier
 from app.core.phone import mask_phone
@@ -53,7 +54,7 @@ def get_or_create_user(phone: str, **defaults) -> User:
         return user
     try:
         with db.session.begin_nested():
-            user = User(phone=phone, role="passenger", status="active", **defaults)
+            user = User(phone=phone, role="passenger", **defaults)  # starts active (USER)
             db.session.add(user)
             db.session.flush()
     except IntegrityError:  # created concurrently by another request
@@ -92,7 +93,7 @@ def sign_in(phone: str, code: str, language: str | None = None) -> TokenPair:
     otp.verify_code(phone, code)
     user = get_or_create_user(phone, language=language or "en")
     if user.status == "deactivated":
-        user.status = "active"
+        USER.transition(user, "active", actor=f"user:{user.id}", reason="signed in again")
         user.deactivated_at = None
         log.info("user %s reactivated by signing in", user.id)
     pair = _pair(user, refresh.issue(user))

@@ -48,11 +48,12 @@ class RefundQuote:
     tickets: list[Ticket] = field(default_factory=list)
 
 
-def _refund_order(order, amount, *, reason, destination, ref, now=None, notify=True):
+def _refund_order(order, amount, *, reason, destination, ref, now=None, notify=True, actor):
     # Imported late: payments imports booking (apply_payment).
     from app.payments.refunds import refund_order
 
-    return refund_order(order, amount, reason=reason, destination=destination, ref=ref, now=now, notify=notify)
+    return refund_order(order, amount, reason=reason, destination=destination, ref=ref, now=now, notify=notify,
+                        actor=actor)
 
 
 def pick_rule(rules: list[dict], hours_left: float) -> dict | None:
@@ -90,10 +91,10 @@ def quote_cancellation(order: Order, ticket_ids: list[int] | None = None, now=No
     return RefundQuote(amount, order.currency, percent, rule, valid)
 
 
-def _settle_order(order: Order, amount: int, reason: str, now) -> None:
+def _settle_order(order: Order, amount: int, reason: str, now, *, actor: str) -> None:
     order.refunded_amount += amount
     target = "refunded" if order.refunded_amount >= order.total_amount else "partially_refunded"
-    transition_order(order, target, reason=reason, now=now)
+    transition_order(order, target, actor=actor, reason=reason, now=now)
 
 
 def cancel_tickets(user, order_id: int, ticket_ids: list[int] | None = None, *, refund_to: str = "wallet", now=None):
@@ -106,6 +107,7 @@ def cancel_tickets(user, order_id: int, ticket_ids: list[int] | None = None, *, 
     """
     now = now or utcnow()
     get_order_for(user, order_id)
+    who = f"user:{user.id}"
     try:
         order = lock_order(order_id)
         if order.status not in ("paid", "partially_refunded"):
@@ -118,15 +120,16 @@ def cancel_tickets(user, order_id: int, ticket_ids: list[int] | None = None, *, 
         if departure_at_stop(order.trip, order.origin_stop_id) <= now:
             raise Conflict("The trip has left; its tickets can no longer be cancelled.", slug="trip-departed")
         for ticket in quote.tickets:
-            transition_ticket(ticket, "cancelled", reason="cancelled by the passenger", now=now)
+            transition_ticket(ticket, "cancelled", actor=who, reason="cancelled by the passenger", now=now)
         seats = [t.seat for t in quote.tickets]
-        transition_holds(to="released", reason="ticket cancelled", now=now, order_id=order.id, seats=seats)
+        transition_holds(to="released", reason="ticket cancelled", actor=who, now=now, order_id=order.id,
+                         seats=seats)
         refund = None
         if quote.amount > 0:
-            _settle_order(order, quote.amount, f"{len(seats)} ticket(s) cancelled", now)
+            _settle_order(order, quote.amount, f"{len(seats)} ticket(s) cancelled", now, actor=who)
             ref = "cancel-" + "-".join(str(t.id) for t in quote.tickets)
             refund = _refund_order(order, quote.amount, reason=f"cancellation ({quote.percent}%)",
-                                   destination=refund_to, ref=ref, now=now)
+                                   destination=refund_to, ref=ref, now=now, actor=who)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -172,27 +175,28 @@ def cancel_trip(actor, trip_id: int, reason: str, now=None) -> int:
     refunded = 0
     try:
         transition_trip(trip, "cancelled", actor_id=actor.id, reason=reason)
+        who = f"user:{actor.id}"
         order_ids = list(db.session.scalars(select(Order.id).where(Order.trip_id == trip.id).order_by(Order.id)))
         for order_id in order_ids:
             order = lock_order(order_id)
             if order.status in ("pending_payment", "expired"):
-                transition_holds(to="released", reason="trip cancelled", now=now, order_id=order.id)
-                transition_order(order, "failed", reason="trip cancelled", now=now)
+                transition_holds(to="released", reason="trip cancelled", actor=who, now=now, order_id=order.id)
+                transition_order(order, "failed", actor=who, reason="trip cancelled", now=now)
                 continue
             if order.status not in ("paid", "partially_refunded"):
                 continue
             tickets = list(db.session.scalars(
                 select(Ticket).where(Ticket.order_id == order.id, Ticket.status == "valid")))
             for ticket in tickets:
-                transition_ticket(ticket, "refunded", reason=f"trip cancelled: {reason}", now=now)
-            transition_holds(to="released", reason="trip cancelled", now=now, order_id=order.id)
+                transition_ticket(ticket, "refunded", actor=who, reason=f"trip cancelled: {reason}", now=now)
+            transition_holds(to="released", reason="trip cancelled", actor=who, now=now, order_id=order.id)
             amount = sum(t.order_item.price for t in tickets)
             if amount <= 0:
                 continue
             destination = "mpesa" if trip.carrier.mpesa_refunds_allowed else "wallet"
-            _settle_order(order, amount, "trip cancelled", now)
+            _settle_order(order, amount, "trip cancelled", now, actor=who)
             _refund_order(order, amount, reason=f"trip cancelled: {reason}", destination=destination,
-                          ref=f"trip-cancel-{order.id}", now=now, notify=False)
+                          ref=f"trip-cancel-{order.id}", now=now, notify=False, actor=who)
             if order.user and order.user.phone:
                 queue_sms(order.user.phone, _trip_cancelled_sms(order, amount, destination), "trip-cancelled",
                           user_id=order.user_id)

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from app.booking.availability import taken_seats
-from app.booking.models import Order, SeatHold
-from app.booking.transitions import expire_stale_holds
+from app.booking.models import Order
+from app.booking.transitions import expire_stale_holds, new_holds
 from app.errors import Conflict
 from app.extensions import db
 
@@ -25,11 +25,7 @@ def _insert_holds(order: Order, seats: list[str], expires_at: datetime) -> bool:
     """Insert one ``held`` row per seat inside a savepoint; False when any seat was taken."""
     try:
         with db.session.begin_nested():
-            db.session.add_all(
-                SeatHold(trip_id=order.trip_id, seat=seat, order_id=order.id, status="held", expires_at=expires_at)
-                for seat in seats
-            )
-            db.session.flush()
+            new_holds(order, seats, expires_at, actor=f"user:{order.user_id}")
     except IntegrityError:
         return False
     return True

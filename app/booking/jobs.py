@@ -25,7 +25,8 @@ def expire_holds(now=None) -> dict:
     for order_id in order_ids:
         order = lock_order(order_id)  # re-check: a payment may have landed meanwhile
         if order.status == "pending_payment" and order.hold_expires_at < now:
-            transition_order(order, "expired", reason="hold expired before payment", now=now)
+            transition_order(order, "expired", actor="system:hold-expiry", reason="hold expired before payment",
+                             now=now)
             orders += 1
     db.session.commit()
     return {"holds": holds, "orders": orders}

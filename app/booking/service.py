@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -19,6 +19,8 @@ from app.auth.models import User
 from app.booking.holds import place_holds
 from app.booking.models import CHANNELS, Order, OrderItem, SeatHold
 from app.booking.pricing import check_stops, departure_at_stop, fares_for
+from app.booking.states import ORDER
+from app.ticketing.states import usable
 from app.booking.transitions import (
     lapse_conversion, lock_order, new_converted_hold, transition_holds, transition_order,
 )
@@ -107,12 +109,11 @@ def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_s
         code=new_order_code(), user_id=user.id, trip_id=trip.id, origin_stop_id=origin_stop_id,
         destination_stop_id=destination_stop_id, currency=currency,
         total_amount=sum(fares[p["fare_class"]].amount for p in passengers),
-        status="pending_payment", channel=channel, hold_expires_at=expires_at, created_at=now,
-        status_changed_at=now, items=[],  # a new order has no items: no lazy load on append
+        channel=channel, hold_expires_at=expires_at, created_at=now,
+        items=[],  # a new order has no items: no lazy load on append
     )
-    db.session.add(order)
     try:
-        db.session.flush()
+        ORDER.create(order, "pending_payment", actor=f"user:{user.id}", reason=f"ordered by {channel}", now=now)
         auto = iter(place_holds(
             order, layout, chosen, sum(1 for p in passengers if not p.get("seat")), now=now, expires_at=expires_at
         ))
@@ -138,7 +139,8 @@ class ApplyResult:
     detail: str = ""
 
 
-def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int, now=None) -> ApplyResult:
+def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int, now=None,
+                  actor: str = "system:payments") -> ApplyResult:
     """Turn a received payment into tickets. Runs in the caller's transaction; never commits.
 
     - ``applied``: holds converted (or the seats re-claimed after expiry), tickets issued.
@@ -148,7 +150,8 @@ def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int,
     - ``not_payable``: unknown order, or it failed (trip cancelled) or the trip left/was
       cancelled; payments refunds.
     A ``held`` hold past its expiry that nobody took over is simply converted: the seat
-    never left this order, so the late payer keeps it.
+    never left this order, so the late payer keeps it. ``actor`` (``provider:mpesa``...)
+    is recorded in the status history of every change.
     """
     now = now or utcnow()
     order = lock_order(order_id)
@@ -169,7 +172,7 @@ def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int,
 
     seats = [item.seat for item in order.items]
     # held -> converted cannot violate the unique index (it covers both statuses): no SAVEPOINT.
-    converted = transition_holds(to="converted", reason=f"paid by payment {payment_id}", now=now,
+    converted = transition_holds(to="converted", reason=f"paid by payment {payment_id}", actor=actor, now=now,
                                  order_id=order.id)
     try:
         if converted < len(seats):
@@ -180,18 +183,18 @@ def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int,
                 ))
                 for seat in seats:
                     if seat not in have:
-                        new_converted_hold(order, seat, now=now)
+                        new_converted_hold(order, seat, actor=actor, now=now)
                 db.session.flush()
     except IntegrityError:
         if converted:
-            lapse_conversion(order.id, reason="hold lapsed", now=now)
+            lapse_conversion(order.id, reason="hold lapsed", actor=actor, now=now)
         if order.status == "pending_payment":
-            transition_order(order, "expired", reason="hold lapsed; seats sold to someone else", now=now)
-        transition_holds(to="expired", reason="hold lapsed", now=now, order_id=order.id)
+            transition_order(order, "expired", actor=actor, reason="hold lapsed; seats sold to someone else", now=now)
+        transition_holds(to="expired", reason="hold lapsed", actor=actor, now=now, order_id=order.id)
         return ApplyResult("seats_gone", order, detail=f"The seats of order {order.code} were sold meanwhile.")
-    order = transition_order(order, "paid", reason=f"payment {payment_id}", now=now)
+    order = transition_order(order, "paid", actor=actor, reason=f"payment {payment_id}", now=now)
     order.payment_id = payment_id
-    tickets = issue_tickets_for_order(order)
+    tickets = issue_tickets_for_order(order, actor=actor)
     return ApplyResult("applied", order, tickets, detail=f"Order {order.code} paid; {len(tickets)} ticket(s).")
 
 
@@ -219,8 +222,9 @@ def release_order(user: User, order_id: int, now=None) -> Order:
         if order.status != "pending_payment":
             raise Conflict(f"This order is {order.status.replace('_', ' ')}; only unpaid orders can be released.",
                            slug="order-state")
-        transition_holds(to="released", reason="released by the passenger", now=now, order_id=order.id)
-        transition_order(order, "expired", reason="released by the passenger", now=now)
+        transition_holds(to="released", reason="released by the passenger", actor=f"user:{user.id}", now=now,
+                         order_id=order.id)
+        transition_order(order, "expired", actor=f"user:{user.id}", reason="released by the passenger", now=now)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -231,12 +235,12 @@ def release_order(user: User, order_id: int, now=None) -> Order:
 def list_tickets(user: User, scope: str = "active", now=None) -> list[Ticket]:
     """``active``: valid tickets still usable; ``history``: everything else (used, cancelled, past...)."""
     now = now or utcnow()
-    active = (Ticket.status == "valid") & (Ticket.valid_until > now)
+    active = usable(now)
     stmt = select(Ticket).where(Ticket.user_id == user.id)
     if scope == "active":
         stmt = stmt.where(active).order_by(Ticket.valid_from, Ticket.id)
     elif scope == "history":
-        stmt = stmt.where(or_(Ticket.status != "valid", Ticket.valid_until <= now)).order_by(
+        stmt = stmt.where(~active).order_by(
             Ticket.valid_from.desc(), Ticket.id)
     else:
         raise Unprocessable("scope is 'active' or 'history'.", slug="scope")

@@ -18,21 +18,14 @@ from sqlalchemy.orm import aliased, selectinload
 
 from app.catalog.models import FARE_CLASSES, Fare, Route, RouteStop, Stop, Trip, TripDriver, fold
 from app.core.timeutil import to_local, zone
+from app.catalog.states import TRIP
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 
 SELLABLE_STATUSES = ("scheduled", "boarding")
 
-# The trip state machine, in one place. Cancellation (with its refunds) is driven by the
-# booking area through ``transition_trip``; the carrier/driver endpoint moves the rest.
-TRIP_TRANSITIONS: dict[str, frozenset[str]] = {
-    "scheduled": frozenset({"boarding", "cancelled"}),
-    "boarding": frozenset({"departed", "cancelled"}),
-    "departed": frozenset({"arrived"}),
-    "arrived": frozenset(),
-    "cancelled": frozenset(),
-}
+# The trip state machine lives in ``app.catalog.states`` (TRIP); ``transition_trip`` applies it.
 
 
 class UnknownStop(NotFound):
@@ -318,17 +311,9 @@ def transition_trip(
     cannot open earlier than the carrier's ``boarding_opens_minutes`` before departure.
     """
     now = now or utcnow()
-    locked = db.session.execute(
-        select(Trip)
-        .where(Trip.id == trip.id)
-        .with_for_update(of=Trip)
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    if to_status not in TRIP_TRANSITIONS.get(locked.status, frozenset()):
-        raise Conflict(
-            f"A {locked.status} trip cannot become {to_status}.",
-            slug="illegal-trip-transition", current_status=locked.status,
-        )
+    locked = TRIP.lock(trip.id)
+    if not TRIP.allows(locked.status, to_status):
+        raise TRIP.refusal(locked.status, to_status)
     if to_status == "boarding":
         opens = locked.departure_at - timedelta(minutes=locked.carrier.boarding_opens_minutes)
         if now < opens:
@@ -336,9 +321,8 @@ def transition_trip(
                 f"Boarding opens {locked.carrier.boarding_opens_minutes} minutes before departure.",
                 slug="boarding-not-open",
             )
-    locked.status = to_status
-    locked.status_changed_at = now
-    locked.status_reason = (reason or None) and reason[:200]
+    TRIP.transition(locked, to_status, actor=f"user:{actor_id}" if actor_id else "system:catalog",
+                    reason=reason or None, now=now, locked=True)
     locked.status_changed_by_id = actor_id
     db.session.flush()
     return locked

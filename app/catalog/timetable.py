@@ -57,7 +57,7 @@ def new_trip(route: Route, vehicle: Vehicle, departure_at: datetime, timetable_i
     """A scheduled trip (not yet added to the session)."""
     return Trip(
         carrier_id=route.carrier_id, route_id=route.id, vehicle_id=vehicle.id, timetable_id=timetable_id,
-        departure_at=departure_at, arrival_at=departure_at + trip_duration(route), status="scheduled",
+        departure_at=departure_at, arrival_at=departure_at + trip_duration(route),  # starts scheduled (TRIP)
     )
 
 

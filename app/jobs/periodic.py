@@ -6,6 +6,7 @@
 - STK pushes whose callback never came are settled by Daraja's STK query, with backoff,
   and expired after a bounded time (``app.payments.jobs``);
 - SMS left queued (a crash between commit and send) are sent;
+- tickets whose validity window has closed are recorded ``expired`` (``app.ticketing.states``);
 - USSD session rows nobody can resume are deleted.
 
 ``flask --app wsgi sweep`` runs them once (cron, or by hand in development). The RQ worker
@@ -37,6 +38,7 @@ SWEEPS: list[Sweep] = [
     Sweep("expire-holds", "app.booking.jobs:expire_holds", 1),
     Sweep("poll-stk", "app.payments.jobs:poll_pending_stk", 1),
     Sweep("stuck-sms", "app.messaging.service:send_stuck_messages", 5),
+    Sweep("expire-tickets", "app.ticketing.states:expire_tickets", 5),
     Sweep("purge-ussd", "channels.ussd.store:purge_stale_sessions", 60),
 ]
 

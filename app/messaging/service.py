@@ -24,6 +24,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.jobs import enqueue_after_commit, job_id
 from app.messaging.models import OutboundMessage
+from app.messaging.states import SMS
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +121,8 @@ def erase_recipient(user_id: int, phone: str | None) -> None:
 
     mine = or_(OutboundMessage.user_id == user_id, OutboundMessage.to_phone == phone) if phone \
         else OutboundMessage.user_id == user_id
-    db.session.execute(
-        update(OutboundMessage).where(mine, OutboundMessage.status == "queued")
-        .values(status="failed", failure_reason="recipient erased")
-    )
+    SMS.bulk(mine, to="failed", actor=f"user:{user_id}", reason="recipient erased", sources=("queued",),
+             values={"failure_reason": "recipient erased"})
     db.session.execute(update(OutboundMessage).where(mine).values(to_phone=None))
 
 
@@ -175,7 +174,7 @@ def deliver(message_id: int) -> None:
                     message.failure_reason, message.status_code)
         _fail_or_retry(message, bool(result and result.retryable), final_status="rejected")
         return
-    message.status = "sent"
+    SMS.transition(message, "sent", actor=f"provider:{backend.name}", locked=True)
     message.sent_at = utcnow()
     message.provider_message_id = result.message_id
     message.status_code = result.status_code
@@ -190,7 +189,8 @@ def _fail_or_retry(message: OutboundMessage, retryable: bool, final_status: str 
         message_id, reason = message.id, message.failure_reason
         db.session.commit()
         raise SmsRetryLater(f"SMS {message_id}: {reason}")
-    message.status = final_status if not retryable else "failed"
+    SMS.transition(message, final_status if not retryable else "failed", actor=f"provider:{message.backend}",
+                   reason=message.failure_reason, locked=True)
     _forget_after_send(message)
     db.session.commit()
 

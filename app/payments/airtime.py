@@ -23,6 +23,7 @@ from app.database import utcnow
 from app.errors import Unprocessable
 from app.extensions import db
 from app.payments.models import AirtimeCharge, Payment, Refund
+from app.payments.states import AIRTIME_CHARGE, REFUND
 from app.payments.price_points import (
     MAX_MESSAGES,
     PricePoint,
@@ -74,11 +75,11 @@ def plan_airtime(total: int, currency: str) -> tuple[PricePoint, ...]:
 def record_charges(payment: Payment, charges) -> None:
     """Store what the provider sent: ``(seq, keyword, amount, message_id or None, failure)``."""
     for seq, keyword, amount, message_id, failure in charges:
-        db.session.add(AirtimeCharge(
+        AIRTIME_CHARGE.create(AirtimeCharge(
             payment_id=payment.id, seq=seq, keyword=keyword, amount=amount, currency=payment.currency,
-            provider_ref=message_id, status="pending" if message_id else "failed",
-            failure_reason=None if message_id else (failure or "NotSent")[:80],
-        ))
+            provider_ref=message_id, failure_reason=None if message_id else (failure or "NotSent")[:80],
+        ), "pending" if message_id else "failed", actor=f"provider:{payment.provider}",
+            reason="sent" if message_id else "not sent")
 
 
 def find_charge(message_id: str) -> AirtimeCharge | None:
@@ -96,7 +97,7 @@ def settle_charge(message_id: str, status: str, reason: str | None, *, source: s
     charge = find_charge(message_id)
     if charge is None:
         return False
-    lock_payment(charge.payment_id)  # serialises the reports of one payment
+    actor = f"provider:{lock_payment(charge.payment_id).provider}"  # the lock serialises one payment's reports
     charge = db.session.scalar(
         select(AirtimeCharge).where(AirtimeCharge.id == charge.id).with_for_update()
         .execution_options(populate_existing=True)
@@ -104,9 +105,12 @@ def settle_charge(message_id: str, status: str, reason: str | None, *, source: s
     if charge.status != "pending":
         return True  # a replay: this charge is already settled
     if status in DELIVERED:
-        charge.status = "delivered"
+        AIRTIME_CHARGE.transition(charge, "delivered", actor=actor, reason=status, now=now,
+                                  locked=True)
     elif status in FAILED:
-        charge.status, charge.failure_reason = "failed", (reason or status)[:80]
+        AIRTIME_CHARGE.transition(charge, "failed", actor=actor, reason=reason or status, now=now,
+                                  locked=True)
+        charge.failure_reason = (reason or status)[:80]
     else:
         return True  # Sent, Submitted, Buffered: not final
     charge.settled_at = now
@@ -165,11 +169,11 @@ def _refund_charged_part(payment: Payment, amount: int, language: str, now) -> N
         Leg(provider_clearing(payment.provider), -amount, payment.currency),
         Leg(wallet_account(payment.user_id), amount, payment.currency),
     ], order_id=payment.order_id, payment_id=payment.id, memo="airtime_partial", now=now)
-    db.session.add(Refund(
+    REFUND.create(Refund(
         ref=ref, order_id=payment.order_id, payment_id=payment.id, user_id=payment.user_id, amount=amount,
-        currency=payment.currency, destination="wallet", reason="airtime_partial", status="completed",
+        currency=payment.currency, destination="wallet", reason="airtime_partial",
         ledger_transaction_id=posted.transaction.id,
-    ))
+    ), "completed", actor=f"provider:{payment.provider}", reason="airtime_partial", now=now)
     order = db.session.get(Order, payment.order_id) if payment.order_id else None
     to = payment.phone
     if to:

@@ -122,7 +122,7 @@ def _expire_if_overdue(payment: Payment, now: datetime, *, error: bool) -> str:
         return "errors" if error else "pending"
     reason = "no answer from M-Pesa" if error else "still unanswered"
     settle_expired(payment.id, reason=f"{reason} {int((now - payment.created_at).total_seconds() // 60)} min "
-                                      "after the push", source="stk_query", now=now)
+                                      "after the push", source="stk_query", now=now, actor="system:stk-poll")
     return "expired"
 
 

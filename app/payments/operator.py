@@ -17,6 +17,7 @@ from app.payments.messages import stk_failure_message
 from app.payments.models import Payment
 from app.payments.providers.daraja_client import C2BNotification, StkCallback
 from app.payments.review import park
+from app.payments.states import PAYMENT
 from app.payments.settlement import Settled, settle_failure, settle_success
 
 log = logging.getLogger(__name__)
@@ -98,8 +99,7 @@ def confirm_paybill(c2b: C2BNotification, raw) -> Settled:
     if c2b.amount_minor <= 0:
         park("c2b_confirmation", "zero_amount", raw, receipt=c2b.trans_id)
         return Settled(payment, False)
-    db.session.add(payment)
-    db.session.flush()
+    PAYMENT.create(payment, "initiated", actor="provider:mpesa", reason="paybill payment received")
     log.info("paybill %s for %r from %s", c2b.trans_id, c2b.bill_ref[:12], mask_phone(payer))
     return settle_success(payment.id, amount=c2b.amount_minor, currency="KES", receipt=c2b.trans_id,
                           payer_phone=payer, source="c2b_confirmation", raw=raw)

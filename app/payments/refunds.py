@@ -29,6 +29,7 @@ from app.ledger.service import (
 )
 from app.messaging.service import queue_sms
 from app.payments.models import Payment, Refund
+from app.payments.states import REFUND
 from app.payments.transitions import lock_payment, transition
 
 log = logging.getLogger(__name__)
@@ -51,11 +52,12 @@ def refundable_amount(order) -> int:
 
 
 def refund_order(order, amount: int, *, reason: str, destination: str = "wallet", ref: str, now=None,
-                 notify: bool = True) -> Refund:
+                 notify: bool = True, actor: str = "system:refunds") -> Refund:
     """Give ``amount`` of ``order`` back to its passenger; never commits (the caller does).
 
     ``notify=False`` leaves the passenger's SMS to the caller, for a caller that tells them
     more in one message (a carrier's trip cancellation: why, and the refund together).
+    ``actor`` (``user:12``) is who asked for the refund, for the status history.
 
     Raises ``Unprocessable`` for a non-positive amount or an unknown destination and
     ``Conflict`` for more than is refundable or an M-Pesa refund the carrier does not allow.
@@ -88,17 +90,16 @@ def refund_order(order, amount: int, *, reason: str, destination: str = "wallet"
     refund = Refund(
         ref=ref, order_id=order.id, payment_id=payment_id, user_id=order.user_id, amount=amount,
         currency=order.currency, destination=destination, reason=reason[:200],
-        status="completed" if destination == "wallet" else "pending_payout",
         ledger_transaction_id=posted.transaction.id,
     )
     if now is not None:
         refund.created_at = now
-    db.session.add(refund)
-    db.session.flush()
+    REFUND.create(refund, "completed" if destination == "wallet" else "pending_payout", actor=actor,
+                  reason=reason, now=now)
     if payment_id and available - amount == 0:
         payment = lock_payment(payment_id)
         if payment.status == "succeeded":
-            transition(payment, "refunded", reason=reason, now=now)
+            transition(payment, "refunded", reason=reason, now=now, actor=actor)
     if notify:
         _notify(order, refund, carrier)
     return refund
@@ -139,13 +140,11 @@ def pay_out_wallet(user, phone: str, *, now=None) -> Refund | None:
         Leg(wallet_account(user.id), -amount, currency),
         Leg(PLATFORM_PAYOUTS_PENDING, amount, currency),
     ], memo="account deleted: wallet balance owed to M-Pesa", now=now)
-    refund = Refund(
+    refund = REFUND.create(Refund(
         ref=ref, order_id=None, user_id=user.id, amount=amount, currency=currency, destination="mpesa",
-        reason="Account deleted: wallet balance paid out to M-Pesa", status="pending_payout",
+        reason="Account deleted: wallet balance paid out to M-Pesa",
         ledger_transaction_id=posted.transaction.id, payout_phone=phone,
-    )
-    db.session.add(refund)
-    db.session.flush()
+    ), "pending_payout", actor=f"user:{user.id}", reason="account deleted", now=now)
     log.info("wallet of user %s (%s %s) queued as a pending M-Pesa payout", user.id, amount, currency)
     return refund
 

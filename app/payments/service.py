@@ -21,6 +21,7 @@ from app.extensions import db
 from app.payments.models import Payment
 from app.payments.providers.wallet import WalletProvider
 from app.payments.settlement import settle_success
+from app.payments.states import PAYMENT
 from app.payments.transitions import lock_payment, transition
 
 log = logging.getLogger(__name__)
@@ -119,10 +120,10 @@ def start_payment(order, method: str, phone: str | None = None, link_id: str | N
     if in_flight is not None:
         db.session.commit()
         return in_flight
-    payment = Payment(order_id=order.id, user_id=order.user_id, purpose="order", method=method,
-                      provider=provider.name, amount=order.total_amount, currency=order.currency, phone=payer)
-    db.session.add(payment)
-    db.session.flush()
+    payment = PAYMENT.create(
+        Payment(order_id=order.id, user_id=order.user_id, purpose="order", method=method,
+                provider=provider.name, amount=order.total_amount, currency=order.currency, phone=payer),
+        "initiated", actor=f"user:{order.user_id}", reason=f"pay by {method}", now=now)
     if method == "wallet":
         return _pay_with_wallet(payment, now)
     return _start_with_provider(payment, provider, order.code, f"Safiri {order.code}", link_id)
@@ -198,8 +199,8 @@ def start_topup(user, amount: int, phone: str | None = None, *, auto: bool = Fal
     validate_topup_amount(amount)
     payer = _phone(phone, user)
     provider = select_provider("mpesa_stk")
-    payment = Payment(user_id=user.id, purpose="topup", method="mpesa_stk", provider=provider.name,
-                      amount=amount, currency=wallet_currency(), phone=payer, auto_recharge=auto)
-    db.session.add(payment)
-    db.session.flush()
+    payment = PAYMENT.create(
+        Payment(user_id=user.id, purpose="topup", method="mpesa_stk", provider=provider.name,
+                amount=amount, currency=wallet_currency(), phone=payer, auto_recharge=auto),
+        "initiated", actor=f"user:{user.id}", reason="top-up" if not auto else "automatic top-up")
     return _start_with_provider(payment, provider, "WALLET", "Safiri top-up", None)

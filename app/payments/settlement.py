@@ -32,6 +32,7 @@ from app.ledger.service import (
 from app.messaging.service import queue_sms
 from app.payments.models import Payment, Refund
 from app.payments.review import park
+from app.payments.states import REFUND
 from app.payments.transitions import lock_payment, transition
 
 log = logging.getLogger(__name__)
@@ -139,19 +140,21 @@ def settle_failure(payment_id: int, *, code: str, reason: str, message: str, sou
 EXPIRED_MESSAGE = "The M-Pesa request expired before it was answered; nothing was charged. Please try again."
 
 
-def settle_expired(payment_id: int, *, reason: str, source: str, code: str | None = None, now=None) -> Settled:
+def settle_expired(payment_id: int, *, reason: str, source: str, code: str | None = None, now=None,
+                   actor: str | None = None) -> Settled:
     """Nobody answered the push in time: ``pending → expired``; nothing moved, nothing to undo.
 
     Only a still-pending payment expires (a settled one, or a replay, changes nothing). The
     seat hold is left to its own expiry, as after a failure. No SMS: the prompt simply
     vanished from the phone, and the passenger sees the reason on the payment. A success
     that arrives later still settles (``expired → succeeded``) as a late payment.
+    ``actor``: who decided (the provider by default; ``system:stk-poll`` when time ran out).
     """
     now = now or utcnow()
     payment = lock_payment(payment_id)
     if payment.status != "pending":
         return Settled(payment, False)
-    transition(payment, "expired", reason=f"{source}: {reason}", now=now)
+    transition(payment, "expired", reason=f"{source}: {reason}", now=now, actor=actor)
     if code:
         payment.result_code = str(code)[:20]
     payment.message = EXPIRED_MESSAGE
@@ -204,7 +207,7 @@ def _apply_to_order(payment: Payment, now) -> None:
     from app.booking.service import apply_payment
 
     result = apply_payment(payment.order_id, amount=payment.amount, currency=payment.currency,
-                           payment_id=payment.id, now=now)
+                           payment_id=payment.id, now=now, actor=f"provider:{payment.provider}")
     order = db.session.get(Order, payment.order_id)
     payment.outcome = result.outcome
     if result.outcome == "applied":
@@ -264,11 +267,11 @@ def _unapplied_to_wallet(payment: Payment, order, outcome: str, now) -> None:
         Leg(wallet_account(user_id), payment.amount, payment.currency),
     ], order_id=order.id, payment_id=payment.id, memo=outcome, now=now)
     if db.session.scalar(select(Refund.id).where(Refund.ref == ref)) is None:
-        db.session.add(Refund(
+        REFUND.create(Refund(
             ref=ref, order_id=order.id, payment_id=payment.id, user_id=user_id, amount=payment.amount,
-            currency=payment.currency, destination="wallet", reason=outcome, status="completed",
+            currency=payment.currency, destination="wallet", reason=outcome,
             ledger_transaction_id=posted.transaction.id,
-        ))
+        ), "completed", actor=f"provider:{payment.provider}", reason=outcome, now=now)
     text = UNAPPLIED_TEXT.get(outcome, UNAPPLIED_TEXT["not_payable"]).format(
         code=order.code, amount=format_money(payment.amount, payment.currency))
     payment.message = text

@@ -37,7 +37,8 @@ def undo_boarding(user, *, trip_id: int, ticket_id: int, device_id: str, undone_
         if exists is None:
             raise NotFound("This trip has no boarding of that ticket.", slug="boarding-not-found")
         raise Conflict("This ticket is not boarded (any more): nothing to undo.", slug="not-boarded")
-    transition_ticket(boarding.ticket, "valid", reason=f"boarding undone on device {device_id}"[:200], now=at)
+    transition_ticket(boarding.ticket, "valid", actor=f"user:{user.id}",
+                      reason=f"boarding undone on device {device_id}"[:200], now=at)
     boarding.undone_at = at
     boarding.undone_by_id = user.id
     db.session.commit()

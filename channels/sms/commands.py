@@ -330,6 +330,7 @@ def tickets(msg: Inbound, args: list[str]) -> str:
 
 def cancel(msg: Inbound, args: list[str]) -> str:
     from app.booking.cancellation import quote_cancellation
+    from app.ticketing.states import usable
     from tickets.models import Ticket
     from tickets.shortcode import format_short_code, normalize_short_code
 
@@ -337,7 +338,7 @@ def cancel(msg: Inbound, args: list[str]) -> str:
         return msg.t("sms_cancel_usage")
     code = normalize_short_code("".join(args))
     ticket = db.session.scalar(
-        select(Ticket).where(Ticket.short_code == code, Ticket.user_id == msg.user.id, Ticket.status == "valid")
+        select(Ticket).where(Ticket.short_code == code, Ticket.user_id == msg.user.id, usable())
     )
     if ticket is None:
         return msg.t("sms_no_such_ticket", code=" ".join(args)[:14])

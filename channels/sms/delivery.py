@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core.phone import mask_phone
 from app.extensions import db
 from app.messaging.models import OutboundMessage
+from app.messaging.states import SMS
 from app.payments.airtime import settle_charge
 from app.payments.messages import airtime_failure_message
 from app.payments.models import Payment
@@ -67,9 +68,9 @@ def _apply(report: dict) -> None:
     if message.status not in ("queued", "sent"):
         return  # already final: a replay
     if status in FINAL_OK:
-        message.status = "delivered"
+        SMS.transition(message, "delivered", actor="provider:africastalking", reason=status, locked=True)
     elif status in FINAL_FAILED:
-        message.status = "failed"
+        SMS.transition(message, "failed", actor="provider:africastalking", reason=reason, locked=True)
         message.failure_reason = reason[:80]
 
 

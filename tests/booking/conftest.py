@@ -57,7 +57,7 @@ def refunds(monkeypatch):
     """Record what booking asks payments to refund (the seam ``refund_order``)."""
     recorded = RefundCalls()
 
-    def fake(order, amount, *, reason, destination, ref, now=None, notify=True):
+    def fake(order, amount, *, reason, destination, ref, now=None, notify=True, actor=None):
         recorded.calls.append({"order_id": order.id, "amount": amount, "destination": destination, "ref": ref})
         return recorded.calls[-1]
 

@@ -61,7 +61,7 @@ def test_offline_valid_scan_of_a_ticket_cancelled_meanwhile_is_a_conflict_for_th
         client, world, auth_headers, boarding_trip):
     (ticket,) = sell(world, boarding_trip)
     payload = payload_for(ticket)
-    transition_ticket(ticket, "cancelled", reason="given back")
+    transition_ticket(ticket, "cancelled", actor="system:test", reason="given back")
     db.session.commit()
     when = (utcnow() - timedelta(minutes=1)).isoformat()
     answer = client.post(

@@ -249,7 +249,7 @@ def test_offline_scans_wait_in_indexeddb_and_reach_the_server_once(app, world, c
             expect(page.locator("#expected")).to_have_text("4")
 
             # A ticket cancelled after the last sync is caught as soon as one sync succeeds.
-            transition_ticket(given_back, "cancelled", reason="given back")
+            transition_ticket(given_back, "cancelled", actor="system:test", reason="given back")
             db.session.commit()
             page.click("#sync")
             expect(page.locator("#expected")).to_have_text("3")
@@ -289,7 +289,7 @@ def test_offline_scans_wait_in_indexeddb_and_reach_the_server_once(app, world, c
             expect(page.locator("#pending")).to_have_attribute("data-count", "3")
 
             # Cancelled on the server while the bus is out of coverage: the phone cannot know.
-            transition_ticket(late_cancel, "cancelled", reason="given back")
+            transition_ticket(late_cancel, "cancelled", actor="system:test", reason="given back")
             db.session.commit()
             upload_qr(page, payload(late_cancel))
             _verdict(page, "valid", "Valid", seat=late_cancel.seat)

@@ -56,7 +56,7 @@ def test_incremental_sync_and_304(client, world, auth_headers, db):
     delta = client.get(url(world.trip, cursor), headers=headers).get_json()
     assert delta["full"] is False and delta["tickets"] == [] and delta["cursor"] == cursor
 
-    transition_ticket(second, "cancelled", reason="passenger cancelled")
+    transition_ticket(second, "cancelled", actor="system:test", reason="passenger cancelled")
     db.session.commit()
     delta = client.get(url(world.trip, cursor), headers=headers)
     body = delta.get_json()

@@ -98,7 +98,7 @@ def test_expired(client, world, auth_headers):
 @pytest.mark.parametrize("status", ["cancelled", "refunded"])
 def test_cancelled_and_refunded(client, world, auth_headers, boarding_trip, db, status):
     ticket = sell(world, boarding_trip)[0]
-    transition_ticket(ticket, status, reason="test")
+    transition_ticket(ticket, status, actor="system:test", reason="test")
     db.session.commit()
     body = scan(client, auth_headers(world.driver), boarding_trip, code=ticket.short_code).get_json()
     assert body["result"] == status and "do not board" in body["reason"]

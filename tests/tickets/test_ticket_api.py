@@ -81,7 +81,7 @@ def test_short_link_page(client, world, db):
     unknown = client.get("/t/8Z2K4M7QX4")
     assert unknown.status_code == 404 and "No ticket" in unknown.get_data(as_text=True)
 
-    transition_ticket(ticket, "cancelled", reason="test")
+    transition_ticket(ticket, "cancelled", actor="system:test", reason="test")
     db.session.commit()
     html = client.get(f"/t/{ticket.short_code}").get_data(as_text=True)
     assert "cancelled" in html and "<svg" not in html

@@ -1,0 +1,38 @@
+"""The payment, refund and airtime-charge state machines (applied by ``app.core.states``).
+
+Payment: created ``initiated``; ``initiated → pending → succeeded | failed | expired``
+(``initiated → succeeded | failed`` when the operator answers at once: wallet, C2B, a
+refused push); ``succeeded → refunded``. A failed or expired payment may still become
+``succeeded``: when the operator later produces a receipt, money did move, and losing it
+would be worse than a late change. ``expired`` is reached by the STK poller
+(``app.payments.jobs``) when Daraja never answers.
+
+Refund: created ``completed`` (to the wallet, instant) or ``pending_payout`` (to M-Pesa,
+paid by the carrier's or the platform's finance team). Nothing moves a refund yet: the
+B2C result that would make a payout ``paid``/``failed`` is not built (needs an initiator
+credential), so the table names no such state rather than one nothing reaches.
+
+Airtime charge (one premium SMS of an airtime payment): created ``pending`` (sent) or
+``failed`` (the gateway refused it); ``pending → delivered | failed`` by its delivery report.
+"""
+from __future__ import annotations
+
+from app.core.states import Machine
+from app.errors import Conflict
+from app.payments.models import AirtimeCharge, Payment, Refund
+
+PAYMENT = Machine("payment", Payment, {
+    "initiated": {"pending", "succeeded", "failed"},
+    "pending": {"succeeded", "failed", "expired"},
+    "failed": {"succeeded"},
+    "expired": {"succeeded"},
+    "succeeded": {"refunded"},
+}, initial={"initiated"}, slug="payment-state",
+    refusal=lambda machine, current, to: Conflict(f"This payment is {current}; it cannot become {to}.",
+                                                  slug="payment-state"))
+
+REFUND = Machine("refund", Refund, {}, initial={"completed", "pending_payout"}, slug="refund-state")
+
+AIRTIME_CHARGE = Machine("airtime_charge", AirtimeCharge, {
+    "pending": {"delivered", "failed"},
+}, initial={"pending", "failed"}, slug="airtime-charge-state", noun="airtime charge")

@@ -1,0 +1,50 @@
+"""The ticket state machine, and the one rule that says when a ticket has expired.
+
+Ticket: created ``valid`` (issued for a paid order); ``valid → used`` (boarded) ``|
+cancelled`` (the passenger gave it back, refund per the carrier's policy, possibly 0) ``|
+refunded`` (the carrier cancelled the trip, full price back) ``| expired``; ``used →
+valid`` only when a driver undoes a boarding made by mistake (``app.ticketing.boarding``).
+
+Expiry: a ticket is over once its validity window closes (``valid_until``: the trip's
+arrival at its terminus plus the carrier's grace, frozen at issue and signed into the QR).
+``is_expired``/``usable`` are the only places that rule is written: the ticket lists, the
+scanner and the SMS commands ask them, so a ticket is never "active" in one channel and
+"expired" in another. The periodic sweep ``expire_tickets`` then records the fact
+(``valid → expired``, actor ``system:ticket-expiry``), so the stored status and the
+history catch up; until it runs, readers already treat the ticket as expired.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.core.states import Machine
+from app.database import utcnow
+from tickets.models import Ticket
+
+TICKET = Machine("ticket", Ticket, {
+    "valid": {"used", "cancelled", "refunded", "expired"},
+    "used": {"valid"},
+}, initial={"valid"}, slug="ticket-state")
+
+
+def is_expired(ticket: Ticket, now: datetime | None = None) -> bool:
+    """Whether ``ticket`` is past its validity (recorded as ``expired`` or not yet swept)."""
+    now = now or utcnow()
+    return ticket.status == "expired" or (ticket.status == "valid" and now >= ticket.valid_until)
+
+
+def usable(now: datetime | None = None):
+    """SQL condition: a ticket that can still be travelled on, shown, or cancelled."""
+    now = now or utcnow()
+    return (Ticket.status == "valid") & (Ticket.valid_until > now)
+
+
+def expire_tickets(now: datetime | None = None) -> int:
+    """Periodic sweep: every ``valid`` ticket whose window has closed becomes ``expired``. Commits."""
+    from app.extensions import db
+
+    now = now or utcnow()
+    moved = TICKET.bulk(Ticket.valid_until <= now, to="expired", actor="system:ticket-expiry",
+                        reason="validity window closed", now=now)
+    db.session.commit()
+    return len(moved)
