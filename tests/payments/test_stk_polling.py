@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.booking.jobs import expire_holds
 from app.booking.models import Order, SeatHold
+from app.core.history import history_of
 from app.database import utcnow
 from app.extensions import db
 from app.payments import jobs
@@ -58,6 +59,8 @@ def test_a_push_that_stays_pending_is_polled_with_backoff_then_expires(client, c
     assert polled_at == [2, 6, 14, 24, 30]
     payment = _payment(body["id"])
     assert payment.status == "expired" and payment.poll_count == 5 and payment.next_poll_at is None
+    last = history_of("payment", payment.id)[-1]  # time ran out: the poller decided, not M-Pesa
+    assert (last.from_status, last.to_status, last.actor) == ("pending", "expired", "system:stk-poll")
     got = client.get(f"/api/v1/payments/{body['id']}", headers=auth_headers(cheap.passenger)).get_json()
     assert got["status"] == "expired" and "expired" in got["message"] and "nothing was charged" in got["message"]
     assert counts()["sms"] == sms_before  # an unanswered prompt sends no SMS

@@ -1,0 +1,82 @@
+"""What the state machines record along real journeys: a ticket's history from issue to
+cancellation, the one rule for ticket expiry (read at once, recorded by the sweep), and
+the payment an unanswered M-Pesa prompt leaves ``expired``."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.booking.models import Order
+from app.booking.service import list_tickets
+from app.core.history import history_of
+from app.database import utcnow
+from app.extensions import db
+from app.jobs.periodic import run_all_once
+from app.payments.service import start_payment
+from app.ticketing.states import expire_tickets, is_expired
+from tests.tickets.test_scan_support import sell
+from tickets.issuing import transition_ticket
+from tickets.models import Ticket
+
+
+def _steps(entity, row_id):
+    return [(h.from_status, h.to_status, h.actor) for h in history_of(entity, row_id)]
+
+
+def test_a_tickets_history_says_who_issued_and_who_cancelled_it(client, world, auth_headers):
+    h = auth_headers(world.passenger)
+    world.trip.departure_at = utcnow() + timedelta(hours=48)
+    world.trip.arrival_at = world.trip.departure_at + timedelta(hours=6)
+    db.session.commit()
+    order = client.post("/api/v1/orders", headers=h, json={
+        "trip_id": world.trip.id, "origin_stop_id": world.nairobi.id, "destination_stop_id": world.eldoret.id,
+        "passengers": [{"fare_class": "standard"}]}).get_json()
+    payment = start_payment(db.session.get(Order, order["id"]), "mpesa", world.passenger.phone)  # sandbox
+    [ticket] = client.get("/api/v1/tickets", headers=h).get_json()
+    response = client.post(f"/api/v1/orders/{order['id']}/cancel", json={"ticket_ids": [ticket["id"]]}, headers=h)
+    assert response.status_code == 200, response.get_json()
+
+    passenger, sandbox = f"user:{world.passenger.id}", "provider:sandbox"
+    assert _steps("ticket", ticket["id"]) == [(None, "valid", sandbox), ("valid", "cancelled", passenger)]
+    assert _steps("order", order["id"]) == [
+        (None, "pending_payment", passenger), ("pending_payment", "paid", sandbox), ("paid", "refunded", passenger)]
+    assert _steps("payment", payment.id) == [
+        (None, "initiated", passenger), ("initiated", "pending", sandbox), ("pending", "succeeded", sandbox),
+        ("succeeded", "refunded", passenger)]
+    reasons = [h.reason or "" for entity, row in (("order", order["id"]), ("payment", payment.id))
+               for h in history_of(entity, row)]
+    assert not any(world.passenger.phone[1:] in reason for reason in reasons)
+
+
+def test_an_expired_ticket_is_expired_everywhere_before_and_after_the_sweep(app, world):
+    used, past, cancelled = sell(world, names=["A", "B", "C"])
+    transition_ticket(used, "used", actor="system:test")
+    transition_ticket(cancelled, "cancelled", actor="system:test")
+    db.session.commit()
+    after = past.valid_until + timedelta(minutes=1)
+    before = past.valid_until - timedelta(minutes=1)
+
+    assert not is_expired(past, before) and is_expired(past, after)
+    assert past in list_tickets(world.passenger, "active", now=before)
+    assert past not in list_tickets(world.passenger, "active", now=after)  # read time: already over
+    assert past in list_tickets(world.passenger, "history", now=after)
+
+    assert expire_tickets(now=before) == 0
+    assert expire_tickets(now=after) == 1  # only the valid one; used and cancelled stay as they are
+    db.session.expire_all()
+    assert [t.status for t in (used, past, cancelled)] == ["used", "expired", "cancelled"]
+    assert _steps("ticket", past.id)[-1] == ("valid", "expired", "system:ticket-expiry")
+    assert past in list_tickets(world.passenger, "history", now=after) and is_expired(past, before)
+    assert expire_tickets(now=after) == 0  # nothing left to expire, no second history row
+
+
+def test_the_periodic_sweep_expires_tickets_whose_trip_has_arrived(app, world):
+    ticket = sell(world)[0]
+    ticket_id = ticket.id
+    long_ago = utcnow() - timedelta(days=2)
+    db.session.query(Ticket).filter(Ticket.id == ticket_id).update(  # the trip arrived long ago
+        {Ticket.valid_from: long_ago, Ticket.valid_until: long_ago + timedelta(hours=8)}, synchronize_session=False)
+    db.session.commit()
+    outcome = run_all_once()
+    assert outcome["app.ticketing.states:expire_tickets"] == "ok 1"
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket_id).status == "expired"
