@@ -91,7 +91,3 @@ def history_of(entity: str, entity_id: int) -> list[StatusHistory]:
         .order_by(StatusHistory.id)
     ))
 
-
-def actor_for(user) -> str:
-    """The actor string of a signed-in user (or ``system:anonymous`` without one)."""
-    return f"user:{user.id}" if user is not None and getattr(user, "id", None) else "system:anonymous"
