@@ -7,7 +7,8 @@ partial unique index ``uq_seat_holds_active_seat`` on (trip_id, seat) over the s
 code merely reacts to its ``IntegrityError``. A hold covers the whole trip even when the
 passenger rides part of the route (simple, and what coach operators do).
 
-Status strings change only in the transition functions of ``app.booking.transitions``.
+Status strings change only through the machines of ``app.booking.states`` (helpers in
+``app.booking.transitions``), which record each change in ``status_history``.
 """
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ starting it, (provider, receipt) the MpesaReceiptNumber / TransID / AT message i
 proves money moved. A replayed callback therefore finds its payment already settled, and a
 racing duplicate hits the constraint rather than settling twice.
 
-Status strings change only in ``app.payments.service.transition``.
+Status strings change only through the machines of ``app.payments.states``, which record
+each change in ``status_history``.
 """
 from __future__ import annotations
 

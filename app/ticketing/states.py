@@ -19,7 +19,7 @@ from datetime import datetime
 
 from app.core.states import Machine
 from app.database import utcnow
-from tickets.models import Ticket
+from app.ticketing.models import Ticket
 
 TICKET = Machine("ticket", Ticket, {
     "valid": {"used", "cancelled", "refunded", "expired"},

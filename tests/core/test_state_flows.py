@@ -14,8 +14,8 @@ from app.jobs.periodic import run_all_once
 from app.payments.service import start_payment
 from app.ticketing.states import expire_tickets, is_expired
 from tests.tickets.test_scan_support import sell
-from tickets.issuing import transition_ticket
-from tickets.models import Ticket
+from app.ticketing.issuing import transition_ticket
+from app.ticketing.models import Ticket
 
 
 def _steps(entity, row_id):

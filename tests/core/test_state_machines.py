@@ -18,7 +18,7 @@ from app.messaging.models import OutboundMessage
 from app.payments.models import AirtimeCharge, Payment, Refund
 from tests import factories
 from tests.core import state_audit
-from tickets.models import Ticket
+from app.ticketing.models import Ticket
 
 # Importing them registers every machine in MACHINES.
 import app.auth.states  # noqa: F401,E402

@@ -19,7 +19,7 @@ from flask import current_app
 
 from app.core.money import format_money
 from app.core.timeutil import to_local
-from tickets.models import Ticket
+from app.ticketing.models import Ticket
 from tickets.shortcode import format_short_code, new_short_code
 
 SMS_LIMIT = 160
