@@ -7,7 +7,7 @@ valid`` only when a driver undoes a boarding made by mistake (``app.ticketing.bo
 
 Expiry: a ticket is over once its validity window closes (``valid_until``: the trip's
 arrival at its terminus plus the carrier's grace, frozen at issue and signed into the QR).
-``is_expired``/``usable`` are the only places that rule is written: the ticket lists, the
+``is_expired``/``is_usable``/``usable`` are the only places that rule is written: the ticket lists, the
 scanner and the SMS commands ask them, so a ticket is never "active" in one channel and
 "expired" in another. The periodic sweep ``expire_tickets`` then records the fact
 (``valid → expired``, actor ``system:ticket-expiry``), so the stored status and the
@@ -31,6 +31,11 @@ def is_expired(ticket: Ticket, now: datetime | None = None) -> bool:
     """Whether ``ticket`` is past its validity (recorded as ``expired`` or not yet swept)."""
     now = now or utcnow()
     return ticket.status == "expired" or (ticket.status == "valid" and now >= ticket.valid_until)
+
+
+def is_usable(ticket: Ticket, now: datetime | None = None) -> bool:
+    """Whether ``ticket`` can still be travelled on, shown as active, resent or cancelled."""
+    return ticket.status == "valid" and not is_expired(ticket, now)
 
 
 def usable(now: datetime | None = None):

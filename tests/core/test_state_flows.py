@@ -12,7 +12,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.jobs.periodic import run_all_once
 from app.payments.service import start_payment
-from app.ticketing.states import expire_tickets, is_expired
+from app.ticketing.states import expire_tickets, is_expired, is_usable
 from tests.tickets.test_scan_support import sell
 from app.ticketing.issuing import transition_ticket
 from app.ticketing.models import Ticket
@@ -56,6 +56,7 @@ def test_an_expired_ticket_is_expired_everywhere_before_and_after_the_sweep(app,
     before = past.valid_until - timedelta(minutes=1)
 
     assert not is_expired(past, before) and is_expired(past, after)
+    assert is_usable(past, before) and not is_usable(past, after) and not is_usable(used, before)
     assert past in list_tickets(world.passenger, "active", now=before)
     assert past not in list_tickets(world.passenger, "active", now=after)  # read time: already over
     assert past in list_tickets(world.passenger, "history", now=after)
