@@ -44,7 +44,8 @@ def _is_model_class(node: ast.ClassDef) -> bool:
 def status_writes(source: str, model_names: set[str]) -> list[tuple[int, str]]:
     """Places in ``source`` that write a status value: ``x.status = ...`` (outside a non-model
     class's own ``self.status``, e.g. an HTTP error's), ``setattr(x, "status", ...)``,
-    ``Model(status=...)`` for a model with a state machine, ``.values(status=...)``."""
+    ``Model(status=...)`` for a model with a state machine, ``.values(status=...)`` and
+    ``execute(stmt, [{"status": ...}])``."""
     tree = ast.parse(source)
     found: list[tuple[int, str]] = []
     allowed_self: set[int] = set()
@@ -73,6 +74,12 @@ def status_writes(source: str, model_names: set[str]) -> list[tuple[int, str]]:
             found.append((node.lineno, "setattr status"))
         if fname in model_names and any(k.arg == "status" for k in node.keywords):
             found.append((node.lineno, f"{fname}(status=...)"))
+        if fname == "execute":  # execute(insert(Model), [{"status": ...}]) / execute(update(Model), {...})
+            for arg in node.args[1:]:
+                for sub in ast.walk(arg):
+                    if isinstance(sub, ast.Dict) and any(isinstance(k, ast.Constant) and k.value == "status"
+                                                         for k in sub.keys):
+                        found.append((node.lineno, 'execute(..., {"status": ...})'))
         if fname == "values":
             if any(k.arg == "status" for k in node.keywords):
                 found.append((node.lineno, ".values(status=...)"))
