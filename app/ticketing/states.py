@@ -3,7 +3,9 @@
 Ticket: created ``valid`` (issued for a paid order); ``valid → used`` (boarded) ``|
 cancelled`` (the passenger gave it back, refund per the carrier's policy, possibly 0) ``|
 refunded`` (the carrier cancelled the trip, full price back) ``| expired``; ``used →
-valid`` only when a driver undoes a boarding made by mistake (``app.ticketing.boarding``).
+valid`` only when a driver undoes a boarding made by mistake (``app.ticketing.boarding``);
+``expired → used`` when an offline scanner uploads, after the sweep, a boarding it made
+while the window was still open (scans are judged at the moment they were made).
 
 Expiry: a ticket is over once its validity window closes (``valid_until``: the trip's
 arrival at its terminus plus the carrier's grace, frozen at issue and signed into the QR).
@@ -24,18 +26,21 @@ from app.ticketing.models import Ticket
 TICKET = Machine("ticket", Ticket, {
     "valid": {"used", "cancelled", "refunded", "expired"},
     "used": {"valid"},
+    "expired": {"used"},
 }, initial={"valid"}, slug="ticket-state")
 
 
 def is_expired(ticket: Ticket, now: datetime | None = None) -> bool:
-    """Whether ``ticket`` is past its validity (recorded as ``expired`` or not yet swept)."""
+    """Whether ``ticket`` (valid, or already recorded ``expired``) is past its validity at
+    ``now``: time decides, not the sweep, so a scan made offline inside the window and
+    uploaded later is judged at the moment it was made."""
     now = now or utcnow()
-    return ticket.status == "expired" or (ticket.status == "valid" and now >= ticket.valid_until)
+    return ticket.status in ("valid", "expired") and now >= ticket.valid_until
 
 
 def is_usable(ticket: Ticket, now: datetime | None = None) -> bool:
     """Whether ``ticket`` can still be travelled on, shown as active, resent or cancelled."""
-    return ticket.status == "valid" and not is_expired(ticket, now)
+    return ticket.status == "valid" and (now or utcnow()) < ticket.valid_until
 
 
 def usable(now: datetime | None = None):

@@ -66,7 +66,7 @@ def test_an_expired_ticket_is_expired_everywhere_before_and_after_the_sweep(app,
     db.session.expire_all()
     assert [t.status for t in (used, past, cancelled)] == ["used", "expired", "cancelled"]
     assert _steps("ticket", past.id)[-1] == ("valid", "expired", "system:ticket-expiry")
-    assert past in list_tickets(world.passenger, "history", now=after) and is_expired(past, before)
+    assert past in list_tickets(world.passenger, "history", now=after) and is_expired(past, after)
     assert expire_tickets(now=after) == 0  # nothing left to expire, no second history row
 
 
@@ -81,3 +81,20 @@ def test_the_periodic_sweep_expires_tickets_whose_trip_has_arrived(app, world):
     assert outcome["app.ticketing.states:expire_tickets"] == "ok 1"
     db.session.expire_all()
     assert db.session.get(Ticket, ticket_id).status == "expired"
+
+
+def test_a_boarding_made_offline_inside_the_window_counts_even_after_the_sweep(client, world, auth_headers):
+    from tests.tickets.test_scan_batch import item, past_trip, upload
+
+    trip = past_trip(world)  # its tickets' window closed 1.5 hours ago
+    ticket = sell(world, trip)[0]
+    ticket_id = ticket.id
+    assert expire_tickets() == 1
+    boarded_at = trip.departure_at - timedelta(minutes=10)
+    response = upload(client, auth_headers(world.driver), trip, "dev-A", [item("n1", boarded_at,
+                                                                               code=ticket.short_code)])
+    assert [r["result"] for r in response.get_json()["results"]] == ["valid"]
+    assert _steps("ticket", ticket_id)[-2:] == [
+        ("valid", "expired", "system:ticket-expiry"), ("expired", "used", f"user:{world.driver.id}")]
+    late = upload(client, auth_headers(world.driver), trip, "dev-A", [item("n2", utcnow(), code=ticket.short_code)])
+    assert [r["result"] for r in late.get_json()["results"]] == ["already_used"]
