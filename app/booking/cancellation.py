@@ -186,7 +186,7 @@ def cancel_trip(actor, trip_id: int, reason: str, now=None) -> int:
             if order.status not in ("paid", "partially_refunded"):
                 continue
             tickets = list(db.session.scalars(
-                select(Ticket).where(Ticket.order_id == order.id, Ticket.status == "valid")))
+                select(Ticket).where(Ticket.order_id == order.id, Ticket.status.in_(("valid", "expired")))))
             for ticket in tickets:
                 transition_ticket(ticket, "refunded", actor=who, reason=f"trip cancelled: {reason}", now=now)
             transition_holds(to="released", reason="trip cancelled", actor=who, now=now, order_id=order.id)

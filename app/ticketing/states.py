@@ -5,7 +5,8 @@ cancelled`` (the passenger gave it back, refund per the carrier's policy, possib
 refunded`` (the carrier cancelled the trip, full price back) ``| expired``; ``used →
 valid`` only when a driver undoes a boarding made by mistake (``app.ticketing.boarding``);
 ``expired → used`` when an offline scanner uploads, after the sweep, a boarding it made
-while the window was still open (scans are judged at the moment they were made).
+while the window was still open (scans are judged at the moment they were made);
+``expired → refunded`` when a carrier cancels, after its time, a trip that never ran.
 
 Expiry: a ticket is over once its validity window closes (``valid_until``: the trip's
 arrival at its terminus plus the carrier's grace, frozen at issue and signed into the QR).
@@ -26,7 +27,7 @@ from app.ticketing.models import Ticket
 TICKET = Machine("ticket", Ticket, {
     "valid": {"used", "cancelled", "refunded", "expired"},
     "used": {"valid"},
-    "expired": {"used"},
+    "expired": {"used", "refunded"},
 }, initial={"valid"}, slug="ticket-state")
 
 

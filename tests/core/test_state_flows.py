@@ -98,3 +98,20 @@ def test_a_boarding_made_offline_inside_the_window_counts_even_after_the_sweep(c
         ("valid", "expired", "system:ticket-expiry"), ("expired", "used", f"user:{world.driver.id}")]
     late = upload(client, auth_headers(world.driver), trip, "dev-A", [item("n2", utcnow(), code=ticket.short_code)])
     assert [r["result"] for r in late.get_json()["results"]] == ["already_used"]
+
+
+def test_a_trip_cancelled_after_its_time_refunds_tickets_the_sweep_expired(client, world, auth_headers, monkeypatch):
+    from app.booking import cancellation
+    from tests.tickets.test_scan_batch import past_trip
+
+    refunded = []
+    monkeypatch.setattr(cancellation, "_refund_order", lambda order, amount, **kw: refunded.append(amount))
+    trip = past_trip(world)  # never ran: still scheduled, its tickets' window closed
+    ticket = sell(world, trip)[0]
+    ticket_id, price = ticket.id, ticket.order_item.price
+    assert expire_tickets() == 1
+    response = client.post(f"/api/v1/carriers/{world.carrier.id}/trips/{trip.id}/cancel",
+                           json={"reason": "Bus broke down"}, headers=auth_headers(world.admin))
+    assert response.status_code == 200 and response.get_json()["orders_refunded"] == 1
+    assert refunded == [price]
+    assert _steps("ticket", ticket_id)[-1] == ("expired", "refunded", f"user:{world.admin.id}")
