@@ -29,9 +29,9 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.payments.routes", "blp"),
     ("app.wallet.routes", "blp"),
     ("app.ledger.routes", "blp"),
-    ("app.catalog.routes_public", "blp"),
-    ("app.catalog.routes_admin", "blp"),
-    ("app.catalog.routes_trips", "blp"),
+    ("app.catalog.routes", "public_blp"),
+    ("app.catalog.routes", "admin_blp"),
+    ("app.catalog.routes", "trips_blp"),
     ("app.ticketing.routes", "blp"),
     ("app.ticketing.driver_routes", "blp"),
     ("app.ticketing.scanner_routes", "blp"),
@@ -67,6 +67,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+def _connect_areas() -> None:
+    """Give lower areas what they ask of higher ones (dependencies point down)."""
+    from app.booking.availability import taken_seat_counts
+    from app.catalog.trips.occupancy import register_taken_seat_counter
+
+    register_taken_seat_counter(taken_seat_counts)  # seats left, in search and on trip pages
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(build_config(app.instance_path, test_config))
@@ -88,6 +96,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_openapi(app, api)  # intro, shared components (Problem), Swagger UI served locally
 
     importlib.import_module("app.models")  # registers every table
+    _connect_areas()
 
     for path, attr in API_BLUEPRINTS:
         api.register_blueprint(_import(path, attr))
