@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.auth.decorators import current_user, ensure_carrier_access
-from app.catalog.carriers.service import get_carrier
+from app.catalog.common import get_carrier
 from app.catalog.models import Carrier
 from app.errors import Unprocessable
 from app.extensions import db

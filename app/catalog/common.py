@@ -12,6 +12,7 @@ from __future__ import annotations
 from marshmallow import validate
 from sqlalchemy.exc import IntegrityError
 
+from app.catalog.models import Carrier
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 
@@ -56,3 +57,11 @@ class Partial:
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("partial", True)
         super().__init__(*args, **kwargs)
+
+
+def get_carrier(carrier_id: int) -> Carrier:
+    """A carrier by id, or 404 (every carrier-scoped view starts here)."""
+    carrier = db.session.get(Carrier, carrier_id)
+    if carrier is None:
+        raise NotFound("No such carrier.")
+    return carrier

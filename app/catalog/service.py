@@ -18,9 +18,11 @@ from app.catalog.search.service import (
     search_trips,
 )
 from app.catalog.trips.service import (
+    departure_at_stop,
     first_stop_zone,
     get_trip,
     is_driver_assigned,
+    route_stop,
     seats_left,
     stop_times,
     trips_for_driver,
@@ -33,6 +35,7 @@ __all__ = [
     "TRIP_TRANSITIONS",
     "TripOffer",
     "UnknownStop",
+    "departure_at_stop",
     "destinations_from",
     "fare_for",
     "first_stop_zone",
@@ -44,6 +47,7 @@ __all__ = [
     "search_stops",
     "search_trips",
     "seats_left",
+    "route_stop",
     "stop_times",
     "transition_trip",
     "trips_for_driver",

@@ -8,17 +8,11 @@ from __future__ import annotations
 from app.catalog.common import commit
 from app.catalog.models import Carrier
 from app.core.phone import normalize_phone
-from app.errors import NotFound
 from app.extensions import db
-
-def get_carrier(carrier_id: int) -> Carrier:
-    carrier = db.session.get(Carrier, carrier_id)
-    if carrier is None:
-        raise NotFound("No such carrier.")
-    return carrier
 
 
 def create_carrier(data: dict) -> Carrier:
+    """A new carrier; 409 when its slug is taken (the database decides, no race)."""
     carrier = Carrier(**data)
     db.session.add(carrier)
     commit(f"The slug {data['slug']!r} is taken.", "duplicate-slug")

@@ -21,6 +21,18 @@ from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 
+def route_stop(trip: Trip, stop_id: int) -> RouteStop | None:
+    """The trip's route stop for ``stop_id`` (None when the route does not serve it)."""
+    return next((rs for rs in trip.route.stops if rs.stop_id == stop_id), None)
+
+
+def departure_at_stop(trip: Trip, stop_id: int) -> datetime:
+    """When the trip leaves ``stop_id`` (UTC): trip departure plus the stop's offset."""
+    rs = route_stop(trip, stop_id)
+    offset = rs.minutes_from_start if rs else 0
+    return trip.departure_at + timedelta(minutes=offset)
+
+
 def get_trip(trip_id: int) -> Trip:
     """A trip by id or a 404 problem (public endpoints and channels)."""
     trip = db.session.get(Trip, trip_id)
