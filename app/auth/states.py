@@ -1,4 +1,4 @@
-"""The user-lifecycle and sign-in-code state machines (applied by ``app.core.states``).
+"""The user-lifecycle and sign-in-code state machines (applied by ``app.states.machine``).
 
 User: starts ``active`` (the column default: a first sign-in or a first USSD/SMS call
 creates the account); ``active → deactivated`` (the person pauses the account) and
@@ -13,7 +13,7 @@ not known yet, and the history must not hold their number.
 from __future__ import annotations
 
 from app.auth.models import OtpChallenge, User
-from app.core.states import Machine
+from app.states.machine import Machine
 
 USER = Machine("user", User, {
     "active": {"deactivated", "deleted"},

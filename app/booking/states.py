@@ -1,4 +1,4 @@
-"""The order and hold state machines (applied by ``app.core.states``; helpers in
+"""The order and hold state machines (applied by ``app.states.machine``; helpers in
 ``app.booking.transitions``).
 
 Order: ``pending_payment → paid | expired | failed``; ``expired → paid`` (a late payment
@@ -14,7 +14,7 @@ re-claims a seat directly); ``held → converted | expired | released``;
 from __future__ import annotations
 
 from app.booking.models import Order, SeatHold
-from app.core.states import Machine
+from app.states.machine import Machine
 
 ORDER = Machine("order", Order, {
     "pending_payment": {"paid", "expired", "failed"},

@@ -1,5 +1,5 @@
 """Order and hold transitions: the booking area's helpers around the machines of
-``app.booking.states`` (tables there; ``app.core.states`` applies them and records history).
+``app.booking.states`` (tables there; ``app.states.machine`` applies them and records history).
 
 Why locks: two callers (an M-Pesa callback and the expiry job, say) may act on the same
 order at once. ``lock_order`` takes ``SELECT ... FOR UPDATE`` so the second waits and

@@ -1,4 +1,4 @@
-"""The outbound-SMS state machine (applied by ``app.core.states``).
+"""The outbound-SMS state machine (applied by ``app.states.machine``).
 
 A message starts ``queued`` (the column default: it is written in the same transaction as
 the change that causes it, the outbox). ``queued → sent`` (the gateway took it) ``|
@@ -9,7 +9,7 @@ gateway's delivery report (which may also overtake the send's own answer:
 """
 from __future__ import annotations
 
-from app.core.states import Machine
+from app.states.machine import Machine
 from app.messaging.models import OutboundMessage
 
 SMS = Machine("sms", OutboundMessage, {

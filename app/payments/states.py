@@ -1,4 +1,4 @@
-"""The payment, refund and airtime-charge state machines (applied by ``app.core.states``).
+"""The payment, refund and airtime-charge state machines (applied by ``app.states.machine``).
 
 Payment: created ``initiated``; ``initiated → pending → succeeded | failed | expired``
 (``initiated → succeeded | failed`` when the operator answers at once: wallet, C2B, a
@@ -17,7 +17,7 @@ Airtime charge (one premium SMS of an airtime payment): created ``pending`` (sen
 """
 from __future__ import annotations
 
-from app.core.states import Machine
+from app.states.machine import Machine
 from app.errors import Conflict
 from app.payments.models import AirtimeCharge, Payment, Refund
 

@@ -1,6 +1,6 @@
 """Payment transitions: the payments area's helpers around ``app.payments.states.PAYMENT``.
 
-The table lives in ``app.payments.states``; ``app.core.states`` applies it and appends the
+The table lives in ``app.payments.states``; ``app.states.machine`` applies it and appends the
 status history. Callers lock the payment first (``lock_payment``) because they read it to
 decide (already settled? a replay?) before moving it.
 """

@@ -39,7 +39,7 @@ def issue_tickets_for_order(order, *, actor: str = "system:payments") -> list[Ti
     The caller holds the order's row lock and has just moved it to ``paid``; the unique
     ``order_item_id`` makes a second issue for the same item fail loudly.
     """
-    from app.booking.pricing import departure_at_stop
+    from app.catalog.service import departure_at_stop
     from app.messaging.service import queue_sms
     from app.ticketing.states import TICKET
 
@@ -95,7 +95,7 @@ def ticket_link(ticket: Ticket) -> str:
 
 
 def _route_and_time(ticket: Ticket) -> tuple[tuple[str, str], str]:
-    from app.booking.pricing import departure_at_stop
+    from app.catalog.service import departure_at_stop
 
     order = ticket.order
     origin, destination = order.origin, order.destination

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.core.states import Machine
+from app.states.machine import Machine
 from app.database import utcnow
 from app.ticketing.models import Ticket
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from app.booking.models import Order
 from app.booking.service import list_tickets
-from app.core.history import history_of
+from app.states.history import history_of
 from app.database import utcnow
 from app.extensions import db
 from app.jobs.periodic import run_all_once

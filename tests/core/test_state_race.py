@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.booking.models import Order
 from app.booking.states import ORDER
-from app.core.history import history_of
+from app.states.history import history_of
 from app.errors import ApiError
 from app.extensions import db
 from tests.core.test_state_machines import _order

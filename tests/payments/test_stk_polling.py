@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.booking.jobs import expire_holds
 from app.booking.models import Order, SeatHold
-from app.core.history import history_of
+from app.states.history import history_of
 from app.database import utcnow
 from app.extensions import db
 from app.payments import jobs

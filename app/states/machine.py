@@ -26,7 +26,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select, update
 
-from app.core.history import StatusHistory, check_actor, clean_reason, history_row
+from app.states.history import StatusHistory, check_actor, clean_reason, history_row
 from app.database import utcnow
 from app.errors import Conflict
 from app.extensions import db

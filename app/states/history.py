@@ -1,6 +1,6 @@
 """The append-only status history: who moved which row from what to what, when and why.
 
-Why one generic table rather than one per area: every state machine (``app.core.states``)
+Why one generic table rather than one per area: every state machine (``app.states.machine``)
 records the same five facts, a support person asks the same question of every entity
 ("what happened to ticket 42, and who did it?"), and a single table lets one query, one
 index and one erasure rule serve them all. pretix's ``log_action`` is the model.

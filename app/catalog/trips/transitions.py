@@ -1,0 +1,48 @@
+"""Moving a trip along its state machine (``app.catalog.trips.states``), and the statuses
+in which a trip is sold.
+
+Cancellation (with its refunds) is driven by the booking area through ``transition_trip``;
+the carrier/driver endpoint moves the rest.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.catalog.models import Trip
+from app.catalog.trips.states import TRIP
+from app.database import utcnow
+from app.errors import Conflict
+from app.extensions import db
+
+SELLABLE_STATUSES = ("scheduled", "boarding")
+
+
+# The table lives in ``app.catalog.trips.states`` (TRIP); re-exported under its old name.
+TRIP_TRANSITIONS = TRIP.table
+
+
+def transition_trip(
+    trip: Trip, to_status: str, *, actor_id: int | None, reason: str | None, now: datetime | None = None
+) -> Trip:
+    """Move ``trip`` along its state machine under a row lock; ``Conflict`` when illegal.
+
+    The lock makes a cancellation racing a "departed" tap resolve to one winner. The
+    caller commits (booking cancels a trip and refunds in one transaction). Boarding
+    cannot open earlier than the carrier's ``boarding_opens_minutes`` before departure.
+    """
+    now = now or utcnow()
+    locked = TRIP.lock(trip.id)
+    if not TRIP.allows(locked.status, to_status):
+        raise TRIP.refusal(locked.status, to_status)
+    if to_status == "boarding":
+        opens = locked.departure_at - timedelta(minutes=locked.carrier.boarding_opens_minutes)
+        if now < opens:
+            raise Conflict(
+                f"Boarding opens {locked.carrier.boarding_opens_minutes} minutes before departure.",
+                slug="boarding-not-open",
+            )
+    TRIP.transition(locked, to_status, actor=f"user:{actor_id}" if actor_id else "system:catalog",
+                    reason=reason or None, now=now, locked=True)
+    locked.status_changed_by_id = actor_id
+    db.session.flush()
+    return locked
