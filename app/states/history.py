@@ -6,7 +6,7 @@ records the same five facts, a support person asks the same question of every en
 index and one erasure rule serve them all. pretix's ``log_action`` is the model.
 
 Append-only: rows are only ever inserted. The ORM refuses to update or delete one (the
-mapper events below), and ``tests/core/test_state_machines.py`` checks that no code issues
+mapper events below), and ``tests/states/test_state_machines.py`` checks that no code issues
 an ``update()``/``delete()`` against the table.
 
 Erasure: a history row must outlive the person it mentions, so it never names them.

@@ -15,7 +15,7 @@ module applies any of them the same way:
   writes one history row per row moved.
 
 Why: before, each area assigned its status strings in its own way (some locked, some did
-not, none said who acted). ``tests/core/test_state_machines.py`` checks statically that no
+not, none said who acted). ``tests/states/test_state_machines.py`` checks statically that no
 module but this one assigns a status, and that every state a table names is reached by
 some code path.
 """

@@ -16,17 +16,16 @@ from app.errors import ApiError
 from app.extensions import db
 from app.messaging.models import OutboundMessage
 from app.payments.models import AirtimeCharge, Payment, Refund
+from app.auth import states as _auth_states  # noqa: F401 - importing registers each area's machines
+from app.booking import states as _booking_states  # noqa: F401
+from app.catalog.trips import states as _trip_states  # noqa: F401
+from app.messaging import states as _sms_states  # noqa: F401
+from app.payments import states as _payment_states  # noqa: F401
+from app.ticketing import states as _ticket_states  # noqa: F401
 from tests import factories
-from tests.core import state_audit
+from tests.states import state_audit
 from app.ticketing.models import Ticket
 
-# Importing them registers every machine in MACHINES.
-import app.auth.states  # noqa: F401,E402
-import app.booking.states  # noqa: F401,E402
-import app.catalog.trips.states  # noqa: F401,E402
-import app.messaging.states  # noqa: F401,E402
-import app.payments.states  # noqa: F401,E402
-import app.ticketing.states  # noqa: F401,E402
 
 EXPECTED = {"order", "hold", "payment", "refund", "airtime_charge", "ticket", "trip", "user", "otp", "sms"}
 

@@ -19,7 +19,7 @@ from app.booking.states import ORDER
 from app.states.history import history_of
 from app.errors import ApiError
 from app.extensions import db
-from tests.core.test_state_machines import _order
+from tests.states.test_state_machines import _order
 
 pytestmark = pytest.mark.postgres_only
 
