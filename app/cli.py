@@ -16,6 +16,10 @@ def register_cli(app: Flask) -> None:
 
     register_seed_demo(app)  # seed-demo
 
+    from app.states.cli import register_history_cli
+
+    register_history_cli(app)  # history <entity> <id>
+
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
     def worker(burst: bool) -> None:

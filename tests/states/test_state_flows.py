@@ -115,3 +115,16 @@ def test_a_trip_cancelled_after_its_time_refunds_tickets_the_sweep_expired(clien
     assert response.status_code == 200 and response.get_json()["orders_refunded"] == 1
     assert refunded == [price]
     assert _steps("ticket", ticket_id)[-1] == ("expired", "refunded", f"user:{world.admin.id}")
+
+
+def test_the_history_command_prints_a_tickets_changes(app, world, runner):
+    ticket = sell(world)[0]
+    transition_ticket(ticket, "cancelled", actor=f"user:{world.passenger.id}", reason="cancelled by the passenger")
+    db.session.commit()
+    out = runner.invoke(args=["history", "ticket", str(ticket.id)]).output.splitlines()
+    assert [line.split("  ", 1)[1] for line in out] == [
+        "(new) -> valid  system:payments  order " + ticket.order.code + " paid",
+        f"valid -> cancelled  user:{world.passenger.id}  cancelled by the passenger",
+    ]
+    refused = runner.invoke(args=["history", "tickets", "1"])
+    assert refused.exit_code != 0 and "ticket" in refused.output
