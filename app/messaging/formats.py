@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from babel import Locale
 from babel.dates import format_date, format_time
@@ -64,3 +65,33 @@ def weekday_date(day: date | datetime, language: str | None = "en") -> str:
 def clock(moment: time | datetime, language: str | None = "en") -> str:
     """``07:05``: the 24-hour clock every language here reads (Babel's short time format)."""
     return format_time(moment, "HH:mm", locale=babel_locale(language)).translate(_SPACES)
+
+
+class Amount(NamedTuple):
+    """Money to show in a message: formatted in the message's language when it is rendered."""
+
+    amount: int
+    currency: str
+
+
+class Day(NamedTuple):
+    """A travel day to show in a message (``03 Dec`` / ``03 déc.`` / ``03 Des``)."""
+
+    day: date
+
+
+class Moment(NamedTuple):
+    """A local date and time to show in a message (``03 Dec 08:00``)."""
+
+    at: datetime
+
+
+def localize(value, language: str | None):
+    """``value`` as ``language`` writes it when it is an Amount, Day or Moment; else as is."""
+    if isinstance(value, Amount):
+        return money(value.amount, value.currency, language)
+    if isinstance(value, Day):
+        return short_date(value.day, language)
+    if isinstance(value, Moment):
+        return f"{short_date(value.at, language)} {clock(value.at, language)}"
+    return value
