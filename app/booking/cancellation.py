@@ -33,8 +33,8 @@ from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from app.messaging import SMS_SEGMENT, Amount, Moment, t
-from tickets.issuing import transition_ticket
-from tickets.models import Ticket
+from app.ticketing.issuing import transition_ticket
+from app.ticketing.models import Ticket
 
 REFUND_DESTINATIONS = ("wallet", "mpesa")
 

@@ -284,7 +284,7 @@ def _ticket_items(ctx):
 
 def _my_ticket(ctx):
     """The chosen ticket, only if it is still the caller's (never trust stored ids blindly)."""
-    from tickets.models import Ticket
+    from app.ticketing.models import Ticket
 
     ticket = db.session.get(Ticket, ctx.data.get("ticket_id"))
     if ticket is None or ctx.user is None or ticket.user_id != ctx.user.id:
@@ -304,7 +304,7 @@ def _pick_ticket(screen: str):
 
 def _resend(ctx):
     from app.messaging.service import queue_sms
-    from tickets.issuing import ticket_sms_text
+    from app.ticketing.issuing import ticket_sms_text
 
     ticket = _my_ticket(ctx)
     queue_sms(ctx.user.phone, ticket_sms_text(ticket, ctx.lang), "ticket", user_id=ctx.user.id)
