@@ -55,7 +55,7 @@ def test_placeholders_are_the_same_in_every_language():
 def test_every_text_is_gsm7():
     for key in keys():
         for language in LANGUAGES:
-            rendered = t(key, language, n=2, **{name: "" for name in _fields(entry(key).source)})
+            rendered = t(key, language, n=2, **{name: "" for name in _fields(entry(key).source) - {"n"}})
             assert is_gsm7(rendered), (language, key, rendered)
 
 
