@@ -41,7 +41,8 @@ WORST = {
     "count": lambda m: 10, "max": lambda m: 10, "last": lambda m: 9, "n": lambda m: 10,
     "percent": lambda m: 100, "minutes": lambda m: 15, "part": lambda m: 10, "parts": lambda m: 10,
     "currency": lambda m: "KES", "seats": lambda m: 100, "time": lambda m: "23:59",
-    "price": lambda m: "150,000.50", "fare_class": lambda m: "Mwanafunzi",
+    "price": lambda m: "150,000.50", "fare_class": lambda m: "Mwanafunzi", "fare": lambda m: "Mwanafunzi",
+    "booking": lambda m: "7K37QBKA",
     "receipt": lambda m: "SBX1234567890A",  # M-Pesa receipts have 10, sandbox 14
     "via": lambda m: "crédit téléphonique SBX1234567890A",
     "method": lambda m: "crédit téléphonique",
