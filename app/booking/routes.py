@@ -15,7 +15,7 @@ from app.booking.schemas import (
     CancellationQuoteSchema, BookingTicketQuerySchema, BookingTicketSchema, BookingTripCancelResultSchema, BookingTripCancelSchema,
 )
 from app.catalog.models import Trip
-from app.core.idempotency import idempotent
+from app.auth.idempotency import idempotent
 from app.core.money import money
 from app.errors import NotFound
 from app.extensions import db

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.decorators import auth_required, current_user
-from app.core.idempotency import idempotent
+from app.auth.idempotency import idempotent
 from app.errors import NotFound
 from app.extensions import db
 from app.payments.models import Payment

@@ -226,7 +226,7 @@ def _apply_to_order(payment: Payment, now) -> None:
                             receipt=payment.receipt, code=order.code),
                       kind="receipt", user_id=payment.user_id)
         if payment.method == "wallet":
-            from app.wallet.service import maybe_schedule_auto_recharge
+            from app.payments.topups import maybe_schedule_auto_recharge
 
             maybe_schedule_auto_recharge(payment.user_id)
         return

@@ -7,7 +7,7 @@ first boarding) into a catalogue message; the verdict itself is decided in ``sca
 """
 from __future__ import annotations
 
-from app.booking.pricing import departure_at_stop
+from app.catalog.service import departure_at_stop
 from app.core.timeutil import to_local
 from app.messaging import Moment, t, text
 from tickets.shortcode import format_short_code

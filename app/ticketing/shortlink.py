@@ -107,7 +107,7 @@ def short_link(code: str):
             svg = render_svg(payload_for(ticket)).content
         except PayloadUnavailable:
             svg = None  # the short code still works at the door
-    from app.booking.pricing import departure_at_stop
+    from app.catalog.service import departure_at_stop
 
     order = ticket.order
     origin, destination = order.origin, order.destination

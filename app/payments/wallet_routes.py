@@ -1,11 +1,15 @@
-"""Wallet endpoints: balance, history, top-ups by M-Pesa, auto-recharge."""
+"""Wallet endpoints: balance, history, top-ups by M-Pesa, auto-recharge.
+
+Served from the money area: a top-up is a payment (`app.payments`), and payments sit above
+the wallet they credit; the OpenAPI tag stays `wallet`.
+"""
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.decorators import auth_required, current_user
-from app.core.idempotency import idempotent
+from app.auth.idempotency import idempotent
 from app.core.money import amount_in, money
 from app.ledger.service import account_history, wallet_account
 from app.payments.schemas import PaymentSchema
