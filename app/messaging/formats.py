@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 from app.core.money import MINOR_UNITS
 
@@ -50,6 +50,15 @@ def money(amount: int, currency: str, language: str | None = "en") -> str:
     pattern = whole if value == value.to_integral_value() else with_cents
     return format_currency(value, currency, format=pattern, locale=babel_locale(language),
                            currency_digits=False).translate(_SPACES)
+
+
+def amount_only(amount: int, currency: str, language: str | None = "en") -> str:
+    """The number of ``money`` without the currency (``1,600`` / ``1 600``), for lists whose
+    title names the currency once (the USSD trip list)."""
+    exponent = MINOR_UNITS.get(currency, 2)
+    value = Decimal(int(amount)).scaleb(-exponent)
+    pattern = "#,##0" if value == value.to_integral_value() else "#,##0." + "0" * exponent
+    return format_decimal(value, format=pattern, locale=babel_locale(language)).translate(_SPACES)
 
 
 def short_date(day: date | datetime, language: str | None = "en") -> str:
