@@ -1,0 +1,1 @@
+"""SMS: inbound commands, delivery reports and the pending question a reply answers."""
