@@ -50,7 +50,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Reprendre ou vous en etiez?\n1 Oui\n2 Non, recommencer",
         "sw": "Endelea ulipoishia?\n1 Ndiyo\n2 Hapana, anza upya",
     },
-    # A deactivated account dialing in or texting (app.booking.service.caller_for_phone).
+    # A deactivated account dialing in or texting (app.sales.callers.who_is_calling).
     "account_inactive": {
         "en": "Your Safiri account is deactivated: it cannot buy or pay by SMS or USSD. To use it again, "
               "sign in to the Safiri app with a code sent to this number.",

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from app.booking.models import Order
+from app.booking.models import TICKETED_ORDER_STATUSES, Order
 from app.booking.pricing import departure_at_stop
 from app.booking.service import get_order_for
 from app.booking.transitions import lock_order, transition_holds, transition_order
@@ -108,7 +108,7 @@ def cancel_tickets(user, order_id: int, ticket_ids: list[int] | None = None, *, 
     get_order_for(user, order_id)
     try:
         order = lock_order(order_id)
-        if order.status not in ("paid", "partially_refunded"):
+        if order.status not in TICKETED_ORDER_STATUSES:
             raise Conflict(f"This order is {order.status.replace('_', ' ')}; nothing to cancel.", slug="order-state")
         if refund_to not in REFUND_DESTINATIONS:
             raise Unprocessable("refund_to is 'wallet' or 'mpesa'.", slug="refund-destination")
@@ -179,7 +179,7 @@ def cancel_trip(actor, trip_id: int, reason: str, now=None) -> int:
                 transition_holds(to="released", reason="trip cancelled", now=now, order_id=order.id)
                 transition_order(order, "failed", reason="trip cancelled", now=now)
                 continue
-            if order.status not in ("paid", "partially_refunded"):
+            if order.status not in TICKETED_ORDER_STATUSES:
                 continue
             tickets = list(db.session.scalars(
                 select(Ticket).where(Ticket.order_id == order.id, Ticket.status == "valid")))

@@ -17,21 +17,21 @@ from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.booking.holds import place_holds
-from app.booking.models import CHANNELS, Order, OrderItem, SeatHold
+from app.booking.models import CHANNELS, PAID_ORDER_STATUSES, Order, OrderItem, SeatHold
 from app.booking.pricing import check_stops, departure_at_stop, fares_for
 from app.booking.transitions import (
     lapse_conversion, lock_order, new_converted_hold, transition_holds, transition_order,
 )
-from app.catalog.models import Route, Trip
+from app.catalog.models import SELLABLE_TRIP_STATUSES, Route, Trip
 from app.core.phone import normalize_phone
 from app.database import utcnow
-from app.errors import ApiError, Conflict, NotFound, Unprocessable
+from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from tickets.issuing import issue_tickets_for_order
 from tickets.models import Ticket
 
 MAX_PASSENGERS = 10
-BOOKABLE_TRIP_STATUSES = ("scheduled", "boarding")
+BOOKABLE_TRIP_STATUSES = SELLABLE_TRIP_STATUSES  # one definition, in the catalog
 # Booking codes double as the M-Pesa account number typed on a keypad: no 0/O, 1/I/L, U.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 CODE_LENGTH = 8
@@ -154,7 +154,7 @@ def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int,
     order = lock_order(order_id)
     if order is None:
         return ApplyResult("not_payable", None, detail="No such order.")
-    if order.status in ("paid", "partially_refunded", "refunded"):
+    if order.status in PAID_ORDER_STATUSES:
         return ApplyResult("already_paid", order, detail=f"Order {order.code} is already paid.")
     if order.status == "failed":
         return ApplyResult("not_payable", order, detail=f"Order {order.code} was cancelled.")
@@ -241,39 +241,6 @@ def list_tickets(user: User, scope: str = "active", now=None) -> list[Ticket]:
     else:
         raise Unprocessable("scope is 'active' or 'history'.", slug="scope")
     return list(db.session.scalars(stmt))
-
-
-class AccountInactive(ApiError):
-    """A paused (deactivated) account called in by USSD or SMS: it may not buy or pay there.
-
-    ``language`` is the account's, so that the channel can answer in it.
-    """
-
-    status, title, slug = 403, "Account not active", "account-inactive"
-
-    def __init__(self, user: User):
-        super().__init__("This account is deactivated; sign in to the app again to reactivate it.")
-        self.language = user.language
-        self.user_id = user.id
-
-
-def caller_for_phone(phone: str, *, create: bool = True) -> User | None:
-    """Who is calling from ``phone`` (USSD, SMS): the one gate both channels pass through.
-
-    The API refuses a deactivated account at its token (``auth_required``); the phone
-    channels have no token, so they ask here, on every request, and a paused account
-    gets ``AccountInactive`` instead of a user to buy with. ``create`` makes a first-time
-    caller a passenger (see ``get_or_create_passenger``); without it an unknown number
-    is ``None``. Payments for orders already made (Paybill, STK callbacks) do not come
-    through here: money that arrives is always taken.
-    """
-    if create:
-        user = get_or_create_passenger(phone)
-    else:
-        user = db.session.scalar(select(User).where(User.phone == phone))
-    if user is not None and not user.is_active:
-        raise AccountInactive(user)
-    return user
 
 
 def get_or_create_passenger(phone: str) -> User:
