@@ -12,7 +12,9 @@ Order statuses follow the money: ``refunded`` once ``refunded_amount == total_am
 ``partially_refunded`` before that.
 
 Money moves through payments' ``refund_order`` (ledger, wallet or M-Pesa, SMS), called
-in the same transaction as the status changes, idempotent on ``ref``. A passenger's
+in the same transaction as the status changes, idempotent on ``ref``; booking does not
+import payments: it sends ``app.booking.signals.refund_due`` and the sales layer
+(``app.sales.wiring``) answers with the refund. A passenger's
 cancellation gets payments' refund SMS; a trip cancellation asks payments not to send
 it (``notify=False``) and sends one SMS per order that says both what happened and
 where the money went, rather than two messages about the same event.
@@ -49,10 +51,14 @@ class RefundQuote:
 
 
 def _refund_order(order, amount, *, reason, destination, ref, now=None, notify=True):
-    # Imported late: payments imports booking (apply_payment).
-    from app.payments.refunds import refund_order
+    """Ask for the money to move (``refund_due``: the sales layer hands it to payments)."""
+    from app.booking.signals import refund_due
 
-    return refund_order(order, amount, reason=reason, destination=destination, ref=ref, now=now, notify=notify)
+    answers = refund_due.send(order, amount=amount, reason=reason, destination=destination, ref=ref, now=now,
+                              notify=notify)
+    if not answers:
+        raise RuntimeError("nobody answers booking's refund_due; is app.sales.wiring registered?")
+    return answers[0][1]
 
 
 def pick_rule(rules: list[dict], hours_left: float) -> dict | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -193,6 +193,34 @@ def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int,
     order.payment_id = payment_id
     tickets = issue_tickets_for_order(order)
     return ApplyResult("applied", order, tickets, detail=f"Order {order.code} paid; {len(tickets)} ticket(s).")
+
+
+def find_order(order_id: int | None = None, *, code: str | None = None, lock: bool = False) -> Order | None:
+    """An order by id or by booking code (any case); ``lock`` takes its row lock. None if unknown."""
+    if order_id is None:
+        wanted = (code or "").strip().upper()
+        if not wanted:
+            return None
+        order_id = db.session.scalar(select(Order.id).where(func.upper(Order.code) == wanted))
+        if order_id is None:
+            return None
+    return lock_order(order_id) if lock else db.session.get(Order, order_id)
+
+
+def lock_payable_order(order_id: int, now=None) -> Order:
+    """The order under a row lock when it can be paid now (pending, hold not expired).
+
+    404 for an unknown order; 409 ``order-not-payable`` naming its state otherwise.
+    """
+    now = now or utcnow()
+    order = lock_order(order_id)
+    if order is None:
+        raise NotFound("No such order.")
+    if order.status != "pending_payment" or order.hold_expires_at <= now:
+        state = "already paid" if order.status in PAID_ORDER_STATUSES else (
+            "expired" if order.status == "pending_payment" else order.status.replace("_", " "))
+        raise Conflict(f"Booking {order.code} cannot be paid: it is {state}.", slug="order-not-payable")
+    return order
 
 
 def get_order_for(user: User, order_id: int) -> Order:
