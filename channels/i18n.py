@@ -400,7 +400,7 @@ TEXTS: dict[str, dict[str, str]] = {
     # --- paying another way after a failed payment (app.sales.paying; the seats stay held)
     "retry_pay": {
         "en": "Booking {code} ({total}) is not paid; seats held.\nPay with 1 Wallet\n2 Phone balance\n3 M-Pesa again\n0 Main menu",
-        "fr": "Réservation {code} ({total}) non payée; places gardées.\nPayer par 1 Portefeuille\n2 Crédit tél.\n3 M-Pesa à nouveau\n0 Menu",
+        "fr": "Réservation {code} ({total}) impayée, places gardées.\nPayer: 1 Portefeuille\n2 Crédit tél.\n3 M-Pesa encore\n0 Menu",
         "sw": "Oda {code} ({total}) haijalipwa; viti vimeshikiliwa.\nLipa kwa 1 Pochi\n2 Salio la simu\n3 M-Pesa tena\n0 Menyu kuu",
     },
     # Appended to a failed order payment's SMS: the other ways to pay (two SMS segments with it).
