@@ -330,7 +330,7 @@ def tickets(msg: Inbound, args: list[str]) -> str:
 
 def cancel(msg: Inbound, args: list[str]) -> str:
     from app.booking.cancellation import quote_cancellation
-    from tickets.models import Ticket
+    from app.ticketing.models import Ticket
     from tickets.shortcode import format_short_code, normalize_short_code
 
     if not args:
@@ -349,7 +349,7 @@ def cancel(msg: Inbound, args: list[str]) -> str:
 
 def confirm(msg: Inbound, args: list[str]) -> str:
     from app.booking.cancellation import cancel_tickets
-    from tickets.models import Ticket
+    from app.ticketing.models import Ticket
     from tickets.shortcode import format_short_code
 
     pending = _take_pending(msg.phone, "cancel")
@@ -410,7 +410,7 @@ def sms_device_id(user_id: int) -> str:
 
 def check(msg: Inbound, args: list[str]) -> str:
     """A driver or conductor types a passenger's code: valid for my trip? Boards it if so."""
-    from tickets.scanning import SCANNER_ROLES, check_ticket
+    from app.ticketing.scanning import SCANNER_ROLES, check_ticket
 
     if msg.user.role not in SCANNER_ROLES:
         return msg.t("sms_not_driver")

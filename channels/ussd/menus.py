@@ -14,7 +14,7 @@ from app.core.money import format_money
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.sales.common import default_fare_class
-from channels.i18n import ERROR_TEXTS, LANGUAGE_NAMES, LANGUAGES, short_date
+from channels.i18n import LANGUAGE_NAMES, LANGUAGES, short_date, t
 from channels.ussd.screens import End, Go, Menu, Picker, Prompt, Stay, clip
 
 CITY_WIDTH = 11  # a city inside a sentence; lists show up to LABEL_WIDTH
@@ -178,7 +178,7 @@ def _pick_trip(ctx, index):
 
 
 def _sold_out(ctx) -> str:
-    return ERROR_TEXTS["sold-out"][ctx.lang]
+    return t("error:sold-out", ctx.lang)
 
 
 def _max_count(ctx) -> int:

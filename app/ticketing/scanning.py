@@ -2,7 +2,7 @@
 
 ``check_ticket`` answers a driver in one transaction with a result a driver can act on
 (``ScanOutcome``) and, for a good ticket, boards it (``valid → used`` through the one
-ticket transition, ``tickets.issuing.transition_ticket``). Bad input of any kind is an
+ticket transition, ``app.ticketing.issuing.transition_ticket``). Bad input of any kind is an
 outcome with a reason, never an exception; only "who may scan this trip" raises
 (``NotFound`` for another carrier's or an unknown trip, ``Forbidden`` for a driver not
 assigned to it), because that is an access decision, not a scan.
@@ -33,20 +33,20 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from app.booking.models import Order
-from app.catalog.models import Trip, TripDriver
+from app.booking.models import TICKETED_ORDER_STATUSES, Order
+from app.catalog.models import SELLABLE_TRIP_STATUSES, Trip, TripDriver
 from app.catalog.service import is_driver_assigned
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import db
-from tickets.issuing import transition_ticket
-from tickets.keyring_app import get_verifier
-from tickets.models import Ticket
-from tickets.scan_models import Scan, ScanConflict
+from app.ticketing.issuing import transition_ticket
+from app.ticketing.keyring import get_verifier
+from app.ticketing.models import Ticket
+from app.ticketing.scan_models import Scan, ScanConflict
 from tickets.shortcode import CODE_LENGTH, format_short_code, is_well_formed, normalize_short_code
 
-PAID_ORDER_STATUSES = ("paid", "partially_refunded")
+PAID_ORDER_STATUSES = TICKETED_ORDER_STATUSES  # an order whose tickets may board (booking defines it)
 # A device that showed "valid" for one of these let in someone it should not have.
 REVOKED_RESULTS = ("cancelled", "refunded", "unpaid")
 FOREIGN_TICKET = "Wrong bus: this is another company's ticket."
@@ -253,7 +253,7 @@ def _infer_trip(driver, ticket: Ticket, at: datetime) -> int | None:
         return ticket.trip_id if ticket.trip.carrier_id == driver.carrier_id else None
     assigned = list(db.session.scalars(
         select(Trip).join(TripDriver, TripDriver.trip_id == Trip.id)
-        .where(TripDriver.user_id == driver.id, Trip.status.in_(("scheduled", "boarding")))
+        .where(TripDriver.user_id == driver.id, Trip.status.in_(SELLABLE_TRIP_STATUSES))
     ))
     boarding = [t for t in assigned if t.status == "boarding"]
     if len(boarding) == 1:
