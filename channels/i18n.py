@@ -431,6 +431,11 @@ ERROR_TEXTS: dict[str, dict[str, str]] = {
                     "sw": "Oda hii haiwezi kubadilishwa sasa."},
 }
 
+# SMS replies kept in their own file (fare classes, PAY, HISTORY, RESEND): same catalogue.
+from channels.sms.texts import SMS_TEXTS  # noqa: E402
+
+TEXTS.update(SMS_TEXTS)
+
 MONTHS = {
     "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
     "fr": "jan fev mar avr mai jun jul aou sep oct nov dec".split(),
