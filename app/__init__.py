@@ -105,9 +105,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from channels.erasure import register as register_channel_erasure
 
     register_channel_erasure()
-    from channels.sms.retry_hint import register as register_sms_retry_hint
-
-    register_sms_retry_hint()  # the SMS of a failed payment says how to retry (app.payments.signals)
 
     from app.cli import register_cli
 

@@ -131,9 +131,7 @@ def settle_failure(payment_id: int, *, code: str, reason: str, message: str, sou
     payment.message = message
     to = _sms_to(payment)
     if to and payment.method != "wallet":
-        from app.payments.signals import with_hint  # a channel may add how to retry (PAY <code> WALLET)
-
-        queue_sms(to, with_hint(payment, to, f"Safiri: {message}"), kind="payment_failed", user_id=payment.user_id)
+        queue_sms(to, f"Safiri: {message}", kind="payment_failed", user_id=payment.user_id)
     log.info("payment %s failed (%s) via %s", payment.id, code, source)
     return Settled(payment, True)
 

@@ -138,17 +138,6 @@ SMS_TEXTS: dict[str, dict[str, str]] = {
         "sw": "Pochi yako ina {balance}; oda {code} ni {total}. Tuma ONGEZA {missing} kisha LIPA {code} {wallet}, "
               "au LIPA {code} {mpesa}",
     },
-    # Added to the SMS of a failed M-Pesa or phone balance payment (app.payments.signals).
-    "sms_pay_retry_hint": {
-        "en": "Reply PAY {code} {other1} or PAY {code} {other2} to pay another way.",
-        "fr": "Répondez PAYER {code} {other1} ou {other2} pour payer autrement.",
-        "sw": "Jibu LIPA {code} {other1} au LIPA {code} {other2} kulipa kwa njia nyingine.",
-    },
-    "sms_pay_retry_hint_short": {
-        "en": "Or reply PAY {code} {other1}",
-        "fr": "Ou répondez PAYER {code} {other1}",
-        "sw": "Au jibu LIPA {code} {other1}",
-    },
     # HISTORY and RESEND
     "sms_history_title": {"en": "Past trips:", "fr": "Trajets passés:", "sw": "Safari zilizopita:"},
     "sms_no_history": {

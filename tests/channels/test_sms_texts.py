@@ -9,11 +9,10 @@ KEYS = [
     "sms_unknown_class", "sms_did_you_mean_class", "sms_order_mpesa_ways", "sms_order_airtime_ways",
     "sms_airtime_not_payable", "sms_pay_usage", "sms_pay_ways", "sms_no_such_order", "sms_order_already_paid",
     "sms_order_not_payable", "sms_bad_method", "sms_did_you_mean_method", "sms_wallet_too_low",
-    "sms_pay_retry_hint_short", "sms_history_title", "sms_no_history", "sms_ticket_used",
-    "sms_ticket_cancelled", "sms_ticket_refunded", "sms_ticket_expired", "sms_resend_usage",
+    "sms_history_title", "sms_no_history", "sms_ticket_used", "sms_ticket_cancelled", "sms_ticket_refunded", "sms_ticket_expired", "sms_resend_usage",
 ]
 # Two segments allowed (the operator's failure reason has no bound of its own):
-# sms_payment_failed_ways; sms_pay_retry_hint is appended only when the whole SMS fits.
+# sms_payment_failed_ways.
 LIMIT = 160
 
 
@@ -36,16 +35,4 @@ def test_each_new_sms_text_fits_one_sms_with_worst_case_values(key, language):
     text = t(key, language, **_worst(language))
     assert is_gsm7(text), text
     assert len(text) <= LIMIT, f"{key}/{language}: {len(text)} characters\n{text}"
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_the_retry_hint_fits_after_the_common_mpesa_failures(language):
-    """The failure SMS with the long hint: one SMS for the usual reasons (STK 1032, 1037)."""
-    from app.payments.messages import STK_FAILURES
-
-    values = _worst(language)
-    for code in ("1032", "1037", "1"):
-        text = f"Safiri: {STK_FAILURES[code]} " + t("sms_pay_retry_hint", language, **values)
-        assert len(text) <= LIMIT or len(f"Safiri: {STK_FAILURES[code]} " + t(
-            "sms_pay_retry_hint_short", language, **values)) <= LIMIT, text
 
