@@ -100,6 +100,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
 
+    # Booking and payments do not import each other: the sales layer answers their signals.
+    from app.sales.wiring import register as register_sales
+
+    register_sales()
+
     # Lower layers signal, higher ones listen: the channels erase what they hold about a
     # person whose account is deleted (app.accounts.service.account_erasing).
     from channels.erasure import register as register_channel_erasure

@@ -50,7 +50,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Reprendre ou vous en etiez?\n1 Oui\n2 Non, recommencer",
         "sw": "Endelea ulipoishia?\n1 Ndiyo\n2 Hapana, anza upya",
     },
-    # A deactivated account dialing in or texting (app.booking.service.caller_for_phone).
+    # A deactivated account dialing in or texting (app.sales.callers.who_is_calling).
     "account_inactive": {
         "en": "Your Safiri account is deactivated: it cannot buy or pay by SMS or USSD. To use it again, "
               "sign in to the Safiri app with a code sent to this number.",
@@ -396,6 +396,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Only drivers and conductors can check tickets.",
         "fr": "Seuls les chauffeurs et receveurs peuvent verifier les billets.",
         "sw": "Madereva na makondakta tu wanaweza kukagua tiketi.",
+    },
+    # --- paying another way after a failed payment (app.sales.paying; the seats stay held)
+    "retry_pay": {
+        "en": "Booking {code} ({total}) is not paid; seats held.\nPay with 1 Wallet\n2 Phone balance\n3 M-Pesa again\n0 Main menu",
+        "fr": "Réservation {code} ({total}) non payée; places gardées.\nPayer par 1 Portefeuille\n2 Crédit tél.\n3 M-Pesa à nouveau\n0 Menu",
+        "sw": "Oda {code} ({total}) haijalipwa; viti vimeshikiliwa.\nLipa kwa 1 Pochi\n2 Salio la simu\n3 M-Pesa tena\n0 Menyu kuu",
+    },
+    # Appended to a failed order payment's SMS: the other ways to pay (two SMS segments with it).
+    "pay_another_way": {
+        "en": "Your seats stay held for a few minutes: reply PAY {code} WALLET, AIRTIME or MPESA to pay another way.",
+        "fr": "Vos places restent gardées quelques minutes: répondez PAY {code} WALLET, AIRTIME ou MPESA pour payer autrement.",
+        "sw": "Viti vyako vimeshikiliwa kwa dakika chache: jibu PAY {code} WALLET, AIRTIME au MPESA kulipa kwa njia nyingine.",
     },
 }
 

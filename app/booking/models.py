@@ -20,6 +20,10 @@ from app.database import utcnow
 from app.extensions import db
 
 ORDER_STATUSES = ("pending_payment", "paid", "partially_refunded", "refunded", "expired", "failed")
+# The one definition of "paid": money was received and applied (tickets were issued)...
+PAID_ORDER_STATUSES = ("paid", "partially_refunded", "refunded")
+# ...and of those, the orders that may still carry valid tickets (cancellable, boardable).
+TICKETED_ORDER_STATUSES = ("paid", "partially_refunded")
 HOLD_STATUSES = ("held", "converted", "expired", "released")
 CHANNELS = ("api", "ussd", "sms")
 ACTIVE_HOLD = "status IN ('held', 'converted')"

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
+from app.catalog.fares import fares_between
 from app.catalog.models import FARE_CLASSES, Fare, RouteStop, Trip
 from app.errors import Unprocessable
-from app.extensions import db
 
 
 def route_stop(trip: Trip, stop_id: int) -> RouteStop | None:
@@ -42,17 +40,7 @@ def fares_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, classes
     unknown = sorted(c for c in classes if c not in FARE_CLASSES)
     if unknown:
         raise Unprocessable(f"Unknown fare class: {', '.join(unknown)}.", slug="unknown-fare-class")
-    fares = {
-        fare.fare_class: fare
-        for fare in db.session.scalars(
-            select(Fare).where(
-                Fare.route_id == trip.route_id,
-                Fare.origin_stop_id == origin_stop_id,
-                Fare.destination_stop_id == destination_stop_id,
-                Fare.fare_class.in_(classes),
-            )
-        )
-    }
+    fares = {fare.fare_class: fare for fare in fares_between(trip.route_id, origin_stop_id, destination_stop_id, classes)}
     missing = sorted(classes - fares.keys())
     if missing:
         raise Unprocessable(

@@ -32,9 +32,13 @@ class TripSearch(MethodView):
         """Trips from origin to destination on a day, soonest first.
 
         origin/destination: a stop code (NBO), stop name or city, case and accents
-        ignored. Times are in the origin stop's zone.
+        ignored. Times are in the origin stop's zone. ``passengers`` (optional, 1-10)
+        leaves out trips with fewer seats left; ``price`` is one seat of ``fare_class``,
+        the class a passenger gets by default (the same rule on USSD and SMS).
         """
-        return service.search_trips(args["origin"], args["destination"], args["date"])
+        from app.sales.offers import search_offers
+
+        return search_offers(args["origin"], args["destination"], args["date"], passengers=args.get("passengers"))
 
 
 @blp.route("/trips/<int:trip_id>")

@@ -16,13 +16,16 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased, selectinload
 
-from app.catalog.models import FARE_CLASSES, Fare, Route, RouteStop, Stop, Trip, TripDriver, fold
+from app.catalog.fares import fares_between
+from app.catalog.models import (
+    FARE_CLASSES, SELLABLE_TRIP_STATUSES, Fare, Route, RouteStop, Stop, Trip, TripDriver, fold,
+)
 from app.core.timeutil import to_local, zone
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 
-SELLABLE_STATUSES = ("scheduled", "boarding")
+SELLABLE_STATUSES = SELLABLE_TRIP_STATUSES  # the name other modules import
 
 # The trip state machine, in one place. Cancellation (with its refunds) is driven by the
 # booking area through ``transition_trip``; the carrier/driver endpoint moves the rest.
@@ -194,14 +197,7 @@ def stop_times(trip: Trip) -> list[tuple[RouteStop, datetime]]:
 
 def fare_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, fare_class: str = "standard") -> Fare | None:
     """The price of one seat on ``trip`` between two of its stops, or None when not sold."""
-    return db.session.scalar(
-        select(Fare).where(
-            Fare.route_id == trip.route_id,
-            Fare.origin_stop_id == origin_stop_id,
-            Fare.destination_stop_id == destination_stop_id,
-            Fare.fare_class == fare_class,
-        )
-    )
+    return next(iter(fares_between(trip.route_id, origin_stop_id, destination_stop_id, [fare_class])), None)
 
 
 def seats_left(trips: list[Trip]) -> dict[int, int]:
@@ -270,13 +266,7 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
 
     prices: dict[tuple[int, int, int], dict[str, int]] = {}
     currencies: dict[tuple[int, int, int], str] = {}
-    fares = db.session.scalars(
-        select(Fare).where(
-            Fare.route_id.in_({t.route_id for t, *_ in candidates.values()}),
-            Fare.origin_stop_id.in_(origin_ids),
-            Fare.destination_stop_id.in_(destination_ids),
-        )
-    )
+    fares = fares_between({t.route_id for t, *_ in candidates.values()}, origin_ids, destination_ids)
     for fare in fares:
         key = (fare.route_id, fare.origin_stop_id, fare.destination_stop_id)
         prices.setdefault(key, {})[fare.fare_class] = fare.amount

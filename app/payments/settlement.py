@@ -131,9 +131,23 @@ def settle_failure(payment_id: int, *, code: str, reason: str, message: str, sou
     payment.message = message
     to = _sms_to(payment)
     if to and payment.method != "wallet":
-        queue_sms(to, f"Safiri: {message}", kind="payment_failed", user_id=payment.user_id)
+        queue_sms(to, f"Safiri: {message}{_another_way(payment)}", kind="payment_failed", user_id=payment.user_id)
     log.info("payment %s failed (%s) via %s", payment.id, code, source)
     return Settled(payment, True)
+
+
+def _another_way(payment: Payment) -> str:
+    """For an order still waiting to be paid: how to pay it another way (its seats stay held)."""
+    from app.payments.orders import find_order
+    from channels.i18n import t
+
+    if payment.purpose != "order" or not payment.order_id:
+        return ""
+    order = find_order(payment.order_id)
+    if order is None or order.status != "pending_payment":
+        return ""
+    user = db.session.get(User, payment.user_id) if payment.user_id else None
+    return " " + t("pay_another_way", getattr(user, "language", None), code=order.code)
 
 
 EXPIRED_MESSAGE = "The M-Pesa request expired before it was answered; nothing was charged. Please try again."
@@ -200,12 +214,11 @@ def _apply_topup(payment: Payment, now) -> None:
 
 
 def _apply_to_order(payment: Payment, now) -> None:
-    from app.booking.models import Order
-    from app.booking.service import apply_payment
+    from app.payments.orders import apply_money, find_order
 
-    result = apply_payment(payment.order_id, amount=payment.amount, currency=payment.currency,
-                           payment_id=payment.id, now=now)
-    order = db.session.get(Order, payment.order_id)
+    result = apply_money(payment.order_id, amount=payment.amount, currency=payment.currency,
+                         payment_id=payment.id, now=now)
+    order = result.order or find_order(payment.order_id)
     payment.outcome = result.outcome
     if result.outcome == "applied":
         payment.message = "Paid. Your ticket is on its way by SMS."  # set before posting: one UPDATE

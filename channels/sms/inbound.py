@@ -66,7 +66,7 @@ def _record(form, phone: str, text: str) -> InboundSms | None:
 @blp.post("/inbound")
 @require_channel_token
 def inbound():
-    from app.booking.service import AccountInactive, caller_for_phone
+    from app.sales.callers import AccountInactive, caller_for_phone
 
     form = request.form
     text = form.get("text")

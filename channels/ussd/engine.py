@@ -17,7 +17,7 @@ import logging
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.booking.service import AccountInactive, caller_for_phone
+from app.sales.callers import AccountInactive, caller_for_phone
 from app.core.phone import mask_phone
 from app.errors import ApiError
 from app.extensions import db
