@@ -10,7 +10,7 @@ from app.core import models as core_models  # noqa: F401
 from app.ledger import models as ledger_models  # noqa: F401
 from app.wallet import models as wallet_models  # noqa: F401
 from app.payments import models as payment_models  # noqa: F401
-from tickets import models as ticket_models  # noqa: F401
-from tickets import scan_models as ticket_scan_models  # noqa: F401
+from app.ticketing import models as ticket_models  # noqa: F401
+from app.ticketing import scan_models as ticket_scan_models  # noqa: F401
 from channels.ussd import models as ussd_models  # noqa: F401
 from channels.sms import models as sms_models  # noqa: F401

@@ -55,7 +55,7 @@ def ticket_keys():
 
     Public and short-lived in caches (5 minutes) so a staged key reaches scanners soon.
     """
-    from tickets.keyring_app import get_keyring
+    from app.ticketing.keyring import get_keyring
 
     response = jsonify(get_keyring().jwks())
     response.headers["Cache-Control"] = "public, max-age=300"

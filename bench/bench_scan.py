@@ -39,7 +39,7 @@ def _prepare(url: str, keys_file: str) -> tuple[list[str], int, str, str]:
     from app.extensions import db
     from tests import factories
     from tests.tickets.test_scan_support import assign, sell
-    from tickets.payload import payload_for
+    from app.ticketing.payload import payload_for
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TICKET_SIGNING_KEYS_FILE": keys_file,
                       "SECRET_KEY": "bench-secret-key-long-enough-for-hs256-signing"})

@@ -19,7 +19,7 @@ from channels.i18n import t
 from channels.sms.models import InboundSms, SmsPending
 from channels.sms.commands import sms_device_id
 from channels.ussd import store as ussd_store
-from tickets.scan_models import Scan
+from app.ticketing.scan_models import Scan
 
 ERASED_TEXT = ""
 

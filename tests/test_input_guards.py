@@ -21,7 +21,7 @@ from app.database import utcnow
 from app.messaging.models import OutboundMessage
 from app.payments.models import ParkedCallback
 from channels.sms.models import InboundSms
-from tickets.models import Ticket
+from app.ticketing.models import Ticket
 from tests.booking.conftest import order_body
 from tests.factories import NAIROBI
 from tests.fixtures import load_fixture, load_form

@@ -36,7 +36,7 @@ from app.extensions import db
 from app.messaging.service import erase_recipient
 from app.payments.models import Payment
 from app.payments.refunds import keep_payout_numbers, pay_out_wallet
-from tickets.models import Ticket
+from app.ticketing.models import Ticket
 
 log = logging.getLogger(__name__)
 

@@ -35,8 +35,8 @@ from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
-from tickets.issuing import transition_ticket
-from tickets.models import Ticket
+from app.ticketing.issuing import transition_ticket
+from app.ticketing.models import Ticket
 
 REFUND_DESTINATIONS = ("wallet", "mpesa")
 

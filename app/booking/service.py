@@ -27,8 +27,8 @@ from app.core.phone import normalize_phone
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
-from tickets.issuing import issue_tickets_for_order
-from tickets.models import Ticket
+from app.ticketing.issuing import issue_tickets_for_order
+from app.ticketing.models import Ticket
 
 MAX_PASSENGERS = 10
 BOOKABLE_TRIP_STATUSES = SELLABLE_TRIP_STATUSES  # one definition, in the catalog

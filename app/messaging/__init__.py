@@ -1,6 +1,20 @@
-"""Outbound SMS: an outbox table written in the caller's transaction, sent by a job.
+"""Messaging: what people are told (the catalogue) and how it reaches them (the SMS outbox).
 
-``queue_sms`` is the only way the domain sends a message. The row is the record of what
-we told the passenger (``/dev/outbox`` reads it in development); the delivery job sends
-it through the configured backend after commit and records per-recipient status.
+``app.messaging.catalogue`` holds every passenger-facing text in en/fr/sw (gettext ``.po``
+files read with Babel); ``app.messaging.formats`` writes amounts and dates per language;
+``app.messaging.service`` queues an SMS in the caller's transaction and sends it after
+commit. Import the catalogue API from here: ``from app.messaging import t``.
 """
+from app.messaging.catalogue import (  # noqa: F401  (the public API)
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    error_text,
+    has,
+    keys,
+    lang_or_default,
+    t,
+    text,
+)
+from app.messaging.formats import clock, money, short_date, weekday_date  # noqa: F401
+from app.messaging.gsm import SMS_SEGMENT, USSD_SCREEN, fold_keyword, gsm7, is_gsm7  # noqa: F401

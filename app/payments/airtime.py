@@ -154,7 +154,7 @@ def _refund_charged_part(payment: Payment, amount: int, language: str, now) -> N
     """Some messages were charged, the payment failed: that money goes to the wallet, with an SMS."""
     from app.ledger.service import Leg, post, provider_clearing, wallet_account
     from app.messaging.service import queue_sms
-    from channels.i18n import t
+    from app.messaging import t
 
     # "unapplied:" keeps it out of the order's refundable amount (it never paid the order).
     ref = f"unapplied:airtime:payment:{payment.id}"

@@ -29,7 +29,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.payments.messages import stk_failure_message
 from app.payments.models import Payment
-from app.payments.providers.daraja_client import DarajaError
+from app.payments.providers.daraja import DarajaError
 from app.payments.providers.mpesa_stk import daraja_configured, get_client
 from app.payments.settlement import settle_expired, settle_failure, settle_success
 from app.payments.transitions import lock_payment

@@ -1,26 +1,18 @@
-"""What the passenger is told: operator result codes mapped to plain, actionable sentences.
+"""What the passenger is told: operator result codes mapped to message catalogue keys.
 
-Kept apart from the settlement logic so USSD, SMS and the app all say the same thing.
+Kept apart from the settlement logic so USSD, SMS and the app all say the same thing; the
+sentences themselves (en/fr/sw) live in the catalogue (``app.messaging``).
 """
 from __future__ import annotations
 
-GENERIC_FAILURE = "The payment did not go through. Your seat stays held until the hold expires; please try again."
+from app.messaging import t
 
-# Daraja STK ResultCode -> passenger-facing reason.
-STK_FAILURES = {
-    "1": "Your M-Pesa balance is too low for this payment. Top up M-Pesa and try again.",
-    "1001": "Another M-Pesa transaction is in progress on your phone. Wait a minute and try again.",
-    "1019": "The M-Pesa request expired before it was answered. Please try again.",
-    "1025": "M-Pesa could not send the payment prompt. Please try again.",
-    "9999": "M-Pesa could not send the payment prompt. Please try again.",
-    "1032": "You cancelled the M-Pesa request. Your seat stays held for a few minutes; try again to keep it.",
-    "1037": "We could not reach your phone for the M-Pesa PIN. Check it is on and has signal, then try again.",
-    "2001": "The M-Pesa PIN was wrong. Please try again.",
-    "17": "M-Pesa had an internal problem. Please try again in a minute.",
-    "26": "M-Pesa is busy right now. Please try again in a minute.",
-}
+# Daraja STK ResultCodes with a message of their own (``stk_fail_<code>`` in the catalogue);
+# any other code is ``stk_fail_generic``.
+STK_FAILURE_CODES = ("1", "1001", "1019", "1025", "9999", "1032", "1037", "2001", "17", "26")
 
-# Africa's Talking premium-SMS (airtime) failureReason -> catalogue key (channels.i18n,
+
+# Africa's Talking premium-SMS (airtime) failureReason -> catalogue key (app.messaging,
 # en/fr/sw). The fixtures README and the AT SDK name InsufficientCredit, InvalidLinkId,
 # UserInBlacklist, UserAccountSuspended, UserNotSubscribedToProduct and DeliveryFailure.
 # The SMSBUS material describes further refusals (business/corporate numbers, unpaid
@@ -57,8 +49,15 @@ _AIRTIME_KEYS_FOLDED = {name.lower(): key for name, key in AIRTIME_FAILURE_KEYS.
 AIRTIME_FAILURE_KINDS = sorted(set(AIRTIME_FAILURE_KEYS.values()))
 
 
-def stk_failure_message(code) -> str:
-    return STK_FAILURES.get(str(code), GENERIC_FAILURE)
+def stk_failure_key(code) -> str:
+    """The catalogue key for a Daraja STK ResultCode (``stk_fail_generic`` when unmapped)."""
+    code = str(code)
+    return f"stk_fail_{code}" if code in STK_FAILURE_CODES else "stk_fail_generic"
+
+
+def stk_failure_message(code, language: str | None = None) -> str:
+    """What the passenger is told when an M-Pesa prompt fails, with what to do next."""
+    return t(stk_failure_key(code), language)
 
 
 def airtime_failure_key(reason: str | None) -> str:
@@ -68,6 +67,4 @@ def airtime_failure_key(reason: str | None) -> str:
 
 def airtime_failure_message(reason: str | None, language: str | None = None) -> str:
     """What the passenger is told for an airtime failure, with what to do instead."""
-    from channels.i18n import t
-
     return t(airtime_failure_key(reason), language)

@@ -15,7 +15,7 @@ from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.extensions import db
 from app.payments.messages import stk_failure_message
 from app.payments.models import Payment
-from app.payments.providers.daraja_client import C2BNotification, StkCallback
+from app.payments.providers.daraja import C2BNotification, StkCallback
 from app.payments.review import park
 from app.payments.settlement import Settled, settle_failure, settle_success
 

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from app.database import utcnow
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from tickets.issuing import transition_ticket
-from tickets.scan_models import Scan
-from tickets.scanning import authorize_trip
+from app.ticketing.issuing import transition_ticket
+from app.ticketing.scan_models import Scan
+from app.ticketing.scanning import authorize_trip
 
 def undo_boarding(user, *, trip_id: int, ticket_id: int, device_id: str, undone_at: datetime | None = None,
                   now: datetime | None = None) -> Scan:

@@ -43,7 +43,7 @@ def register_ticket_cli(app: Flask) -> None:
                   help="judge the time window at this moment (ISO with offset; default now)")
     def verify_ticket(payload: str, jwks_file, at: datetime | None) -> None:
         """Print the decoded ticket and whether its signature holds."""
-        from tickets.keyring_app import get_keyring
+        from app.ticketing.keyring import get_keyring
 
         try:
             verifier = Verifier.from_jwks(json.load(jwks_file)) if jwks_file else Verifier.from_keyring(

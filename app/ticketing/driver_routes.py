@@ -1,6 +1,6 @@
 """Driver and carrier endpoints: online scans, offline manifests and uploads, conflicts.
 
-Views translate HTTP to ``tickets.scanning`` and ``tickets.manifest``; the rules live
+Views translate HTTP to ``app.ticketing.scanning`` and ``app.ticketing.manifest``; the rules live
 there so that the SMS ``CHECK <code>`` command answers exactly like the app. A scan
 always answers 200 with a result and a reason; only access (401/403/404) and a
 malformed body (422) are errors.
@@ -21,9 +21,9 @@ from app.ticketing.schemas import (
     BatchRequestSchema, BatchResponseSchema, ConflictQuerySchema, ManifestQuerySchema, ManifestSchema,
     ScanConflictSchema, ScanRequestSchema, ScanResultSchema,
 )
-from tickets.manifest import build_manifest
-from tickets.scan_models import ScanConflict
-from tickets.scanning import SCANNER_ROLES, authorize_trip, check_ticket, upload_batch
+from app.ticketing.manifest import build_manifest
+from app.ticketing.scan_models import ScanConflict
+from app.ticketing.scanning import SCANNER_ROLES, authorize_trip, check_ticket, upload_batch
 
 blp = Blueprint("scanning", __name__, url_prefix="/api/v1", description="Boarding: scans and manifests")
 

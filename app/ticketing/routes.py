@@ -16,8 +16,8 @@ from app.auth.decorators import auth_required, current_user
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.ticketing.schemas import TicketDetailSchema
-from tickets.models import Ticket
-from tickets.payload import PayloadUnavailable, payload_for
+from app.ticketing.models import Ticket
+from app.ticketing.payload import PayloadUnavailable, payload_for
 
 blp = Blueprint("ticketing", __name__, url_prefix="/api/v1", description="Tickets and their QR codes")
 

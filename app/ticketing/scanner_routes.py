@@ -13,7 +13,7 @@ from app.auth.decorators import auth_required, current_user
 from app.core import fields
 from app.core.timeutil import isoformat
 from app.ticketing.boarding import undo_boarding
-from tickets.scanning import SCANNER_ROLES
+from app.ticketing.scanning import SCANNER_ROLES
 
 blp = Blueprint("scanner", __name__, url_prefix="/api/v1/driver", description="Boarding: undo")
 

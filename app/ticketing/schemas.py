@@ -11,9 +11,9 @@ from marshmallow import Schema, ValidationError, validate, validates_schema
 from app.catalog.service import stop_times
 from app.core import fields
 from app.core.timeutil import isoformat
-from tickets.payload import PayloadUnavailable, payload_for
-from tickets.scan_models import SCAN_RESULTS
-from tickets.scanning import initials
+from app.ticketing.payload import PayloadUnavailable, payload_for
+from app.ticketing.scan_models import SCAN_RESULTS
+from app.ticketing.scanning import initials
 from tickets.shortcode import format_short_code
 
 # A real payload is 133 characters; longer garbage is still judged "invalid" (not 422)

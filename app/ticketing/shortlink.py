@@ -18,9 +18,9 @@ from sqlalchemy import select
 
 from app.core.timeutil import isoformat, local_label
 from app.extensions import db, limiter
-from tickets.models import Ticket
-from tickets.payload import PayloadUnavailable, payload_for
-from tickets.scanning import initials
+from app.ticketing.models import Ticket
+from app.ticketing.payload import PayloadUnavailable, payload_for
+from app.ticketing.scanning import initials
 from tickets.shortcode import format_short_code, is_well_formed, normalize_short_code
 
 blp = Blueprint("ticket_shortlink", __name__)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.payments.operator import REJECT_OTHER, confirm_paybill, handle_stk_result, validate_paybill
-from app.payments.providers.daraja_client import MalformedCallback, parse_c2b, parse_stk_callback
+from app.payments.providers.daraja import MalformedCallback, parse_c2b, parse_stk_callback
 from app.payments.review import park
 from channels.security import answer_bad_input, require_channel_token
 

@@ -14,7 +14,7 @@ from app.core.money import MINOR_UNITS, format_money
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.extensions import db
-from channels.i18n import ERROR_TEXTS, LANGUAGE_NAMES, LANGUAGES, short_date
+from channels.i18n import LANGUAGE_NAMES, LANGUAGES, short_date, t
 from channels.ussd.screens import End, Go, Menu, Picker, Prompt, Stay, clip
 
 CITY_WIDTH = 11  # a city inside a sentence; lists show up to LABEL_WIDTH
@@ -176,7 +176,7 @@ def _pick_trip(ctx, index):
 
 
 def _sold_out(ctx) -> str:
-    return ERROR_TEXTS["sold-out"][ctx.lang]
+    return t("error:sold-out", ctx.lang)
 
 
 def _max_count(ctx) -> int:
@@ -284,7 +284,7 @@ def _ticket_items(ctx):
 
 def _my_ticket(ctx):
     """The chosen ticket, only if it is still the caller's (never trust stored ids blindly)."""
-    from tickets.models import Ticket
+    from app.ticketing.models import Ticket
 
     ticket = db.session.get(Ticket, ctx.data.get("ticket_id"))
     if ticket is None or ctx.user is None or ticket.user_id != ctx.user.id:
@@ -304,7 +304,7 @@ def _pick_ticket(screen: str):
 
 def _resend(ctx):
     from app.messaging.service import queue_sms
-    from tickets.issuing import ticket_sms_text
+    from app.ticketing.issuing import ticket_sms_text
 
     ticket = _my_ticket(ctx)
     queue_sms(ctx.user.phone, ticket_sms_text(ticket, ctx.lang), "ticket", user_id=ctx.user.id)

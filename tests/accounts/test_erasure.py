@@ -210,7 +210,7 @@ def test_the_ussd_rate_limit_counts_without_storing_the_number(client, world):
 
 def test_a_driver_who_checked_tickets_by_sms_leaves_no_number_in_the_scans(client, world, auth_headers):
     from app.catalog.models import TripDriver
-    from tickets.scan_models import Scan
+    from app.ticketing.scan_models import Scan
     from tickets.shortcode import format_short_code
 
     db.session.add(TripDriver(trip_id=world.trip.id, user_id=world.driver.id))

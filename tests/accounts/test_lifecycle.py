@@ -64,7 +64,7 @@ def test_delete_also_works_for_a_deactivated_account_via_sign_in(client, world):
 def test_delete_keeps_payments_tickets_and_ledger_without_the_person(client, world, db):
     from app.ledger.models import LedgerEntry
     from app.payments.models import Payment
-    from tickets.models import Ticket
+    from app.ticketing.models import Ticket
 
     tokens = sign_in(client, world.passenger.phone)
     headers = bearer(tokens)

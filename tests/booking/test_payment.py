@@ -10,7 +10,7 @@ from app.booking.models import Order, SeatHold
 from app.database import utcnow
 from app.messaging.models import OutboundMessage
 from tests import factories
-from tickets.models import Ticket
+from app.ticketing.models import Ticket
 from tests.booking.conftest import new_passenger
 
 

@@ -12,7 +12,7 @@ from app import create_app
 from app.extensions import db as _db
 from app.messaging.models import OutboundMessage
 from tests.conftest import _empty_all_tables, test_config
-from tickets.models import Ticket
+from app.ticketing.models import Ticket
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from tickets.issuing import SMS_LIMIT, gsm7_length, order_sms_texts, ticket_sms_text
-from tickets.models import Ticket
+from app.ticketing.issuing import SMS_LIMIT, gsm7_length, order_sms_texts, ticket_sms_text
+from app.ticketing.models import Ticket
 from tickets.shortcode import format_short_code
 
 LINK_BASE = "https://tickets.example.test/t/"  # PUBLIC_BASE_URL in tests/conftest.py

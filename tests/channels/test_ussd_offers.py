@@ -8,7 +8,7 @@ from datetime import time
 
 from app.booking.service import apply_payment, create_order
 from app.extensions import db
-from tickets.models import Ticket
+from app.ticketing.models import Ticket
 from tests.channels.scripts.runner import Conversation
 from tests.factories import local_departure, make_fare, make_route, make_stop, make_trip
 

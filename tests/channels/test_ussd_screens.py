@@ -9,7 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from channels.i18n import ERROR_TEXTS, LANGUAGES, TEXTS, gsm7, is_gsm7, t
+from app.messaging.catalogue import keys, templates
+from channels.i18n import LANGUAGES, gsm7, is_gsm7, t
 from channels.ussd import menus
 from channels.ussd.engine import Ctx
 from channels.ussd.menus import SCREENS
@@ -18,7 +19,7 @@ from channels.ussd.screens import MAX_SCREEN, Picker
 LONG_CITY = "Mtwapa Kisauni Ferry Côte Terminal Annex"
 LONG_CARRIER = "Modern Coast Express Luxury Shuttle Ltd"
 WORST_ERROR = max(
-    [v for entry in ERROR_TEXTS.values() for v in entry.values()]
+    [t(key, lang) for key in keys() if key.startswith("error:") for lang in LANGUAGES]
     + [t("payment_failed", lang, reason="x" * 80) for lang in LANGUAGES],
     key=len,
 )
@@ -99,12 +100,12 @@ def _fields(template: str) -> set[str]:
 
 
 def test_every_text_exists_in_every_language_with_the_same_placeholders():
-    for table in (TEXTS, ERROR_TEXTS):
-        for key, entry in table.items():
-            assert set(entry) == set(LANGUAGES), key
-            assert len({frozenset(_fields(v)) for v in entry.values()}) == 1, key
-            for text in entry.values():
-                assert is_gsm7(text.format(**{name: "" for name in _fields(text)})), (key, text)
+    for key in keys():
+        entry = templates(key)
+        assert set(entry) == set(LANGUAGES), key
+        assert len({frozenset(_fields(v)) for v in entry.values()}) == 1, key
+        for text in entry.values():
+            assert is_gsm7(text.format(**{name: "" for name in _fields(text)})), (key, text)
 
 
 def test_gsm7_replaces_what_a_feature_phone_cannot_show():

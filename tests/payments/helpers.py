@@ -8,7 +8,7 @@ from app.ledger.models import LedgerEntry, LedgerTransaction
 from app.messaging.models import OutboundMessage
 from app.payments.models import ParkedCallback, Payment, Refund
 from app.wallet.models import Wallet
-from tickets.models import Ticket
+from app.ticketing.models import Ticket
 
 TOKEN = "s3cret-token"
 DARAJA = "https://daraja.example.test"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.payments.messages import AIRTIME_FAILURE_KEYS, airtime_failure_key, airtime_failure_message
-from channels.i18n import LANGUAGES, TEXTS, is_gsm7, t
+from app.messaging import LANGUAGES, is_gsm7, keys, t
+from app.messaging.catalogue import templates
 
 # failureReason → the words that tell the passenger what happened (English).
 LISTED = {
@@ -58,6 +59,7 @@ def test_unknown_reason_falls_back_to_a_generic_message():
 
 
 def test_french_uses_only_accents_gsm7_has():
-    for key, entry in TEXTS.items():
+    for key in keys():
+        entry = templates(key)
         if key.startswith("airtime"):
             assert not set(entry["fr"]) & set("êâîôûçÊÂÎÔÛÇ"), key

@@ -12,7 +12,7 @@ import requests
 import responses
 from responses import matchers
 
-from app.payments.providers.daraja_client import (
+from app.payments.providers.daraja import (
     C2BNotification,
     DarajaClient,
     DarajaError,

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.ledger.service import balance
-from tickets.models import Ticket
+from app.ticketing.models import Ticket
 from tests.payments.helpers import book, counts, fund_wallet, ledger_balanced, order_status, sms_to, wallets_match_ledger
 
 

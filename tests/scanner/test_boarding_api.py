@@ -11,9 +11,9 @@ from tests import factories
 from tests.tickets.test_scan_support import (  # noqa: F401 (fixture)
     assign, boarding_trip, nonce, payload_for, scan, sell, trip_departing,
 )
-from tickets.issuing import transition_ticket
-from tickets.models import Ticket
-from tickets.scan_models import Scan, ScanConflict
+from app.ticketing.issuing import transition_ticket
+from app.ticketing.models import Ticket
+from app.ticketing.scan_models import Scan, ScanConflict
 
 
 def test_undo_boarding_records_who_and_when_and_the_ticket_boards_again(client, world, auth_headers, boarding_trip):

@@ -23,9 +23,9 @@ from app.extensions import db
 from tests.scanner.browser import ARGS, CHROMIUM, poll, qr_png, require_chromium, serve, sign_in, upload_qr, y4m
 from tests.scanner.v2 import doc_vectors, payload
 from tests.tickets.test_scan_support import assign, sell, trip_departing
-from tickets.issuing import transition_ticket
-from tickets.models import Ticket
-from tickets.scan_models import Scan
+from app.ticketing.issuing import transition_ticket
+from app.ticketing.models import Ticket
+from app.ticketing.scan_models import Scan
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 400, "height": 720}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tickets.payload import payload_for
+from app.ticketing.payload import payload_for
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "ticket-format.md").read_text("utf-8")
 

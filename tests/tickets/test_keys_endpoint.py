@@ -1,7 +1,7 @@
 """``/.well-known/ticket-keys.json``: the JWK Set scanners download."""
 from __future__ import annotations
 
-from tickets.keyring_app import get_keyring
+from app.ticketing.keyring import get_keyring
 from tickets.keys import Keyring
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import update
 from app.database import utcnow
 from tests import factories
 from tests.tickets.test_scan_support import assign, sell
-from tickets.issuing import transition_ticket
-from tickets.manifest import encode_cursor
-from tickets.models import Ticket
+from app.ticketing.issuing import transition_ticket
+from app.ticketing.manifest import encode_cursor
+from app.ticketing.models import Ticket
 from tickets.shortcode import short_code_hash
 
 

@@ -12,10 +12,10 @@ from tests.tickets.test_scan_support import (  # noqa: F401 - boarding_trip is a
     assign, boarding_trip, payload_for, scan, sell, trip_departing,
 )
 from tickets.codec import FareClass, TicketClaims
-from tickets.issuing import transition_ticket
+from app.ticketing.issuing import transition_ticket
 from tickets.keys import Keyring
-from tickets.scan_models import Scan
-from tickets.scanning import check_ticket
+from app.ticketing.scan_models import Scan
+from app.ticketing.scanning import check_ticket
 from tickets.shortcode import format_short_code
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.database import utcnow
 from tests import factories
 from tests.tickets.test_scan_support import assign, payload_for, sell, trip_departing
-from tickets.scan_models import Scan, ScanConflict
+from app.ticketing.scan_models import Scan, ScanConflict
 
 
 def upload(client, headers, trip, device, scans):

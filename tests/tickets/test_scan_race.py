@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.extensions import db
 from tests.tickets.test_scan_support import boarding_trip, sell  # noqa: F401 - fixture
-from tickets.scan_models import Scan
-from tickets.scanning import check_ticket
+from app.ticketing.scan_models import Scan
+from app.ticketing.scanning import check_ticket
 
 
 @pytest.mark.postgres_only

@@ -16,8 +16,8 @@ from app.catalog.models import TripDriver
 from app.database import utcnow
 from app.extensions import db
 from tests import factories
-from tickets.models import Ticket
-from tickets.payload import payload_for
+from app.ticketing.models import Ticket
+from app.ticketing.payload import payload_for
 
 _payments = itertools.count(5000)
 _nonces = itertools.count(1)

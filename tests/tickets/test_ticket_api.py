@@ -8,7 +8,7 @@ import zxingcpp
 from PIL import Image
 
 from tests.tickets.test_scan_support import sell
-from tickets.issuing import transition_ticket
+from app.ticketing.issuing import transition_ticket
 from tickets.shortcode import format_short_code
 from tickets.verifier import Verifier
 
@@ -90,7 +90,7 @@ def test_short_link_page(client, world, db):
 def test_short_link_page_shows_the_boarding_time_in_local_time_like_the_sms(client, world):
     """The page said the trip's UTC time without an offset while the SMS said local time."""
     from app.core.timeutil import to_local
-    from tickets.issuing import ticket_sms_text
+    from app.ticketing.issuing import ticket_sms_text
 
     ticket = sell(world, origin=world.nakuru)[0]  # Nakuru: 150 minutes after 08:00 in Nairobi
     html = client.get(f"/t/{ticket.short_code}").get_data(as_text=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from tests.tickets.test_scan_support import payload_for, sell
-from tickets.keyring_app import get_keyring
+from app.ticketing.keyring import get_keyring
 from tickets.keys import Keyring
 
 

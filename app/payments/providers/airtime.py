@@ -41,7 +41,7 @@ def get_gateway() -> AfricasTalkingSms:
 def charge_texts(payment, account_reference: str, plan) -> list[str]:
     """The text of each premium message, in the passenger's language."""
     from app.payments.airtime import passenger_language
-    from channels.i18n import t
+    from app.messaging import t
 
     language = passenger_language(payment)
     return [t("airtime_charge_text", language, amount=format_money(point.amount, payment.currency),
@@ -53,7 +53,7 @@ class AirtimeProvider:
 
     def start(self, payment, *, account_reference: str, description: str, link_id: str | None = None) -> StartResult:
         from app.payments.airtime import passenger_language, plan_airtime
-        from channels.i18n import t
+        from app.messaging import t
 
         plan = plan_airtime(payment.amount, payment.currency)
         texts = charge_texts(payment, account_reference, plan)

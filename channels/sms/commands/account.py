@@ -29,7 +29,7 @@ def sms_device_id(user_id: int) -> str:
 
 def check(msg: Inbound, args: list[str]) -> str:
     """A driver or conductor types a passenger's code: valid for my trip? Boards it if so."""
-    from tickets.scanning import SCANNER_ROLES, check_ticket
+    from app.ticketing.scanning import SCANNER_ROLES, check_ticket
 
     if msg.user.role not in SCANNER_ROLES:
         return msg.t("sms_not_driver")

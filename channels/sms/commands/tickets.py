@@ -54,7 +54,7 @@ def history(msg: Inbound, args: list[str]) -> str:
 
 
 def _own_valid_ticket(msg: Inbound, args: list[str]):
-    from tickets.models import Ticket
+    from app.ticketing.models import Ticket
     from tickets.shortcode import normalize_short_code
 
     code = normalize_short_code("".join(args))
@@ -66,7 +66,7 @@ def _own_valid_ticket(msg: Inbound, args: list[str]):
 def resend(msg: Inbound, args: list[str]) -> str:
     """The ticket SMS again (a lost or deleted message): the reply is the ticket itself."""
     from app.booking.service import list_tickets
-    from tickets.issuing import ticket_sms_text
+    from app.ticketing.issuing import ticket_sms_text
 
     if not args:
         active = list_tickets(msg.user)
@@ -98,7 +98,7 @@ def cancel(msg: Inbound, args: list[str]) -> str:
 def confirm(msg: Inbound, args: list[str]) -> str:
     """YES to the last quote: cancel, refund to the wallet, and say the refund actually made."""
     from app.booking.cancellation import cancel_tickets
-    from tickets.models import Ticket
+    from app.ticketing.models import Ticket
     from tickets.shortcode import format_short_code
 
     pending = take_pending(msg.phone, "cancel")

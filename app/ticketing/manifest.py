@@ -22,8 +22,8 @@ from app.core.timeutil import isoformat
 from app.database import utcnow
 from app.errors import Unprocessable
 from app.extensions import db
-from tickets.models import Ticket
-from tickets.scanning import initials
+from app.ticketing.models import Ticket
+from app.ticketing.scanning import initials
 from tickets.shortcode import short_code_hash
 
 CURSOR_LAG = timedelta(seconds=5)

@@ -1,6 +1,6 @@
 """The ticket row: one seat on one trip, issued when its order is paid.
 
-Status machine (changed only by ``tickets.issuing.transition_ticket``):
+Status machine (changed only by ``app.ticketing.issuing.transition_ticket``):
 ``valid → used | cancelled | refunded | expired``. ``cancelled`` means the passenger
 gave the ticket back (whatever the refund percentage, possibly 0); ``refunded`` means
 the carrier cancelled the trip and the full price was returned.
@@ -51,7 +51,7 @@ class Ticket(db.Model):
     status_changed_at: Mapped[datetime | None]
     status_reason: Mapped[str | None] = mapped_column(String(200))
     # Wall-clock time of the last change (ORM onupdate): the cursor of driver manifests
-    # (``tickets.manifest``), so a scanner re-syncs only what changed.
+    # (``app.ticketing.manifest``), so a scanner re-syncs only what changed.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     order = relationship("Order")

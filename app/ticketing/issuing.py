@@ -26,7 +26,7 @@ from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import Conflict
 from app.extensions import db
-from tickets.models import Ticket
+from app.ticketing.models import Ticket
 from tickets.shortcode import format_short_code, new_short_code
 
 TICKET_TRANSITIONS = {"valid": {"used", "cancelled", "refunded", "expired"}, "used": {"valid"}}

@@ -2,7 +2,7 @@
 
 ``check_ticket`` answers a driver in one transaction with a result a driver can act on
 (``ScanOutcome``) and, for a good ticket, boards it (``valid → used`` through the one
-ticket transition, ``tickets.issuing.transition_ticket``). Bad input of any kind is an
+ticket transition, ``app.ticketing.issuing.transition_ticket``). Bad input of any kind is an
 outcome with a reason, never an exception; only "who may scan this trip" raises
 (``NotFound`` for another carrier's or an unknown trip, ``Forbidden`` for a driver not
 assigned to it), because that is an access decision, not a scan.
@@ -40,10 +40,10 @@ from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import db
-from tickets.issuing import transition_ticket
-from tickets.keyring_app import get_verifier
-from tickets.models import Ticket
-from tickets.scan_models import Scan, ScanConflict
+from app.ticketing.issuing import transition_ticket
+from app.ticketing.keyring import get_verifier
+from app.ticketing.models import Ticket
+from app.ticketing.scan_models import Scan, ScanConflict
 from tickets.shortcode import CODE_LENGTH, format_short_code, is_well_formed, normalize_short_code
 
 PAID_ORDER_STATUSES = ("paid", "partially_refunded")

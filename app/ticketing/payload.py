@@ -8,7 +8,7 @@ newly drawn codes use the new key while old ones keep verifying.
 from __future__ import annotations
 
 from tickets.codec import FareClass, TicketClaims
-from tickets.keyring_app import get_keyring
+from app.ticketing.keyring import get_keyring
 
 
 class PayloadUnavailable(ValueError):
