@@ -66,7 +66,7 @@ class CancelResult:
 def _order_rows(order, *statuses: str) -> list:
     from sqlalchemy import select
 
-    from tickets.models import Ticket
+    from app.ticketing.models import Ticket
 
     stmt = select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.id)
     if statuses:

@@ -70,7 +70,7 @@ def ticket_view(ticket, now: datetime | None = None) -> TicketView:
 
 
 def _tickets(user, *, history: bool, now: datetime) -> list:
-    from tickets.models import Ticket
+    from app.ticketing.models import Ticket
 
     stmt = select(Ticket).where(Ticket.user_id == user.id)
     if history:
@@ -105,7 +105,7 @@ def trip_history(user, now: datetime | None = None) -> list[TicketView]:
 
 def own_ticket(user, ticket_id: int):
     """The caller's ticket row; 404 ``ticket-not-found`` for anyone else's (ids cannot be probed)."""
-    from tickets.models import Ticket
+    from app.ticketing.models import Ticket
 
     ticket = db.session.get(Ticket, ticket_id) if ticket_id else None
     if ticket is None or user is None or ticket.user_id != user.id:
@@ -119,7 +119,7 @@ def get_ticket(user, ticket_id: int) -> TicketView:
 
 def find_ticket_by_code(user, code: str) -> TicketView:
     """The caller's ticket by its short code as typed (dashes, spaces, case ignored)."""
-    from tickets.models import Ticket
+    from app.ticketing.models import Ticket
     from tickets.shortcode import normalize_short_code
 
     try:
@@ -136,7 +136,7 @@ def find_ticket_by_code(user, code: str) -> TicketView:
 def resend_ticket(user, ticket_id: int, language: str | None = None) -> TicketView:
     """Send the ticket SMS again to the caller's phone (in their language). Commits."""
     from app.messaging.service import queue_sms
-    from tickets.issuing import ticket_sms_text
+    from app.ticketing.issuing import ticket_sms_text
 
     ticket = own_ticket(user, ticket_id)
     queue_sms(user.phone, ticket_sms_text(ticket, language or user.language), "ticket", user_id=user.id)

@@ -7,18 +7,20 @@ from channels.sms.commands.parse import Command, Inbound, parse
 
 def lang(msg: Inbound, args: list[str]) -> str:
     """``LANG FR``: every later reply (and ticket SMS) in that language."""
-    from app.accounts.service import update_profile
+    from app.sales.profile import set_language
 
     choice = args[0].lower() if args else ""
     if choice not in LANGUAGES:
         return msg.t("sms_lang_usage")
-    update_profile(msg.user, {"language": choice})
+    set_language(msg.user, choice)
     return msg.t("sms_lang_set")
 
 
 def stop(msg: Inbound, args: list[str]) -> str:
     """Marketing opt-out only: tickets and receipts are the service itself and keep coming."""
-    msg.user.marketing_opt_out = True
+    from app.sales.profile import opt_out
+
+    opt_out(msg.user)
     return msg.t("sms_stopped")
 
 

@@ -1,8 +1,9 @@
-"""BUY and the reply to its list: search, choose a trip by number, order and start paying.
+"""BUY and the reply to its list: search, choose a trip by number, hold seats and start paying.
 
 ``BUY FROM TO (DDMM) (N) (CLASS)``: the count and the fare class may come in either order
-at the end (``BUY NAIROBI NAKURU 2 STUDENT``). Without a class the default class is the
-one the API and USSD use (``default_fare_class``). A class word not understood is named,
+at the end (``BUY NAIROBI NAKURU 2 STUDENT``). Offers, the passenger-count rule and the
+default class (without a class word) are ``app.sales``' answers, the same as the API's
+and USSD's; this module reads the words and renders the list. A class word not understood is named,
 with "did you mean" when one class is close; a class no listed trip sells is said so
 before any list. The reply to a list choice starts the passenger's usual payment method
 and says how to pay each other way (``PAY <code> WALLET``...).
@@ -11,9 +12,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app.core.money import format_money
-from app.core.timeutil import to_local
-from app.database import utcnow
+from app.errors import ApiError
 from channels.i18n import short_date
 from channels.sms.commands.parse import CLASS_SHOWN, CLASS_WORDS, Inbound, read_choice
 from channels.sms.commands.pay import start_and_reply
@@ -21,11 +20,6 @@ from channels.sms.commands.pending import set_pending, take_pending
 from channels.sms.commands.places import DATE, PlaceNotUnderstood, parse_day, split_places
 
 MAX_OFFERS = 4
-
-
-def default_fare_class(prices: dict[str, int]) -> str:
-    """The class a passenger gets without asking: standard, else the cheapest sold."""
-    return "standard" if "standard" in prices else min(prices, key=prices.get)
 
 
 def _read_words(args: list[str]):
@@ -62,13 +56,16 @@ def _class_not_understood(msg: Inbound, words: list[str]) -> str | None:
 
 def buy(msg: Inbound, args: list[str]) -> str:
     """List up to ``MAX_OFFERS`` trips with seats for everyone; the number replied buys one."""
-    from app.booking.service import MAX_PASSENGERS
-    from app.catalog.service import resolve_stop, search_trips
+    from app.sales.common import MAX_PASSENGERS, check_passenger_count
+    from app.sales.offers import search_offers
+    from app.sales.places import today_at
 
     words, count, fare_class, day_word = _read_words(args)
     if len(words) < 2:
         return msg.t("sms_buy_usage")
-    if not 1 <= count <= MAX_PASSENGERS:  # before any search: no list that is then refused
+    try:
+        check_passenger_count(count)  # before any search: no list that is then refused
+    except ApiError:
         return msg.t("sms_passenger_range", max=MAX_PASSENGERS)
     try:
         origin, destination = split_places(words)
@@ -79,11 +76,11 @@ def buy(msg: Inbound, args: list[str]) -> str:
         if unknown.suggestion:
             return msg.t("sms_did_you_mean_place", place=unknown.word[:30], suggestion=unknown.suggestion[:30])
         return msg.t("sms_unknown_place", place=unknown.word[:30])
-    today = to_local(utcnow(), resolve_stop(origin)[0].timezone).date()
+    today = today_at(origin)
     days = [parse_day(day_word, today)] if day_word else [today, today + timedelta(days=1)]
     without_class = False
     for day in days:  # no date given: today, else tomorrow (evening buyers travel next morning)
-        offers = [o for o in search_trips(origin, destination, day) if o.seats_left >= count]
+        offers = search_offers(origin, destination, day, passengers=count)
         without_class = without_class or bool(offers)
         offers = [o for o in offers if fare_class is None or fare_class in o.prices][:MAX_OFFERS]
         if offers:
@@ -99,18 +96,17 @@ def buy(msg: Inbound, args: list[str]) -> str:
         lines = [msg.t("sms_offers_head", count=count, **names)]
     choices = []
     for number, offer in enumerate(offers, 1):
-        chosen = fare_class or default_fare_class(offer.prices)
-        price = format_money(offer.prices[chosen] * count, offer.currency)
+        price = offer.total(count, fare_class)  # without a class word: the offer's default class
         lines.append(f"{number} {offer.departure_local:%H:%M} {offer.carrier_name[:14]} {price}")
-        choices.append({"trip_id": offer.trip.id, "origin_stop_id": offer.origin_stop.id,
-                        "destination_stop_id": offer.destination_stop.id, "fare_class": chosen})
+        choices.append({"trip_id": offer.trip_id, "origin_stop_id": offer.origin_stop_id,
+                        "destination_stop_id": offer.destination_stop_id, "fare_class": fare_class or offer.fare_class})
     set_pending(msg.phone, "buy", {"choices": choices, "count": count})
     return "\n".join(lines)
 
 
 def choose(msg: Inbound, args: list[str]) -> str:
-    """A bare number: the trip picked from the last BUY list; the order is made and payment starts."""
-    from app.booking.service import create_order
+    """A bare number: the trip picked from the last BUY list; seats are held and payment starts."""
+    from app.sales.orders import hold_seats
 
     number = int(args[0])
     pending = take_pending(msg.phone, "buy", take_if=lambda data: 1 <= number <= len(data["choices"]))
@@ -119,9 +115,7 @@ def choose(msg: Inbound, args: list[str]) -> str:
     if not 1 <= number <= len(pending["choices"]):  # a slip of the thumb: the list stays
         return msg.t("sms_choose_range", last=len(pending["choices"]))
     choice = pending["choices"][number - 1]
-    order = create_order(
-        msg.user, trip_id=choice["trip_id"], origin_stop_id=choice["origin_stop_id"],
-        destination_stop_id=choice["destination_stop_id"], channel="sms",
-        passengers=[{"fare_class": choice["fare_class"], "seat": None, "name": None}] * pending["count"],
-    )
+    order = hold_seats(msg.user, trip_id=choice["trip_id"], origin_stop_id=choice["origin_stop_id"],
+                       destination_stop_id=choice["destination_stop_id"], passengers=pending["count"],
+                       fare_class=choice["fare_class"], channel="sms")
     return start_and_reply(msg, order, msg.user.preferred_payment or "mpesa")

@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import select
-
-from app.extensions import db
+from app.sales.places import fold_place, is_place, place_names
 from channels.i18n import fold_keyword
 from channels.sms.commands.parse import ACT_RATIO, close_match
 
@@ -30,35 +28,17 @@ class PlaceNotUnderstood(Exception):
         self.word, self.suggestion = word, suggestion
 
 
-def _place_keys() -> dict[str, str]:
-    """Folded stop and city names the catalog knows → the name to show (codes are too short to guess)."""
-    from app.catalog.models import Stop
-
-    rows = db.session.execute(select(Stop.name_key, Stop.name, Stop.city_key, Stop.city)).all()
-    keys = {}
-    for name_key, name, city_key, city in rows:
-        keys.setdefault(city_key, city)
-        keys.setdefault(name_key, name)
-    keys.pop("", None)
-    return keys
-
-
 def _place(text: str, keys, fuzzy: bool) -> tuple[str | None, str | None]:
     """``(place to search, None)`` when ``text`` is a place (or, if ``fuzzy``, one near miss of one).
 
     Otherwise ``(None, name it is less close to)`` or ``(None, None)``.
     """
-    from app.catalog.models import fold
-    from app.catalog.service import UnknownStop, resolve_stop
-
-    try:
-        resolve_stop(text)
+    if is_place(text):
         return text, None
-    except UnknownStop:
-        if not fuzzy:
-            return None, None
+    if not fuzzy:
+        return None, None
     names = keys()  # read only when a word is not a place as typed
-    key, ratio = close_match(fold(text), {key: key for key in names})
+    key, ratio = close_match(fold_place(text), {key: key for key in names})
     if key is None:
         return None, None
     return (key, None) if ratio >= ACT_RATIO else (None, fold_keyword(names[key]))
@@ -77,7 +57,7 @@ def split_places(words: list[str]) -> tuple[str, str]:
 
     def keys() -> dict[str, str]:
         if not loaded:
-            loaded.update(_place_keys())
+            loaded.update(place_names())
         return loaded
 
     for fuzzy in (False, True):

@@ -1,111 +1,102 @@
 """TICKETS, HISTORY, RESEND and CANCEL (with its YES): the passenger's own tickets only.
 
 A ticket is named by its short code (``ABCDE-FGHIJ``, typed with or without the dash).
-Lists stay within one SMS: active tickets up to ``MAX_LISTED``, past trips up to
-``MAX_HISTORY`` (newest first), each line ``code route date time seat``.
+Which tickets are active, cancellable and what a cancellation refunds are ``app.sales``'
+answers (the same as the API's and USSD's). Lists stay within one SMS where they can:
+past trips up to ``MAX_HISTORY`` (newest first); active tickets up to ``MAX_LISTED``
+(five lines may take two segments: kept as before, a passenger with five trips booked
+wants them all), each line ``code route date time seat``.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from app.core.money import format_money
-from app.core.timeutil import to_local
-from app.extensions import db
+from app.errors import NotFound
 from channels.i18n import short_date
 from channels.sms.commands.parse import Inbound
 from channels.sms.commands.pending import set_pending, take_pending
 
-MAX_LISTED = 5  # existing behaviour of TICKETS (may take two SMS with five tickets)
-MAX_HISTORY = 3  # 3 lines of at most 43 characters and the title: one SMS
+MAX_LISTED = 5
+MAX_HISTORY = 3  # the title and 3 lines of at most 47 characters: one SMS
 
 
-def _ticket_line(ticket, lang: str) -> str:
-    from app.booking.pricing import departure_at_stop
-    from tickets.shortcode import format_short_code
-
-    order = ticket.order
-    local = to_local(departure_at_stop(ticket.trip, order.origin_stop_id), order.origin.timezone)
-    return (f"{format_short_code(ticket.short_code)} {order.origin.code}-{order.destination.code} "
-            f"{short_date(local.date(), lang)} {local:%H:%M} #{ticket.seat}")
+def _ticket_line(view, lang: str) -> str:
+    """``ABCDE-FGHIJ NBO-NKR 07 Dec 08:00 #3`` from a ``TicketView``."""
+    when = view.departure_local
+    return (f"{view.code} {view.origin_code}-{view.destination_code} "
+            f"{short_date(when.date(), lang)} {when:%H:%M} #{view.seat}")
 
 
 def tickets(msg: Inbound, args: list[str]) -> str:
     """The active tickets, soonest first."""
-    from app.booking.service import list_tickets
+    from app.sales.tickets import active_tickets
 
-    active = list_tickets(msg.user)
+    active = active_tickets(msg.user)
     if not active:
         return msg.t("no_tickets")
-    return "\n".join([msg.t("tickets_title")] + [_ticket_line(ticket, msg.lang) for ticket in active[:MAX_LISTED]])
+    return "\n".join([msg.t("tickets_title")] + [_ticket_line(view, msg.lang) for view in active[:MAX_LISTED]])
 
 
 def history(msg: Inbound, args: list[str]) -> str:
     """Past trips (used, cancelled, refunded, expired), newest first, each with what became of it."""
-    from app.booking.service import list_tickets
+    from app.sales.tickets import trip_history
 
-    past = list_tickets(msg.user, scope="history")
+    past = trip_history(msg.user)
     if not past:
         return msg.t("sms_no_history")
     lines = [msg.t("sms_history_title")]
-    for ticket in past[:MAX_HISTORY]:
-        status = "expired" if ticket.status == "valid" else ticket.status  # valid but past its window
-        lines.append(f"{_ticket_line(ticket, msg.lang)} {msg.t('sms_ticket_' + status)}")
+    for view in past[:MAX_HISTORY]:
+        status = "expired" if view.status == "valid" else view.status  # valid but past its window
+        lines.append(f"{_ticket_line(view, msg.lang)} {msg.t('sms_ticket_' + status)}")
     return "\n".join(lines)
 
 
-def _own_valid_ticket(msg: Inbound, args: list[str]):
-    from app.ticketing.models import Ticket
-    from tickets.shortcode import normalize_short_code
+def _own_active_ticket(msg: Inbound, args: list[str]):
+    """The sender's active ticket named by ``args`` (a ``TicketView``), else None."""
+    from app.sales.tickets import find_ticket_by_code
 
-    code = normalize_short_code("".join(args))
-    return db.session.scalar(
-        select(Ticket).where(Ticket.short_code == code, Ticket.user_id == msg.user.id, Ticket.status == "valid")
-    )
+    try:
+        view = find_ticket_by_code(msg.user, "".join(args))
+    except NotFound:
+        return None
+    return view if view.active else None
 
 
-def resend(msg: Inbound, args: list[str]) -> str:
-    """The ticket SMS again (a lost or deleted message): the reply is the ticket itself."""
-    from app.booking.service import list_tickets
-    from app.ticketing.issuing import ticket_sms_text
+def resend(msg: Inbound, args: list[str]) -> str | None:
+    """The ticket SMS again (a lost or deleted message). Sales sends it: no other reply."""
+    from app.sales.tickets import active_tickets, resend_ticket
 
     if not args:
-        active = list_tickets(msg.user)
+        active = active_tickets(msg.user)
         if len(active) != 1:  # none, or which one?
             return msg.t("sms_resend_usage")
-        return ticket_sms_text(active[0], msg.lang)
-    ticket = _own_valid_ticket(msg, args)
-    if ticket is None:
-        return msg.t("sms_no_such_ticket", code=" ".join(args)[:14])
-    return ticket_sms_text(ticket, msg.lang)
+        view = active[0]
+    else:
+        view = _own_active_ticket(msg, args)
+        if view is None:
+            return msg.t("sms_no_such_ticket", code=" ".join(args)[:14])
+    resend_ticket(msg.user, view.id, msg.lang)
+    return None
 
 
 def cancel(msg: Inbound, args: list[str]) -> str:
     """The refund quote first; YES within ``PENDING_MINUTES`` cancels."""
-    from app.booking.cancellation import quote_cancellation
-    from tickets.shortcode import format_short_code
+    from app.sales.cancelling import cancellation_quote
 
     if not args:
         return msg.t("sms_cancel_usage")
-    ticket = _own_valid_ticket(msg, args)
-    if ticket is None:
+    view = _own_active_ticket(msg, args)
+    if view is None:
         return msg.t("sms_no_such_ticket", code=" ".join(args)[:14])
-    quote = quote_cancellation(ticket.order, [ticket.id])
-    set_pending(msg.phone, "cancel", {"ticket_id": ticket.id, "order_id": ticket.order_id})
-    return msg.t("sms_cancel_quote", code=format_short_code(ticket.short_code),
-                 amount=format_money(quote.amount, quote.currency), percent=quote.percent)
+    quote = cancellation_quote(msg.user, ticket_ids=[view.id])
+    set_pending(msg.phone, "cancel", {"ticket_id": view.id})
+    return msg.t("sms_cancel_quote", code=view.code, amount=str(quote.refund), percent=quote.percent)
 
 
 def confirm(msg: Inbound, args: list[str]) -> str:
     """YES to the last quote: cancel, refund to the wallet, and say the refund actually made."""
-    from app.booking.cancellation import cancel_tickets
-    from app.ticketing.models import Ticket
-    from tickets.shortcode import format_short_code
+    from app.sales.cancelling import cancel as cancel_tickets
 
     pending = take_pending(msg.phone, "cancel")
     if pending is None:
         return msg.t("sms_nothing_pending")
-    ticket = db.session.get(Ticket, pending["ticket_id"])
-    code = format_short_code(ticket.short_code)
-    currency = ticket.order.currency
-    refund = cancel_tickets(msg.user, pending["order_id"], [pending["ticket_id"]], refund_to="wallet")
-    return msg.t("cancelled", code=code, amount=format_money(refund.amount if refund else 0, currency))
+    result = cancel_tickets(msg.user, ticket_ids=[pending["ticket_id"]], refund_to="wallet")
+    return msg.t("cancelled", code=result.tickets[0].code, amount=str(result.refund))
