@@ -111,7 +111,8 @@ def inbound():
         db.session.rollback()
         log.exception("SMS %s from %s failed", command.name, mask_phone(phone))
         reply = error_text(RuntimeError(), msg.lang)
-    queue_sms(phone, reply, "reply", user_id=user.id)
+    if reply:  # None: the handler's answer is already on its way (RESEND sends the ticket itself)
+        queue_sms(phone, reply, "reply", user_id=user.id)
     db.session.commit()
     return _ok()
 
