@@ -203,11 +203,11 @@ def _choose_count(ctx, value: str):
 
 
 def _class_items(ctx):
+    """The default class first (its price is the one the trip list showed), then the others."""
     offer = _offer(ctx)
-    return [
-        (f"{ctx.t('class_' + c)} {format_money(offer['prices'][c], offer['currency'])}", c)
-        for c in FARE_CLASSES if c in offer["prices"]
-    ]
+    default = offer.get("fare_class") or default_fare_class(offer["prices"])
+    classes = [default] + [c for c in FARE_CLASSES if c in offer["prices"] and c != default]
+    return [(f"{ctx.t('class_' + c)} {format_money(offer['prices'][c], offer['currency'])}", c) for c in classes]
 
 
 # --- buy: order and payment -------------------------------------------------------------
