@@ -287,7 +287,7 @@ def _judge_ticket(ticket: Ticket, trip_id: int | None, at: datetime):
         else:
             where = f"at {_when(ticket.status_changed_at or at, ticket)}"
         return "already_used", f"Already used {where}: do not board again ({seat}).", first
-    if ticket.status == "expired" or at >= ticket.valid_until:
+    if ticket.expired_at(at):
         return "expired", f"Expired at {_when(ticket.valid_until, ticket)}: not valid for boarding now.", None
     if at < ticket.valid_from:
         return "not_yet_valid", f"Not valid yet: boarding opens {_when(ticket.valid_from, ticket)}.", None
