@@ -20,6 +20,9 @@ from app.database import utcnow
 from app.extensions import db
 
 TICKET_STATUSES = ("valid", "used", "cancelled", "refunded", "expired")
+# Orders whose tickets count (may board, may be cancelled): the one definition, here because
+# ticketing sits below booking; ``app.booking.models`` builds its "paid" statuses on it.
+TICKETED_ORDER_STATUSES = ("paid", "partially_refunded")
 
 
 class Ticket(db.Model):
