@@ -141,6 +141,12 @@ class Api:
         return {"quoted": quote["refund"]["amount"], "refunded": done.json["refund"]["amount"],
                 "cancelled_seat": ticket["seat"], "cancelled_status": history[ticket["id"]]}
 
+    def cancel_refused(self):
+        ticket = min(self._get("/api/v1/tickets"), key=lambda t: int(t["seat"]))
+        done = self.client.post(f"/api/v1/orders/{ticket['order_id']}/cancel", headers=self.headers,
+                                json={"ticket_ids": [ticket["id"]]})
+        return {"refused": done.status_code in (409, 422), "still valid": self.tickets()[0][1] == "valid"}
+
     def balance(self):
         wallet = self._get("/api/v1/wallet")
         return wallet["balance"]["amount"], wallet["balance"]["currency"]
@@ -231,6 +237,11 @@ class Ussd:
         return {"quoted": money_in(quote)[0][0], "refunded": money_in(done)[0][0], "cancelled_seat": seat,
                 "cancelled_status": "cancelled" if cancelled_gone else "still listed"}
 
+    def cancel_refused(self):
+        """The cancel list offers only tickets that can be cancelled: none now."""
+        listed = self._ticket_lines("3")
+        return {"refused": not listed, "still valid": bool(self.tickets())}
+
     def balance(self):
         self.talk.dial("")
         return money_in(self.talk.input("4"))[0]
@@ -315,6 +326,13 @@ class Sms:
         return {"quoted": money_in(quote)[0][0], "refunded": money_in(done)[0][0], "cancelled_seat": seat,
                 "cancelled_status": "cancelled" if cancelled_gone else "still listed"}
 
+    def cancel_refused(self):
+        code, _, _ = self._lines()[0]
+        quote = self.send(f"CANCEL {code}")
+        done = self.send("YES")  # nothing pending if the quote refused: nothing happens
+        refused = "YES" not in quote.upper() and not money_in(done)
+        return {"refused": refused, "still valid": bool(self.tickets())}
+
     def balance(self):
         return money_in(self.send("BAL"))[0]
 
@@ -364,6 +382,16 @@ def journey_cancel_one(channel, world):
     return _bought(channel, facts)
 
 
+def journey_cancel_after_departure(channel, world):
+    """The trip has left the passenger's stop (the ticket is still valid until arrival): no
+    channel cancels it (SMS used to accept any valid ticket)."""
+    channel.buy(_day(), "mpesa")
+    world.trip.departure_at = utcnow() - timedelta(minutes=5)
+    world.trip.arrival_at = utcnow() + timedelta(hours=5)
+    db.session.commit()
+    return channel.cancel_refused()
+
+
 def journey_top_up(channel, world):
     channel.top_up(TOPUP_UNITS)
     return {"balance": channel.balance()}
@@ -397,6 +425,7 @@ JOURNEYS = {
     "buy 2, pay by phone balance": (journey_buy("airtime"), None),
     "buy 2, pay by wallet": (journey_buy("wallet"), None),
     "list, cancel one with its refund": (journey_cancel_one, None),
+    "cancel after the trip left": (journey_cancel_after_departure, None),
     "top up": (journey_top_up, None),
     "M-Pesa fails, pay by wallet": (journey_mpesa_fails_then_wallet, FAILING_PHONE),
 }

@@ -173,3 +173,24 @@ def cancel(user, *, ticket_ids: list[int] | None = None, order_id: int | None = 
     rows = [own_ticket(user, tid) for tid in ids]
     return CancelResult(order.id, order.status, Money(order.refunded_amount - before, currency), refund_to,
                         [ticket_view(t, now) for t in rows])
+
+
+def quote_to_cancel(user, ticket_id: int, now: datetime | None = None) -> CancelQuote:
+    """The quote a channel shows before asking "confirm?": refused (409 ``trip-departed``,
+    422 ``ticket-not-cancellable``...) exactly when ``cancel`` would refuse, so no passenger
+    confirms a cancellation that then fails. (The API's quote also prices a departed trip's
+    ticket, at 0%.)"""
+    now = now or utcnow()
+    _order, tickets = _order_tickets(user, None, [ticket_id], now)
+    _check(tickets, now)
+    return cancellation_quote(user, ticket_ids=[ticket_id], now=now)
+
+
+def find_cancellable_ticket(user, code: str, now: datetime | None = None) -> TicketView:
+    """The caller's ticket by its short code as typed, if ``can_cancel`` allows it; else as
+    ``quote_to_cancel`` refuses (404 for a code that is not theirs)."""
+    from app.sales.tickets import find_ticket_by_code
+
+    view = find_ticket_by_code(user, code)
+    quote_to_cancel(user, view.id, now=now)
+    return view

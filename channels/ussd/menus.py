@@ -319,9 +319,9 @@ def _resend(ctx):
 
 
 def _load_quote(ctx):
-    from app.sales.cancelling import cancellation_quote
+    from app.sales.cancelling import quote_to_cancel
 
-    quote = cancellation_quote(ctx.user, ticket_ids=[ctx.data.get("ticket_id")])
+    quote = quote_to_cancel(ctx.user, ctx.data.get("ticket_id"))
     ctx.data["quote"] = {"code": quote.tickets[0].code, "amount": quote.refund.text(ctx.lang), "percent": quote.percent}
 
 
