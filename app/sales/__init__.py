@@ -7,18 +7,25 @@ made once; channels translate their protocol into one call below and render the 
 dataclass that comes back. Nothing in this package formats a sentence for a person.
 
 Modules (stable names; add, do not rename):
-- ``common``: ``Money``, the passenger-count rule, the default fare class.
-- ``callers``: ``who_is_calling`` (a token's user or a phone number; inactive refused).
-- ``offers``: ``search_offers`` → ``Offer`` (price, currency, seats left, local departure).
-- ``orders``: ``hold_seats``/``quote`` → ``OrderView``; ``order_view``, ``release``,
-  ``unpaid_order_to_retry`` (an order whose payment failed, for a second method).
-- ``paying``: ``pay_order`` → ``PaymentOutcome`` (with the other methods on failure),
-  ``payment_options``.
-- ``cancelling``: ``cancellable_tickets``, ``find_cancellable_ticket``,
-  ``cancellation_quote`` → ``CancelQuote``; ``cancel`` → ``CancelResult`` (the refund
-  really made).
-- ``tickets``: ``active_tickets``, ``trip_history`` → ``TicketView``; ``resend_ticket``.
-- ``wallet``: ``wallet_balance``, ``top_up`` → ``TopUpOutcome``.
+- ``common``: ``Money`` (``.text(language)`` to render), ``MAX_PASSENGERS`` and
+  ``check_passenger_count``, ``default_fare_class``, ``PAYMENT_METHODS``, the paid/ticketed
+  order statuses and sellable trip statuses (defined in the domain, re-exported).
+- ``callers``: ``who_is_calling`` (a token's user or a phone number; inactive refused;
+  a first caller's language), ``caller_for_phone``, ``AccountInactive``.
+- ``offers``: ``search_offers`` → ``Offer`` (price of the default class, currency, seats
+  left, local departure at the passenger's stop); ``destinations_from``.
+- ``places``: is a text a place we serve, what is "today" there (SMS reads free text).
+- ``orders``: ``quote``, ``hold_seats`` → ``OrderView`` (``payment_options``,
+  ``other_methods``, ``last_payment``); ``get_order``, ``get_order_by_code``,
+  ``list_orders``, ``release``, ``unpaid_order_to_retry``.
+- ``paying``: ``pay_order`` → ``PaymentOutcome`` (``other_methods`` after a failure),
+  ``payment_options``, ``payment_status``, ``method_from_word``.
+- ``cancelling``: ``can_cancel`` (the one rule), ``cancellable_tickets``,
+  ``cancellation_quote`` / ``quote_to_cancel`` → ``CancelQuote``,
+  ``find_cancellable_ticket``, ``cancel`` → ``CancelResult`` (the refund really made).
+- ``tickets``: ``active_tickets``, ``trip_history`` → ``TicketView``; ``get_ticket``,
+  ``find_ticket_by_code``, ``resend_ticket``.
+- ``wallet``: ``wallet_balance`` → ``Money``, ``top_up`` → ``TopUpOutcome``.
 - ``profile``: ``set_language``, ``opt_out``.
-- ``wiring``: the signals lower areas send, connected in ``create_app``.
-"""
+- ``wiring``: the signals booking and payments send, answered here (``create_app``).
+- ``routes``: the REST views of these use cases (orders, tickets, payments, wallet, search).
