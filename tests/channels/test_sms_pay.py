@@ -173,6 +173,17 @@ def test_the_class_word_picks_the_fare(client, world, text, fare_class):
     assert order.items[0].fare_class == fare_class
 
 
+def test_without_standard_fares_the_default_is_the_cheapest_class_as_in_the_api(client, world):
+    from app.booking.models import Order
+    from app.catalog.models import Fare
+
+    db.session.execute(db.delete(Fare).where(Fare.fare_class == "standard"))
+    db.session.commit()
+    assert "Coast Express KES 400" in reply(client, world.passenger.phone, "BUY NAIROBI NAKURU")  # reduced: 50%
+    say(client, world.passenger.phone, "1")
+    assert db.session.scalar(db.select(Order)).items[0].fare_class == "reduced"
+
+
 @pytest.mark.parametrize("text, expected", [
     ("BUY NAIROBI NAKURU 2 VIP", "We do not know the fare class VIP. Classes: STANDARD, STUDENT, REDUCED"),
     ("BUY NAIROBI NAKURU STUDIE", "We do not know the fare class STUDIE. Did you mean STUDENT?"),
