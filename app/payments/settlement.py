@@ -139,7 +139,7 @@ def settle_failure(payment_id: int, *, code: str, reason: str, message: str, sou
 def _another_way(payment: Payment) -> str:
     """For an order still waiting to be paid: how to pay it another way (its seats stay held)."""
     from app.payments.orders import find_order
-    from channels.i18n import t
+    from app.messaging import t
 
     if payment.purpose != "order" or not payment.order_id:
         return ""

@@ -33,8 +33,8 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from app.booking.models import Order
-from app.catalog.models import Trip, TripDriver
+from app.booking.models import TICKETED_ORDER_STATUSES, Order
+from app.catalog.models import SELLABLE_TRIP_STATUSES, Trip, TripDriver
 from app.catalog.service import is_driver_assigned
 from app.core.timeutil import to_local
 from app.database import utcnow
@@ -46,7 +46,7 @@ from app.ticketing.models import Ticket
 from app.ticketing.scan_models import Scan, ScanConflict
 from tickets.shortcode import CODE_LENGTH, format_short_code, is_well_formed, normalize_short_code
 
-PAID_ORDER_STATUSES = ("paid", "partially_refunded")
+PAID_ORDER_STATUSES = TICKETED_ORDER_STATUSES  # an order whose tickets may board (booking defines it)
 # A device that showed "valid" for one of these let in someone it should not have.
 REVOKED_RESULTS = ("cancelled", "refunded", "unpaid")
 FOREIGN_TICKET = "Wrong bus: this is another company's ticket."
@@ -253,7 +253,7 @@ def _infer_trip(driver, ticket: Ticket, at: datetime) -> int | None:
         return ticket.trip_id if ticket.trip.carrier_id == driver.carrier_id else None
     assigned = list(db.session.scalars(
         select(Trip).join(TripDriver, TripDriver.trip_id == Trip.id)
-        .where(TripDriver.user_id == driver.id, Trip.status.in_(("scheduled", "boarding")))
+        .where(TripDriver.user_id == driver.id, Trip.status.in_(SELLABLE_TRIP_STATUSES))
     ))
     boarding = [t for t in assigned if t.status == "boarding"]
     if len(boarding) == 1:

@@ -138,6 +138,13 @@ def _new_state(store, phone: str, consumed: int) -> dict:
         state["data"] = {"resume": snapshot}
     elif user is None:
         state["screen"] = "lang_first"
+    elif consumed == 0 and user.is_active:
+        from app.sales.orders import unpaid_order_to_retry
+
+        retry = unpaid_order_to_retry(user)  # its payment failed: offer another way at once
+        if retry is not None:
+            state["screen"] = "retry_pay"
+            state["data"] = {"order_id": retry.id}
     _enter(state, phone)
     return state
 
