@@ -97,7 +97,7 @@ def buy(msg: Inbound, args: list[str]) -> str:
     choices = []
     for number, offer in enumerate(offers, 1):
         price = offer.total(count, fare_class)  # without a class word: the offer's default class
-        lines.append(f"{number} {offer.departure_local:%H:%M} {offer.carrier_name[:14]} {price}")
+        lines.append(f"{number} {offer.departure_local:%H:%M} {offer.carrier_name[:14]} {msg.money(price)}")
         choices.append({"trip_id": offer.trip_id, "origin_stop_id": offer.origin_stop_id,
                         "destination_stop_id": offer.destination_stop_id, "fare_class": fare_class or offer.fare_class})
     set_pending(msg.phone, "buy", {"choices": choices, "count": count})

@@ -36,7 +36,7 @@ def _wallet_too_low(msg: Inbound, view) -> str:
     held = balance.amount if balance.currency == view.total.currency else 0
     unit = 10 ** MINOR_UNITS.get(view.total.currency, 2)
     missing = -(-(view.total.amount - held) // unit)  # whole units, rounded up
-    return msg.t("sms_wallet_too_low", balance=str(balance), code=view.code, total=str(view.total),
+    return msg.t("sms_wallet_too_low", balance=msg.money(balance), code=view.code, total=msg.money(view.total),
                  missing=missing, **_all_words(msg))
 
 
@@ -52,7 +52,7 @@ def start_and_reply(msg: Inbound, view, method: str, *, fallback: bool = True) -
 
     available = _available(view)
     ready = [m for m in PAYMENT_METHODS if available.get(m)]
-    code, total = view.code, str(view.total)
+    code, total = view.code, msg.money(view.total)
     switched = False
     if method == "airtime" and not available.get("airtime"):
         if not fallback:
@@ -111,6 +111,6 @@ def pay(msg: Inbound, args: list[str]) -> str:
                          suggestion=msg.method_word(choice.suggestion))
         return msg.t("sms_bad_method", word=word, code=view.code, **_all_words(msg))
     if choice is None:
-        return msg.t("sms_pay_ways", code=view.code, total=str(view.total),
+        return msg.t("sms_pay_ways", code=view.code, total=msg.money(view.total),
                      until=f"{view.hold_expires_local:%H:%M}", **_all_words(msg))
     return start_and_reply(msg, view, choice.value, fallback=False)

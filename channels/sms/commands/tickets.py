@@ -88,7 +88,7 @@ def cancel(msg: Inbound, args: list[str]) -> str:
         return msg.t("sms_no_such_ticket", code=" ".join(args)[:14])
     quote = cancellation_quote(msg.user, ticket_ids=[view.id])
     set_pending(msg.phone, "cancel", {"ticket_id": view.id})
-    return msg.t("sms_cancel_quote", code=view.code, amount=str(quote.refund), percent=quote.percent)
+    return msg.t("sms_cancel_quote", code=view.code, amount=msg.money(quote.refund), percent=quote.percent)
 
 
 def confirm(msg: Inbound, args: list[str]) -> str:
@@ -99,4 +99,4 @@ def confirm(msg: Inbound, args: list[str]) -> str:
     if pending is None:
         return msg.t("sms_nothing_pending")
     result = cancel_tickets(msg.user, ticket_ids=[pending["ticket_id"]], refund_to="wallet")
-    return msg.t("cancelled", code=result.tickets[0].code, amount=str(result.refund))
+    return msg.t("cancelled", code=result.tickets[0].code, amount=msg.money(result.refund))
