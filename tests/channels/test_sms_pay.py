@@ -237,3 +237,30 @@ def test_resend_sends_the_ticket_sms_again(client, world):
 ])
 def test_help_names_every_command_and_explains_buy_and_pay(client, world, text, expected):
     assert expected in reply(client, "+254722000444", text)
+
+
+def test_a_long_trip_list_keeps_to_one_sms_with_the_soonest_trips(client, world):
+    from datetime import time
+
+    from tests.factories import local_departure, make_trip
+
+    for hour in (9, 10, 11, 12, 13):
+        make_trip(world.route, world.vehicle, local_departure(1, time(hour, 0)))
+    db.session.commit()
+    answer = reply(client, world.passenger.phone, "BUY NAIROBI NAKURU TOMORROW 10 STUDENT")
+    assert len(answer) <= 160 and "\n1 08:00 Coast Express KES 6,400" in answer and "13:00" not in answer
+    listed = len(answer.splitlines()) - 1
+    assert 2 <= listed <= 4
+    say(client, world.passenger.phone, str(listed + 1))  # beyond the list: refused, the list kept
+    assert f"(1-{listed})" in inbox(world.passenger.phone)[0]
+
+
+def test_many_active_tickets_keep_to_one_sms_and_say_how_many_more(client, world):
+    phone = world.passenger.phone
+    say(client, phone, "BUY NAIROBI NAKURU 7")
+    say(client, phone, "1")
+    answer = reply(client, phone, "TICKETS")
+    lines = answer.splitlines()
+    assert len(answer) <= 160 and lines[0] == "Your tickets:"
+    shown = [line for line in lines[1:] if "NBO-NKR" in line]
+    assert lines[-1] == f"+{7 - len(shown)} more" and len(shown) >= 3
