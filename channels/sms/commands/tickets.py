@@ -34,10 +34,10 @@ def tickets(msg: Inbound, args: list[str]) -> str:
     lines = [msg.t("tickets_title")]
     for index, view in enumerate(active):
         line, left_after = _ticket_line(view, msg.lang), len(active) - index - 1
-        tail = [msg.t("sms_more_tickets", n=left_after)] if left_after else []
+        tail = [msg.t("sms_more_tickets", count=left_after)] if left_after else []
         if index and len("\n".join(lines + [line] + tail)) > SMS_LIMIT:
             # one SMS: the soonest tickets, and how many more (CANCEL/RESEND take any code)
-            return "\n".join(lines + [msg.t("sms_more_tickets", n=len(active) - index)])
+            return "\n".join(lines + [msg.t("sms_more_tickets", count=len(active) - index)])
         lines.append(line)
     return "\n".join(lines)
 
