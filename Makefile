@@ -10,7 +10,7 @@ PORT    ?= 5000
 export HOST PORT
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres install install-dev upgrade seed bench worker clean vendor-scanner scanner-screenshots scanner-icons
+.PHONY: run test deps lint-imports test-sqlite test-postgres install install-dev upgrade seed bench worker clean vendor-scanner scanner-screenshots scanner-icons
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -38,13 +38,22 @@ run: seed
 	@$(FLASK) urls
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
-test: install-dev
+## The import contracts (.importlinter), then the whole suite on SQLite, then on PostgreSQL
+## when TEST_DATABASE_URL is set. A wrong-way import fails the build before any test runs.
+test: install-dev lint-imports
 	TEST_DATABASE_URL= $(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \
 		$(PY) -m pytest $(PYTEST_ARGS); \
 	fi
+
+## Check that dependencies point down (contracts in .importlinter; no exceptions listed).
+lint-imports: install-dev
+	$(VENV)/bin/lint-imports
+
+## Print which area imports which, the two-way imports and the cycles (scripts/deps_graph.py).
+deps: install-dev
+	$(PY) scripts/deps_graph.py
 
 ## Re-vendor the scanner page's two third-party files from app/scanner/package-lock.json
 ## (needs npm; the output in app/scanner/static/vendor/ is committed, nothing runs at run time).

@@ -7,7 +7,7 @@ takes longer than ``timeout`` is a bug to kill, not to wait for.
 import multiprocessing
 import os
 
-from app.production import refuse_unsafe_start
+from app.config import refuse_unsafe_start
 
 # In the master, before it binds or forks: an unsafe production environment ends here
 # with one line per problem (the workers would refuse too, but noisily and once each).

@@ -1,4 +1,4 @@
-"""Application factory: the composition root that binds extensions, blueprints and channels.
+"""Application factory: the composition root that binds extensions, areas and the configured components (the channels).
 
 Everything that varies between development, tests and production comes from
 ``app.config.build_config``; nothing here reads the environment directly.
@@ -25,13 +25,13 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.auth.routes", "blp"),
     ("app.auth.admin_routes", "blp"),
     ("app.accounts.routes", "blp"),
-    ("app.booking.routes", "blp"),
-    ("app.payments.routes", "blp"),
-    ("app.wallet.routes", "blp"),
-    ("app.ledger.routes", "blp"),
-    ("app.catalog.routes_public", "blp"),
-    ("app.catalog.routes_admin", "blp"),
-    ("app.catalog.routes_trips", "blp"),
+    ("app.sales.routes.booking", "blp"),
+    ("app.sales.routes.payments", "blp"),
+    ("app.sales.routes.wallet", "blp"),
+    ("app.payments.statement_routes", "blp"),
+    ("app.sales.routes.search", "public_blp"),  # the catalog's public blueprint, with the sales search view
+    ("app.catalog.routes", "admin_blp"),
+    ("app.catalog.routes", "trips_blp"),
     ("app.ticketing.routes", "blp"),
     ("app.ticketing.driver_routes", "blp"),
     ("app.ticketing.scanner_routes", "blp"),
@@ -41,14 +41,9 @@ FLASK_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.wellknown", "blp"),
     ("app.ticketing.shortlink", "blp"),
     ("app.scanner.page", "blp"),
-    ("channels.mpesa.routes", "blp"),
-    ("channels.sms.delivery", "blp"),
-    ("channels.ussd.routes", "blp"),
-    ("channels.sms.inbound", "blp"),
 ]
 DEV_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.dev.routes", "blp"),
-    ("app.dev.phone", "blp"),
 ]
 
 
@@ -65,6 +60,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def _connect_areas() -> None:
+    """Give lower areas what they ask of higher ones (dependencies point down)."""
+    from app.booking.availability import taken_seat_counts
+    from app.catalog.trips.occupancy import register_taken_seat_counter
+
+    register_taken_seat_counter(taken_seat_counts)  # seats left, in search and on trip pages
+
+    from app.ledger.service import wallet_moving
+    from app.wallet.service import on_wallet_moving
+
+    wallet_moving.connect(on_wallet_moving, weak=False)  # a posting moves the wallet's cached balance
+
+    from app.sales.wiring import register as register_sales
+
+    register_sales()  # booking and payments do not import each other: sales answers their signals
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -88,6 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_openapi(app, api)  # intro, shared components (Problem), Swagger UI served locally
 
     importlib.import_module("app.models")  # registers every table
+    _connect_areas()
 
     for path, attr in API_BLUEPRINTS:
         api.register_blueprint(_import(path, attr))
@@ -100,16 +113,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
 
-    # Booking and payments do not import each other: the sales layer answers their signals.
-    from app.sales.wiring import register as register_sales
-
-    register_sales()
-
-    # Lower layers signal, higher ones listen: the channels erase what they hold about a
-    # person whose account is deleted (app.accounts.service.account_erasing).
-    from channels.erasure import register as register_channel_erasure
-
-    register_channel_erasure()
+    # The channels (and any other configured component) register their own blueprints,
+    # tables and listeners: ``app`` never imports them (dependencies point down).
+    for component in app.config["COMPONENTS"]:
+        importlib.import_module(component).init_app(app)
 
     from app.cli import register_cli
 

@@ -169,6 +169,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "STK_EXPIRE_AFTER_SECONDS": _seconds_env("STK_EXPIRE_AFTER_SECONDS", 30 * 60),
         # The worker's scheduler (app.jobs.periodic): interval of the frequent sweeps.
         "SWEEP_INTERVAL_SECONDS": _seconds_env("SWEEP_INTERVAL_SECONDS", 60),
+        # Packages create_app lets register themselves (``init_app(app)``) after the app's own
+        # areas: blueprints, tables, listeners. Named here, never imported by ``app``, so
+        # dependencies point down (the channels build on the app, not the other way).
+        "COMPONENTS": ("channels",),
         # How many proxies in front of the app set X-Forwarded-For (Heroku router, nginx):
         # without it every client shares the proxy's address and per-address limits break.
         "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
@@ -195,3 +199,17 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         if not cfg.get("CHANNEL_TOKEN"):
             log.warning("CHANNEL_TOKEN is unset: operator callbacks are open (development only)")
     return cfg
+
+
+def refuse_unsafe_start() -> None:
+    """For ``gunicorn.conf.py``: check the environment in the master, before any worker."""
+    import os
+
+    from app.production import default_instance_path, exit_refusing
+
+    if os.environ.get("APP_ENV") in (None, "", "development", "test"):
+        return  # nothing to refuse; each worker builds its own development config
+    try:
+        build_config(default_instance_path())
+    except ConfigError as error:
+        exit_refusing(error)

@@ -6,11 +6,9 @@ from app.auth import models as auth_models  # noqa: F401
 from app.catalog import models as catalog_models  # noqa: F401
 from app.messaging import models as messaging_models  # noqa: F401
 from app.booking import models as booking_models  # noqa: F401
-from app.core import models as core_models  # noqa: F401
+from app.auth import idempotency_models  # noqa: F401
 from app.ledger import models as ledger_models  # noqa: F401
 from app.wallet import models as wallet_models  # noqa: F401
 from app.payments import models as payment_models  # noqa: F401
 from app.ticketing import models as ticket_models  # noqa: F401
 from app.ticketing import scan_models as ticket_scan_models  # noqa: F401
-from channels.ussd import models as ussd_models  # noqa: F401
-from channels.sms import models as sms_models  # noqa: F401

@@ -104,17 +104,3 @@ def exit_refusing(error) -> None:
 def default_instance_path() -> str:
     """The instance folder Flask gives ``create_app`` (``<project>/instance``)."""
     return str(Path(__file__).resolve().parent.parent / "instance")
-
-
-def refuse_unsafe_start() -> None:
-    """For ``gunicorn.conf.py``: check the environment in the master, before any worker."""
-    import os
-
-    from app.config import ConfigError, build_config
-
-    if os.environ.get("APP_ENV") in (None, "", "development", "test"):
-        return  # nothing to refuse; each worker builds its own development config
-    try:
-        build_config(default_instance_path())
-    except ConfigError as error:
-        exit_refusing(error)

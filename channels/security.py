@@ -13,6 +13,7 @@ from functools import wraps
 
 from flask import Response, current_app, request
 
+
 log = logging.getLogger(__name__)
 
 
@@ -49,10 +50,3 @@ def answer_bad_input(blp, answer) -> None:
         return answer(error)
 
     blp.register_error_handler(BadInput, handler)
-
-
-def callback_url(path: str) -> str:
-    """The public URL of one of our callbacks, with the token when one is set."""
-    base = current_app.config["PUBLIC_BASE_URL"]
-    token = current_app.config.get("CHANNEL_TOKEN")
-    return f"{base}{path}" + (f"?token={token}" if token else "")

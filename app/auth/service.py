@@ -16,13 +16,12 @@ import logging
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import otp, refresh
 from app.auth.models import CARRIER_ROLES, ROLES, User
 from app.auth.tokens import issue_access_token
-from app.catalog.models import Carrier
 from app.core.phone import mask_phone
 from app.errors import Conflict, Unprocessable
 from app.extensions import db
@@ -114,6 +113,17 @@ def end_session(raw_refresh: str) -> None:
     db.session.commit()
 
 
+def _carrier_exists(carrier_id: int) -> bool:
+    """Whether ``carrier_id`` names a carrier, read through ``users.carrier_id``'s foreign key.
+
+    Why not the catalog's ``Carrier`` model: identity sits below the catalog (whose views
+    use ``auth_required``), so auth reaches the table its own column refers to instead.
+    """
+    (foreign_key,) = User.__table__.c.carrier_id.foreign_keys
+    carriers = foreign_key.column.table
+    return bool(db.session.scalar(select(exists().where(carriers.c.id == carrier_id))))
+
+
 def grant_role(phone: str, role: str, carrier_id: int | None = None, *, granted_by: User | None = None) -> User:
     """Give the account of ``phone`` (created if absent) ``role``. Commits.
 
@@ -128,7 +138,7 @@ def grant_role(phone: str, role: str, carrier_id: int | None = None, *, granted_
             raise Unprocessable(
                 f"The role {role} is scoped to a carrier.", errors={"carrier_id": ["Required for this role."]}
             )
-        if db.session.get(Carrier, carrier_id) is None:
+        if not _carrier_exists(carrier_id):
             raise Unprocessable(
                 f"There is no carrier {carrier_id}.", errors={"carrier_id": ["No such carrier."]}
             )

@@ -6,23 +6,9 @@ order items; later fare edits never touch a live order.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from app.catalog.fares import fares_between
-from app.catalog.models import FARE_CLASSES, Fare, RouteStop, Trip
+from app.catalog.models import FARE_CLASSES, Fare, Trip
+from app.catalog.service import departure_at_stop, fares_between, route_stop  # noqa: F401 - booking and the channels read it here
 from app.errors import Unprocessable
-
-
-def route_stop(trip: Trip, stop_id: int) -> RouteStop | None:
-    """The trip's route stop for ``stop_id`` (None when the route does not serve it)."""
-    return next((rs for rs in trip.route.stops if rs.stop_id == stop_id), None)
-
-
-def departure_at_stop(trip: Trip, stop_id: int) -> datetime:
-    """When the trip leaves ``stop_id`` (UTC): trip departure plus the stop's offset."""
-    rs = route_stop(trip, stop_id)
-    offset = rs.minutes_from_start if rs else 0
-    return trip.departure_at + timedelta(minutes=offset)
 
 
 def check_stops(trip: Trip, origin_stop_id: int, destination_stop_id: int) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -259,12 +259,12 @@ def release_order(user: User, order_id: int, now=None) -> Order:
 def list_tickets(user: User, scope: str = "active", now=None) -> list[Ticket]:
     """``active``: valid tickets still usable; ``history``: everything else (used, cancelled, past...)."""
     now = now or utcnow()
-    active = (Ticket.status == "valid") & (Ticket.valid_until > now)
+    active = Ticket.active_clause(now)
     stmt = select(Ticket).where(Ticket.user_id == user.id)
     if scope == "active":
         stmt = stmt.where(active).order_by(Ticket.valid_from, Ticket.id)
     elif scope == "history":
-        stmt = stmt.where(or_(Ticket.status != "valid", Ticket.valid_until <= now)).order_by(
+        stmt = stmt.where(~active).order_by(
             Ticket.valid_from.desc(), Ticket.id)
     else:
         raise Unprocessable("scope is 'active' or 'history'.", slug="scope")

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.catalog.models import Carrier, Fare, Route, RouteStop, Stop, Timetable, Trip, TripDriver, Vehicle
-from app.catalog.timetable import apply_timetable
+from app.catalog.trips.timetable import apply_timetable
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.extensions import db

@@ -6,7 +6,7 @@
 - STK pushes whose callback never came are settled by Daraja's STK query, with backoff,
   and expired after a bounded time (``app.payments.jobs``);
 - SMS left queued (a crash between commit and send) are sent;
-- USSD session rows nobody can resume are deleted.
+- USSD session rows nobody can resume are deleted (registered by the channels).
 
 ``flask --app wsgi sweep`` runs them once (cron, or by hand in development). The RQ worker
 (``flask --app wsgi worker``) runs a scheduler thread that enqueues each sweep at its
@@ -37,8 +37,13 @@ SWEEPS: list[Sweep] = [
     Sweep("expire-holds", "app.booking.jobs:expire_holds", 1),
     Sweep("poll-stk", "app.payments.jobs:poll_pending_stk", 1),
     Sweep("stuck-sms", "app.messaging.service:send_stuck_messages", 5),
-    Sweep("purge-ussd", "channels.ussd.store:purge_stale_sessions", 60),
-]
+]  # components add theirs with ``register_sweep`` (the channels: stale USSD sessions)
+
+
+def register_sweep(sweep: Sweep) -> None:
+    """Add a component's sweep (idempotent by name): the app never imports its code."""
+    if all(existing.name != sweep.name for existing in SWEEPS):
+        SWEEPS.append(sweep)
 
 
 def sweep_intervals(config) -> dict[str, float]:

@@ -1,8 +1,10 @@
 """What the RQ worker runs: a job inside an application context.
 
-RQ imports this module in the worker process; the app is created once per worker. When
-a job runs where an app context already exists (``flask --app wsgi worker``, a test's
-SimpleWorker), that app is used.
+RQ imports this module in the worker process. Jobs run in the app of the process that
+runs the worker: ``flask --app wsgi worker`` (Procfile ``worker:``) pushes the app built by
+``wsgi.py``, with every configured component, and its forked work horses inherit it; a
+test's SimpleWorker runs inside the test's app. The runner never builds an app itself:
+``app.jobs`` sits low in the layering and must not import the factory above it.
 
 RQ's default worker forks a "work horse" per job. A forked child must never use the
 database connections its parent's pool may hold (two processes on one socket corrupt
@@ -18,18 +20,12 @@ from flask import current_app, has_app_context
 
 from app.jobs import _resolve
 
-_app = None
-
-
 def _get_app():
-    global _app
-    if has_app_context():
-        return current_app._get_current_object()
-    if _app is None:
-        from app import create_app
-
-        _app = create_app()
-    return _app
+    if not has_app_context():
+        raise RuntimeError(
+            "Jobs run inside an app: start the worker with `flask --app wsgi worker` (Procfile)."
+        )
+    return current_app._get_current_object()
 
 
 def _fresh_pool_after_fork(app) -> None:

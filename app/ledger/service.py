@@ -2,7 +2,7 @@
 
 ``post`` is the only writer. It refuses an unbalanced set (per currency), is idempotent
 on (kind, ref) and keeps each wallet's cached balance in step in the same transaction
-(under the wallet's row lock), so the database's ``CHECK balance >= 0`` refuses a
+(under the wallet's row lock, through the ``wallet_moving`` signal the wallet area connects to), so the database's ``CHECK balance >= 0`` refuses a
 negative wallet even if a caller forgot to check. It never commits: the caller's
 business change and its money movement commit together or not at all.
 """
@@ -13,11 +13,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from blinker import Namespace
 from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.ledger.models import LedgerEntry, LedgerTransaction
+
+_signals = Namespace()
+#: Sent for each wallet leg of a posting (sender: the wallet owner's user id; ``amount``,
+#: ``currency``), in account order, before the transaction is written. The wallet area
+#: connects in ``create_app`` to keep its cached balance in step under the wallet's row
+#: lock; an exception it raises (insufficient funds, another currency) stops the posting.
+#: A signal because the ledger sits below the wallet and must not import it.
+wallet_moving = _signals.signal("ledger-wallet-moving")
 
 # Where a carrier's "day" starts, by its country (statements are per local day).
 COUNTRY_ZONES = {
@@ -114,12 +123,10 @@ def post(
     if any(totals.values()):
         raise UnbalancedTransaction(f"{kind}:{ref} does not balance: {dict(totals)}")
 
-    from app.wallet.service import apply_ledger_delta
-
     # Lock wallets in a fixed order so two postings touching the same wallets cannot deadlock.
     for leg in sorted(legs, key=lambda leg: leg.account):
         if leg.account.startswith("wallet:"):
-            apply_ledger_delta(int(leg.account.split(":", 1)[1]), leg.amount, leg.currency)
+            wallet_moving.send(int(leg.account.split(":", 1)[1]), amount=leg.amount, currency=leg.currency)
 
     txn = LedgerTransaction(
         kind=kind, ref=ref, carrier_id=carrier_id, order_id=order_id, payment_id=payment_id,

@@ -60,7 +60,7 @@ def get_backend():
 
 def _build_backend(config):
     if config.get("AT_USERNAME") and config.get("AT_API_KEY"):
-        from channels.sms.at_gateway import AfricasTalkingSms
+        from app.messaging.at_gateway import AfricasTalkingSms
 
         return AfricasTalkingSms(
             username=config["AT_USERNAME"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth.models import User
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone

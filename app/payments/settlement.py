@@ -229,7 +229,7 @@ def _apply_to_order(payment: Payment, now) -> None:
                           f"{' (' + payment.receipt + ')' if payment.receipt else ''} for booking {order.code}. Thank you.",
                       kind="receipt", user_id=payment.user_id)
         if payment.method == "wallet":
-            from app.wallet.service import maybe_schedule_auto_recharge
+            from app.payments.topups import maybe_schedule_auto_recharge
 
             maybe_schedule_auto_recharge(payment.user_id)
         return

@@ -13,6 +13,7 @@ from app.auth.models import User
 from app.booking.service import get_or_create_passenger
 from app.errors import ApiError
 from app.extensions import db
+from app.sales.profile import LANGUAGES
 
 
 class AccountInactive(ApiError):
@@ -29,24 +30,27 @@ class AccountInactive(ApiError):
         self.user_id = user.id
 
 
-def who_is_calling(*, user: User | None = None, phone: str | None = None, create: bool = True) -> User | None:
+def who_is_calling(*, user: User | None = None, phone: str | None = None, create: bool = True,
+                   language: str | None = None) -> User | None:
     """The account acting now: ``user`` (from an access token) or the owner of ``phone``.
 
     A phone seen for the first time becomes a passenger when ``create`` (USSD and SMS buyers
-    have no account yet; nothing is committed); without it an unknown number is ``None``.
+    have no account yet; nothing is committed), speaking ``language`` when the channel
+    learnt it (a first "NUNUA ..." is Swahili); without ``create`` an unknown number is ``None``.
     An account that is not active raises ``AccountInactive``, on every request, so a pause
     applies at once. Raises ``InvalidPhone`` for a number that cannot be read.
     """
     if user is None and phone is not None:
-        if create:
+        user = db.session.scalar(select(User).where(User.phone == phone))
+        if user is None and create:
             user = get_or_create_passenger(phone)
-        else:
-            user = db.session.scalar(select(User).where(User.phone == phone))
+            if language in LANGUAGES:
+                user.language = language
     if user is not None and not user.is_active:
         raise AccountInactive(user)
     return user
 
 
-def caller_for_phone(phone: str, *, create: bool = True) -> User | None:
+def caller_for_phone(phone: str, *, create: bool = True, language: str | None = None) -> User | None:
     """``who_is_calling(phone=...)``: the name USSD and SMS have always used."""
-    return who_is_calling(phone=phone, create=create)
+    return who_is_calling(phone=phone, create=create, language=language)

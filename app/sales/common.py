@@ -31,6 +31,12 @@ class Money:
     def __str__(self) -> str:
         return format_money(self.amount, self.currency)
 
+    def text(self, language: str | None = "en") -> str:
+        """As ``language`` writes money (``KES 1,600``, ``1 600 KES``): for a channel to render."""
+        from app.messaging import money
+
+        return money(self.amount, self.currency, language)
+
 
 def check_passenger_count(count: int) -> int:
     """The same limit for the API, USSD and SMS, checked before any trip is offered.

@@ -146,7 +146,7 @@ def quote(trip_id: int, origin_stop_id: int, destination_stop_id: int, passenger
 
 def default_class(trip, origin_stop_id: int, destination_stop_id: int) -> str:
     """The default fare class of this ride (see ``common.default_fare_class``)."""
-    from app.catalog.fares import fares_between
+    from app.catalog.service import fares_between
     from app.errors import Unprocessable
 
     prices = {f.fare_class: f.amount for f in fares_between(trip.route_id, origin_stop_id, destination_stop_id)}

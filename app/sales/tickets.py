@@ -2,14 +2,14 @@
 
 Why a use case: whether a ticket is still "active" (and so listed, resent, cancellable)
 was decided three ways (status only, status and expiry, expiry at the scanner). Here it
-is ``is_active``, once, and every channel lists the same tickets with the same status.
+is ``Ticket.is_active`` (``app.ticketing.models``), once, and every channel lists the same tickets with the same status.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.core.timeutil import to_local
 from app.database import utcnow
@@ -18,13 +18,8 @@ from app.extensions import db
 
 
 def is_active(ticket, now: datetime | None = None) -> bool:
-    """Still usable: ``valid`` and not past its ``valid_until`` (arrival plus the carrier's grace)."""
-    return ticket.status == "valid" and ticket.valid_until > (now or utcnow())
-
-
-def active_clause(ticket_model, now: datetime):
-    """``is_active`` as SQL, for listing."""
-    return (ticket_model.status == "valid") & (ticket_model.valid_until > now)
+    """Still usable: ``valid`` and not expired (``Ticket.is_active``, the one rule)."""
+    return ticket.is_active(now or utcnow())
 
 
 @dataclass(frozen=True)
@@ -74,10 +69,9 @@ def _tickets(user, *, history: bool, now: datetime) -> list:
 
     stmt = select(Ticket).where(Ticket.user_id == user.id)
     if history:
-        stmt = stmt.where(or_(Ticket.status != "valid", Ticket.valid_until <= now)).order_by(
-            Ticket.valid_from.desc(), Ticket.id)
+        stmt = stmt.where(~Ticket.active_clause(now)).order_by(Ticket.valid_from.desc(), Ticket.id)
     else:
-        stmt = stmt.where(active_clause(Ticket, now)).order_by(Ticket.valid_from, Ticket.id)
+        stmt = stmt.where(Ticket.active_clause(now)).order_by(Ticket.valid_from, Ticket.id)
     return list(db.session.scalars(stmt))
 
 

@@ -55,7 +55,7 @@ def issue_tickets_for_order(order) -> list[Ticket]:
     The caller holds the order's row lock and has just moved it to ``paid``; the unique
     ``order_item_id`` makes a second issue for the same item fail loudly.
     """
-    from app.booking.pricing import departure_at_stop
+    from app.catalog.service import departure_at_stop
     from app.messaging.service import queue_sms
 
     trip, carrier = order.trip, order.trip.carrier
@@ -111,7 +111,7 @@ def ticket_link(ticket: Ticket) -> str:
 
 
 def _route_and_time(ticket: Ticket) -> tuple[tuple[str, str], str]:
-    from app.booking.pricing import departure_at_stop
+    from app.catalog.service import departure_at_stop
 
     order = ticket.order
     origin, destination = order.origin, order.destination

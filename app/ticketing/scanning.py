@@ -33,7 +33,6 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from app.booking.models import TICKETED_ORDER_STATUSES, Order
 from app.catalog.models import SELLABLE_TRIP_STATUSES, Trip, TripDriver
 from app.catalog.service import is_driver_assigned
 from app.core.timeutil import to_local
@@ -42,11 +41,11 @@ from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import db
 from app.ticketing.issuing import transition_ticket
 from app.ticketing.keyring import get_verifier
-from app.ticketing.models import Ticket
+from app.ticketing.models import TICKETED_ORDER_STATUSES, Ticket
 from app.ticketing.scan_models import Scan, ScanConflict
 from tickets.shortcode import CODE_LENGTH, format_short_code, is_well_formed, normalize_short_code
 
-PAID_ORDER_STATUSES = TICKETED_ORDER_STATUSES  # an order whose tickets may board (booking defines it)
+PAID_ORDER_STATUSES = TICKETED_ORDER_STATUSES  # an order whose tickets may board (one definition)
 # A device that showed "valid" for one of these let in someone it should not have.
 REVOKED_RESULTS = ("cancelled", "refunded", "unpaid")
 FOREIGN_TICKET = "Wrong bus: this is another company's ticket."
@@ -235,17 +234,30 @@ def _find_ticket(qr_payload, short_code, at, carrier_id):
             return None, ("invalid", f"No ticket has code {format_short_code(code)}: check the SMS again.", None)
         return ticket, None
     if len(code) == _ORDER_CODE_LENGTH:
-        order = db.session.scalar(
-            select(Order).join(Trip, Trip.id == Order.trip_id).where(Order.code == code, Trip.carrier_id == carrier_id)
-        )
-        if order is not None and order.status not in PAID_ORDER_STATUSES:
+        order_status = _order_status(code, carrier_id)
+        if order_status is not None and order_status not in PAID_ORDER_STATUSES:
             return None, ("unpaid", f"Booking {code} is not paid: the passenger must pay before boarding.", None)
-        if order is not None:
+        if order_status is not None:
             return None, ("invalid", "That is a booking code: ask for the 10-character ticket code in the SMS.", None)
     if len(code) == CODE_LENGTH:
         return None, ("invalid", "Mistyped code? It fails its check character; ask the passenger to read it again.", None)
     return None, ("invalid", f"Mistyped code? A ticket code has 10 characters (XXXXX-XXXXX), not {len(code)}.", None)
 
+
+
+def _order_status(code: str, carrier_id: int) -> str | None:
+    """The status of this carrier's order with booking code ``code`` (None when none).
+
+    Read through ``tickets.order_id``'s foreign key rather than booking's ``Order`` model:
+    booking issues and cancels tickets, so ticketing stays below it and only reads the
+    orders table a ticket already refers to.
+    """
+    (foreign_key,) = Ticket.__table__.c.order_id.foreign_keys
+    orders = foreign_key.column.table
+    return db.session.scalar(
+        select(orders.c.status).join(Trip, Trip.id == orders.c.trip_id)
+        .where(orders.c.code == code, Trip.carrier_id == carrier_id)
+    )
 
 def _infer_trip(driver, ticket: Ticket, at: datetime) -> int | None:
     """The trip an SMS ``CHECK`` without a trip is for (see ``check_ticket``)."""
@@ -287,7 +299,7 @@ def _judge_ticket(ticket: Ticket, trip_id: int | None, at: datetime):
         else:
             where = f"at {_when(ticket.status_changed_at or at, ticket)}"
         return "already_used", f"Already used {where}: do not board again ({seat}).", first
-    if ticket.status == "expired" or at >= ticket.valid_until:
+    if ticket.expired_at(at):
         return "expired", f"Expired at {_when(ticket.valid_until, ticket)}: not valid for boarding now.", None
     if at < ticket.valid_from:
         return "not_yet_valid", f"Not valid yet: boarding opens {_when(ticket.valid_from, ticket)}.", None

@@ -72,7 +72,7 @@ def short_link(code: str):
             svg = render_svg(payload_for(ticket)).content
         except PayloadUnavailable:
             svg = None  # the short code still works at the door
-    from app.booking.pricing import departure_at_stop
+    from app.catalog.service import departure_at_stop
 
     trip, origin = ticket.trip, ticket.order.origin
     departs = departure_at_stop(trip, origin.id)

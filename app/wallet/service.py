@@ -1,8 +1,9 @@
-"""Wallet balance, history, top-ups and auto-recharge.
+"""Wallet balance, top-up limits and auto-recharge settings.
 
 Money only moves through the ledger (``app.ledger.service.post``); this module keeps the
-cached balance in step (``apply_ledger_delta``, called by ``post`` alone) and decides
-when an auto-recharge starts. Top-ups are payments with ``purpose="topup"``.
+cached balance in step (``apply_ledger_delta``, on the ledger's ``wallet_moving`` signal).
+Top-ups are payments with ``purpose="topup"``: starting them, auto-recharge included, is
+the payments area's job (``app.payments.topups``), which sits above the wallet.
 """
 from __future__ import annotations
 
@@ -68,7 +69,8 @@ def get_wallet(user_id: int, *, lock: bool = False, create: bool = True) -> Wall
 
 
 def apply_ledger_delta(user_id: int, amount: int, currency: str) -> Wallet:
-    """Move the cached balance with a ledger entry; only ``ledger.post`` calls this."""
+    """Move the cached balance with a ledger entry; only ``ledger.post`` calls this
+    (through its ``wallet_moving`` signal, connected in ``create_app`` by ``on_wallet_moving``)."""
     wallet = get_wallet(user_id, lock=True)
     if currency != wallet.currency:
         raise Unprocessable(
@@ -81,6 +83,11 @@ def apply_ledger_delta(user_id: int, amount: int, currency: str) -> Wallet:
         )
     wallet.balance += amount
     return wallet
+
+
+def on_wallet_moving(user_id: int, *, amount: int, currency: str) -> None:
+    """Receiver of ``app.ledger.service.wallet_moving``: apply the leg to the cached balance."""
+    apply_ledger_delta(user_id, amount, currency)
 
 
 def validate_topup_amount(amount: int) -> None:
@@ -112,39 +119,3 @@ def set_auto_recharge(user, *, enabled: bool, threshold: int) -> Wallet:
     wallet.auto_recharge_threshold = threshold
     db.session.commit()
     return wallet
-
-
-def maybe_schedule_auto_recharge(user_id: int) -> bool:
-    """After a wallet debit: if the balance fell under the threshold, top up after commit."""
-    wallet = get_wallet(user_id, create=False)
-    if wallet is None or not wallet.auto_recharge_enabled or not wallet.last_topup_amount:
-        return False
-    if wallet.balance >= wallet.auto_recharge_threshold:
-        return False
-    from app.jobs import enqueue_after_commit
-
-    enqueue_after_commit("app.wallet.service:run_auto_recharge", user_id)
-    return True
-
-
-def run_auto_recharge(user_id: int):
-    """Job: start the STK push of an auto-recharge unless one is already under way."""
-    from app.auth.models import User
-    from app.payments.models import Payment
-    from app.payments.service import start_topup
-
-    wallet = get_wallet(user_id, create=False)
-    user = db.session.get(User, user_id)
-    if wallet is None or user is None or not wallet.auto_recharge_enabled:
-        return None
-    if wallet.balance >= wallet.auto_recharge_threshold or not wallet.last_topup_amount:
-        return None
-    in_flight = db.session.scalar(
-        select(Payment.id).where(
-            Payment.user_id == user_id, Payment.purpose == "topup",
-            Payment.status.in_(("initiated", "pending")),
-        )
-    )
-    if in_flight:
-        return None
-    return start_topup(user, wallet.last_topup_amount, auto=True)

@@ -12,10 +12,8 @@ import hashlib
 import logging
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.models import User
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.errors import ApiError
 from app.extensions import db
@@ -84,17 +82,14 @@ def inbound():
         return _ok("duplicate")
 
     command = commands.parse(text)
-    known = db.session.scalar(select(User.id).where(User.phone == phone)) is not None
     try:
-        user = caller_for_phone(phone)
+        user = caller_for_phone(phone, language=command.language)  # a first "NUNUA ..." means Swahili replies
     except AccountInactive as refused:
         db.session.rollback()
         log.info("SMS %s from %s refused: inactive account", command.name, mask_phone(phone))
         queue_sms(phone, t("account_inactive", refused.language), "reply", user_id=refused.user_id)
         db.session.commit()
         return _ok()
-    if not known and command.language:
-        user.language = command.language  # a first "NUNUA ..." means Swahili replies
     db.session.commit()  # the sender exists even if the command below fails
     msg = commands.Inbound(phone=phone, user=user, link_id=row.link_id, message_id=row.gateway_id)
     row.command = command.name

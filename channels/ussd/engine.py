@@ -55,8 +55,7 @@ class Ctx:
     def ensure_user(self) -> User:
         """The caller as a passenger, created on first purchase or language choice."""
         if self.user is None:
-            self._user = caller_for_phone(self.phone)
-            self._user.language = self.lang
+            self._user = caller_for_phone(self.phone, language=self.lang)
         return self._user
 
     def t(self, key: str, **values) -> str:

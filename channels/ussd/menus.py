@@ -203,11 +203,11 @@ def _choose_count(ctx, value: str):
 
 
 def _class_items(ctx):
+    """The default class first (its price is the one the trip list showed), then the others."""
     offer = _offer(ctx)
-    return [
-        (f"{ctx.t('class_' + c)} {format_money(offer['prices'][c], offer['currency'])}", c)
-        for c in FARE_CLASSES if c in offer["prices"]
-    ]
+    default = offer.get("fare_class") or default_fare_class(offer["prices"])
+    classes = [default] + [c for c in FARE_CLASSES if c in offer["prices"] and c != default]
+    return [(f"{ctx.t('class_' + c)} {format_money(offer['prices'][c], offer['currency'])}", c) for c in classes]
 
 
 # --- buy: order and payment -------------------------------------------------------------
@@ -239,7 +239,7 @@ def _confirm_params(ctx):
         "origin": clip(ctx.data["origin"], CITY_WIDTH), "destination": clip(ctx.data["destination"], CITY_WIDTH),
         "when": f"{_day_label(ctx)} {offer['time']}", "count": ctx.data["count"],
         "fare_class": ctx.t("class_" + ctx.data["fare_class"]),
-        "total": str(order.total),
+        "total": order.total.text(ctx.lang),
     }
 
 
@@ -264,7 +264,7 @@ def _cancel_order(ctx):
 
 def _retry_params(ctx):
     view = _order_view(ctx)
-    return {"code": view.code, "total": str(view.total)}
+    return {"code": view.code, "total": view.total.text(ctx.lang)}
 
 
 # --- my tickets, cancel -----------------------------------------------------------------
@@ -322,14 +322,14 @@ def _load_quote(ctx):
     from app.sales.cancelling import cancellation_quote
 
     quote = cancellation_quote(ctx.user, ticket_ids=[ctx.data.get("ticket_id")])
-    ctx.data["quote"] = {"code": quote.tickets[0].code, "amount": str(quote.refund), "percent": quote.percent}
+    ctx.data["quote"] = {"code": quote.tickets[0].code, "amount": quote.refund.text(ctx.lang), "percent": quote.percent}
 
 
 def _do_cancel(ctx):
     from app.sales.cancelling import cancel
 
     done = cancel(ctx.user, ticket_ids=[ctx.data.get("ticket_id")], refund_to="wallet")
-    return End(ctx.t("cancelled", code=done.tickets[0].code, amount=str(done.refund)))  # the refund really made
+    return End(ctx.t("cancelled", code=done.tickets[0].code, amount=done.refund.text(ctx.lang)))  # the refund really made
 
 
 # --- wallet -----------------------------------------------------------------------------
@@ -338,7 +338,7 @@ def _load_balance(ctx):
     from app.sales.wallet import wallet_balance
 
     balance = wallet_balance(ctx.user)
-    ctx.data["balance"] = str(balance)
+    ctx.data["balance"] = balance.text(ctx.lang)
     ctx.data["currency"] = balance.currency
 
 
@@ -350,7 +350,7 @@ def _topup(ctx, value: str):
     outcome = top_up(ctx.ensure_user(), int(value), phone=ctx.phone, major=True)
     if outcome.failed:
         return Stay(ctx.t("payment_failed", reason=outcome.message or ""))
-    return End(ctx.t("topup_started", amount=str(outcome.money)))
+    return End(ctx.t("topup_started", amount=outcome.money.text(ctx.lang)))
 
 
 # --- resume -----------------------------------------------------------------------------

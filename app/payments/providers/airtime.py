@@ -18,7 +18,7 @@ from flask import current_app
 from app.core.money import format_money
 from app.core.phone import mask_phone
 from app.payments.providers.base import StartResult
-from channels.sms.at_gateway import AfricasTalkingSms, SmsGatewayError
+from app.messaging.at_gateway import AfricasTalkingSms, SmsGatewayError
 
 log = logging.getLogger(__name__)
 

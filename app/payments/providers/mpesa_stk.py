@@ -12,7 +12,7 @@ from flask import current_app
 from app.core.phone import mask_phone
 from app.payments.providers.base import StartResult
 from app.payments.providers.daraja import DarajaClient, DarajaError
-from channels.security import callback_url
+from app.core.callback_urls import callback_url
 
 log = logging.getLogger(__name__)
 

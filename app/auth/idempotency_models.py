@@ -1,4 +1,4 @@
-"""Tables of cross-cutting helpers (``app.core``): idempotency records."""
+"""Idempotency records: one row per `Idempotency-Key` a signed-in user sends (``app.auth.idempotency``)."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -9,7 +9,7 @@ import pytest
 import requests
 import responses
 
-from channels.sms.at_gateway import (
+from app.messaging.at_gateway import (
     STATUS_CODES,
     AfricasTalkingSms,
     RecipientStatus,

@@ -1,4 +1,4 @@
-"""Carrier administration of what is sold: trips, timetables, fares and driver assignments.
+"""Trips as the catalog knows them: reads every channel shares, and carriers' writes.
 
 A trip that has sold (or is holding) seats belongs partly to its passengers: its time and
 vehicle cannot change and it cannot be deleted (409). Cancelling it is the booking
@@ -6,26 +6,112 @@ area's job, because cancellation means refunds.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
-from app.catalog.admin import commit, referenced
+from app.catalog.common import commit, referenced
 from app.catalog.models import Fare, Route, RouteStop, Trip, TripDriver, Vehicle
-from app.catalog.service import seats_left
-from app.catalog.timetable import apply_timetable, local_departure, new_trip, trip_duration, within_horizon
-from app.core.money import amount_in
+from app.catalog.trips.occupancy import taken_seat_counts
+from app.catalog.trips.timetable import local_departure, new_trip, trip_duration, within_horizon
 from app.core.timeutil import to_local, zone
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 
+def route_stop(trip: Trip, stop_id: int) -> RouteStop | None:
+    """The trip's route stop for ``stop_id`` (None when the route does not serve it)."""
+    return next((rs for rs in trip.route.stops if rs.stop_id == stop_id), None)
+
+
+def departure_at_stop(trip: Trip, stop_id: int) -> datetime:
+    """When the trip leaves ``stop_id`` (UTC): trip departure plus the stop's offset."""
+    rs = route_stop(trip, stop_id)
+    offset = rs.minutes_from_start if rs else 0
+    return trip.departure_at + timedelta(minutes=offset)
+
+
+def get_trip(trip_id: int) -> Trip:
+    """A trip by id or a 404 problem (public endpoints and channels)."""
+    trip = db.session.get(Trip, trip_id)
+    if trip is None:
+        raise NotFound(f"No trip {trip_id}.", slug="unknown-trip")
+    return trip
+
+
+def stop_times(trip: Trip) -> list[tuple[RouteStop, datetime]]:
+    """Each stop of the trip's route with its UTC departure time, in route order."""
+    return [(rs, trip.departure_at + timedelta(minutes=rs.minutes_from_start)) for rs in trip.route.stops]
+
+
+def first_stop_zone(trip: Trip) -> str:
+    return trip.route.stops[0].stop.timezone
+
+
+def seats_left(trips: list[Trip]) -> dict[int, int]:
+    """Seats still for sale per trip id: seat count minus active holds and sold seats."""
+    taken = taken_seat_counts([t.id for t in trips])
+    return {t.id: max(t.vehicle.seat_count - taken.get(t.id, 0), 0) for t in trips}
+
+
+def is_driver_assigned(user, trip_id: int) -> bool:
+    """Whether ``user`` drives ``trip_id`` (drivers only act on their own trips)."""
+    if user is None or user.role != "driver":
+        return False
+    return bool(
+        db.session.scalar(
+            select(exists().where(TripDriver.trip_id == trip_id, TripDriver.user_id == user.id))
+        )
+    )
+
+
+def trips_for_driver(user, day: date) -> list[Trip]:
+    """Trips assigned to ``user`` departing on ``day``, local to each trip's first stop."""
+    start = datetime.combine(day - timedelta(days=1), time(0), tzinfo=zone("UTC"))
+    end = start + timedelta(days=3)  # every zone's ``day`` lies inside this UTC window
+    trips = db.session.scalars(
+        select(Trip)
+        .join(TripDriver, TripDriver.trip_id == Trip.id)
+        .where(TripDriver.user_id == user.id, Trip.departure_at >= start, Trip.departure_at < end)
+        .options(selectinload(Trip.route).selectinload(Route.stops), selectinload(Trip.vehicle))
+        .order_by(Trip.departure_at, Trip.id)
+    )
+    return [t for t in trips if to_local(t.departure_at, first_stop_zone(t)).date() == day]
+
+
+def trip_detail(trip: Trip):
+    """Everything the public trip page shows, computed once."""
+    stops = [
+        {"position": rs.position, "minutes_from_start": rs.minutes_from_start, "stop": rs.stop,
+         "departure_at": to_local(at, rs.stop.timezone)}
+        for rs, at in stop_times(trip)
+    ]
+    fares = list(db.session.scalars(
+        select(Fare).join(RouteStop, (RouteStop.route_id == Fare.route_id) & (RouteStop.stop_id == Fare.origin_stop_id))
+        .where(Fare.route_id == trip.route_id).order_by(RouteStop.position, Fare.destination_stop_id, Fare.fare_class)
+    ))
+    return TripDetail(trip, seats_left([trip])[trip.id], stops, fares)
+
+
+class TripDetail:
+    """A trip plus computed fields, read by ``TripDetailSchema`` like a trip."""
+
+    def __init__(self, trip: Trip, seats_left: int, stops: list[dict], fares: list[Fare]):
+        self.trip, self.seats_left, self.stops, self.fares = trip, seats_left, stops, fares
+
+    def __getattr__(self, name):
+        return getattr(self.trip, name)
+
+
+def today_local(tz: str = "Africa/Nairobi") -> date:
+    return to_local(utcnow(), tz).date()
+
+
+# Carrier writes ------------------------------------------------------------------------
 
 def _has_sales(trip: Trip) -> bool:
-    from app.booking.availability import taken_seat_counts
-
     return taken_seat_counts([trip.id])[trip.id] > 0
 
 
@@ -108,46 +194,6 @@ def list_trips(carrier_id: int, args: dict, *, now: datetime | None = None) -> l
     return trips
 
 
-def schedule(carrier_id: int, data: dict):
-    route = referenced(Route, carrier_id, data["route_id"], "route_id")
-    vehicle = referenced(Vehicle, carrier_id, data["vehicle_id"], "vehicle_id")
-    result = apply_timetable(
-        carrier_id, route, vehicle, data["weekdays"], data["departure_time"],
-        data["valid_from"], data["valid_until"],
-    )
-    commit("Another change created some of these trips at the same time; post again.", "concurrent-schedule")
-    return result
-
-
-# Fares ---------------------------------------------------------------------------------
-
-def create_fare(carrier, data: dict) -> Fare:
-    """A price for one ordered pair of the route's stops (origin before destination)."""
-    route = referenced(Route, carrier.id, data["route_id"], "route_id")
-    positions = {rs.stop_id: rs.position for rs in route.stops}
-    origin, destination = data["origin_stop_id"], data["destination_stop_id"]
-    if origin not in positions or destination not in positions or positions[origin] >= positions[destination]:
-        raise Unprocessable(
-            "The origin and destination must be stops of this route, the origin first.",
-            slug="pair-not-on-route",
-            errors={"destination_stop_id": ["Not after the origin on this route."]},
-        )
-    price = data.pop("price")
-    fare = Fare(carrier_id=carrier.id, currency=carrier.currency, amount=amount_in(price, carrier.currency, "price"),
-                **data)
-    db.session.add(fare)
-    commit("This route already has a fare for that pair and class; edit it instead.", "duplicate-fare")
-    return fare
-
-
-def list_fares(carrier_id: int, route_id: int | None) -> list[Fare]:
-    stmt = select(Fare).where(Fare.carrier_id == carrier_id)
-    if route_id:
-        stmt = stmt.where(Fare.route_id == route_id)
-    return list(db.session.scalars(stmt.order_by(Fare.route_id, Fare.origin_stop_id,
-                                                 Fare.destination_stop_id, Fare.fare_class)))
-
-
 # Drivers -------------------------------------------------------------------------------
 
 def assign_driver(trip: Trip, user_id: int) -> TripDriver:
@@ -170,33 +216,3 @@ def unassign_driver(trip: Trip, user_id: int) -> None:
         raise NotFound("This driver is not assigned to this trip.")
     db.session.delete(link)
     db.session.commit()
-
-
-def trip_detail(trip: Trip):
-    """Everything the public trip page shows, computed once."""
-    from app.catalog.service import stop_times
-
-    stops = [
-        {"position": rs.position, "minutes_from_start": rs.minutes_from_start, "stop": rs.stop,
-         "departure_at": to_local(at, rs.stop.timezone)}
-        for rs, at in stop_times(trip)
-    ]
-    fares = list(db.session.scalars(
-        select(Fare).join(RouteStop, (RouteStop.route_id == Fare.route_id) & (RouteStop.stop_id == Fare.origin_stop_id))
-        .where(Fare.route_id == trip.route_id).order_by(RouteStop.position, Fare.destination_stop_id, Fare.fare_class)
-    ))
-    return TripDetail(trip, seats_left([trip])[trip.id], stops, fares)
-
-
-class TripDetail:
-    """A trip plus computed fields, read by ``TripDetailSchema`` like a trip."""
-
-    def __init__(self, trip: Trip, seats_left: int, stops: list[dict], fares: list[Fare]):
-        self.trip, self.seats_left, self.stops, self.fares = trip, seats_left, stops, fares
-
-    def __getattr__(self, name):
-        return getattr(self.trip, name)
-
-
-def today_local(tz: str = "Africa/Nairobi") -> date:
-    return to_local(utcnow(), tz).date()

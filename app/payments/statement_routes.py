@@ -1,4 +1,8 @@
-"""Carrier statements: a query over the ledger, scoped to the carrier's own admins."""
+"""Carrier statements: a query over the ledger, scoped to the carrier's own admins.
+
+Served from the money area, not from `app.ledger`: the view needs the carrier (catalog) and
+the caller (auth), and the ledger sits below both. The OpenAPI tag stays `ledger`.
+"""
 from __future__ import annotations
 
 from datetime import datetime

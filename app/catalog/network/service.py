@@ -1,80 +1,16 @@
-"""Carrier administration: the rules behind every write to a carrier's catalog.
+"""Writes to a carrier's network: stops, routes and vehicles, with the rules behind them.
 
-Views only parse and render; everything a carrier admin can get wrong is decided here,
-so the same rules hold for any future channel (a CSV import, a support console).
-
-Scoping: ``owned`` answers 404 for another carrier's row exactly as for a missing one,
-so ids never reveal what other carriers have. A body that names another carrier's
-stop/route/vehicle is a 422 on that field for the same reason.
-
-Uniqueness (stop codes, route codes, registrations, fares) is enforced by the database;
-``commit`` turns the ``IntegrityError`` into a 409 instead of checking first and racing.
+A stop on a route, a route with trips and a vehicle with upcoming trips are partly the
+passengers': they refuse the changes that would rewrite sold tickets (409).
 """
 from __future__ import annotations
 
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
 
-from app.catalog.models import Carrier, Fare, Route, RouteStop, Stop, Timetable, Trip, Vehicle
-from app.core.phone import normalize_phone
-from app.errors import Conflict, NotFound, Unprocessable
+from app.catalog.common import commit
+from app.catalog.models import Fare, Route, RouteStop, Stop, Timetable, Trip, Vehicle
+from app.errors import Conflict, Unprocessable
 from app.extensions import db
-
-
-def commit(conflict: str, slug: str = "duplicate") -> None:
-    """Commit, or roll back and answer 409 with ``conflict`` when a constraint refuses."""
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict(conflict, slug=slug) from None
-
-
-def owned(model, carrier_id: int, obj_id: int):
-    """``model`` row ``obj_id`` if it belongs to ``carrier_id``; else 404 (no leak)."""
-    obj = db.session.get(model, obj_id)
-    if obj is None or obj.carrier_id != carrier_id:
-        raise NotFound(f"No such {model.__tablename__[:-1]}.", slug="not-found")
-    return obj
-
-
-def referenced(model, carrier_id: int, obj_id: int, field: str):
-    """A row named in a request body: 422 on ``field`` unless it is this carrier's."""
-    obj = db.session.get(model, obj_id)
-    if obj is None or obj.carrier_id != carrier_id:
-        raise Unprocessable(
-            f"{field} {obj_id} is not one of this carrier's.", slug="unknown-reference",
-            errors={field: [f"No such {model.__tablename__[:-1]} for this carrier."]},
-        )
-    return obj
-
-
-def get_carrier(carrier_id: int) -> Carrier:
-    carrier = db.session.get(Carrier, carrier_id)
-    if carrier is None:
-        raise NotFound("No such carrier.")
-    return carrier
-
-
-def create_carrier(data: dict) -> Carrier:
-    carrier = Carrier(**data)
-    db.session.add(carrier)
-    commit(f"The slug {data['slug']!r} is taken.", "duplicate-slug")
-    return carrier
-
-
-def update_settings(carrier: Carrier, data: dict) -> Carrier:
-    """Refund rules are stored largest ``hours_before_departure`` first (how they match)."""
-    if "refund_rules" in data:
-        data["refund_rules"] = sorted(
-            (dict(r) for r in data["refund_rules"]), key=lambda r: r["hours_before_departure"], reverse=True
-        )
-    if data.get("support_phone"):
-        data["support_phone"] = normalize_phone(data["support_phone"], carrier.country)
-    for key, value in data.items():
-        setattr(carrier, key, value)
-    commit("The settings could not be saved.")
-    return carrier
 
 
 # Stops ---------------------------------------------------------------------------------

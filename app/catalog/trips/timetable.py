@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.catalog.common import commit, referenced
 from app.catalog.models import Route, Timetable, Trip, Vehicle
 from app.core.timeutil import zone
 from app.database import utcnow
@@ -134,3 +135,14 @@ def apply_timetable(
         raise Conflict("Another change created some of these trips at the same time; post again.",
                        slug="concurrent-schedule") from None
     return TimetableResult(timetable, created, len(wanted) - created)
+
+
+def schedule(carrier_id: int, data: dict):
+    route = referenced(Route, carrier_id, data["route_id"], "route_id")
+    vehicle = referenced(Vehicle, carrier_id, data["vehicle_id"], "vehicle_id")
+    result = apply_timetable(
+        carrier_id, route, vehicle, data["weekdays"], data["departure_time"],
+        data["valid_from"], data["valid_until"],
+    )
+    commit("Another change created some of these trips at the same time; post again.", "concurrent-schedule")
+    return result

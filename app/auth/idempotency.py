@@ -48,7 +48,7 @@ from flask import Response, current_app, json, request
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.core.models import IdempotencyRecord
+from app.auth.idempotency_models import IdempotencyRecord
 from app.database import utcnow
 from app.errors import ApiError, Conflict, Unprocessable, handle_api_error
 from app.extensions import db

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.decorators import auth_required, current_user
-from app.core.idempotency import idempotent
+from app.auth.idempotency import idempotent
 from app.payments.schemas import PaymentCreateSchema, PaymentSchema
 from app.sales.callers import who_is_calling
 

@@ -17,7 +17,7 @@ from app.booking.schemas import (
     CancellationQuoteSchema, BookingTicketQuerySchema, BookingTicketSchema, BookingTripCancelResultSchema, BookingTripCancelSchema,
 )
 from app.catalog.models import Trip
-from app.core.idempotency import idempotent
+from app.auth.idempotency import idempotent
 from app.errors import NotFound
 from app.extensions import db
 from app.sales import cancelling, orders, tickets

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.booking.models import Order
-from app.core.models import IdempotencyRecord
+from app.auth.idempotency_models import IdempotencyRecord
 from tests.booking.conftest import new_passenger, order_body
 
 
@@ -111,7 +111,7 @@ def test_slow_first_request_cannot_overwrite_the_takeover(app, world, db):
     """The lease is created_at: once taken over, the old owner's _finish changes nothing."""
     from flask import Response as FlaskResponse
 
-    from app.core.idempotency import _finish, _take_over
+    from app.auth.idempotency import _finish, _take_over
 
     record_id = _in_flight(world, db, "k-slow", age_seconds=120)
     record = db.session.get(IdempotencyRecord, record_id)

@@ -1,11 +1,16 @@
-"""Wallet endpoints: balance, history, top-ups by M-Pesa, auto-recharge."""
+"""Wallet endpoints: balance, history, top-ups by M-Pesa, auto-recharge.
+
+Served from the sales layer: a top-up is a sales use case (``app.sales.wallet.top_up``,
+the one USSD and SMS call), above payments and the wallet they credit; the OpenAPI tag
+stays ``wallet``.
+"""
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.decorators import auth_required, current_user
-from app.core.idempotency import idempotent
+from app.auth.idempotency import idempotent
 from app.core.money import amount_in, money
 from app.ledger.service import account_history, wallet_account
 from app.payments.schemas import PaymentSchema

@@ -1,0 +1,67 @@
+"""What every resource of the catalog shares: scoped lookups, commit-or-409, PATCH schemas.
+
+Scoping: ``owned`` answers 404 for another carrier's row exactly as for a missing one,
+so ids never reveal what other carriers have. A body that names another carrier's
+stop/route/vehicle is a 422 on that field for the same reason.
+
+Uniqueness (stop codes, route codes, registrations, fares) is enforced by the database;
+``commit`` turns the ``IntegrityError`` into a 409 instead of checking first and racing.
+"""
+from __future__ import annotations
+
+from marshmallow import validate
+from sqlalchemy.exc import IntegrityError
+
+from app.catalog.models import Carrier
+from app.errors import Conflict, NotFound, Unprocessable
+from app.extensions import db
+
+NAME = validate.Length(min=1, max=120)
+
+
+ID = validate.Range(min=1)
+
+
+def commit(conflict: str, slug: str = "duplicate") -> None:
+    """Commit, or roll back and answer 409 with ``conflict`` when a constraint refuses."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(conflict, slug=slug) from None
+
+
+def owned(model, carrier_id: int, obj_id: int):
+    """``model`` row ``obj_id`` if it belongs to ``carrier_id``; else 404 (no leak)."""
+    obj = db.session.get(model, obj_id)
+    if obj is None or obj.carrier_id != carrier_id:
+        raise NotFound(f"No such {model.__tablename__[:-1]}.", slug="not-found")
+    return obj
+
+
+def referenced(model, carrier_id: int, obj_id: int, field: str):
+    """A row named in a request body: 422 on ``field`` unless it is this carrier's."""
+    obj = db.session.get(model, obj_id)
+    if obj is None or obj.carrier_id != carrier_id:
+        raise Unprocessable(
+            f"{field} {obj_id} is not one of this carrier's.", slug="unknown-reference",
+            errors={field: [f"No such {model.__tablename__[:-1]} for this carrier."]},
+        )
+    return obj
+
+
+class Partial:
+    """PATCH bodies: every field optional. A named subclass (not ``Schema(partial=True)``)
+    so the OpenAPI document gets a distinct component instead of a name clash."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+
+def get_carrier(carrier_id: int) -> Carrier:
+    """A carrier by id, or 404 (every carrier-scoped view starts here)."""
+    carrier = db.session.get(Carrier, carrier_id)
+    if carrier is None:
+        raise NotFound("No such carrier.")
+    return carrier

@@ -1,0 +1,83 @@
+"""Pricing: what a seat costs between two stops of a trip, and the carrier's writes to fares.
+
+Orders keep the price they were quoted: changing a fare never rewrites one already placed.
+``fares_between`` is the one fare lookup: search (what a trip costs), the hold (the price
+copied onto the order) and ``fare_for`` all ask it, so a change to how fares are matched
+is made once and the channels cannot disagree about a price.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.catalog.common import commit, referenced
+from collections.abc import Iterable
+
+from app.catalog.models import Fare, Route, Trip
+from app.core.money import amount_in
+from app.errors import Unprocessable
+from app.extensions import db
+
+def _ids(value) -> list[int]:
+    return [value] if isinstance(value, int) else list(value)
+
+
+def fares_between(route_ids: int | Iterable[int], origin_stop_ids: int | Iterable[int],
+                  destination_stop_ids: int | Iterable[int], classes: Iterable[str] | None = None) -> list[Fare]:
+    """The fares of ``route_ids`` from any of ``origin_stop_ids`` to any of ``destination_stop_ids``.
+
+    ``classes`` narrows to those fare classes (default: every class sold). Each argument is
+    one id or several, so a search over many trips is still one query.
+    """
+    stmt = select(Fare).where(
+        Fare.route_id.in_(_ids(route_ids)),
+        Fare.origin_stop_id.in_(_ids(origin_stop_ids)),
+        Fare.destination_stop_id.in_(_ids(destination_stop_ids)),
+    )
+    if classes is not None:
+        stmt = stmt.where(Fare.fare_class.in_(list(classes)))
+    return list(db.session.scalars(stmt.order_by(Fare.id)))
+
+
+def fare_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, fare_class: str = "standard") -> Fare | None:
+    """The price of one seat on ``trip`` between two of its stops, or None when not sold."""
+    return next(iter(fares_between(trip.route_id, origin_stop_id, destination_stop_id, [fare_class])), None)
+
+
+def create_fare(carrier, data: dict) -> Fare:
+    """A price for one ordered pair of the route's stops (origin before destination)."""
+    route = referenced(Route, carrier.id, data["route_id"], "route_id")
+    positions = {rs.stop_id: rs.position for rs in route.stops}
+    origin, destination = data["origin_stop_id"], data["destination_stop_id"]
+    if origin not in positions or destination not in positions or positions[origin] >= positions[destination]:
+        raise Unprocessable(
+            "The origin and destination must be stops of this route, the origin first.",
+            slug="pair-not-on-route",
+            errors={"destination_stop_id": ["Not after the origin on this route."]},
+        )
+    price = data.pop("price")
+    fare = Fare(carrier_id=carrier.id, currency=carrier.currency, amount=amount_in(price, carrier.currency, "price"),
+                **data)
+    db.session.add(fare)
+    commit("This route already has a fare for that pair and class; edit it instead.", "duplicate-fare")
+    return fare
+
+
+def list_fares(carrier_id: int, route_id: int | None) -> list[Fare]:
+    stmt = select(Fare).where(Fare.carrier_id == carrier_id)
+    if route_id:
+        stmt = stmt.where(Fare.route_id == route_id)
+    return list(db.session.scalars(stmt.order_by(Fare.route_id, Fare.origin_stop_id,
+                                                 Fare.destination_stop_id, Fare.fare_class)))
+
+
+def change_price(fare: Fare, price: dict) -> Fare:
+    """A new amount in the fare's own currency (orders already placed keep their price)."""
+    fare.amount = amount_in(price, fare.currency, "price")
+    commit("The fare could not be saved.")
+    return fare
+
+
+def delete_fare(fare: Fare) -> None:
+    """Delete a fare; 409 while something still refers to it."""
+    db.session.delete(fare)
+    commit("This fare is still referenced.", "fare-in-use")

@@ -1,0 +1,1 @@
+"""The network a carrier runs: stops, routes (ordered stops with offsets) and vehicles."""

@@ -1,0 +1,266 @@
+"""What every channel (REST, USSD, SMS) asks to find stops and trips on offer.
+
+Every way in calls these functions so that a USSD screen and the app never disagree about
+which trips exist, what they cost or how many seats are left.
+
+Local time rule: a trip's times are shown in the zone of the stop the passenger boards
+at (``departure_local`` *and* ``arrival_local`` of a ``TripOffer`` are both in the
+origin stop's zone, as the public contract says).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import aliased, selectinload
+
+from app.catalog.fares.service import fares_between
+from app.catalog.models import FARE_CLASSES, Fare, RouteStop, Stop, Trip, fold
+from app.catalog.trips.service import seats_left
+from app.catalog.trips.transitions import SELLABLE_STATUSES
+from app.core.timeutil import to_local, zone
+from app.database import utcnow
+from app.errors import NotFound, Unprocessable
+from app.extensions import db
+
+class UnknownStop(NotFound):
+    """No stop matches what the passenger typed (a 404 naming the text)."""
+
+    slug = "unknown-stop"
+
+    def __init__(self, text: str, role: str | None = None):
+        what = f"{role} " if role else ""
+        super().__init__(f"No {what}stop or city matches {text!r}.", stop=text, which=role)
+        self.text = text
+        self.role = role
+
+
+@dataclass(frozen=True)
+class TripOffer:
+    """One trip as a passenger going from ``origin_stop`` to ``destination_stop`` sees it."""
+
+    trip: Trip
+    carrier_name: str
+    origin_stop: Stop
+    destination_stop: Stop
+    departure_local: datetime  # in origin_stop.timezone
+    arrival_local: datetime  # in origin_stop.timezone too (see module docstring)
+    seats_left: int
+    prices: dict[str, int]  # fare_class → minor units
+    currency: str
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def resolve_stop(text: str, *, role: str | None = None) -> list[Stop]:
+    """Stops (of any carrier) whose code, name or city is ``text``; ``UnknownStop`` if none.
+
+    Matching a city returns every stop in it, across carriers, so "Nairobi" finds trips
+    from all of a city's terminals.
+    """
+    raw = (text or "").strip()
+    key = fold(raw)
+    if not key:
+        raise UnknownStop(raw, role)
+    stops = list(
+        db.session.scalars(
+            select(Stop)
+            .where((Stop.code == raw.upper()) | (Stop.name_key == key) | (Stop.city_key == key))
+            .order_by(Stop.city, Stop.name, Stop.id)
+        )
+    )
+    if not stops:
+        raise UnknownStop(raw, role)
+    return stops
+
+
+def search_stops(prefix: str, limit: int = 20) -> list[Stop]:
+    """Stops whose code, name or city starts with ``prefix`` (for pickers)."""
+    key = fold(prefix)
+    if not key:
+        return []
+    pattern = _escape_like(key) + "%"
+    return list(
+        db.session.scalars(
+            select(Stop)
+            .where(
+                Stop.name_key.like(pattern, escape="\\")
+                | Stop.city_key.like(pattern, escape="\\")
+                | (Stop.code == prefix.strip().upper())
+            )
+            .order_by(Stop.city, Stop.name, Stop.id)
+            .limit(limit)
+        )
+    )
+
+
+def match_cities(prefix: str, limit: int = 8) -> list[str]:
+    """City names starting with ``prefix`` (case and accents ignored), alphabetical."""
+    key = fold(prefix)
+    stmt = select(func.min(Stop.city)).group_by(Stop.city_key).order_by(Stop.city_key).limit(limit)
+    if key:
+        stmt = stmt.where(Stop.city_key.like(_escape_like(key) + "%", escape="\\"))
+    return list(db.session.scalars(stmt))
+
+
+def popular_cities(limit: int = 6, *, now: datetime | None = None) -> list[str]:
+    """Cities with the most upcoming trips one can board there (USSD's first menu)."""
+    now = now or utcnow()
+    later = aliased(RouteStop)
+    boardable = exists().where(later.route_id == RouteStop.route_id, later.position > RouteStop.position)
+    count = func.count(func.distinct(Trip.id))
+    stmt = (
+        select(func.min(Stop.city), count)
+        .join(RouteStop, RouteStop.stop_id == Stop.id)
+        .join(Trip, Trip.route_id == RouteStop.route_id)
+        .where(Trip.status.in_(SELLABLE_STATUSES), Trip.departure_at > now, boardable)
+        .group_by(Stop.city_key)
+        .order_by(count.desc(), Stop.city_key)
+        .limit(limit)
+    )
+    return [city for city, _ in db.session.execute(stmt)]
+
+
+DESTINATION_DAYS = 7  # "the coming days" for destinations_from: the demo's rolling week
+
+
+def destinations_from(origin: str, limit: int = 20, *, days: int = DESTINATION_DAYS,
+                      now: datetime | None = None) -> list[str]:
+    """Cities one can actually travel to from ``origin`` in the next ``days`` days.
+
+    A city counts when some sellable trip (scheduled or boarding) boards at one of the
+    origin's stops after ``now`` and before the horizon, reaches a stop of that city later
+    on its route, and has a fare for that pair (what ``search_trips`` would offer). Busiest
+    first (most trips), then nearest (shortest ride), then alphabetical; the origin's own
+    city is never listed. Raises
+    ``UnknownStop`` when ``origin`` matches no stop. USSD's "Where to?" uses it; the API
+    and SMS can too, so no channel offers a destination with no trip.
+    """
+    now = now or utcnow()
+    origin_ids = {s.id for s in resolve_stop(origin, role="origin")}
+    horizon = now + timedelta(days=days)
+    rs_o, rs_d = aliased(RouteStop), aliased(RouteStop)
+    max_offset = db.session.scalar(
+        select(func.max(RouteStop.minutes_from_start)).where(RouteStop.stop_id.in_(origin_ids))
+    ) or 0
+    rows = db.session.execute(
+        select(Stop.city_key, Stop.city, Trip.id, Trip.departure_at, rs_o.minutes_from_start,
+               rs_d.minutes_from_start)
+        .join(rs_d, rs_d.stop_id == Stop.id)
+        .join(rs_o, and_(rs_o.route_id == rs_d.route_id, rs_o.position < rs_d.position))
+        .join(Trip, Trip.route_id == rs_o.route_id)
+        .join(Fare, and_(Fare.route_id == rs_o.route_id, Fare.origin_stop_id == rs_o.stop_id,
+                         Fare.destination_stop_id == rs_d.stop_id))
+        .where(
+            rs_o.stop_id.in_(origin_ids),
+            Stop.id.not_in(origin_ids),
+            Trip.status.in_(SELLABLE_STATUSES),
+            Trip.departure_at > now - timedelta(minutes=max_offset),  # coarse; exact check below
+            Trip.departure_at < horizon,
+        )
+    ).all()
+    trips: dict[str, set[int]] = {}
+    names: dict[str, str] = {}
+    ride: dict[str, int] = {}
+    for city_key, city, trip_id, departure_at, offset, arrival_offset in rows:
+        if not now < departure_at + timedelta(minutes=offset) <= horizon:
+            continue  # already past the origin stop, or beyond the horizon
+        trips.setdefault(city_key, set()).add(trip_id)
+        names[city_key] = min(names.get(city_key, city), city)
+        ride[city_key] = min(ride.get(city_key, arrival_offset - offset), arrival_offset - offset)
+    origin_cities = set(db.session.scalars(select(Stop.city_key).where(Stop.id.in_(origin_ids))))
+    ranked = sorted((k for k in trips if k not in origin_cities), key=lambda k: (-len(trips[k]), ride[k], k))
+    return [names[k] for k in ranked[:limit]]
+
+
+def _local_day_bounds(day: date, zone_names: set[str]) -> tuple[datetime, datetime]:
+    starts = [datetime.combine(day, time(0), tzinfo=zone(z)) for z in zone_names]
+    ends = [datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone(z)) for z in zone_names]
+    return min(starts), max(ends)
+
+
+def search_trips(origin: str, destination: str, day: date, *, now: datetime | None = None) -> list[TripOffer]:
+    """Trips one can board at ``origin`` on ``day`` (local to that stop) towards ``destination``.
+
+    Only trips still for sale (scheduled or boarding, not yet past the origin stop) and
+    with a fare for the pair are offered, sorted by departure at the origin.
+    """
+    now = now or utcnow()
+    if fold(origin) and fold(origin) == fold(destination):
+        raise Unprocessable("Origin and destination are the same place.", slug="same-origin-destination")
+    origins = resolve_stop(origin, role="origin")
+    destinations = resolve_stop(destination, role="destination")
+    origin_ids = {s.id for s in origins}
+    destination_ids = {s.id for s in destinations}
+    if origin_ids & destination_ids:
+        raise Unprocessable("Origin and destination are the same place.", slug="same-origin-destination")
+    zones = {s.timezone for s in origins}
+    if all(day < to_local(now, z).date() for z in zones):
+        raise Unprocessable(f"{day.isoformat()} is in the past.", slug="past-date")
+
+    max_offset = db.session.scalar(
+        select(func.max(RouteStop.minutes_from_start)).where(RouteStop.stop_id.in_(origin_ids))
+    ) or 0
+    start, end = _local_day_bounds(day, zones)
+    rs_o, rs_d = aliased(RouteStop), aliased(RouteStop)
+    rows = db.session.execute(
+        select(Trip, rs_o, rs_d)
+        .join(rs_o, rs_o.route_id == Trip.route_id)
+        .join(rs_d, and_(rs_d.route_id == Trip.route_id, rs_d.position > rs_o.position))
+        .where(
+            rs_o.stop_id.in_(origin_ids),
+            rs_d.stop_id.in_(destination_ids),
+            Trip.status.in_(SELLABLE_STATUSES),
+            Trip.departure_at >= start - timedelta(minutes=max_offset),
+            Trip.departure_at < end,
+        )
+        .options(selectinload(Trip.vehicle))
+        .order_by(Trip.departure_at, Trip.id, rs_o.position, rs_d.position)
+    ).all()
+
+    candidates: dict[int, tuple[Trip, RouteStop, RouteStop, datetime]] = {}
+    for trip, o, d in rows:
+        if trip.id in candidates:
+            continue  # a city with two stops on one route: keep the first boarding point
+        departs = trip.departure_at + timedelta(minutes=o.minutes_from_start)
+        if departs <= now or to_local(departs, o.stop.timezone).date() != day:
+            continue
+        candidates[trip.id] = (trip, o, d, departs)
+    if not candidates:
+        return []
+
+    prices: dict[tuple[int, int, int], dict[str, int]] = {}
+    currencies: dict[tuple[int, int, int], str] = {}
+    fares = fares_between({t.route_id for t, *_ in candidates.values()}, origin_ids, destination_ids)
+    for fare in fares:
+        key = (fare.route_id, fare.origin_stop_id, fare.destination_stop_id)
+        prices.setdefault(key, {})[fare.fare_class] = fare.amount
+        currencies[key] = fare.currency  # the fare's own currency: carriers differ
+    for key, by_class in prices.items():  # standard, student, reduced: a stable order
+        prices[key] = {c: by_class[c] for c in FARE_CLASSES if c in by_class}
+
+    left = seats_left([t for t, *_ in candidates.values()])
+    offers = []
+    for trip, o, d, departs in candidates.values():
+        key = (trip.route_id, o.stop_id, d.stop_id)
+        if key not in prices:
+            continue  # no price for this pair: it cannot be sold, so it is not offered
+        tz = o.stop.timezone
+        offers.append(
+            TripOffer(
+                trip=trip,
+                carrier_name=trip.carrier.name,
+                origin_stop=o.stop,
+                destination_stop=d.stop,
+                departure_local=to_local(departs, tz),
+                arrival_local=to_local(trip.departure_at + timedelta(minutes=d.minutes_from_start), tz),
+                seats_left=left[trip.id],
+                prices=prices[key],
+                currency=currencies[key],
+            )
+        )
+    offers.sort(key=lambda offer: (offer.departure_local, offer.trip.id))
+    return offers

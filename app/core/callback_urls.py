@@ -1,0 +1,16 @@
+"""The public URLs operators call us back on (Daraja, Africa's Talking), with the token.
+
+Why in core: payments builds the STK ``CallBackURL`` and the channels serve and check
+those callbacks (``channels.security``); both need the same URL, and the app never
+imports the channels.
+"""
+from __future__ import annotations
+
+from flask import current_app
+
+
+def callback_url(path: str) -> str:
+    """The public URL of one of our callbacks, with the token when one is set."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    token = current_app.config.get("CHANNEL_TOKEN")
+    return f"{base}{path}" + (f"?token={token}" if token else "")

@@ -1,0 +1,1 @@
+"""Developer tools that drive the channels (the feature-phone simulator); never in production."""
