@@ -9,7 +9,7 @@ what to send instead and changes nothing.
 """
 from __future__ import annotations
 
-from app.errors import NotFound
+from app.errors import ApiError, NotFound
 from app.sales.common import PAID_ORDER_STATUSES, PAYMENT_METHODS
 from channels.sms.commands.parse import METHOD_WORDS, Inbound, read_choice
 
@@ -48,7 +48,6 @@ def start_and_reply(msg: Inbound, view, method: str, *, fallback: bool = True) -
     refused instead, naming the other ways.
     """
     from app.sales.paying import pay_order
-    from app.wallet.service import InsufficientFunds
 
     available = _available(view)
     ready = [m for m in PAYMENT_METHODS if available.get(m)]
@@ -62,8 +61,10 @@ def start_and_reply(msg: Inbound, view, method: str, *, fallback: bool = True) -
         return _wallet_too_low(msg, view)
     try:
         outcome = pay_order(msg.user, view.id, method, phone=msg.phone, link_id=msg.link_id)
-    except InsufficientFunds:  # spent meanwhile
-        return _wallet_too_low(msg, view)
+    except ApiError as refused:
+        if refused.slug == "insufficient-funds":  # spent meanwhile
+            return _wallet_too_low(msg, view)
+        raise
     if outcome.failed:
         return msg.t("sms_payment_failed_ways", reason=outcome.message or "", code=code,
                      **_others(msg, method, outcome.other_methods))
