@@ -143,10 +143,8 @@ class Inbound:
         return t(key, self.lang, **values)
 
     def money(self, value) -> str:
-        """A ``Money`` as the sender's language writes it (``KES 1,600``, ``1 600 KES``)."""
-        from app.messaging import money
-
-        return money(value.amount, value.currency, self.lang)
+        """A sales ``Money`` as the sender's language writes it (``KES 1,600``, ``1 600 KES``)."""
+        return value.text(self.lang)
 
     def class_word(self, fare_class: str) -> str:
         return CLASS_SHOWN[self.lang][fare_class]
