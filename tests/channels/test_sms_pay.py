@@ -173,6 +173,17 @@ def test_the_class_word_picks_the_fare(client, world, text, fare_class):
     assert order.items[0].fare_class == fare_class
 
 
+def test_without_standard_fares_the_default_is_the_cheapest_class_as_in_the_api(client, world):
+    from app.booking.models import Order
+    from app.catalog.models import Fare
+
+    db.session.execute(db.delete(Fare).where(Fare.fare_class == "standard"))
+    db.session.commit()
+    assert "Coast Express KES 400" in reply(client, world.passenger.phone, "BUY NAIROBI NAKURU")  # reduced: 50%
+    say(client, world.passenger.phone, "1")
+    assert db.session.scalar(db.select(Order)).items[0].fare_class == "reduced"
+
+
 @pytest.mark.parametrize("text, expected", [
     ("BUY NAIROBI NAKURU 2 VIP", "We do not know the fare class VIP. Classes: STANDARD, STUDENT, REDUCED"),
     ("BUY NAIROBI NAKURU STUDIE", "We do not know the fare class STUDIE. Did you mean STUDENT?"),
@@ -226,3 +237,30 @@ def test_resend_sends_the_ticket_sms_again(client, world):
 ])
 def test_help_names_every_command_and_explains_buy_and_pay(client, world, text, expected):
     assert expected in reply(client, "+254722000444", text)
+
+
+def test_a_long_trip_list_keeps_to_one_sms_with_the_soonest_trips(client, world):
+    from datetime import time
+
+    from tests.factories import local_departure, make_trip
+
+    for hour in (9, 10, 11, 12, 13):
+        make_trip(world.route, world.vehicle, local_departure(1, time(hour, 0)))
+    db.session.commit()
+    answer = reply(client, world.passenger.phone, "BUY NAIROBI NAKURU TOMORROW 10 STUDENT")
+    assert len(answer) <= 160 and "\n1 08:00 Coast Express KES 6,400" in answer and "13:00" not in answer
+    listed = len(answer.splitlines()) - 1
+    assert 2 <= listed <= 4
+    say(client, world.passenger.phone, str(listed + 1))  # beyond the list: refused, the list kept
+    assert f"(1-{listed})" in inbox(world.passenger.phone)[0]
+
+
+def test_many_active_tickets_keep_to_one_sms_and_say_how_many_more(client, world):
+    phone = world.passenger.phone
+    say(client, phone, "BUY NAIROBI NAKURU 7")
+    say(client, phone, "1")
+    answer = reply(client, phone, "TICKETS")
+    lines = answer.splitlines()
+    assert len(answer) <= 160 and lines[0] == "Your tickets:"
+    shown = [line for line in lines[1:] if "NBO-NKR" in line]
+    assert lines[-1] == f"+{7 - len(shown)} more" and len(shown) >= 3

@@ -9,7 +9,8 @@ KEYS = [
     "sms_unknown_class", "sms_did_you_mean_class", "sms_order_mpesa_ways", "sms_order_airtime_ways",
     "sms_airtime_not_payable", "sms_pay_usage", "sms_pay_ways", "sms_no_such_order", "sms_order_already_paid",
     "sms_order_not_payable", "sms_bad_method", "sms_did_you_mean_method", "sms_wallet_too_low",
-    "sms_history_title", "sms_no_history", "sms_ticket_used", "sms_ticket_cancelled", "sms_ticket_refunded", "sms_ticket_expired", "sms_resend_usage",
+    "sms_history_title", "sms_no_history", "sms_ticket_used", "sms_ticket_cancelled", "sms_ticket_refunded",
+    "sms_ticket_expired", "sms_resend_usage", "sms_more_tickets",
 ]
 # Two segments allowed (the operator's failure reason has no bound of its own):
 # sms_payment_failed_ways.

@@ -20,6 +20,7 @@ from channels.sms.commands.pending import set_pending, take_pending
 from channels.sms.commands.places import DATE, PlaceNotUnderstood, parse_day, split_places
 
 MAX_OFFERS = 4
+SMS_LIMIT = 160  # one GSM-7 segment
 
 
 def _read_words(args: list[str]):
@@ -55,7 +56,7 @@ def _class_not_understood(msg: Inbound, words: list[str]) -> str | None:
 
 
 def buy(msg: Inbound, args: list[str]) -> str:
-    """List up to ``MAX_OFFERS`` trips with seats for everyone; the number replied buys one."""
+    """List up to ``MAX_OFFERS`` trips with seats for everyone, as many as fit one SMS; the number replied buys one."""
     from app.sales.common import MAX_PASSENGERS, check_passenger_count
     from app.sales.offers import search_offers
     from app.sales.places import today_at
@@ -97,7 +98,10 @@ def buy(msg: Inbound, args: list[str]) -> str:
     choices = []
     for number, offer in enumerate(offers, 1):
         price = offer.total(count, fare_class)  # without a class word: the offer's default class
-        lines.append(f"{number} {offer.departure_local:%H:%M} {offer.carrier_name[:14]} {price}")
+        line = f"{number} {offer.departure_local:%H:%M} {offer.carrier_name[:14]} {msg.money(price)}"
+        if number > 1 and len("\n".join(lines + [line])) > SMS_LIMIT:
+            break  # one SMS: the soonest trips that fit (the first one always)
+        lines.append(line)
         choices.append({"trip_id": offer.trip_id, "origin_stop_id": offer.origin_stop_id,
                         "destination_stop_id": offer.destination_stop_id, "fare_class": fare_class or offer.fare_class})
     set_pending(msg.phone, "buy", {"choices": choices, "count": count})

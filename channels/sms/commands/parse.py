@@ -142,6 +142,10 @@ class Inbound:
     def t(self, key: str, **values) -> str:
         return t(key, self.lang, **values)
 
+    def money(self, value) -> str:
+        """A sales ``Money`` as the sender's language writes it (``KES 1,600``, ``1 600 KES``)."""
+        return value.text(self.lang)
+
     def class_word(self, fare_class: str) -> str:
         return CLASS_SHOWN[self.lang][fare_class]
 

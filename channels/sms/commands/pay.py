@@ -9,7 +9,7 @@ what to send instead and changes nothing.
 """
 from __future__ import annotations
 
-from app.errors import NotFound
+from app.errors import ApiError, NotFound
 from app.sales.common import PAID_ORDER_STATUSES, PAYMENT_METHODS
 from channels.sms.commands.parse import METHOD_WORDS, Inbound, read_choice
 
@@ -36,7 +36,7 @@ def _wallet_too_low(msg: Inbound, view) -> str:
     held = balance.amount if balance.currency == view.total.currency else 0
     unit = 10 ** MINOR_UNITS.get(view.total.currency, 2)
     missing = -(-(view.total.amount - held) // unit)  # whole units, rounded up
-    return msg.t("sms_wallet_too_low", balance=str(balance), code=view.code, total=str(view.total),
+    return msg.t("sms_wallet_too_low", balance=msg.money(balance), code=view.code, total=msg.money(view.total),
                  missing=missing, **_all_words(msg))
 
 
@@ -48,11 +48,10 @@ def start_and_reply(msg: Inbound, view, method: str, *, fallback: bool = True) -
     refused instead, naming the other ways.
     """
     from app.sales.paying import pay_order
-    from app.wallet.service import InsufficientFunds
 
     available = _available(view)
     ready = [m for m in PAYMENT_METHODS if available.get(m)]
-    code, total = view.code, str(view.total)
+    code, total = view.code, msg.money(view.total)
     switched = False
     if method == "airtime" and not available.get("airtime"):
         if not fallback:
@@ -62,8 +61,10 @@ def start_and_reply(msg: Inbound, view, method: str, *, fallback: bool = True) -
         return _wallet_too_low(msg, view)
     try:
         outcome = pay_order(msg.user, view.id, method, phone=msg.phone, link_id=msg.link_id)
-    except InsufficientFunds:  # spent meanwhile
-        return _wallet_too_low(msg, view)
+    except ApiError as refused:
+        if refused.slug == "insufficient-funds":  # spent meanwhile
+            return _wallet_too_low(msg, view)
+        raise
     if outcome.failed:
         return msg.t("sms_payment_failed_ways", reason=outcome.message or "", code=code,
                      **_others(msg, method, outcome.other_methods))
@@ -111,6 +112,6 @@ def pay(msg: Inbound, args: list[str]) -> str:
                          suggestion=msg.method_word(choice.suggestion))
         return msg.t("sms_bad_method", word=word, code=view.code, **_all_words(msg))
     if choice is None:
-        return msg.t("sms_pay_ways", code=view.code, total=str(view.total),
+        return msg.t("sms_pay_ways", code=view.code, total=msg.money(view.total),
                      until=f"{view.hold_expires_local:%H:%M}", **_all_words(msg))
     return start_and_reply(msg, view, choice.value, fallback=False)

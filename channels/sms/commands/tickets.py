@@ -2,10 +2,9 @@
 
 A ticket is named by its short code (``ABCDE-FGHIJ``, typed with or without the dash).
 Which tickets are active, cancellable and what a cancellation refunds are ``app.sales``'
-answers (the same as the API's and USSD's). Lists stay within one SMS where they can:
-past trips up to ``MAX_HISTORY`` (newest first); active tickets up to ``MAX_LISTED``
-(five lines may take two segments: kept as before, a passenger with five trips booked
-wants them all), each line ``code route date time seat``.
+answers (the same as the API's and USSD's). Lists stay within one SMS: past trips up to
+``MAX_HISTORY`` (newest first); active tickets as many as fit, soonest first, then "+N
+more"; each line ``code route date time seat``.
 """
 from __future__ import annotations
 
@@ -14,8 +13,8 @@ from channels.i18n import short_date
 from channels.sms.commands.parse import Inbound
 from channels.sms.commands.pending import set_pending, take_pending
 
-MAX_LISTED = 5
-MAX_HISTORY = 3  # the title and 3 lines of at most 47 characters: one SMS
+MAX_HISTORY = 3  # the most recent; fewer when long stop codes or words would need a second SMS
+SMS_LIMIT = 160  # one GSM-7 segment
 
 
 def _ticket_line(view, lang: str) -> str:
@@ -32,7 +31,15 @@ def tickets(msg: Inbound, args: list[str]) -> str:
     active = active_tickets(msg.user)
     if not active:
         return msg.t("no_tickets")
-    return "\n".join([msg.t("tickets_title")] + [_ticket_line(view, msg.lang) for view in active[:MAX_LISTED]])
+    lines = [msg.t("tickets_title")]
+    for index, view in enumerate(active):
+        line, left_after = _ticket_line(view, msg.lang), len(active) - index - 1
+        tail = [msg.t("sms_more_tickets", count=left_after)] if left_after else []
+        if index and len("\n".join(lines + [line] + tail)) > SMS_LIMIT:
+            # one SMS: the soonest tickets, and how many more (CANCEL/RESEND take any code)
+            return "\n".join(lines + [msg.t("sms_more_tickets", count=len(active) - index)])
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def history(msg: Inbound, args: list[str]) -> str:
@@ -43,9 +50,12 @@ def history(msg: Inbound, args: list[str]) -> str:
     if not past:
         return msg.t("sms_no_history")
     lines = [msg.t("sms_history_title")]
-    for view in past[:MAX_HISTORY]:
+    for index, view in enumerate(past[:MAX_HISTORY]):
         status = "expired" if view.status == "valid" else view.status  # valid but past its window
-        lines.append(f"{_ticket_line(view, msg.lang)} {msg.t('sms_ticket_' + status)}")
+        line = f"{_ticket_line(view, msg.lang)} {msg.t('sms_ticket_' + status)}"
+        if index and len("\n".join(lines + [line])) > SMS_LIMIT:
+            break  # one SMS: the most recent that fit
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -88,7 +98,7 @@ def cancel(msg: Inbound, args: list[str]) -> str:
         return msg.t("sms_no_such_ticket", code=" ".join(args)[:14])
     quote = quote_to_cancel(msg.user, view.id)  # refused here when the cancellation would be
     set_pending(msg.phone, "cancel", {"ticket_id": view.id})
-    return msg.t("sms_cancel_quote", code=view.code, amount=str(quote.refund), percent=quote.percent)
+    return msg.t("sms_cancel_quote", code=view.code, amount=msg.money(quote.refund), percent=quote.percent)
 
 
 def confirm(msg: Inbound, args: list[str]) -> str:
@@ -99,4 +109,4 @@ def confirm(msg: Inbound, args: list[str]) -> str:
     if pending is None:
         return msg.t("sms_nothing_pending")
     result = cancel_tickets(msg.user, ticket_ids=[pending["ticket_id"]], refund_to="wallet")
-    return msg.t("cancelled", code=result.tickets[0].code, amount=str(result.refund))
+    return msg.t("cancelled", code=result.tickets[0].code, amount=msg.money(result.refund))

@@ -10,7 +10,7 @@ def balance(msg: Inbound, args: list[str]) -> str:
     """The balance (an account without a wallet yet has 0 in the wallet currency)."""
     from app.sales.wallet import wallet_balance
 
-    return msg.t("sms_balance", balance=str(wallet_balance(msg.user)))
+    return msg.t("sms_balance", balance=msg.money(wallet_balance(msg.user)))
 
 
 def topup(msg: Inbound, args: list[str]) -> str:
@@ -23,4 +23,4 @@ def topup(msg: Inbound, args: list[str]) -> str:
     outcome = top_up(msg.user, int(args[0]), phone=msg.phone, major=True)
     if outcome.failed:
         return msg.t("payment_failed", reason=outcome.message or "")
-    return msg.t("topup_started", amount=str(outcome.money))
+    return msg.t("topup_started", amount=msg.money(outcome.money))
