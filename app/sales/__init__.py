@@ -29,3 +29,4 @@ Modules (stable names; add, do not rename):
 - ``profile``: ``set_language``, ``opt_out``.
 - ``wiring``: the signals booking and payments send, answered here (``create_app``).
 - ``routes``: the REST views of these use cases (orders, tickets, payments, wallet, search).
+"""
