@@ -163,8 +163,8 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
     ``passengers`` is a count (seats assigned, every one of ``fare_class``) or the API's list
     of ``{"fare_class", "seat", "name"}``; a passenger without a class gets ``fare_class``,
     else the ride's default class. Errors as ``booking.service.create_order`` (409
-    ``sold-out`` when fewer seats are left than the party), plus 422 ``passenger-count``
-    checked first.
+    ``sold-out`` when no seat is left), plus 422 ``passenger-count`` checked first and 409
+    ``not-enough-seats`` (with ``seats_left``) when some seats are left but fewer than the party.
     """
     from app.booking.service import create_order, load_trip
     from app.errors import NotFound
@@ -178,9 +178,26 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
         fare_class = default_class(trip, origin_stop_id, destination_stop_id)
     party = [{"fare_class": p.get("fare_class") or fare_class, "seat": p.get("seat"), "name": p.get("name")}
              for p in party]
+    _check_seats_left(trip_id, len(party))
     order = create_order(user, trip_id=trip_id, origin_stop_id=origin_stop_id,
                          destination_stop_id=destination_stop_id, passengers=party, channel=channel, now=now)
     return order_view(order, now=now)
+
+
+def _check_seats_left(trip_id: int, party: int) -> None:
+    """Some seats left, but fewer than the party: say how many (409 ``not-enough-seats``,
+    ``seats_left``) rather than "full". A list shown a minute ago may be stale; the hold
+    itself (the database's unique index) still decides."""
+    from app.booking.service import load_trip
+    from app.catalog.service import seats_left
+    from app.errors import Conflict
+
+    trip = load_trip(trip_id, vehicle=True)
+    if trip is None:
+        return  # create_order answers 404
+    left = seats_left([trip]).get(trip.id, 0)
+    if 0 < left < party:
+        raise Conflict(f"Only {left} seat(s) left on this trip.", slug="not-enough-seats", seats_left=left)
 
 
 def get_order(user, order_id: int) -> OrderView:

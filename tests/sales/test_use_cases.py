@@ -120,3 +120,16 @@ def test_a_ticket_whose_trip_left_cannot_be_cancelled_on_any_channel(app, world)
     later = world.trip.departure_at + timedelta(minutes=1)
     assert cancelling.cancellable_tickets(user, now=later) == []
     assert cancelling.cancellable_tickets(user, now=utcnow()) != []
+
+
+def test_a_party_larger_than_the_seats_left_is_told_how_many_are_left(app, world):
+    from app.errors import Conflict
+
+    user = world.passenger
+    orders.hold_seats(user, trip_id=world.trip.id, origin_stop_id=world.nairobi.id,
+                      destination_stop_id=world.nakuru.id, passengers=8, channel="api")
+    with pytest.raises(Conflict) as refused:
+        orders.hold_seats(user, trip_id=world.trip.id, origin_stop_id=world.nairobi.id,
+                          destination_stop_id=world.nakuru.id, passengers=3, channel="ussd")
+    assert refused.value.slug == "not-enough-seats"
+    assert db.session.scalar(select(db.func.count()).select_from(Order)) == 1
