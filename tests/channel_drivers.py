@@ -90,6 +90,15 @@ class Api:
         said = f"{order.json.get('detail')} {order.json.get('errors')}"
         return {"refused": True, "max": max(int(n) for n in re.findall(r"\d+", said) if int(n) < count)}
 
+    def party_too_big(self, day, count):
+        """More passengers than seats left: the search leaves the trip out, the hold refuses."""
+        listed = self.client.get(f"/api/v1/trips/search?origin=Nairobi&destination=Nakuru&date={day.isoformat()}"
+                                 f"&passengers={count}").json
+        order = self.client.post("/api/v1/orders", headers=self.headers, json={
+            "trip_id": self.world.trip.id, "origin_stop_id": self.world.nairobi.id,
+            "destination_stop_id": self.world.nakuru.id, "passengers": [{}] * count})
+        return {"refused": order.status_code == 409 and not listed, "orders": len(self._get("/api/v1/orders"))}
+
     def buy(self, day, method):
         self.search(day)
         offer = self.offers[0]
@@ -177,6 +186,16 @@ class Ussd:
         question = next(line for line in asked[4:].split("\n") if "?" in line)  # "How many...? (1-10)"
         refused = again.startswith("CON ") and question in again and "=" not in again
         return {"refused": refused, "max": max(int(n) for n in re.findall(r"\d+", question))}
+
+    def party_too_big(self, day, count):
+        """The list shows every trip with its seats left; choosing too many is refused on the spot."""
+        self._trip_list(day)
+        asked = self.talk.input("1")
+        again = self.talk.input(str(count))
+        question = next(line for line in asked[4:].split("\n") if "?" in line)
+        api = Api(self.talk.client, self.world, self.user)
+        return {"refused": again.startswith("CON ") and question in again and "=" not in again,
+                "orders": len(api._get("/api/v1/orders"))}
 
     def buy(self, day, method):
         self._trip_list(day)
@@ -270,6 +289,12 @@ class Sms:
         reply = self.send(f"BUY NAIROBI NAKURU {day:%d%m} {count}")
         listed = [line for line in reply.split("\n") if re.match(r"^\d+ \d{2}:\d{2} ", line)]
         return {"refused": not listed, "max": max(int(n) for n in re.findall(r"\d+", reply) if int(n) < count)}
+
+    def party_too_big(self, day, count):
+        reply = self.send(f"BUY NAIROBI NAKURU {day:%d%m} {count}")
+        listed = [line for line in reply.split("\n") if re.match(r"^\d+ \d{2}:\d{2} ", line)]
+        api = Api(self.client, self.world, self.user)
+        return {"refused": not listed, "orders": len(api._get("/api/v1/orders"))}
 
     def buy(self, day, method):
         if method != "mpesa":  # the trip choice starts the passenger's usual method, set in the app

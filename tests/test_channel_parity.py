@@ -94,6 +94,21 @@ def journey_too_many(channel, world):
     return channel.too_many(_day(), 12)
 
 
+def journey_party_too_big(channel, world):
+    """Two seats left, a party of three: no channel sells it (USSD capped by a stale count)."""
+    return channel.party_too_big(_day(), 3)
+
+
+def eight_seats_taken(world):
+    """Someone else holds eight of the ten seats."""
+    from app.sales.orders import hold_seats
+
+    other = factories.make_user()
+    db.session.commit()
+    hold_seats(other, trip_id=world.trip.id, origin_stop_id=world.nairobi.id,
+               destination_stop_id=world.nakuru.id, passengers=8, channel="api")
+
+
 def no_standard_fare(world):
     """The pair sells only student and reduced fares: every channel takes the same default class."""
     for fare_class in ("standard",):
@@ -106,6 +121,7 @@ JOURNEYS = {
     "search, no standard fare sold": (journey_search, None, no_standard_fare),
     "buy 2 where no standard fare is sold": (journey_buy("mpesa"), None, no_standard_fare),
     "12 passengers": (journey_too_many, None),
+    "3 passengers, 2 seats left": (journey_party_too_big, None, eight_seats_taken),
     "buy 2, pay by M-Pesa": (journey_buy("mpesa"), None),
     "buy 2, pay by phone balance": (journey_buy("airtime"), None),
     "buy 2, pay by wallet": (journey_buy("wallet"), None),

@@ -178,16 +178,17 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
         fare_class = default_class(trip, origin_stop_id, destination_stop_id)
     party = [{"fare_class": p.get("fare_class") or fare_class, "seat": p.get("seat"), "name": p.get("name")}
              for p in party]
-    _check_seats_left(trip_id, len(party))
+    check_seats_left(trip_id, len(party))
     order = create_order(user, trip_id=trip_id, origin_stop_id=origin_stop_id,
                          destination_stop_id=destination_stop_id, passengers=party, channel=channel, now=now)
     return order_view(order, now=now)
 
 
-def _check_seats_left(trip_id: int, party: int) -> None:
-    """Some seats left, but fewer than the party: say how many (409 ``not-enough-seats``,
-    ``seats_left``) rather than "full". A list shown a minute ago may be stale; the hold
-    itself (the database's unique index) still decides."""
+def check_seats_left(trip_id: int, party: int) -> None:
+    """Seats for the whole party, counted now: 409 ``sold-out`` when none is left, 409
+    ``not-enough-seats`` (with ``seats_left``) when fewer than the party. Channels that ask
+    the count after showing a list (USSD) check here, not against the list's figure, which
+    may be stale; the hold itself (the database's unique index) still decides."""
     from app.booking.service import load_trip
     from app.catalog.service import seats_left
     from app.errors import Conflict
@@ -196,7 +197,9 @@ def _check_seats_left(trip_id: int, party: int) -> None:
     if trip is None:
         return  # create_order answers 404
     left = seats_left([trip]).get(trip.id, 0)
-    if 0 < left < party:
+    if left == 0:
+        raise Conflict("This trip is sold out.", slug="sold-out")
+    if left < party:
         raise Conflict(f"Only {left} seat(s) left on this trip.", slug="not-enough-seats", seats_left=left)
 
 

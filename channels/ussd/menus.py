@@ -196,6 +196,9 @@ def _choose_count(ctx, value: str):
         ctx.data["count"] = check_passenger_count(int(value) if value.isdigit() else 0)
     except Unprocessable:  # the screen already says 1-max
         return Stay(ctx.t("invalid"))
+    from app.sales.orders import check_seats_left
+
+    check_seats_left(_offer(ctx)["trip_id"], ctx.data["count"])  # now, not the list's figure
     classes = [c for c in FARE_CLASSES if c in _offer(ctx)["prices"]]
     if len(classes) == 1:
         return _create_order(ctx, classes[0])
