@@ -333,9 +333,17 @@ class Sms:
         code, seat, _ = min(self._lines(), key=lambda line: int(line[1]))
         quote = self.send(f"CANCEL {code}")
         done = self.send("YES")
-        cancelled_gone = seat not in [s for s, _, _ in self.tickets()]
         return {"quoted": money_in(quote)[0][0], "refunded": money_in(done)[0][0], "cancelled_seat": seat,
-                "cancelled_status": "cancelled" if cancelled_gone else "still listed"}
+                "cancelled_status": self.history_status(code)}
+
+    def history_status(self, code: str) -> str:
+        """HISTORY names what became of each past ticket with the catalogue's word for it."""
+        from app.messaging import t
+
+        line = next((line for line in self.send("HISTORY").split("\n") if line.startswith(code)), "")
+        said = [status for status in ("used", "cancelled", "refunded", "expired")
+                if t(f"sms_ticket_{status}", self.user.language) in line]
+        return said[0] if said else f"not in HISTORY: {line!r}"
 
     def cancel_refused(self):
         code, _, _ = self._lines()[0]
