@@ -173,7 +173,7 @@ class Ussd:
         currency = re.search(r"\b([A-Z]{3})\b", screen.split("\n")[0].replace("CON ", "")).group(1)
         offers = []
         for line in screen.split("\n")[1:]:
-            m = re.match(r"^\d+ (\d{2}:\d{2}) .* (\d[\d,.\u00a0\u202f ]*) \((\d+)\)$", line)
+            m = re.match(rf"^\d+ (\d{{2}}:\d{{2}}) .*? ({_AMOUNT}) \((\d+)\)$", line)
             if m:
                 offers.append({"time": m.group(1), "price": minor(m.group(2), currency) * PASSENGERS,
                                "currency": currency, "seats": int(m.group(3))})
@@ -309,8 +309,12 @@ class Sms:
         return {"total": amount, "currency": currency}
 
     def after_failed_payment(self):
+        """The reply names the order's code and the wallet in the passenger's words (PORTEFEUILLE...)."""
+        from channels.sms.commands.parse import METHOD_SHOWN
+
         words = self.last.upper()
-        return {"order_pending": f"PAY {self.code}" in words, "offers_wallet": "WALLET" in words}
+        return {"order_pending": self.code in words,
+                "offers_wallet": METHOD_SHOWN[self.user.language]["wallet"] in words}
 
     def pay_again(self, method):
         self.send(f"PAY {self.code} {method.upper()}")

@@ -132,7 +132,7 @@ JOURNEYS = {
 }
 
 
-def _fresh_world(phone):
+def _fresh_world(phone, language):
     """The same catalogue for every channel: tables emptied, the world built again."""
     db.session.rollback()
     _empty_all_tables()
@@ -140,6 +140,9 @@ def _fresh_world(phone):
     user = world.passenger
     if phone:
         user = factories.make_user(phone=phone, name="Fallback Passenger")
+    user.language = language
+    db.session.commit()
+    if phone:
         post("topup", f"test-funding:{user.id}", [
             Leg(provider_clearing("sandbox"), -FUNDED, "KES"), Leg(wallet_account(user.id), FUNDED, "KES"),
         ], now=utcnow() - timedelta(minutes=1))
@@ -147,12 +150,13 @@ def _fresh_world(phone):
     return world, user
 
 
+@pytest.mark.parametrize("language", ["en", "fr", "sw"])
 @pytest.mark.parametrize("journey", list(JOURNEYS))
-def test_every_channel_gives_the_same_answers(client, journey):
+def test_every_channel_gives_the_same_answers(client, journey, language):
     run, phone, *setup = JOURNEYS[journey]
     answers = {}
     for channel_class in CHANNELS:
-        world, user = _fresh_world(phone)
+        world, user = _fresh_world(phone, language)
         for step in setup:
             step(world)
         answers[channel_class.name] = run(channel_class(client, world, user), world)
@@ -165,5 +169,5 @@ def test_every_channel_gives_the_same_answers(client, journey):
             if mine is NOT_SHOWN or theirs is NOT_SHOWN:
                 continue
             if mine != theirs:
-                disagreements.append(f"{journey}: {name} says {fact} = {mine!r}, the API {theirs!r}")
+                disagreements.append(f"{journey} ({language}): {name} says {fact} = {mine!r}, the API {theirs!r}")
     assert not disagreements, "\n".join(disagreements)
