@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.errors import Unprocessable
+from app.errors import ApiError, Unprocessable
 from app.extensions import db
 from app.sales.common import PAYMENT_METHODS, Money
 from app.sales.orders import OrderView, PaymentOption, order_view
+
+# Refusals before anything is sent that another method may avoid.
+REFUSALS_WITH_ALTERNATIVES = ("insufficient-funds", "airtime-amount-not-payable", "invalid-method")
 
 # Words a passenger may use for a method (USSD labels, SMS keywords) → the method.
 METHOD_WORDS = {
@@ -89,7 +92,14 @@ def pay_order(user, order_id: int, method: str, *, phone: str | None = None, lin
     if method not in PAYMENT_METHODS:
         method = method_from_word(method)
     order = get_order_for(user, order_id)
-    payment = start_payment(order, method, phone=phone, link_id=link_id if method == "airtime" else None)
+    try:
+        payment = start_payment(order, method, phone=phone, link_id=link_id if method == "airtime" else None)
+    except ApiError as refused:
+        # Refused up front (wallet too low, a total phone balance cannot make...): nothing
+        # changed; name the ways that can pay it now, as after a failure.
+        if refused.slug in REFUSALS_WITH_ALTERNATIVES:
+            refused.extra.setdefault("other_methods", _others_now(user, order_id, method))
+        raise
     db.session.refresh(payment)  # the sandbox (inline jobs) may have settled it already
     view = order_view(get_order_for(user, order_id))
     public = PUBLIC_METHODS.get(payment.method, payment.method)
@@ -97,6 +107,13 @@ def pay_order(user, order_id: int, method: str, *, phone: str | None = None, lin
     if outcome.failed:
         outcome.other_methods = view.other_methods
     return outcome
+
+
+def _others_now(user, order_id: int, refused_method: str) -> list[str]:
+    from app.booking.service import get_order_for
+
+    view = order_view(get_order_for(user, order_id))
+    return [o.method for o in view.payment_options if o.available and o.method != refused_method]
 
 
 def payment_total(order_id: int) -> Money:

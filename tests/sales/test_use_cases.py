@@ -133,3 +133,13 @@ def test_a_party_larger_than_the_seats_left_is_told_how_many_are_left(app, world
                           destination_stop_id=world.nakuru.id, passengers=3, channel="ussd")
     assert refused.value.slug == "not-enough-seats"
     assert db.session.scalar(select(db.func.count()).select_from(Order)) == 1
+
+
+def test_a_payment_refused_up_front_names_the_ways_that_can_pay(client, world, auth_headers):
+    headers = auth_headers(world.passenger)
+    order = client.post("/api/v1/orders", headers=headers, json={
+        "trip_id": world.trip.id, "origin_stop_id": world.nairobi.id, "destination_stop_id": world.nakuru.id,
+        "passengers": [{}, {}]}).json
+    refused = client.post(f"/api/v1/orders/{order['id']}/payments", headers=headers, json={"method": "wallet"})
+    assert refused.status_code == 402 and refused.json["other_methods"] == ["mpesa", "airtime"]
+    assert client.get(f"/api/v1/orders/{order['id']}", headers=headers).json["status"] == "pending_payment"
