@@ -51,3 +51,17 @@ def today_at(place: str, now: datetime | None = None) -> date:
     from app.catalog.service import resolve_stop
 
     return to_local(now or utcnow(), resolve_stop(place)[0].timezone).date()
+
+
+def popular_cities(limit: int = 6) -> list[str]:
+    """Cities with the most upcoming trips one can board there (a menu's first list)."""
+    from app.catalog.service import popular_cities as busiest
+
+    return busiest(limit)
+
+
+def match_cities(prefix: str, limit: int = 8) -> list[str]:
+    """City names starting with ``prefix`` (case and accents ignored), alphabetical."""
+    from app.catalog.service import match_cities as matching
+
+    return matching(prefix, limit)

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app.catalog.models import FARE_CLASSES, fold
 from app.core.money import format_money
-from app.core.timeutil import to_local
-from app.database import utcnow
-from app.sales.common import default_fare_class
+from app.sales.common import FARE_CLASSES, default_fare_class
+from app.sales.places import fold_place as fold
 from channels.i18n import LANGUAGE_NAMES, LANGUAGES, short_date, t
 from channels.ussd.screens import End, Go, Menu, Picker, Prompt, Stay, clip
 
@@ -48,7 +46,7 @@ def _language_choice(language: str):
 # --- buy: from, to, day ---------------------------------------------------------------
 
 def _cities(ctx, exclude: str | None = None) -> list[tuple[str, str]]:
-    from app.catalog.service import popular_cities
+    from app.sales.places import popular_cities
 
     cities = [c for c in popular_cities(POPULAR + 1) if not exclude or fold(c) != fold(exclude)]
     return [(c, c) for c in cities[:POPULAR]]
@@ -72,7 +70,7 @@ def _pick_destination(ctx, city):
 
 
 def _search(ctx, text: str, exclude: str | None, pick, picker: str):
-    from app.catalog.service import match_cities
+    from app.sales.places import match_cities
 
     matches = [c for c in match_cities(text, MATCHES) if not exclude or fold(c) != fold(exclude)]
     if not matches:
@@ -85,7 +83,7 @@ def _search(ctx, text: str, exclude: str | None, pick, picker: str):
 
 def _search_destination(ctx, text: str):
     """Typed letters on "Where to?": only cities served from the origin are matched."""
-    from app.catalog.service import match_cities
+    from app.sales.places import match_cities
 
     key = fold(text)
     matches = [city for city, _ in _destinations(ctx, limit=100) if key and fold(city).startswith(key)]
@@ -96,12 +94,6 @@ def _search_destination(ctx, text: str):
         return _pick_destination(ctx, matches[0])
     ctx.data["matches"] = matches[:MATCHES]
     return Go("pick_destination")
-
-
-def _origin_zone(ctx) -> str:
-    from app.catalog.service import resolve_stop
-
-    return resolve_stop(ctx.data["origin"])[0].timezone
 
 
 def _parse_day(value: str, today: date) -> date | None:
@@ -121,7 +113,9 @@ def _parse_day(value: str, today: date) -> date | None:
 def _choose_day(ctx, value: str):
     from app.sales.offers import search_offers
 
-    today = to_local(utcnow(), _origin_zone(ctx)).date()
+    from app.sales.places import today_at
+
+    today = today_at(ctx.data["origin"])
     day = _parse_day(value, today)
     if day is None:
         return Stay(ctx.t("bad_date"))
