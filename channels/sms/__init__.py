@@ -1,0 +1,1 @@
+"""SMS: inbound commands, delivery reports, the pending-question table (a channel: translation only)."""
