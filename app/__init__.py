@@ -32,7 +32,7 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.sales.routes.search", "public_blp"),  # the catalog's public blueprint, with the sales search view
     ("app.catalog.routes", "admin_blp"),
     ("app.catalog.routes", "trips_blp"),
-    ("app.ticketing.routes", "blp"),
+    ("app.sales.routes.tickets", "blp"),
     ("app.ticketing.driver_routes", "blp"),
     ("app.ticketing.scanner_routes", "blp"),
 ]
