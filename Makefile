@@ -49,7 +49,7 @@ test: install-dev lint-imports
 
 ## Check that dependencies point down (contracts in .importlinter; no exceptions listed).
 lint-imports: install-dev
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-cache
 
 ## Print which area imports which, the two-way imports and the cycles (scripts/deps_graph.py).
 deps: install-dev

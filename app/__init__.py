@@ -85,6 +85,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.payments.price_points import parse_price_points
 
     parse_price_points(app.config.get("AT_PREMIUM_PRICE_POINTS"))  # a typo fails at start, not at a payment
+    from app.messaging.catalogue import load_all
+
+    load_all()  # the .po files read once (Babel): a broken catalogue fails at start, not in an SMS
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app.json.sort_keys = False
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from sqlalchemy import delete, update
 
-from app.core.money import format_money
 from app.extensions import db
+from app.messaging import Amount
 from app.messaging.service import queue_sms
 from channels.i18n import t
 from channels.sms.models import InboundSms, SmsPending
@@ -37,7 +37,7 @@ def erase_channel_data(sender, *, user_id: int, phone: str | None, language: str
     # Scans by SMS were once named after the driver's number (now after the account).
     db.session.execute(update(Scan).where(Scan.device_id == f"sms:{phone}").values(device_id=sms_device_id(user_id)))
     if payout is not None:
-        text = t("account_deleted_payout", language, amount=format_money(payout.amount, payout.currency))
+        text = t("account_deleted_payout", language, amount=Amount(payout.amount, payout.currency))
     else:
         text = t("account_deleted", language)
     queue_sms(phone, text, "account_deleted", user_id=user_id)

@@ -29,6 +29,7 @@ from app.core.phone import mask_phone
 from app.database import utcnow
 from app.errors import ApiError
 from app.extensions import db
+from app.messaging import t
 from app.messaging.service import queue_sms
 
 log = logging.getLogger(__name__)
@@ -37,13 +38,6 @@ CODE_DIGITS = 6
 ISSUE_ATTEMPTS = 3  # inserts tried when concurrent requests for one number collide
 
 # Short, GSM-7 only (no accents, no curly quotes), so each fits one SMS part.
-SMS_TEMPLATES = {
-    "en": "Safiri code: {code}. Valid {minutes} min. Never share it.",
-    "fr": "Code Safiri: {code}. Valable {minutes} min. Ne le partagez jamais.",
-    "sw": "Nambari ya Safiri: {code}. Inatumika dakika {minutes}. Usimpe mtu yeyote.",
-}
-
-
 class CodeRejected(ApiError):
     """A sign-in code was not accepted (wrong, expired or out of attempts).
 
@@ -64,9 +58,9 @@ def _new_code() -> str:
 
 
 def sms_text(code: str, language: str | None) -> str:
+    """The sign-in code SMS in the recipient's language (catalogue ``otp_sms``)."""
     minutes = max(1, current_app.config["OTP_TTL_SECONDS"] // 60)
-    template = SMS_TEMPLATES.get(language or "en", SMS_TEMPLATES["en"])
-    return template.format(code=code, minutes=minutes)
+    return t("otp_sms", language, code=code, minutes=minutes)
 
 
 def _close(challenge: OtpChallenge, status: str) -> None:

@@ -30,11 +30,11 @@ from app.booking.pricing import departure_at_stop
 from app.booking.service import get_order_for
 from app.booking.transitions import lock_order, transition_holds, transition_order
 from app.catalog.models import Trip
-from app.core.money import format_money
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
+from app.messaging import SMS_SEGMENT, Amount, Moment, t
 from app.ticketing.issuing import transition_ticket
 from app.ticketing.models import Ticket
 
@@ -143,20 +143,19 @@ def cancel_tickets(user, order_id: int, ticket_ids: list[int] | None = None, *, 
 def _trip_cancelled_sms(order: Order, amount: int, destination: str) -> str:
     """The one SMS a passenger gets when the carrier cancels: what, and where the money went.
 
-    Within 160 characters: the carrier's name is the first thing to go when it does not fit.
+    In the passenger's language, within one SMS: without the carrier's name when it does
+    not fit (``trip_cancelled_short``).
     """
+    language = order.user.language if order.user else None
     origin = order.origin
-    when = to_local(departure_at_stop(order.trip, origin.id), origin.timezone).strftime("%d %b %H:%M")
-    money_text = format_money(amount, order.currency)
-    if destination == "mpesa":  # a pending payout (payments.refunds): say it is not instant
-        refund = f"{money_text} to your M-Pesa: pending, may take a few working days."
-    else:
-        refund = f"{money_text} refunded to your Safiri wallet."
-    trip = f"trip {origin.code}-{order.destination.code} {when} (booking {order.code})"
-    text = f"Safiri: {order.trip.carrier.name[:30]} cancelled your {trip}. {refund}"
-    if len(text) > 160:
-        text = f"Safiri: your {trip} was cancelled. {refund}"
-    return text[:160]
+    when = Moment(to_local(departure_at_stop(order.trip, origin.id), origin.timezone))
+    refund_key = "trip_refund_mpesa" if destination == "mpesa" else "trip_refund_wallet"  # mpesa: a pending payout
+    values = dict(route=f"{origin.code}-{order.destination.code}", when=when, code=order.code,
+                  refund=t(refund_key, language, amount=Amount(amount, order.currency)))
+    text = t("trip_cancelled", language, carrier=order.trip.carrier.name[:30], **values)
+    if len(text) > SMS_SEGMENT:
+        text = t("trip_cancelled_short", language, **values)
+    return text[:SMS_SEGMENT]
 
 
 def cancel_trip(actor, trip_id: int, reason: str, now=None) -> int:

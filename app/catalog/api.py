@@ -34,10 +34,12 @@ def scope(carrier_id: int) -> Carrier:
 
 
 def nonempty(data: dict) -> dict:
+    """A PATCH body with at least one field, or 422 ``empty-patch``."""
     if not data:
         raise Unprocessable("Send at least one field to change.", slug="empty-patch")
     return data
 
 
 def listed(model, carrier_id: int, *order):
+    """This carrier's rows of ``model``, in ``order``."""
     return list(db.session.scalars(select(model).where(model.carrier_id == carrier_id).order_by(*order)))

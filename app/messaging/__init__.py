@@ -16,5 +16,5 @@ from app.messaging.catalogue import (  # noqa: F401  (the public API)
     t,
     text,
 )
-from app.messaging.formats import clock, money, short_date, weekday_date  # noqa: F401
+from app.messaging.formats import Amount, Day, Moment, amount_only, clock, money, short_date, weekday_date  # noqa: F401
 from app.messaging.gsm import SMS_SEGMENT, USSD_SCREEN, fold_keyword, gsm7, is_gsm7  # noqa: F401

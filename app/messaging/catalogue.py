@@ -21,6 +21,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from app.messaging.formats import localize
 from app.messaging.gsm import gsm7
 
 LANGUAGES = ("en", "fr", "sw")
@@ -115,16 +116,21 @@ def template(key: str, language: str | None, n: int | None = None) -> str:
 
 
 def text(key: str, language: str | None, n: int | None = None, **values) -> str:
-    """The message ``key`` in ``language`` with ``values`` filled in, as it is (pages, API)."""
-    return template(key, language, n).format(n=n, **values)
+    """The message ``key`` in ``language`` with ``values`` filled in, as it is (pages, API).
+
+    ``Amount``, ``Day`` and ``Moment`` values are written as ``language`` writes them.
+    """
+    shown = {name: localize(value, language) for name, value in values.items()}
+    return template(key, language, n).format(n=n, **shown)
 
 
 def t(key: str, language: str | None, n: int | None = None, **values) -> str:
     """The message ``key`` in ``language`` for a phone (SMS, USSD): values made GSM-7 safe.
 
-    ``n`` picks the plural form of a plural message (and fills ``{n}``).
+    ``n`` picks the plural form of a plural message (and fills ``{n}``); ``Amount``, ``Day``
+    and ``Moment`` values are written as ``language`` writes them.
     """
-    safe = {name: gsm7(str(value)) for name, value in values.items()}
+    safe = {name: gsm7(str(localize(value, language))) for name, value in values.items()}
     return template(key, language, n).format(n=n, **safe)
 
 

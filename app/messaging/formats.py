@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 from app.core.money import MINOR_UNITS
 
@@ -51,6 +52,15 @@ def money(amount: int, currency: str, language: str | None = "en") -> str:
                            currency_digits=False).translate(_SPACES)
 
 
+def amount_only(amount: int, currency: str, language: str | None = "en") -> str:
+    """The number of ``money`` without the currency (``1,600`` / ``1 600``), for lists whose
+    title names the currency once (the USSD trip list)."""
+    exponent = MINOR_UNITS.get(currency, 2)
+    value = Decimal(int(amount)).scaleb(-exponent)
+    pattern = "#,##0" if value == value.to_integral_value() else "#,##0." + "0" * exponent
+    return format_decimal(value, format=pattern, locale=babel_locale(language)).translate(_SPACES)
+
+
 def short_date(day: date | datetime, language: str | None = "en") -> str:
     """``30 Sep`` / ``30 sept.`` / ``30 Sep``: a day on a small screen, month in ``language``."""
     return format_date(day, "dd MMM", locale=babel_locale(language)).translate(_SPACES)
@@ -64,3 +74,33 @@ def weekday_date(day: date | datetime, language: str | None = "en") -> str:
 def clock(moment: time | datetime, language: str | None = "en") -> str:
     """``07:05``: the 24-hour clock every language here reads (Babel's short time format)."""
     return format_time(moment, "HH:mm", locale=babel_locale(language)).translate(_SPACES)
+
+
+class Amount(NamedTuple):
+    """Money to show in a message: formatted in the message's language when it is rendered."""
+
+    amount: int
+    currency: str
+
+
+class Day(NamedTuple):
+    """A travel day to show in a message (``03 Dec`` / ``03 déc.`` / ``03 Des``)."""
+
+    day: date
+
+
+class Moment(NamedTuple):
+    """A local date and time to show in a message (``03 Dec 08:00``)."""
+
+    at: datetime
+
+
+def localize(value, language: str | None):
+    """``value`` as ``language`` writes it when it is an Amount, Day or Moment; else as is."""
+    if isinstance(value, Amount):
+        return money(value.amount, value.currency, language)
+    if isinstance(value, Day):
+        return short_date(value.day, language)
+    if isinstance(value, Moment):
+        return f"{short_date(value.at, language)} {clock(value.at, language)}"
+    return value

@@ -129,32 +129,27 @@ def _maybe_settle_payment(payment_id: int, *, source: str, raw, now) -> None:
         settle_success(payment_id, amount=charged, currency=payment.currency, receipt=charges[0].provider_ref,
                        source=source, raw=raw, now=now)
         return
+    from app.payments.messages import airtime_failure_key
+
     reason = failed[0].failure_reason or "Failed"
     language = passenger_language(payment)
-    settle_failure(payment_id, code=reason[:20], reason=reason, message=_failure_message(reason, language),
+    settle_failure(payment_id, code=reason[:20], reason=reason, message=airtime_failure_key(reason),
                    source=source, now=now)
     if charged:
         _refund_charged_part(payment, charged, language, now)
 
 
-def _failure_message(reason: str, language: str) -> str:
-    from app.payments.messages import airtime_failure_message
-
-    return airtime_failure_message(reason, language)
-
-
 def passenger_language(payment: Payment) -> str:
-    from app.auth.models import User
+    from app.payments.messages import payer_language
 
-    user = db.session.get(User, payment.user_id) if payment.user_id else None
-    return getattr(user, "language", None) or "en"
+    return payer_language(payment) or "en"
 
 
 def _refund_charged_part(payment: Payment, amount: int, language: str, now) -> None:
     """Some messages were charged, the payment failed: that money goes to the wallet, with an SMS."""
     from app.ledger.service import Leg, post, provider_clearing, wallet_account
     from app.messaging.service import queue_sms
-    from app.messaging import t
+    from app.messaging import Amount, t
 
     # "unapplied:" keeps it out of the order's refundable amount (it never paid the order).
     ref = f"unapplied:airtime:payment:{payment.id}"
@@ -175,6 +170,6 @@ def _refund_charged_part(payment: Payment, amount: int, language: str, now) -> N
     to = payment.phone
     if to:
         queue_sms(to, t("airtime_partial_refund", language, code=order.code if order else "",
-                        amount=format_money(amount, payment.currency)),
+                        amount=Amount(amount, payment.currency)),
                   kind="refund", user_id=payment.user_id)
     log.info("airtime payment %s failed part-way: %s credited to the wallet", payment.id, amount)

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from app.database import utcnow
 from app.extensions import db
-from app.payments.messages import stk_failure_message
+from app.payments.messages import stk_failure_key
 from app.payments.models import Payment
 from app.payments.providers.daraja import DarajaError
 from app.payments.providers.mpesa_stk import daraja_configured, get_client
@@ -145,5 +145,5 @@ def _poll_one(payment: Payment, now: datetime) -> str:
                        source="stk_query", now=now)
         return "expired"
     settle_failure(payment.id, code=code, reason=answer.result_desc or "failed",
-                   message=stk_failure_message(answer.result_code), source="stk_query", now=now)
+                   message=stk_failure_key(answer.result_code), source="stk_query", now=now)
     return "failed"

@@ -5,7 +5,7 @@ sentences themselves (en/fr/sw) live in the catalogue (``app.messaging``).
 """
 from __future__ import annotations
 
-from app.messaging import t
+from app.messaging import has, t, text
 
 # Daraja STK ResultCodes with a message of their own (``stk_fail_<code>`` in the catalogue);
 # any other code is ``stk_fail_generic``.
@@ -68,3 +68,20 @@ def airtime_failure_key(reason: str | None) -> str:
 def airtime_failure_message(reason: str | None, language: str | None = None) -> str:
     """What the passenger is told for an airtime failure, with what to do instead."""
     return t(airtime_failure_key(reason), language)
+
+
+def payer_language(payment) -> str | None:
+    """The language of the payment's account holder: every text about a payment uses it."""
+    from app.auth.models import User
+    from app.extensions import db
+
+    user = db.session.get(User, payment.user_id) if payment.user_id else None
+    return user.language if user else None
+
+
+def say(payment, message: str | None) -> str | None:
+    """``message`` for the payment's ``message`` field: a catalogue key (what providers and
+    settlement name) rendered in the payer's language; any other text as it is."""
+    if message and has(message):
+        return text(message, payer_language(payment))
+    return message

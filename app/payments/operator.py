@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.extensions import db
-from app.payments.messages import stk_failure_message
+from app.payments.messages import stk_failure_key
 from app.payments.models import Payment
 from app.payments.providers.daraja import C2BNotification, StkCallback
 from app.payments.review import park
@@ -40,7 +40,7 @@ def handle_stk_result(cb: StkCallback, raw) -> Settled | None:
         return settle_success(payment.id, amount=cb.amount_minor, currency="KES", receipt=cb.receipt,
                               payer_phone=cb.phone_e164, source="stk_callback", raw=raw)
     return settle_failure(payment.id, code=str(cb.result_code), reason=cb.result_desc or "failed",
-                          message=stk_failure_message(cb.result_code), source="stk_callback")
+                          message=stk_failure_key(cb.result_code), source="stk_callback")
 
 
 def find_order_by_code(bill_ref: str):

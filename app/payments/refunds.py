@@ -27,6 +27,7 @@ from app.ledger.service import (
     post,
     wallet_account,
 )
+from app.messaging import Amount, t
 from app.messaging.service import queue_sms
 from app.payments.models import Payment, Refund
 from app.payments.transitions import lock_payment, transition
@@ -110,12 +111,11 @@ def _notify(order, refund: Refund, carrier: Carrier) -> None:
     user = db.session.get(User, order.user_id)
     if not user or not user.phone:
         return
-    money_text = format_money(refund.amount, refund.currency)
+    amount = Amount(refund.amount, refund.currency)
     if refund.destination == "wallet":
-        text = f"Safiri: {money_text} for booking {order.code} was refunded to your Safiri wallet."
-    else:
-        text = (f"Safiri: {money_text} for booking {order.code} will be refunded to your M-Pesa by "
-                f"{carrier.name}; it is not instant and may take a few working days.")
+        text = t("refund_to_wallet", user.language, amount=amount, code=order.code)
+    else:  # a pending M-Pesa payout: say it is not instant
+        text = t("refund_to_mpesa", user.language, amount=amount, code=order.code, carrier=carrier.name[:30])
     queue_sms(user.phone, text, kind="refund", user_id=user.id)
 
 

@@ -18,6 +18,7 @@ from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.database import utcnow
 from app.errors import ApiError, Unprocessable
 from app.extensions import db
+from app.payments.messages import say
 from app.payments.models import Payment
 from app.payments.orders import lock_payable_order
 from app.payments.providers.wallet import WalletProvider
@@ -159,7 +160,7 @@ def _start_with_provider(payment: Payment, provider, reference: str, description
     payment = lock_payment(payment_id)
     if result.accepted:
         payment.provider_ref = result.provider_ref
-        payment.message = result.message
+        payment.message = say(payment, result.message)
         if result.charges:
             from app.payments.airtime import record_charges
 
@@ -171,7 +172,7 @@ def _start_with_provider(payment: Payment, provider, reference: str, description
 
                 payment.next_poll_at = first_poll_at(utcnow())  # in case no callback ever comes
     else:
-        payment.message = result.message
+        payment.message = say(payment, result.message)
         if payment.status == "initiated":
             transition(payment, "failed", reason=result.failure_reason or "operator refused")
     db.session.commit()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.core.money import format_money
+from app.messaging import Amount, t, text
 from app.core.phone import mask_phone
 from app.database import utcnow
 from app.extensions import db
@@ -30,14 +30,16 @@ from app.ledger.service import (
     wallet_account,
 )
 from app.messaging.service import queue_sms
+from app.payments.messages import payer_language, say
 from app.payments.models import Payment, Refund
 from app.payments.review import park
 from app.payments.transitions import lock_payment, transition
 
 log = logging.getLogger(__name__)
 
-METHOD_LABEL = {"mpesa_stk": "M-Pesa", "mpesa_paybill": "M-Pesa", "airtime": "airtime",
-                "wallet": "your Safiri wallet", "sandbox": "M-Pesa (sandbox)"}
+# A payment method's name in a receipt (catalogue keys).
+METHOD_LABEL = {"mpesa_stk": "method_mpesa", "mpesa_paybill": "method_mpesa", "airtime": "method_airtime",
+                "wallet": "method_wallet", "sandbox": "method_mpesa"}
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,11 @@ def _sms_to(payment: Payment) -> str | None:
     return user.phone if user else None
 
 
-def _label(payment: Payment) -> str:
-    return METHOD_LABEL.get(payment.method, payment.method)
+def _label(payment: Payment, language: str | None) -> str:
+    return t(METHOD_LABEL.get(payment.method, "method_mpesa"), language)
+
+
+_language = payer_language  # every text about a payment is written in the payer's language
 
 
 def settle_success(
@@ -118,6 +123,9 @@ def settle_success(
 def settle_failure(payment_id: int, *, code: str, reason: str, message: str, source: str, now=None) -> Settled:
     """The operator says no money moved: fail the payment with a reason the passenger can act on.
 
+    ``message`` is the catalogue key of that reason (``stk_failure_key``, ``airtime_failure_key``),
+    rendered in the payer's language on the payment and in the SMS.
+
     A failure arriving after a success (or a replay of a failure) changes nothing. The
     seat hold is left alone: it expires on its own, so the passenger can retry meanwhile.
     """
@@ -128,29 +136,27 @@ def settle_failure(payment_id: int, *, code: str, reason: str, message: str, sou
     transition(payment, "failed", reason=f"{source}: {reason}", now=now)
     payment.result_code = str(code)[:20]
     payment.failure_reason = reason[:200]
-    payment.message = message
+    language = _language(payment)
+    payment.message = say(payment, message)  # a catalogue key (stk_fail_1032...): in the payer's language
     to = _sms_to(payment)
     if to and payment.method != "wallet":
-        queue_sms(to, f"Safiri: {message}{_another_way(payment)}", kind="payment_failed", user_id=payment.user_id)
+        # An order still unpaid: the same SMS says how to pay it another way (two segments).
+        queue_sms(to, t("safiri_says", language, message=payment.message) + _another_way(payment, language),
+                  kind="payment_failed", user_id=payment.user_id)
     log.info("payment %s failed (%s) via %s", payment.id, code, source)
     return Settled(payment, True)
 
 
-def _another_way(payment: Payment) -> str:
+def _another_way(payment: Payment, language: str) -> str:
     """For an order still waiting to be paid: how to pay it another way (its seats stay held)."""
     from app.payments.orders import find_order
-    from app.messaging import t
 
     if payment.purpose != "order" or not payment.order_id:
         return ""
     order = find_order(payment.order_id)
     if order is None or order.status != "pending_payment":
         return ""
-    user = db.session.get(User, payment.user_id) if payment.user_id else None
-    return " " + t("pay_another_way", getattr(user, "language", None), code=order.code)
-
-
-EXPIRED_MESSAGE = "The M-Pesa request expired before it was answered; nothing was charged. Please try again."
+    return " " + t("pay_another_way", language, code=order.code)
 
 
 def settle_expired(payment_id: int, *, reason: str, source: str, code: str | None = None, now=None) -> Settled:
@@ -168,7 +174,7 @@ def settle_expired(payment_id: int, *, reason: str, source: str, code: str | Non
     transition(payment, "expired", reason=f"{source}: {reason}", now=now)
     if code:
         payment.result_code = str(code)[:20]
-    payment.message = EXPIRED_MESSAGE
+    payment.message = text("payment_expired", _language(payment))
     log.info("payment %s expired (%s) via %s", payment.id, reason, source)
     return Settled(payment, True)
 
@@ -184,12 +190,12 @@ def _to_suspense(payment: Payment, amount: int, currency: str, reason: str, sour
     park(source, reason, raw or {}, provider_ref=payment.provider_ref, receipt=payment.receipt,
          payment_id=payment.id, amount=amount, phone=payer)
     payment.outcome = "mismatch"
-    payment.message = ("We received your payment but it does not match your booking; "
-                       "our team will sort it out and contact you.")
+    language = _language(payment)
+    payment.message = text("payment_mismatch", language)
     to = _sms_to(payment)
     if to:
-        queue_sms(to, f"Safiri: we received {format_money(amount, currency)} ({payment.receipt or 'no receipt'}). "
-                      "It does not match your booking, so no ticket was issued yet; our team will contact you.",
+        queue_sms(to, t("receipt_mismatch", language, amount=Amount(amount, currency),
+                        receipt=payment.receipt or t("no_receipt", language)),
                   kind="receipt", user_id=payment.user_id)
 
 
@@ -204,12 +210,13 @@ def _apply_topup(payment: Payment, now) -> None:
     if not payment.auto_recharge:
         wallet.last_topup_amount = payment.amount
     payment.outcome = "topped_up"
-    payment.message = f"Your wallet was topped up with {format_money(payment.amount, payment.currency)}."
+    language = _language(payment)
+    payment.message = text("topped_up", language, amount=Amount(payment.amount, payment.currency))
     to = _sms_to(payment)
     if to:
-        queue_sms(to, f"Safiri: {format_money(payment.amount, payment.currency)} added to your wallet "
-                      f"({_label(payment)} {payment.receipt or ''}). New balance "
-                      f"{format_money(wallet.balance, wallet.currency)}.".replace(" )", ")"),
+        via = f"{_label(payment, language)} {payment.receipt or ''}".strip()
+        queue_sms(to, t("receipt_topup", language, amount=Amount(payment.amount, payment.currency), via=via,
+                        balance=Amount(wallet.balance, wallet.currency)),
                   kind="receipt", user_id=payment.user_id)
 
 
@@ -221,12 +228,14 @@ def _apply_to_order(payment: Payment, now) -> None:
     order = result.order or find_order(payment.order_id)
     payment.outcome = result.outcome
     if result.outcome == "applied":
-        payment.message = "Paid. Your ticket is on its way by SMS."  # set before posting: one UPDATE
+        language = _language(payment)
+        payment.message = text("paid_ticket_coming", language)  # set before posting: one UPDATE
         _post_sale(payment, order, now)
         to = _sms_to(payment)
         if to:
-            queue_sms(to, f"Safiri: {format_money(payment.amount, payment.currency)} paid by {_label(payment)}"
-                          f"{' (' + payment.receipt + ')' if payment.receipt else ''} for booking {order.code}. Thank you.",
+            queue_sms(to, t("receipt_paid" if payment.receipt else "receipt_paid_no_ref", language,
+                            amount=Amount(payment.amount, payment.currency), method=_label(payment, language),
+                            receipt=payment.receipt, code=order.code),
                       kind="receipt", user_id=payment.user_id)
         if payment.method == "wallet":
             from app.payments.topups import maybe_schedule_auto_recharge
@@ -260,12 +269,9 @@ def _post_sale(payment: Payment, order, now) -> None:
         known_new=True)
 
 
-UNAPPLIED_TEXT = {
-    "already_paid": "Booking {code} was already paid, so your second payment of {amount} went to your Safiri wallet.",
-    "seats_gone": "Sorry, we could not keep your seat for booking {code}: your payment came after the hold "
-                  "expired and the seat was sold. {amount} went to your Safiri wallet.",
-    "not_payable": "Booking {code} can no longer be paid, so your payment of {amount} went to your Safiri wallet.",
-}
+# Why a payment could not buy its ticket -> the catalogue key that tells the payer.
+UNAPPLIED_TEXT = {"already_paid": "unapplied_already_paid", "seats_gone": "unapplied_seats_gone",
+                  "not_payable": "unapplied_not_payable"}
 
 
 def _unapplied_to_wallet(payment: Payment, order, outcome: str, now) -> None:
@@ -282,11 +288,12 @@ def _unapplied_to_wallet(payment: Payment, order, outcome: str, now) -> None:
             currency=payment.currency, destination="wallet", reason=outcome, status="completed",
             ledger_transaction_id=posted.transaction.id,
         ))
-    text = UNAPPLIED_TEXT.get(outcome, UNAPPLIED_TEXT["not_payable"]).format(
-        code=order.code, amount=format_money(payment.amount, payment.currency))
-    payment.message = text
+    language = _language(payment)
+    key = UNAPPLIED_TEXT.get(outcome, UNAPPLIED_TEXT["not_payable"])
+    values = dict(code=order.code, amount=Amount(payment.amount, payment.currency))
+    payment.message = text(key, language, **values)
     to = _sms_to(payment)
     if to:
-        queue_sms(to, f"Safiri: {text}", kind="refund", user_id=user_id)
+        queue_sms(to, t("safiri_says", language, message=t(key, language, **values)), kind="refund", user_id=user_id)
     log.info("payment %s unapplied (%s) -> wallet of user %s, payer %s",
              payment.id, outcome, user_id, mask_phone(payment.phone))

@@ -9,7 +9,8 @@ Offline: ``/scan/sw.js`` is a service worker that caches the page and its assets
 a version derived from their contents (a changed file is a new version, so a driver's
 phone picks it up at the next visit with signal); the web app manifest makes the page
 installable. The page keeps scans in IndexedDB and uploads them through the scan API.
-Texts come from ``i18n.json`` (en, fr, sw), embedded in the page.
+Texts come from the message catalogue (``scanner:*`` keys in ``app/messaging/locale``,
+en/fr/sw), embedded in the page as one JSON object per language.
 """
 from __future__ import annotations
 
@@ -34,17 +35,25 @@ blp = Blueprint("scanner_page", __name__, url_prefix="/scan", template_folder="t
                 static_folder="static", static_url_path="/static")
 
 
+SCANNER_PREFIX = "scanner:"
+
+
 @lru_cache(maxsize=1)
 def catalogue() -> dict:
-    return json.loads((HERE / "i18n.json").read_text("utf-8"))
+    """``{lang: {name: text}}`` of the page (placeholders such as ``{time}`` filled in by the script)."""
+    from app.messaging.catalogue import keys, template
+
+    names = [key for key in keys() if key.startswith(SCANNER_PREFIX)]
+    return {lang: {key[len(SCANNER_PREFIX):]: template(key, lang) for key in names} for lang in LANGUAGES}
 
 
 @lru_cache(maxsize=1)
 def asset_version() -> str:
-    """Changes whenever a served file or the catalogue changes."""
+    """Changes whenever a served file or the page's texts change."""
     digest = hashlib.sha256()
-    for name in (*ASSETS, "../i18n.json", "../templates/scanner/scan.html"):
+    for name in (*ASSETS, "../templates/scanner/scan.html"):
         digest.update((STATIC / name).read_bytes())
+    digest.update(json.dumps(catalogue(), sort_keys=True).encode())
     return digest.hexdigest()[:12]
 
 

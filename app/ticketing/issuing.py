@@ -21,11 +21,11 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from app.core.money import format_money
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import Conflict
 from app.extensions import db
+from app.messaging import Amount, Moment, t
 from app.ticketing.models import Ticket
 from tickets.shortcode import format_short_code, new_short_code
 
@@ -81,12 +81,6 @@ def issue_tickets_for_order(order) -> list[Ticket]:
     return tickets
 
 
-# (head, tail, seat word). The link to the QR page follows as " QR: <url>".
-_TEMPLATES = {
-    "en": ("Safiri ticket {route} {when} Seat {seat} Code {code}", "Show this code when boarding.", "Seat"),
-    "sw": ("Tiketi Safiri {route} {when} Kiti {seat} Nambari {code}", "Onyesha nambari hii unapopanda.", "Kiti"),
-    "fr": ("Billet Safiri {route} {when} Place {seat} Code {code}", "Montrez ce code a l'embarquement.", "Place"),
-}
 # GSM-7 characters that cost two septets (escape + char); kept out of dynamic values.
 _GSM7_EXTENDED = set("^{}\\[]~|\u20ac")
 
@@ -110,13 +104,13 @@ def ticket_link(ticket: Ticket) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/t/{ticket.short_code}"
 
 
-def _route_and_time(ticket: Ticket) -> tuple[tuple[str, str], str]:
+def _route_and_time(ticket: Ticket) -> tuple[tuple[str, str], Moment]:
     from app.catalog.service import departure_at_stop
 
     order = ticket.order
     origin, destination = order.origin, order.destination
     local = to_local(departure_at_stop(ticket.trip, origin.id), origin.timezone)
-    return (_plain(origin.code), _plain(destination.code)), local.strftime("%d %b %H:%M")
+    return (_plain(origin.code), _plain(destination.code)), Moment(local)
 
 
 def _route(ends: tuple[str, str], budget: int | None = None) -> str:
@@ -132,38 +126,44 @@ def _route(ends: tuple[str, str], budget: int | None = None) -> str:
 
 
 def ticket_sms_text(ticket: Ticket, language: str = "en") -> str:
-    """One ticket as an SMS: route, local time, seat, short code and the QR link, within
-    one 160-septet GSM-7 message. To fit, the closing line goes first, then the route is
-    shortened; the code and the link are never cut.
+    """One ticket as an SMS in the passenger's language: route, local time (month in that
+    language), seat, short code and the QR link, within one 160-septet GSM-7 message. To
+    fit, the closing line goes first, then the route is shortened; the code and the link
+    are never cut.
     """
-    head, tail, _ = _TEMPLATES.get(language, _TEMPLATES["en"])
     ends, when = _route_and_time(ticket)
     fields = dict(when=when, seat=_plain(ticket.seat), code=format_short_code(ticket.short_code))
     link = f" QR: {ticket_link(ticket)}"
-    full = f"{head.format(route=_route(ends), **fields)}. {tail}{link}"
+
+    def head(route: str) -> str:
+        return t("ticket_sms", language, route=route, **fields)
+
+    full = f"{head(_route(ends))}. {t('ticket_sms_boarding', language)}{link}"
     if gsm7_length(full) <= SMS_LIMIT:
         return full
-    without_route = gsm7_length(f"{head.format(route='', **fields)}.{link}")
-    text = f"{head.format(route=_route(ends, SMS_LIMIT - without_route), **fields)}.{link}"
+    without_route = gsm7_length(f"{head('')}.{link}")
+    text = f"{head(_route(ends, SMS_LIMIT - without_route))}.{link}"
     if gsm7_length(text) <= SMS_LIMIT:
         return text
     log.warning("PUBLIC_BASE_URL is too long for the ticket SMS; the QR link is left out")
-    return head.format(route=_route(ends, 0), **fields)[:SMS_LIMIT]
+    return head(_route(ends, 0))[:SMS_LIMIT]
 
 
 def order_sms_texts(tickets: list[Ticket], language: str = "en") -> list[str]:
-    """The ticket SMS of one order: one message when it fits (with the total, else
-    without), else one per ticket. Each ticket keeps its code and its QR link.
+    """The ticket SMS of one order: one message when it fits (the header with the count
+    and total, else without the total), else one per ticket. Each ticket keeps its code
+    and its QR link.
     """
     if len(tickets) == 1:
         return [ticket_sms_text(tickets[0], language)]
-    seat_word = _TEMPLATES.get(language, _TEMPLATES["en"])[2]
     ends, when = _route_and_time(tickets[0])
     order = tickets[0].order
-    lines = [f"{seat_word} {_plain(t.seat)} {format_short_code(t.short_code)} {ticket_link(t)}" for t in tickets]
-    for header in (f"Safiri {_route(ends)} {when} {format_money(order.total_amount, order.currency)}",
-                   f"Safiri {_route(ends)} {when}"):
+    lines = [t("ticket_sms_seat_line", language, seat=_plain(ticket.seat), code=format_short_code(ticket.short_code),
+               link=ticket_link(ticket)) for ticket in tickets]
+    common = dict(n=len(tickets), route=_route(ends), when=when)
+    for header in (t("ticket_sms_header", language, total=Amount(order.total_amount, order.currency), **common),
+                   t("ticket_sms_header_short", language, **common)):
         text = "\n".join([header, *lines])
         if gsm7_length(text) <= SMS_LIMIT:
             return [text]
-    return [ticket_sms_text(t, language) for t in tickets]
+    return [ticket_sms_text(ticket, language) for ticket in tickets]

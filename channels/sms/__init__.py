@@ -1,1 +1,1 @@
-"""SMS: inbound commands, delivery reports, the pending-question table (a channel: translation only)."""
+"""SMS: inbound commands, delivery reports and the pending question a reply answers."""

@@ -28,7 +28,7 @@ def test_edit_profile_and_the_next_code_arrives_in_swahili(client, world, tokens
     assert (me["name"], me["preferred_payment"]) == ("Wanjiku Kamau", None)
 
     request_code(client, world.passenger.phone)
-    assert outbox(client, world.passenger.phone)[0]["text"].startswith("Nambari ya Safiri")
+    assert outbox(client, world.passenger.phone)[0]["text"].startswith("Msimbo wa Safiri")
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,7 @@ def test_sms_is_in_the_account_language_or_the_requested_one(client, world, db):
     world.passenger.language = "sw"
     db.session.commit()
     request_code(client, world.passenger.phone, language="fr")  # the account's choice wins
-    assert outbox(client, world.passenger.phone)[0]["text"].startswith("Nambari ya Safiri: ")
+    assert outbox(client, world.passenger.phone)[0]["text"].startswith("Msimbo wa Safiri: ")
 
     request_code(client, "+254733111222", language="fr")
     assert outbox(client, "+254733111222")[0]["text"].startswith("Code Safiri: ")

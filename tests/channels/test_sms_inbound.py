@@ -80,7 +80,7 @@ def test_check_lets_an_assigned_driver_check_a_ticket_by_sms(client, world):
     code = next(re.search(r"Code (\S{5}-\S{5})", t).group(1) for t in inbox(world.passenger.phone) if "Code " in t)
     client.post("/channels/sms/inbound", data=dict(form, id="ATXid_3", text=f"check {code}", **{"from": world.driver.phone}))
     reply = inbox(world.driver.phone)[0]
-    assert reply.startswith(code) and "Not valid yet" in reply  # the trip leaves tomorrow
+    assert reply.startswith(code) and "NOT VALID YET" in reply  # the trip leaves tomorrow
     client.post("/channels/sms/inbound", data=dict(form, id="ATXid_4", text=f"CHECK {code}"))
     assert "Only drivers" in inbox(world.passenger.phone)[0]
 

@@ -103,7 +103,7 @@ def _fields(template: str) -> set[str]:
 
 
 def test_every_text_exists_in_every_language_with_the_same_placeholders():
-    for key in keys():
+    for key in (k for k in keys() if not k.startswith("scanner:")):  # the scanner is a web page
         entry = templates(key)
         assert set(entry) == set(LANGUAGES), key
         assert len({frozenset(_fields(v)) for v in entry.values()}) == 1, key

@@ -63,6 +63,7 @@ def create_fare(carrier, data: dict) -> Fare:
 
 
 def list_fares(carrier_id: int, route_id: int | None) -> list[Fare]:
+    """A carrier's fares (of one route when given), in a stable order."""
     stmt = select(Fare).where(Fare.carrier_id == carrier_id)
     if route_id:
         stmt = stmt.where(Fare.route_id == route_id)

@@ -16,6 +16,7 @@ from app.extensions import db
 # Stops ---------------------------------------------------------------------------------
 
 def save_stop(carrier_id: int, data: dict, stop: Stop | None = None) -> Stop:
+    """Create or edit a stop; its code is upper-cased and unique per carrier (409)."""
     if "code" in data:
         data["code"] = data["code"].upper()
     if stop is None:
@@ -28,6 +29,7 @@ def save_stop(carrier_id: int, data: dict, stop: Stop | None = None) -> Stop:
 
 
 def delete_stop(stop: Stop) -> None:
+    """Delete a stop no route uses (else 409)."""
     if db.session.scalar(select(exists().where(RouteStop.stop_id == stop.id))):
         raise Conflict("This stop is on a route; remove it from the route first.", slug="stop-in-use")
     db.session.delete(stop)
@@ -61,6 +63,7 @@ def _route_stops(carrier_id: int, items: list[dict]) -> list[RouteStop]:
 
 
 def has_trips(**where) -> bool:
+    """Whether any trip has ``column == value`` (``route_id=...`` or ``vehicle_id=...``)."""
     column, value = next(iter(where.items()))
     return bool(db.session.scalar(select(exists().where(getattr(Trip, column) == value))))
 
@@ -89,6 +92,7 @@ def save_route(carrier_id: int, data: dict, route: Route | None = None) -> Route
 
 
 def delete_route(route: Route) -> None:
+    """Delete a route without trips, with its fares and timetables (else 409: deactivate it)."""
     if has_trips(route_id=route.id):
         raise Conflict("This route has trips; deactivate it instead.", slug="route-in-use")
     db.session.execute(Fare.__table__.delete().where(Fare.route_id == route.id))
@@ -126,6 +130,7 @@ def _has_upcoming_trips(vehicle: Vehicle) -> bool:
 
 
 def delete_vehicle(vehicle: Vehicle) -> None:
+    """Delete a vehicle that never ran a trip, with its timetables (else 409)."""
     if has_trips(vehicle_id=vehicle.id):
         raise Conflict("This vehicle has trips; it cannot be deleted.", slug="vehicle-in-use")
     db.session.execute(Timetable.__table__.delete().where(Timetable.vehicle_id == vehicle.id))

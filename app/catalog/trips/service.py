@@ -47,6 +47,7 @@ def stop_times(trip: Trip) -> list[tuple[RouteStop, datetime]]:
 
 
 def first_stop_zone(trip: Trip) -> str:
+    """The zone a trip's times are shown in: its first stop's."""
     return trip.route.stops[0].stop.timezone
 
 
@@ -106,6 +107,7 @@ class TripDetail:
 
 
 def today_local(tz: str = "Africa/Nairobi") -> date:
+    """Today in ``tz`` (default the demo zone): the default day of a driver's sheet."""
     return to_local(utcnow(), tz).date()
 
 
@@ -124,6 +126,7 @@ def _future(departure_at: datetime, now: datetime | None = None) -> None:
 
 
 def create_trip(carrier_id: int, data: dict) -> Trip:
+    """A one-off trip of this carrier's route and vehicle; the local time is read in the first stop's zone."""
     route = referenced(Route, carrier_id, data["route_id"], "route_id")
     vehicle = referenced(Vehicle, carrier_id, data["vehicle_id"], "vehicle_id")
     if not route.active:
@@ -159,6 +162,7 @@ def update_trip(trip: Trip, data: dict) -> Trip:
 
 
 def delete_trip(trip: Trip) -> None:
+    """Delete a trip nobody holds or bought a seat on (else 409: cancel it through booking)."""
     if _has_sales(trip):
         raise Conflict("Seats on this trip are sold or held; cancel it instead.", slug="trip-has-sales")
     db.session.delete(trip)
@@ -211,6 +215,7 @@ def assign_driver(trip: Trip, user_id: int) -> TripDriver:
 
 
 def unassign_driver(trip: Trip, user_id: int) -> None:
+    """Take a driver off a trip (404 when not assigned). Commits."""
     link = db.session.scalar(select(TripDriver).where(TripDriver.trip_id == trip.id, TripDriver.user_id == user_id))
     if link is None:
         raise NotFound("This driver is not assigned to this trip.")

@@ -38,6 +38,7 @@ def within_horizon(departure_at: datetime, now: datetime | None = None) -> None:
 
 
 def parse_hhmm(text: str) -> time:
+    """``"07:30"`` as a ``time`` (the schema has checked the format)."""
     hours, minutes = text.split(":")
     return time(int(hours), int(minutes))
 
@@ -51,6 +52,7 @@ def local_departure(route: Route, day: date, hhmm: str) -> datetime:
 
 
 def trip_duration(route: Route) -> timedelta:
+    """How long a trip of ``route`` runs: the last stop's offset."""
     return timedelta(minutes=route.stops[-1].minutes_from_start)
 
 
@@ -138,6 +140,7 @@ def apply_timetable(
 
 
 def schedule(carrier_id: int, data: dict):
+    """Apply a carrier's weekly timetable (``apply_timetable``) and commit; a racing duplicate is a 409."""
     route = referenced(Route, carrier_id, data["route_id"], "route_id")
     vehicle = referenced(Vehicle, carrier_id, data["vehicle_id"], "vehicle_id")
     result = apply_timetable(

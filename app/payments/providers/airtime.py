@@ -15,7 +15,6 @@ import logging
 
 from flask import current_app
 
-from app.core.money import format_money
 from app.core.phone import mask_phone
 from app.payments.providers.base import StartResult
 from app.messaging.at_gateway import AfricasTalkingSms, SmsGatewayError
@@ -41,10 +40,10 @@ def get_gateway() -> AfricasTalkingSms:
 def charge_texts(payment, account_reference: str, plan) -> list[str]:
     """The text of each premium message, in the passenger's language."""
     from app.payments.airtime import passenger_language
-    from app.messaging import t
+    from app.messaging import Amount, t
 
     language = passenger_language(payment)
-    return [t("airtime_charge_text", language, amount=format_money(point.amount, payment.currency),
+    return [t("airtime_charge_text", language, amount=Amount(point.amount, payment.currency),
               part=i, parts=len(plan), code=account_reference) for i, point in enumerate(plan, 1)]
 
 
@@ -52,12 +51,10 @@ class AirtimeProvider:
     name = "africastalking"
 
     def start(self, payment, *, account_reference: str, description: str, link_id: str | None = None) -> StartResult:
-        from app.payments.airtime import passenger_language, plan_airtime
-        from app.messaging import t
-
+        from app.payments.airtime import plan_airtime
         plan = plan_airtime(payment.amount, payment.currency)
         texts = charge_texts(payment, account_reference, plan)
-        unavailable = t("airtime_fail_unavailable", passenger_language(payment))
+        unavailable = "airtime_fail_unavailable"  # catalogue keys: the payment says them in the payer's language
         charges = []
         for seq, (point, text) in enumerate(zip(plan, texts), 1):
             try:
@@ -75,4 +72,4 @@ class AirtimeProvider:
         if not sent:
             return StartResult(False, failure_reason=(charges[0][4] or "operator refused")[:200], message=unavailable)
         return StartResult(True, provider_ref=sent[0][3], charges=tuple(charges),
-                           message="You will be charged in airtime; wait for the confirmation SMS.")
+                           message="airtime_started")

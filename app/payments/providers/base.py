@@ -14,7 +14,7 @@ from typing import Protocol
 class StartResult:
     accepted: bool
     provider_ref: str | None = None
-    message: str = ""
+    message: str = ""  # a message catalogue key (app.messaging): shown in the payer's language
     failure_reason: str | None = None
     # Airtime only: one entry per premium message, (seq, keyword, amount, message_id or
     # None when that send failed, failure) — see app.payments.airtime.record_charges.

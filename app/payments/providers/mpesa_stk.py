@@ -17,7 +17,7 @@ from app.core.callback_urls import callback_url
 log = logging.getLogger(__name__)
 
 STK_CALLBACK_PATH = "/channels/mobile-money/stk"
-PROMPT = "Check your phone and enter your M-Pesa PIN to pay."
+PROMPT = "mpesa_prompt"  # catalogue key: the payment shows it in the payer's language
 
 
 def daraja_configured(config) -> bool:
@@ -45,6 +45,6 @@ class MpesaStkProvider:
             log.warning("STK push for payment %s to %s refused: %s", payment.id, mask_phone(payment.phone), exc)
             return StartResult(
                 accepted=False, failure_reason=str(exc)[:200],
-                message="M-Pesa could not send the payment prompt right now. Please try again in a minute.",
+                message="mpesa_unavailable",
             )
         return StartResult(accepted=True, provider_ref=accepted.checkout_request_id, message=PROMPT)

@@ -51,14 +51,14 @@ class SandboxProvider:
             charges = tuple((seq, point.keyword, point.amount, f"{ref}-{seq}", None)
                             for seq, point in enumerate(plan_airtime(payment.amount, payment.currency), 1))
             return StartResult(accepted=True, provider_ref=ref, charges=charges,
-                               message="You will be charged in airtime; wait for the confirmation SMS. (sandbox)")
-        message = "Check your phone and enter your M-Pesa PIN. (sandbox: confirms by itself)"
+                               message="airtime_started_sandbox")
+        message = "mpesa_prompt_sandbox"  # catalogue key, like every provider's message
         return StartResult(accepted=True, provider_ref=ref, message=message)
 
 
 def confirm(payment_id: int) -> None:
     """Job: settle a sandbox payment as the operator would, then commit."""
-    from app.payments.messages import stk_failure_message
+    from app.payments.messages import stk_failure_key
     from app.payments.models import Payment
     from app.payments.settlement import settle_failure, settle_success
 
@@ -70,7 +70,7 @@ def confirm(payment_id: int) -> None:
         _confirm_airtime(payment)
     elif (payment.phone or "").endswith(FAIL_SUFFIX):
         settle_failure(payment_id, code="1032", reason="Request cancelled by user",
-                       message=stk_failure_message(1032), source="sandbox")
+                       message=stk_failure_key(1032), source="sandbox")
     else:
         settle_success(payment_id, amount=payment.amount, currency=payment.currency,
                        receipt=f"SBX{payment.id:07d}", payer_phone=payment.phone, source="sandbox")

@@ -31,6 +31,7 @@ def sms_device_id(user_id: int) -> str:
 
 def check(msg: Inbound, args: list[str]) -> str:
     """A driver or conductor types a passenger's code: valid for my trip? Boards it if so."""
+    from app.ticketing.check_reply import check_reply
     from app.ticketing.scanning import SCANNER_ROLES, check_ticket
 
     if msg.user.role not in SCANNER_ROLES:
@@ -40,7 +41,7 @@ def check(msg: Inbound, args: list[str]) -> str:
     code = "".join(args)
     outcome = check_ticket(msg.user, trip_id=None, short_code=code, device_id=sms_device_id(msg.user.id),
                            nonce=msg.message_id, source="sms")
-    return f"{code[:12]}: {outcome.reason}"
+    return check_reply(outcome, code, msg.lang)
 
 
 def help_(msg: Inbound, args: list[str]) -> str:
