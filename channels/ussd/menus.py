@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app.core.money import format_money
-from app.sales.common import FARE_CLASSES, default_fare_class
+from app.messaging import amount_only
+from app.sales.common import FARE_CLASSES, Money, default_fare_class
 from app.sales.places import fold_place as fold
 from channels.i18n import LANGUAGE_NAMES, LANGUAGES, short_date, t
 from channels.ussd.screens import End, Go, Menu, Picker, Prompt, Stay, clip
@@ -20,9 +20,9 @@ POPULAR = 6
 MATCHES = 8
 
 
-def _amount(amount: int, currency: str) -> str:
-    """``1,500`` (the currency is said once in the screen's title)."""
-    return format_money(amount, currency).split(" ", 1)[1]
+def _amount(amount: int, currency: str, language: str) -> str:
+    """``1,600`` / ``1 600``: the currency is said once in the screen's title."""
+    return amount_only(amount, currency, language)
 
 
 def _when(moment) -> tuple[date, str]:
@@ -148,7 +148,8 @@ def _trip_items(ctx):
     for index, offer in enumerate(ctx.data.get("offers", [])):
         # The default class, decided by app.sales (a session stored before it existed: same rule).
         price = offer["prices"][offer.get("fare_class") or default_fare_class(offer["prices"])]
-        shown = _amount(price, offer["currency"]) if single else format_money(price, offer["currency"])
+        shown = (_amount(price, offer["currency"], ctx.lang) if single
+                 else Money(price, offer["currency"]).text(ctx.lang))
         label = ctx.t("trip_line", time=offer["time"], carrier=clip(offer["carrier"], 14),
                       price=shown, seats=offer["seats"])
         items.append((label, index))
@@ -204,7 +205,8 @@ def _class_items(ctx):
     offer = _offer(ctx)
     default = offer.get("fare_class") or default_fare_class(offer["prices"])
     classes = [default] + [c for c in FARE_CLASSES if c in offer["prices"] and c != default]
-    return [(f"{ctx.t('class_' + c)} {format_money(offer['prices'][c], offer['currency'])}", c) for c in classes]
+    return [(f"{ctx.t('class_' + c)} {Money(offer['prices'][c], offer['currency']).text(ctx.lang)}", c)
+            for c in classes]
 
 
 # --- buy: order and payment -------------------------------------------------------------
