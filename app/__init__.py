@@ -25,14 +25,14 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.auth.routes", "blp"),
     ("app.auth.admin_routes", "blp"),
     ("app.accounts.routes", "blp"),
-    ("app.booking.routes", "blp"),
-    ("app.payments.routes", "blp"),
-    ("app.payments.wallet_routes", "blp"),
+    ("app.sales.routes.booking", "blp"),
+    ("app.sales.routes.payments", "blp"),
+    ("app.sales.routes.wallet", "blp"),
     ("app.payments.statement_routes", "blp"),
-    ("app.catalog.routes", "public_blp"),
+    ("app.sales.routes.search", "public_blp"),  # the catalog's public blueprint, with the sales search view
     ("app.catalog.routes", "admin_blp"),
     ("app.catalog.routes", "trips_blp"),
-    ("app.ticketing.routes", "blp"),
+    ("app.sales.routes.tickets", "blp"),
     ("app.ticketing.driver_routes", "blp"),
     ("app.ticketing.scanner_routes", "blp"),
 ]
@@ -73,6 +73,10 @@ def _connect_areas() -> None:
     from app.wallet.service import on_wallet_moving
 
     wallet_moving.connect(on_wallet_moving, weak=False)  # a posting moves the wallet's cached balance
+
+    from app.sales.wiring import register as register_sales
+
+    register_sales()  # booking and payments do not import each other: sales answers their signals
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -12,7 +12,9 @@ Order statuses follow the money: ``refunded`` once ``refunded_amount == total_am
 ``partially_refunded`` before that.
 
 Money moves through payments' ``refund_order`` (ledger, wallet or M-Pesa, SMS), called
-in the same transaction as the status changes, idempotent on ``ref``. A passenger's
+in the same transaction as the status changes, idempotent on ``ref``; booking does not
+import payments: it sends ``app.booking.signals.refund_due`` and the sales layer
+(``app.sales.wiring``) answers with the refund. A passenger's
 cancellation gets payments' refund SMS; a trip cancellation asks payments not to send
 it (``notify=False``) and sends one SMS per order that says both what happened and
 where the money went, rather than two messages about the same event.
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from app.booking.models import Order
+from app.booking.models import TICKETED_ORDER_STATUSES, Order
 from app.booking.pricing import departure_at_stop
 from app.booking.service import get_order_for
 from app.booking.transitions import lock_order, transition_holds, transition_order
@@ -49,11 +51,15 @@ class RefundQuote:
 
 
 def _refund_order(order, amount, *, reason, destination, ref, now=None, notify=True, actor):
-    # Imported late: payments imports booking (apply_payment).
-    from app.payments.refunds import refund_order
+    """Ask for the money to move (``refund_due``: the sales layer hands it to payments).
+    ``actor`` (``user:12``) is who asked, for the status history."""
+    from app.booking.signals import refund_due
 
-    return refund_order(order, amount, reason=reason, destination=destination, ref=ref, now=now, notify=notify,
-                        actor=actor)
+    answers = refund_due.send(order, amount=amount, reason=reason, destination=destination, ref=ref, now=now,
+                              notify=notify, actor=actor)
+    if not answers:
+        raise RuntimeError("nobody answers booking's refund_due; is app.sales.wiring registered?")
+    return answers[0][1]
 
 
 def pick_rule(rules: list[dict], hours_left: float) -> dict | None:
@@ -110,7 +116,7 @@ def cancel_tickets(user, order_id: int, ticket_ids: list[int] | None = None, *, 
     who = f"user:{user.id}"
     try:
         order = lock_order(order_id)
-        if order.status not in ("paid", "partially_refunded"):
+        if order.status not in TICKETED_ORDER_STATUSES:
             raise Conflict(f"This order is {order.status.replace('_', ' ')}; nothing to cancel.", slug="order-state")
         if refund_to not in REFUND_DESTINATIONS:
             raise Unprocessable("refund_to is 'wallet' or 'mpesa'.", slug="refund-destination")
@@ -182,7 +188,7 @@ def cancel_trip(actor, trip_id: int, reason: str, now=None) -> int:
                 transition_holds(to="released", reason="trip cancelled", actor=who, now=now, order_id=order.id)
                 transition_order(order, "failed", actor=who, reason="trip cancelled", now=now)
                 continue
-            if order.status not in ("paid", "partially_refunded"):
+            if order.status not in TICKETED_ORDER_STATUSES:
                 continue
             tickets = list(db.session.scalars(
                 select(Ticket).where(Ticket.order_id == order.id, Ticket.status.in_(("valid", "expired")))))

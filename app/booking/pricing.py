@@ -6,12 +6,9 @@ order items; later fare edits never touch a live order.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from app.catalog.models import FARE_CLASSES, Fare, Trip
-from app.catalog.service import departure_at_stop, route_stop  # noqa: F401 - booking and the channels read it here
+from app.catalog.service import departure_at_stop, fares_between, route_stop  # noqa: F401 - booking and the channels read it here
 from app.errors import Unprocessable
-from app.extensions import db
 
 
 def check_stops(trip: Trip, origin_stop_id: int, destination_stop_id: int) -> None:
@@ -29,17 +26,7 @@ def fares_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, classes
     unknown = sorted(c for c in classes if c not in FARE_CLASSES)
     if unknown:
         raise Unprocessable(f"Unknown fare class: {', '.join(unknown)}.", slug="unknown-fare-class")
-    fares = {
-        fare.fare_class: fare
-        for fare in db.session.scalars(
-            select(Fare).where(
-                Fare.route_id == trip.route_id,
-                Fare.origin_stop_id == origin_stop_id,
-                Fare.destination_stop_id == destination_stop_id,
-                Fare.fare_class.in_(classes),
-            )
-        )
-    }
+    fares = {fare.fare_class: fare for fare in fares_between(trip.route_id, origin_stop_id, destination_stop_id, classes)}
     missing = sorted(classes - fares.keys())
     if missing:
         raise Unprocessable(

@@ -26,7 +26,8 @@ def _zone(order) -> str:
 
 
 class OrderPassengerSchema(Schema):
-    fare_class = fields.String(load_default="standard", validate=validate.OneOf(FARE_CLASSES))
+    fare_class = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FARE_CLASSES), metadata={
+        "description": "default: standard where sold, else the cheapest class (the same rule on every channel)"})
     seat = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=8))
     name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=120))
 
@@ -84,6 +85,15 @@ class OrderSchema(Schema):
         "properties": {"paybill": {"type": "object", "properties": {
             "business_number": {"type": "string"}, "account": {"type": "string"},
             "amount": {"$ref": "#/components/schemas/Money"}}}}})
+    payment_options = fields.Function(
+        lambda o: [{"method": p.method, "available": p.available, "reason": p.reason}
+                   for p in getattr(o, "payment_options", None) or []],
+        metadata={"type": "array", "items": {"type": "object"},
+                  "description": "while it can be paid: each method and whether it can pay this total now"})
+    other_methods = fields.Function(
+        lambda o: list(getattr(o, "other_methods", None) or []),
+        metadata={"type": "array", "items": {"type": "string"},
+                  "description": "after a failed payment: the methods that can pay it now (seats stay held)"})
 
 
 class BookingTicketSchema(Schema):
@@ -97,6 +107,10 @@ class BookingTicketSchema(Schema):
     status = fields.String()
     valid_from = fields.Function(lambda t: isoformat(t.valid_from, _zone(t.order)))
     valid_until = fields.Function(lambda t: isoformat(t.valid_until, _zone(t.order)))
+    departure_at = fields.Function(
+        lambda t: isoformat(departure_at_stop(t.trip, t.order.origin_stop_id), _zone(t.order)),
+        metadata={"type": "string", "format": "date-time",
+                  "description": "when the trip leaves the passenger's stop, in that stop's zone"})
 
 
 class BookingTicketQuerySchema(Schema):

@@ -11,29 +11,28 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.booking.holds import place_holds
-from app.booking.models import CHANNELS, Order, OrderItem, SeatHold
+from app.booking.models import CHANNELS, PAID_ORDER_STATUSES, Order, OrderItem, SeatHold
 from app.booking.pricing import check_stops, departure_at_stop, fares_for
 from app.booking.states import ORDER
-from app.ticketing.states import usable
 from app.booking.transitions import (
     lapse_conversion, lock_order, new_converted_hold, transition_holds, transition_order,
 )
-from app.catalog.models import Route, Trip
+from app.catalog.models import SELLABLE_TRIP_STATUSES, Route, Trip
 from app.core.phone import normalize_phone
 from app.database import utcnow
-from app.errors import ApiError, Conflict, NotFound, Unprocessable
+from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from app.ticketing.issuing import issue_tickets_for_order
 from app.ticketing.models import Ticket
 
 MAX_PASSENGERS = 10
-BOOKABLE_TRIP_STATUSES = ("scheduled", "boarding")
+BOOKABLE_TRIP_STATUSES = SELLABLE_TRIP_STATUSES  # one definition, in the catalog
 # Booking codes double as the M-Pesa account number typed on a keypad: no 0/O, 1/I/L, U.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 CODE_LENGTH = 8
@@ -157,7 +156,7 @@ def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int,
     order = lock_order(order_id)
     if order is None:
         return ApplyResult("not_payable", None, detail="No such order.")
-    if order.status in ("paid", "partially_refunded", "refunded"):
+    if order.status in PAID_ORDER_STATUSES:
         return ApplyResult("already_paid", order, detail=f"Order {order.code} is already paid.")
     if order.status == "failed":
         return ApplyResult("not_payable", order, detail=f"Order {order.code} was cancelled.")
@@ -198,6 +197,34 @@ def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int,
     return ApplyResult("applied", order, tickets, detail=f"Order {order.code} paid; {len(tickets)} ticket(s).")
 
 
+def find_order(order_id: int | None = None, *, code: str | None = None, lock: bool = False) -> Order | None:
+    """An order by id or by booking code (any case); ``lock`` takes its row lock. None if unknown."""
+    if order_id is None:
+        wanted = (code or "").strip().upper()
+        if not wanted:
+            return None
+        order_id = db.session.scalar(select(Order.id).where(func.upper(Order.code) == wanted))
+        if order_id is None:
+            return None
+    return lock_order(order_id) if lock else db.session.get(Order, order_id)
+
+
+def lock_payable_order(order_id: int, now=None) -> Order:
+    """The order under a row lock when it can be paid now (pending, hold not expired).
+
+    404 for an unknown order; 409 ``order-not-payable`` naming its state otherwise.
+    """
+    now = now or utcnow()
+    order = lock_order(order_id)
+    if order is None:
+        raise NotFound("No such order.")
+    if order.status != "pending_payment" or order.hold_expires_at <= now:
+        state = "already paid" if order.status in PAID_ORDER_STATUSES else (
+            "expired" if order.status == "pending_payment" else order.status.replace("_", " "))
+        raise Conflict(f"Booking {order.code} cannot be paid: it is {state}.", slug="order-not-payable")
+    return order
+
+
 def get_order_for(user: User, order_id: int) -> Order:
     """The user's own order; 404 for anyone else's (never reveal that it exists)."""
     order = db.session.get(Order, order_id)
@@ -235,7 +262,7 @@ def release_order(user: User, order_id: int, now=None) -> Order:
 def list_tickets(user: User, scope: str = "active", now=None) -> list[Ticket]:
     """``active``: valid tickets still usable; ``history``: everything else (used, cancelled, past...)."""
     now = now or utcnow()
-    active = usable(now)
+    active = Ticket.active_clause(now)
     stmt = select(Ticket).where(Ticket.user_id == user.id)
     if scope == "active":
         stmt = stmt.where(active).order_by(Ticket.valid_from, Ticket.id)
@@ -245,39 +272,6 @@ def list_tickets(user: User, scope: str = "active", now=None) -> list[Ticket]:
     else:
         raise Unprocessable("scope is 'active' or 'history'.", slug="scope")
     return list(db.session.scalars(stmt))
-
-
-class AccountInactive(ApiError):
-    """A paused (deactivated) account called in by USSD or SMS: it may not buy or pay there.
-
-    ``language`` is the account's, so that the channel can answer in it.
-    """
-
-    status, title, slug = 403, "Account not active", "account-inactive"
-
-    def __init__(self, user: User):
-        super().__init__("This account is deactivated; sign in to the app again to reactivate it.")
-        self.language = user.language
-        self.user_id = user.id
-
-
-def caller_for_phone(phone: str, *, create: bool = True) -> User | None:
-    """Who is calling from ``phone`` (USSD, SMS): the one gate both channels pass through.
-
-    The API refuses a deactivated account at its token (``auth_required``); the phone
-    channels have no token, so they ask here, on every request, and a paused account
-    gets ``AccountInactive`` instead of a user to buy with. ``create`` makes a first-time
-    caller a passenger (see ``get_or_create_passenger``); without it an unknown number
-    is ``None``. Payments for orders already made (Paybill, STK callbacks) do not come
-    through here: money that arrives is always taken.
-    """
-    if create:
-        user = get_or_create_passenger(phone)
-    else:
-        user = db.session.scalar(select(User).where(User.phone == phone))
-    if user is not None and not user.is_active:
-        raise AccountInactive(user)
-    return user
 
 
 def get_or_create_passenger(phone: str) -> User:

@@ -25,6 +25,8 @@ FARE_CLASSES = ("standard", "student", "reduced")
 MAX_SEATS = 100
 MAX_FARE_AMOUNT = 1_000_000_000  # minor units; anything above is a typo, not a price
 TRIP_STATUSES = ("scheduled", "boarding", "departed", "arrived", "cancelled")
+# The one definition of "still sold": search, holds, late payments and scanners all read it.
+SELLABLE_TRIP_STATUSES = ("scheduled", "boarding")
 
 # Refund policy used when a carrier sets none: 100% at 24 h or more, 50% later, nothing
 # after departure. Rules are matched from the largest ``hours_before_departure`` down.

@@ -5,7 +5,7 @@ and the trip state machine, not the catalog's layout. The code lives by resource
 (``search``, ``trips``, ``fares``, ``network``, ``carriers``); this module names what the
 rest of the app may rely on, so a resource can be reorganised without touching callers.
 """
-from app.catalog.fares.service import fare_for
+from app.catalog.fares.service import fare_for, fares_between
 from app.catalog.search.service import (
     DESTINATION_DAYS,
     TripOffer,
@@ -38,6 +38,7 @@ __all__ = [
     "departure_at_stop",
     "destinations_from",
     "fare_for",
+    "fares_between",
     "first_stop_zone",
     "get_trip",
     "is_driver_assigned",

@@ -151,7 +151,6 @@ def passenger_language(payment: Payment) -> str:
 
 def _refund_charged_part(payment: Payment, amount: int, language: str, now) -> None:
     """Some messages were charged, the payment failed: that money goes to the wallet, with an SMS."""
-    from app.booking.models import Order
     from app.ledger.service import Leg, post, provider_clearing, wallet_account
     from app.messaging.service import queue_sms
     from app.messaging import Amount, t
@@ -169,7 +168,9 @@ def _refund_charged_part(payment: Payment, amount: int, language: str, now) -> N
         currency=payment.currency, destination="wallet", reason="airtime_partial",
         ledger_transaction_id=posted.transaction.id,
     ), "completed", actor=f"provider:{payment.provider}", reason="airtime_partial", now=now)
-    order = db.session.get(Order, payment.order_id) if payment.order_id else None
+    from app.payments.orders import find_order
+
+    order = find_order(payment.order_id) if payment.order_id else None
     to = payment.phone
     if to:
         queue_sms(to, t("airtime_partial_refund", language, code=order.code if order else "",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth.models import User
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
@@ -45,12 +45,12 @@ def handle_stk_result(cb: StkCallback, raw) -> Settled | None:
 
 
 def find_order_by_code(bill_ref: str):
-    from app.booking.models import Order
+    from app.payments.orders import find_order
 
     code = (bill_ref or "").strip().upper()
     if not code:
         return None
-    return db.session.scalar(select(Order).where(func.upper(Order.code) == code))
+    return find_order(code=code)
 
 
 def _payer(msisdn: str) -> str | None:

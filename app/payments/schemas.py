@@ -35,3 +35,7 @@ class PaymentSchema(Schema):
     receipt = fields.String(allow_none=True)
     created_at = fields.DateTime()
     settled_at = fields.DateTime(allow_none=True)
+    other_methods = fields.Function(
+        lambda p: list(getattr(p, "other_methods", None) or []),
+        metadata={"type": "array", "items": {"type": "string"},
+                  "description": "when it failed: the methods that can pay the order now (its seats stay held)"})

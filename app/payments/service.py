@@ -16,10 +16,11 @@ from sqlalchemy import select
 from app.core.money import format_money
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.database import utcnow
-from app.errors import ApiError, Conflict, NotFound, Unprocessable
+from app.errors import ApiError, Unprocessable
 from app.extensions import db
 from app.payments.messages import say
 from app.payments.models import Payment
+from app.payments.orders import lock_payable_order
 from app.payments.providers.wallet import WalletProvider
 from app.payments.settlement import settle_success
 from app.payments.states import PAYMENT
@@ -78,19 +79,6 @@ def _phone(raw: str | None, user) -> str:
         raise Unprocessable(str(exc), slug="invalid-phone", errors={"phone": [str(exc)]}) from None
 
 
-def _lock_payable_order(order_id: int, now):
-    from app.booking.transitions import lock_order
-
-    order = lock_order(order_id)
-    if order is None:
-        raise NotFound("No such order.")
-    if order.status != "pending_payment" or order.hold_expires_at <= now:
-        state = "already paid" if order.status in ("paid", "partially_refunded", "refunded") else (
-            "expired" if order.status == "pending_payment" else order.status.replace("_", " "))
-        raise Conflict(f"Booking {order.code} cannot be paid: it is {state}.", slug="order-not-payable")
-    return order
-
-
 def start_payment(order, method: str, phone: str | None = None, link_id: str | None = None, *, now=None) -> Payment:
     """Start paying ``order`` by ``method`` (``mpesa``/``airtime``/``wallet`` or the internal names).
 
@@ -107,7 +95,7 @@ def start_payment(order, method: str, phone: str | None = None, link_id: str | N
         from app.payments.airtime import plan_airtime
 
         plan_airtime(order.total_amount, order.currency)  # 422 before anything is locked or sent
-    order = _lock_payable_order(order.id, now)
+    order = lock_payable_order(order.id, now)
     user = db.session.get(User, order.user_id)
     payer = _phone(phone, user) if method != "wallet" else user.phone
     if method != "wallet" and order.currency != "KES" and provider.name in ("mpesa", "sandbox"):

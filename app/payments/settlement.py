@@ -141,10 +141,23 @@ def settle_failure(payment_id: int, *, code: str, reason: str, message: str, sou
     payment.message = say(payment, message)  # a catalogue key (stk_fail_1032...): in the payer's language
     to = _sms_to(payment)
     if to and payment.method != "wallet":
-        queue_sms(to, t("safiri_says", language, message=payment.message), kind="payment_failed",
-                  user_id=payment.user_id)
+        # An order still unpaid: the same SMS says how to pay it another way (two segments).
+        queue_sms(to, t("safiri_says", language, message=payment.message) + _another_way(payment, language),
+                  kind="payment_failed", user_id=payment.user_id)
     log.info("payment %s failed (%s) via %s", payment.id, code, source)
     return Settled(payment, True)
+
+
+def _another_way(payment: Payment, language: str) -> str:
+    """For an order still waiting to be paid: how to pay it another way (its seats stay held)."""
+    from app.payments.orders import find_order
+
+    if payment.purpose != "order" or not payment.order_id:
+        return ""
+    order = find_order(payment.order_id)
+    if order is None or order.status != "pending_payment":
+        return ""
+    return " " + t("pay_another_way", language, code=order.code)
 
 
 def settle_expired(payment_id: int, *, reason: str, source: str, code: str | None = None, now=None,
@@ -211,12 +224,11 @@ def _apply_topup(payment: Payment, now) -> None:
 
 
 def _apply_to_order(payment: Payment, now) -> None:
-    from app.booking.models import Order
-    from app.booking.service import apply_payment
+    from app.payments.orders import apply_money, find_order
 
-    result = apply_payment(payment.order_id, amount=payment.amount, currency=payment.currency,
-                           payment_id=payment.id, now=now, actor=f"provider:{payment.provider}")
-    order = db.session.get(Order, payment.order_id)
+    result = apply_money(payment.order_id, amount=payment.amount, currency=payment.currency,
+                         payment_id=payment.id, now=now, actor=f"provider:{payment.provider}")
+    order = result.order or find_order(payment.order_id)
     payment.outcome = result.outcome
     if result.outcome == "applied":
         language = _language(payment)

@@ -20,6 +20,9 @@ from app.database import utcnow
 from app.extensions import db
 
 TICKET_STATUSES = ("valid", "used", "cancelled", "refunded", "expired")
+# Orders whose tickets count (may board, may be cancelled): the one definition, here because
+# ticketing sits below booking; ``app.booking.models`` builds its "paid" statuses on it.
+TICKETED_ORDER_STATUSES = ("paid", "partially_refunded")
 
 
 class Ticket(db.Model):
@@ -57,3 +60,20 @@ class Ticket(db.Model):
     order = relationship("Order")
     order_item = relationship("OrderItem")
     trip = relationship("Trip")
+
+    def expired_at(self, now: datetime) -> bool:
+        """The one rule of ticket expiry: a valid (or already swept ``expired``) ticket past
+        ``valid_until`` (arrival plus the carrier's grace). Time decides, not the sweep
+        (``app.ticketing.states.expire_tickets``): a scan made offline inside the window and
+        uploaded later is judged at the moment it was made. Lists, cancellation and scanners
+        all ask this."""
+        return self.status in ("valid", "expired") and now >= self.valid_until
+
+    def is_active(self, now: datetime) -> bool:
+        """Still usable: ``valid`` and not expired."""
+        return self.status == "valid" and not self.expired_at(now)
+
+    @classmethod
+    def active_clause(cls, now: datetime):
+        """``is_active`` as SQL, for listing."""
+        return (cls.status == "valid") & (cls.valid_until > now)

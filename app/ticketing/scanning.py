@@ -33,7 +33,7 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from app.catalog.models import Trip, TripDriver
+from app.catalog.models import SELLABLE_TRIP_STATUSES, Trip, TripDriver
 from app.catalog.service import is_driver_assigned
 from app.core.timeutil import to_local
 from app.database import utcnow
@@ -41,12 +41,11 @@ from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import db
 from app.ticketing.issuing import transition_ticket
 from app.ticketing.keyring import get_verifier
-from app.ticketing.models import Ticket
+from app.ticketing.models import TICKETED_ORDER_STATUSES, Ticket
 from app.ticketing.scan_models import Scan, ScanConflict
-from app.ticketing.states import is_expired
 from tickets.shortcode import CODE_LENGTH, format_short_code, is_well_formed, normalize_short_code
 
-PAID_ORDER_STATUSES = ("paid", "partially_refunded")
+PAID_ORDER_STATUSES = TICKETED_ORDER_STATUSES  # an order whose tickets may board (one definition)
 # A device that showed "valid" for one of these let in someone it should not have.
 REVOKED_RESULTS = ("cancelled", "refunded", "unpaid")
 FOREIGN_TICKET = "Wrong bus: this is another company's ticket."
@@ -267,7 +266,7 @@ def _infer_trip(driver, ticket: Ticket, at: datetime) -> int | None:
         return ticket.trip_id if ticket.trip.carrier_id == driver.carrier_id else None
     assigned = list(db.session.scalars(
         select(Trip).join(TripDriver, TripDriver.trip_id == Trip.id)
-        .where(TripDriver.user_id == driver.id, Trip.status.in_(("scheduled", "boarding")))
+        .where(TripDriver.user_id == driver.id, Trip.status.in_(SELLABLE_TRIP_STATUSES))
     ))
     boarding = [t for t in assigned if t.status == "boarding"]
     if len(boarding) == 1:
@@ -301,7 +300,7 @@ def _judge_ticket(ticket: Ticket, trip_id: int | None, at: datetime):
         else:
             where = f"at {_when(ticket.status_changed_at or at, ticket)}"
         return "already_used", f"Already used {where}: do not board again ({seat}).", first
-    if is_expired(ticket, at):
+    if ticket.expired_at(at):
         return "expired", f"Expired at {_when(ticket.valid_until, ticket)}: not valid for boarding now.", None
     if at < ticket.valid_from:
         return "not_yet_valid", f"Not valid yet: boarding opens {_when(ticket.valid_from, ticket)}.", None

@@ -10,11 +10,12 @@ while the window was still open (scans are judged at the moment they were made);
 
 Expiry: a ticket is over once its validity window closes (``valid_until``: the trip's
 arrival at its terminus plus the carrier's grace, frozen at issue and signed into the QR).
-``is_expired``/``is_usable``/``usable`` are the only places that rule is written: the ticket lists, the
-scanner and the SMS commands ask them, so a ticket is never "active" in one channel and
-"expired" in another. The periodic sweep ``expire_tickets`` then records the fact
-(``valid → expired``, actor ``system:ticket-expiry``), so the stored status and the
-history catch up; until it runs, readers already treat the ticket as expired.
+``Ticket.expired_at`` / ``is_active`` / ``active_clause`` (``app.ticketing.models``) are the
+only places that rule is written: the ticket lists, cancellation and the scanner ask them,
+so a ticket is never "active" in one channel and "expired" in another. The periodic
+sweep ``expire_tickets`` then records the fact (``valid → expired``, actor
+``system:ticket-expiry``), so the stored status and the history catch up; until it runs,
+readers already treat the ticket as expired.
 """
 from __future__ import annotations
 
@@ -29,25 +30,6 @@ TICKET = Machine("ticket", Ticket, {
     "used": {"valid"},
     "expired": {"used", "refunded"},
 }, initial={"valid"}, slug="ticket-state")
-
-
-def is_expired(ticket: Ticket, now: datetime | None = None) -> bool:
-    """Whether ``ticket`` (valid, or already recorded ``expired``) is past its validity at
-    ``now``: time decides, not the sweep, so a scan made offline inside the window and
-    uploaded later is judged at the moment it was made."""
-    now = now or utcnow()
-    return ticket.status in ("valid", "expired") and now >= ticket.valid_until
-
-
-def is_usable(ticket: Ticket, now: datetime | None = None) -> bool:
-    """Whether ``ticket`` can still be travelled on, shown as active, resent or cancelled."""
-    return ticket.status == "valid" and (now or utcnow()) < ticket.valid_until
-
-
-def usable(now: datetime | None = None):
-    """SQL condition: a ticket that can still be travelled on, shown, or cancelled."""
-    now = now or utcnow()
-    return (Ticket.status == "valid") & (Ticket.valid_until > now)
 
 
 def expire_tickets(now: datetime | None = None) -> int:

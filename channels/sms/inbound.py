@@ -12,10 +12,8 @@ import hashlib
 import logging
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.models import User
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.errors import ApiError
 from app.extensions import db
@@ -66,7 +64,7 @@ def _record(form, phone: str, text: str) -> InboundSms | None:
 @blp.post("/inbound")
 @require_channel_token
 def inbound():
-    from app.booking.service import AccountInactive, caller_for_phone
+    from app.sales.callers import AccountInactive, caller_for_phone
 
     form = request.form
     text = form.get("text")
@@ -84,17 +82,14 @@ def inbound():
         return _ok("duplicate")
 
     command = commands.parse(text)
-    known = db.session.scalar(select(User.id).where(User.phone == phone)) is not None
     try:
-        user = caller_for_phone(phone)
+        user = caller_for_phone(phone, language=command.language)  # a first "NUNUA ..." means Swahili replies
     except AccountInactive as refused:
         db.session.rollback()
         log.info("SMS %s from %s refused: inactive account", command.name, mask_phone(phone))
         queue_sms(phone, t("account_inactive", refused.language), "reply", user_id=refused.user_id)
         db.session.commit()
         return _ok()
-    if not known and command.language:
-        user.language = command.language  # a first "NUNUA ..." means Swahili replies
     db.session.commit()  # the sender exists even if the command below fails
     msg = commands.Inbound(phone=phone, user=user, link_id=row.link_id, message_id=row.gateway_id)
     row.command = command.name
@@ -111,7 +106,8 @@ def inbound():
         db.session.rollback()
         log.exception("SMS %s from %s failed", command.name, mask_phone(phone))
         reply = error_text(RuntimeError(), msg.lang)
-    queue_sms(phone, reply, "reply", user_id=user.id)
+    if reply:  # None: the handler's answer is already on its way (RESEND sends the ticket itself)
+        queue_sms(phone, reply, "reply", user_id=user.id)
     db.session.commit()
     return _ok()
 

@@ -17,7 +17,7 @@ import logging
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.booking.service import AccountInactive, caller_for_phone
+from app.sales.callers import AccountInactive, caller_for_phone
 from app.core.phone import mask_phone
 from app.errors import ApiError
 from app.extensions import db
@@ -55,8 +55,7 @@ class Ctx:
     def ensure_user(self) -> User:
         """The caller as a passenger, created on first purchase or language choice."""
         if self.user is None:
-            self._user = caller_for_phone(self.phone)
-            self._user.language = self.lang
+            self._user = caller_for_phone(self.phone, language=self.lang)
         return self._user
 
     def t(self, key: str, **values) -> str:
@@ -138,6 +137,13 @@ def _new_state(store, phone: str, consumed: int) -> dict:
         state["data"] = {"resume": snapshot}
     elif user is None:
         state["screen"] = "lang_first"
+    elif consumed == 0 and user.is_active:
+        from app.sales.orders import unpaid_order_to_retry
+
+        retry = unpaid_order_to_retry(user)  # its payment failed: offer another way at once
+        if retry is not None:
+            state["screen"] = "retry_pay"
+            state["data"] = {"order_id": retry.id}
     _enter(state, phone)
     return state
 

@@ -1,19 +1,17 @@
-"""Every USSD screen, as data, with the small handlers that call the domain services.
+"""Every USSD screen, as data, with the small handlers that call the sales use cases.
 
-Handlers translate a keypad choice into one service call (catalog, booking, payments,
-wallet) and the result into the next screen; rules (prices, refunds, seat limits) stay
-in the services. Domain errors (``ApiError``) are caught by the engine and shown as a
+Handlers translate a keypad choice into one ``app.sales`` call and the result into the
+next screen; rules (prices, the default fare class, passenger limits, which ticket can be
+cancelled, refunds) stay there, so USSD answers what the app and SMS answer. Domain errors (``ApiError``) are caught by the engine and shown as a
 short localized line on the same screen.
 """
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app.catalog.models import FARE_CLASSES, fold
-from app.core.money import MINOR_UNITS, format_money
-from app.core.timeutil import to_local
-from app.database import utcnow
-from app.extensions import db
+from app.messaging import amount_only
+from app.sales.common import FARE_CLASSES, Money, default_fare_class
+from app.sales.places import fold_place as fold
 from channels.i18n import LANGUAGE_NAMES, LANGUAGES, short_date, t
 from channels.ussd.screens import End, Go, Menu, Picker, Prompt, Stay, clip
 
@@ -22,9 +20,9 @@ POPULAR = 6
 MATCHES = 8
 
 
-def _amount(amount: int, currency: str) -> str:
-    """``1,500`` (the currency is said once in the screen's title)."""
-    return format_money(amount, currency).split(" ", 1)[1]
+def _amount(amount: int, currency: str, language: str) -> str:
+    """``1,600`` / ``1 600``: the currency is said once in the screen's title."""
+    return amount_only(amount, currency, language)
 
 
 def _when(moment) -> tuple[date, str]:
@@ -34,9 +32,9 @@ def _when(moment) -> tuple[date, str]:
 # --- language ---------------------------------------------------------------------------
 
 def _set_language(ctx, language: str):
-    from app.accounts.service import update_profile
+    from app.sales.profile import set_language
 
-    update_profile(ctx.ensure_user(), {"language": language})  # commits
+    set_language(ctx.ensure_user(), language)  # commits
     ctx.state["lang"] = language
     return Go("home")
 
@@ -48,7 +46,7 @@ def _language_choice(language: str):
 # --- buy: from, to, day ---------------------------------------------------------------
 
 def _cities(ctx, exclude: str | None = None) -> list[tuple[str, str]]:
-    from app.catalog.service import popular_cities
+    from app.sales.places import popular_cities
 
     cities = [c for c in popular_cities(POPULAR + 1) if not exclude or fold(c) != fold(exclude)]
     return [(c, c) for c in cities[:POPULAR]]
@@ -56,7 +54,7 @@ def _cities(ctx, exclude: str | None = None) -> list[tuple[str, str]]:
 
 def _destinations(ctx, limit: int = POPULAR) -> list[tuple[str, str]]:
     """Cities with a sellable trip from the chosen origin soon (never a place with no trip)."""
-    from app.catalog.service import destinations_from
+    from app.sales.offers import destinations_from
 
     return [(c, c) for c in destinations_from(ctx.data["origin"], limit)]
 
@@ -72,7 +70,7 @@ def _pick_destination(ctx, city):
 
 
 def _search(ctx, text: str, exclude: str | None, pick, picker: str):
-    from app.catalog.service import match_cities
+    from app.sales.places import match_cities
 
     matches = [c for c in match_cities(text, MATCHES) if not exclude or fold(c) != fold(exclude)]
     if not matches:
@@ -85,7 +83,7 @@ def _search(ctx, text: str, exclude: str | None, pick, picker: str):
 
 def _search_destination(ctx, text: str):
     """Typed letters on "Where to?": only cities served from the origin are matched."""
-    from app.catalog.service import match_cities
+    from app.sales.places import match_cities
 
     key = fold(text)
     matches = [city for city, _ in _destinations(ctx, limit=100) if key and fold(city).startswith(key)]
@@ -96,12 +94,6 @@ def _search_destination(ctx, text: str):
         return _pick_destination(ctx, matches[0])
     ctx.data["matches"] = matches[:MATCHES]
     return Go("pick_destination")
-
-
-def _origin_zone(ctx) -> str:
-    from app.catalog.service import resolve_stop
-
-    return resolve_stop(ctx.data["origin"])[0].timezone
 
 
 def _parse_day(value: str, today: date) -> date | None:
@@ -119,19 +111,22 @@ def _parse_day(value: str, today: date) -> date | None:
 
 
 def _choose_day(ctx, value: str):
-    from app.catalog.service import search_trips
+    from app.sales.offers import search_offers
 
-    today = to_local(utcnow(), _origin_zone(ctx)).date()
+    from app.sales.places import today_at
+
+    today = today_at(ctx.data["origin"])
     day = _parse_day(value, today)
     if day is None:
         return Stay(ctx.t("bad_date"))
-    offers = search_trips(ctx.data["origin"], ctx.data["destination"], day)
+    offers = search_offers(ctx.data["origin"], ctx.data["destination"], day)
     ctx.data["day"] = day.isoformat()
     ctx.data["offers"] = [
         {
-            "trip_id": o.trip.id, "origin_stop_id": o.origin_stop.id,
-            "destination_stop_id": o.destination_stop.id, "time": o.departure_local.strftime("%H:%M"),
+            "trip_id": o.trip_id, "origin_stop_id": o.origin_stop_id,
+            "destination_stop_id": o.destination_stop_id, "time": o.departure_local.strftime("%H:%M"),
             "carrier": o.carrier_name, "seats": o.seats_left, "prices": o.prices, "currency": o.currency,
+            "fare_class": o.fare_class,
         }
         for o in offers
     ]
@@ -151,8 +146,10 @@ def _trip_items(ctx):
     single = len(_currencies(ctx)) == 1
     items = []
     for index, offer in enumerate(ctx.data.get("offers", [])):
-        price = offer["prices"].get("standard") or min(offer["prices"].values())
-        shown = _amount(price, offer["currency"]) if single else format_money(price, offer["currency"])
+        # The default class, decided by app.sales (a session stored before it existed: same rule).
+        price = offer["prices"][offer.get("fare_class") or default_fare_class(offer["prices"])]
+        shown = (_amount(price, offer["currency"], ctx.lang) if single
+                 else Money(price, offer["currency"]).text(ctx.lang))
         label = ctx.t("trip_line", time=offer["time"], carrier=clip(offer["carrier"], 14),
                       price=shown, seats=offer["seats"])
         items.append((label, index))
@@ -180,15 +177,23 @@ def _sold_out(ctx) -> str:
 
 
 def _max_count(ctx) -> int:
-    from app.booking.service import MAX_PASSENGERS
+    """The one limit of every channel (seats are checked live when they are held)."""
+    from app.sales.common import MAX_PASSENGERS
 
-    return max(1, min(_offer(ctx)["seats"], MAX_PASSENGERS))
+    return MAX_PASSENGERS
 
 
 def _choose_count(ctx, value: str):
-    if not value.isdigit() or not 1 <= int(value) <= _max_count(ctx):
+    from app.errors import Unprocessable
+    from app.sales.common import check_passenger_count
+
+    try:
+        ctx.data["count"] = check_passenger_count(int(value) if value.isdigit() else 0)
+    except Unprocessable:  # the screen already says 1-max
         return Stay(ctx.t("invalid"))
-    ctx.data["count"] = int(value)
+    from app.sales.orders import check_seats_left
+
+    check_seats_left(_offer(ctx)["trip_id"], ctx.data["count"])  # now, not the list's figure
     classes = [c for c in FARE_CLASSES if c in _offer(ctx)["prices"]]
     if len(classes) == 1:
         return _create_order(ctx, classes[0])
@@ -196,24 +201,23 @@ def _choose_count(ctx, value: str):
 
 
 def _class_items(ctx):
+    """The default class first (its price is the one the trip list showed), then the others."""
     offer = _offer(ctx)
-    return [
-        (f"{ctx.t('class_' + c)} {format_money(offer['prices'][c], offer['currency'])}", c)
-        for c in FARE_CLASSES if c in offer["prices"]
-    ]
+    default = offer.get("fare_class") or default_fare_class(offer["prices"])
+    classes = [default] + [c for c in FARE_CLASSES if c in offer["prices"] and c != default]
+    return [(f"{ctx.t('class_' + c)} {Money(offer['prices'][c], offer['currency']).text(ctx.lang)}", c)
+            for c in classes]
 
 
 # --- buy: order and payment -------------------------------------------------------------
 
 def _create_order(ctx, fare_class: str):
-    from app.booking.service import create_order
+    from app.sales.orders import hold_seats
 
     offer = _offer(ctx)
-    user = ctx.ensure_user()
-    order = create_order(
-        user, trip_id=offer["trip_id"], origin_stop_id=offer["origin_stop_id"],
-        destination_stop_id=offer["destination_stop_id"],
-        passengers=[{"fare_class": fare_class, "seat": None, "name": None} for _ in range(ctx.data["count"])],
+    order = hold_seats(
+        ctx.ensure_user(), trip_id=offer["trip_id"], origin_stop_id=offer["origin_stop_id"],
+        destination_stop_id=offer["destination_stop_id"], passengers=ctx.data["count"], fare_class=fare_class,
         channel="ussd",
     )
     ctx.data["order_id"] = order.id
@@ -221,77 +225,81 @@ def _create_order(ctx, fare_class: str):
     return Go("buy_pay")
 
 
-def _order(ctx):
-    from app.booking.models import Order
+def _order_view(ctx):
+    from app.sales.orders import get_order
 
-    return db.session.get(Order, ctx.data["order_id"])
+    return get_order(ctx.ensure_user(), ctx.data["order_id"])
 
 
 def _confirm_params(ctx):
-    order = _order(ctx)
+    order = _order_view(ctx)
     offer = _offer(ctx)
     return {
         "origin": clip(ctx.data["origin"], CITY_WIDTH), "destination": clip(ctx.data["destination"], CITY_WIDTH),
         "when": f"{_day_label(ctx)} {offer['time']}", "count": ctx.data["count"],
         "fare_class": ctx.t("class_" + ctx.data["fare_class"]),
-        "total": format_money(order.total_amount, order.currency),
+        "total": order.total.text(ctx.lang),
     }
 
 
 def _pay(method: str):
     def action(ctx):
-        from app.payments.service import start_payment
+        from app.sales.paying import pay_order
 
-        payment = start_payment(_order(ctx), method, phone=ctx.phone)
-        if payment.status == "failed":
-            return Stay(ctx.t("payment_failed", reason=payment.message or payment.failure_reason or ""))
+        outcome = pay_order(ctx.ensure_user(), ctx.data["order_id"], method, phone=ctx.phone)
+        if outcome.failed:  # the seats stay held: the same menu offers the other methods
+            return Stay(ctx.t("payment_failed", reason=outcome.message or outcome.failure_reason or ""))
         return End(ctx.t(f"paid_{method}"))
 
     return action
 
 
 def _cancel_order(ctx):
-    from app.booking.service import release_order
+    from app.sales.orders import release
 
-    release_order(ctx.ensure_user(), ctx.data["order_id"])
+    release(ctx.ensure_user(), ctx.data["order_id"])
     return Go("home")
+
+
+def _retry_params(ctx):
+    view = _order_view(ctx)
+    return {"code": view.code, "total": view.total.text(ctx.lang)}
 
 
 # --- my tickets, cancel -----------------------------------------------------------------
 
-def _ticket_view(ticket, lang: str) -> dict:
-    from app.booking.pricing import departure_at_stop
-    from tickets.shortcode import format_short_code
-
-    order = ticket.order
-    local = to_local(departure_at_stop(ticket.trip, order.origin_stop_id), order.origin.timezone)
+def _ticket_view(view, lang: str) -> dict:
+    """A ``app.sales.tickets.TicketView`` as the screens' values."""
+    local = view.departure_local
     return {
-        "code": format_short_code(ticket.short_code), "route": f"{order.origin.code}-{order.destination.code}",
-        "when": f"{short_date(local.date(), lang)} {local.strftime('%H:%M')}", "seat": ticket.seat or "-",
+        "code": view.code, "route": f"{view.origin_code}-{view.destination_code}",
+        "when": f"{short_date(local.date(), lang)} {local.strftime('%H:%M')}", "seat": view.seat,
     }
 
 
 def _tickets(ctx) -> list:
-    from app.booking.service import list_tickets
+    from app.sales.tickets import active_tickets
 
-    return [] if ctx.user is None else list_tickets(ctx.user)
+    return [] if ctx.user is None else active_tickets(ctx.user)
 
 
-def _ticket_items(ctx):
+def _cancellable(ctx) -> list:
+    from app.sales.cancelling import cancellable_tickets
+
+    return [] if ctx.user is None else cancellable_tickets(ctx.user)
+
+
+def _ticket_items(ctx, views=None):
     """``Seat 3 NBO-ELD 07 Dec 08:00``: the seat first, so two tickets of one trip differ."""
-    return [(ctx.t("ticket_line", **_ticket_view(ticket, ctx.lang)), ticket.id) for ticket in _tickets(ctx)]
+    views = _tickets(ctx) if views is None else views
+    return [(ctx.t("ticket_line", **_ticket_view(view, ctx.lang)), view.id) for view in views]
 
 
 def _my_ticket(ctx):
     """The chosen ticket, only if it is still the caller's (never trust stored ids blindly)."""
-    from app.ticketing.models import Ticket
+    from app.sales.tickets import get_ticket
 
-    ticket = db.session.get(Ticket, ctx.data.get("ticket_id"))
-    if ticket is None or ctx.user is None or ticket.user_id != ctx.user.id:
-        from app.errors import NotFound
-
-        raise NotFound("No such ticket.", slug="ticket-not-found")
-    return ticket
+    return get_ticket(ctx.user, ctx.data.get("ticket_id"))
 
 
 def _pick_ticket(screen: str):
@@ -303,57 +311,45 @@ def _pick_ticket(screen: str):
 
 
 def _resend(ctx):
-    from app.messaging.service import queue_sms
-    from app.ticketing.issuing import ticket_sms_text
+    from app.sales.tickets import resend_ticket
 
-    ticket = _my_ticket(ctx)
-    queue_sms(ctx.user.phone, ticket_sms_text(ticket, ctx.lang), "ticket", user_id=ctx.user.id)
-    db.session.commit()
-    return End(ctx.t("ticket_resent", code=_ticket_view(ticket, ctx.lang)["code"]))
+    view = resend_ticket(ctx.user, ctx.data.get("ticket_id"), ctx.lang)
+    return End(ctx.t("ticket_resent", code=view.code))
 
 
 def _load_quote(ctx):
-    from app.booking.cancellation import quote_cancellation
+    from app.sales.cancelling import quote_to_cancel
 
-    ticket = _my_ticket(ctx)
-    quote = quote_cancellation(ticket.order, [ticket.id])
-    ctx.data["quote"] = {
-        "code": _ticket_view(ticket, ctx.lang)["code"], "amount": format_money(quote.amount, quote.currency),
-        "percent": quote.percent,
-    }
+    quote = quote_to_cancel(ctx.user, ctx.data.get("ticket_id"))
+    ctx.data["quote"] = {"code": quote.tickets[0].code, "amount": quote.refund.text(ctx.lang), "percent": quote.percent}
 
 
 def _do_cancel(ctx):
-    from app.booking.cancellation import cancel_tickets
+    from app.sales.cancelling import cancel
 
-    ticket = _my_ticket(ctx)
-    refund = cancel_tickets(ctx.user, ticket.order_id, [ticket.id], refund_to="wallet")
-    amount = format_money(refund.amount, refund.currency) if refund is not None else ctx.data["quote"]["amount"]
-    return End(ctx.t("cancelled", code=ctx.data["quote"]["code"], amount=amount))
+    done = cancel(ctx.user, ticket_ids=[ctx.data.get("ticket_id")], refund_to="wallet")
+    return End(ctx.t("cancelled", code=done.tickets[0].code, amount=done.refund.text(ctx.lang)))  # the refund really made
 
 
 # --- wallet -----------------------------------------------------------------------------
 
 def _load_balance(ctx):
-    from app.wallet.service import get_wallet, wallet_currency
+    from app.sales.wallet import wallet_balance
 
-    wallet = get_wallet(ctx.user.id, create=False) if ctx.user else None
-    currency = wallet.currency if wallet else wallet_currency()
-    ctx.data["balance"] = format_money(wallet.balance if wallet else 0, currency)
-    ctx.data["currency"] = currency
+    balance = wallet_balance(ctx.user)
+    ctx.data["balance"] = balance.text(ctx.lang)
+    ctx.data["currency"] = balance.currency
 
 
 def _topup(ctx, value: str):
-    from app.payments.service import start_topup
+    from app.sales.wallet import top_up
 
     if not value.isdigit() or int(value) == 0:
         return Stay(ctx.t("invalid"))
-    currency = ctx.data.get("currency", "KES")
-    amount = int(value) * 10 ** MINOR_UNITS.get(currency, 2)
-    payment = start_topup(ctx.ensure_user(), amount, phone=ctx.phone)
-    if payment.status == "failed":
-        return Stay(ctx.t("payment_failed", reason=payment.message or ""))
-    return End(ctx.t("topup_started", amount=format_money(amount, currency)))
+    outcome = top_up(ctx.ensure_user(), int(value), phone=ctx.phone, major=True)
+    if outcome.failed:
+        return Stay(ctx.t("payment_failed", reason=outcome.message or ""))
+    return End(ctx.t("topup_started", amount=outcome.money.text(ctx.lang)))
 
 
 # --- resume -----------------------------------------------------------------------------
@@ -398,11 +394,15 @@ _SCREEN_LIST = [
     Picker("buy_class", "ask_class", items=_class_items, on_pick=_create_order),
     Menu("buy_pay", "confirm", params=_confirm_params, back=False,
          choices={"1": _pay("mpesa"), "2": _pay("airtime"), "3": _pay("wallet"), "0": _cancel_order}),
+    # Dialing back with an unpaid order whose payment failed (channels.ussd.engine): the seats
+    # are still held, so offer the other ways at once.
+    Menu("retry_pay", "retry_pay", params=_retry_params, back=False, resumable=False,
+         choices={"1": _pay("wallet"), "2": _pay("airtime"), "3": _pay("mpesa"), "0": "home"}),
     Picker("tickets", "tickets_title", items=_ticket_items, on_pick=_pick_ticket("ticket"), empty="no_tickets"),
     Menu("ticket", "ticket_detail", params=lambda ctx: _ticket_view(_my_ticket(ctx), ctx.lang),
          choices={"1": _resend}),
-    Picker("cancel", "cancel_title", items=_ticket_items, on_pick=_pick_ticket("cancel_confirm"),
-           empty="no_tickets"),
+    Picker("cancel", "cancel_title", items=lambda ctx: _ticket_items(ctx, _cancellable(ctx)),
+           on_pick=_pick_ticket("cancel_confirm"), empty="no_tickets"),
     Menu("cancel_confirm", "cancel_quote", on_enter=_load_quote, params=lambda ctx: ctx.data["quote"],
          choices={"1": _do_cancel}),
     Menu("wallet", "wallet", on_enter=_load_balance, params=lambda ctx: {"balance": ctx.data["balance"]},

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from app.messaging.catalogue import keys, templates
+from app.sales.common import Money
 from channels.i18n import LANGUAGES, gsm7, is_gsm7, t
 from channels.ussd import menus
 from channels.ussd.engine import Ctx
@@ -42,13 +43,15 @@ def _worst_data() -> dict:
 
 @pytest.fixture
 def worst(app, monkeypatch):
-    monkeypatch.setattr(menus, "_order", lambda ctx: SimpleNamespace(total_amount=150_000_050, currency="KES"))
+    monkeypatch.setattr(menus, "_order_view", lambda ctx: SimpleNamespace(total=Money(150_000_050, "KES"),
+                                                                         code="ABCDEFGH"))
     monkeypatch.setattr(menus, "_my_ticket", lambda ctx: None)
     monkeypatch.setattr(menus, "_ticket_view", lambda ticket, lang: {
         "code": "ABCDE-FGHJK", "route": "NBO-KSM-LONG-MSA-LONG", "when": "30 Sep 23:59", "seat": "12A-UPPR"})
     monkeypatch.setattr(menus, "_cities", lambda ctx, exclude=None: [(LONG_CITY + f" {i}", "x") for i in range(20)])
     monkeypatch.setattr(menus, "_destinations", lambda ctx, limit=6: [(LONG_CITY + f" {i}", "x") for i in range(limit)])
     monkeypatch.setattr(menus, "_tickets", lambda ctx: [SimpleNamespace(id=i) for i in range(20)])
+    monkeypatch.setattr(menus, "_cancellable", lambda ctx: [SimpleNamespace(id=i) for i in range(20)])
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

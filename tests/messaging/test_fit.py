@@ -48,12 +48,20 @@ WORST = {
     "method": lambda m: "crédit téléphonique",
     "link": lambda m: "https://tickets.example.test/t/ABCDEFGHJK",
     "reason": lambda m: "R" * 110,  # a payment failure reason (the longest STK message)
+    # SMS PAY and fare classes (channels/sms/commands): the longest words of any language.
+    "classes": lambda m: "Kawaida, Mwanafunzi, Punguzo", "example": lambda m: "MWANAFUNZI",
+    "other1": lambda m: "PORTEFEUILLE", "other2": lambda m: "AIRTIME",
+    "mpesa": lambda m: "MPESA", "airtime": lambda m: "AIRTIME", "wallet": lambda m: "PORTEFEUILLE",
+    "missing": lambda m: 150000, "until": lambda m: "23:59",
 }
 # Messages whose {code} is a booking code (8 characters), not a ticket code.
 BOOKING_CODE = "7K37QBKA"
 BOOKING_CODE_KEYS = {"trip_cancelled", "trip_cancelled_short", "receipt_paid", "receipt_paid_no_ref", "refund_to_wallet",
                      "refund_to_mpesa", "airtime_charge_text", "airtime_partial_refund", "sms_order_mpesa",
                      "sms_order_airtime", "sms_airtime_to_mpesa", "sms_order_wallet", "unapplied_already_paid",
+                     "sms_order_mpesa_ways", "sms_order_airtime_ways", "sms_payment_failed_ways",
+                     "sms_airtime_not_payable", "sms_pay_ways", "sms_wallet_too_low", "sms_order_already_paid",
+                     "sms_order_not_payable", "sms_no_such_order", "pay_another_way", "retry_pay",
                      "unapplied_seats_gone", "unapplied_not_payable"}
 # Placeholders filled with another message: the longest of those messages, in the same language.
 NESTED = {

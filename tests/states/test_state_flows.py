@@ -12,7 +12,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.jobs.periodic import run_all_once
 from app.payments.service import start_payment
-from app.ticketing.states import expire_tickets, is_expired, is_usable
+from app.ticketing.states import expire_tickets
 from tests.tickets.test_scan_support import sell
 from app.ticketing.issuing import transition_ticket
 from app.ticketing.models import Ticket
@@ -55,8 +55,8 @@ def test_an_expired_ticket_is_expired_everywhere_before_and_after_the_sweep(app,
     after = past.valid_until + timedelta(minutes=1)
     before = past.valid_until - timedelta(minutes=1)
 
-    assert not is_expired(past, before) and is_expired(past, after)
-    assert is_usable(past, before) and not is_usable(past, after) and not is_usable(used, before)
+    assert not past.expired_at(before) and past.expired_at(after)
+    assert past.is_active(before) and not past.is_active(after) and not used.is_active(before)
     assert past in list_tickets(world.passenger, "active", now=before)
     assert past not in list_tickets(world.passenger, "active", now=after)  # read time: already over
     assert past in list_tickets(world.passenger, "history", now=after)
@@ -66,7 +66,7 @@ def test_an_expired_ticket_is_expired_everywhere_before_and_after_the_sweep(app,
     db.session.expire_all()
     assert [t.status for t in (used, past, cancelled)] == ["used", "expired", "cancelled"]
     assert _steps("ticket", past.id)[-1] == ("valid", "expired", "system:ticket-expiry")
-    assert past in list_tickets(world.passenger, "history", now=after) and is_expired(past, after)
+    assert past in list_tickets(world.passenger, "history", now=after) and past.expired_at(after)
     assert expire_tickets(now=after) == 0  # nothing left to expire, no second history row
 
 

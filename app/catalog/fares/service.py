@@ -1,27 +1,46 @@
 """Pricing: what a seat costs between two stops of a trip, and the carrier's writes to fares.
 
 Orders keep the price they were quoted: changing a fare never rewrites one already placed.
+``fares_between`` is the one fare lookup: search (what a trip costs), the hold (the price
+copied onto the order) and ``fare_for`` all ask it, so a change to how fares are matched
+is made once and the channels cannot disagree about a price.
 """
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from app.catalog.common import commit, referenced
+from collections.abc import Iterable
+
 from app.catalog.models import Fare, Route, Trip
 from app.core.money import amount_in
 from app.errors import Unprocessable
 from app.extensions import db
 
+def _ids(value) -> list[int]:
+    return [value] if isinstance(value, int) else list(value)
+
+
+def fares_between(route_ids: int | Iterable[int], origin_stop_ids: int | Iterable[int],
+                  destination_stop_ids: int | Iterable[int], classes: Iterable[str] | None = None) -> list[Fare]:
+    """The fares of ``route_ids`` from any of ``origin_stop_ids`` to any of ``destination_stop_ids``.
+
+    ``classes`` narrows to those fare classes (default: every class sold). Each argument is
+    one id or several, so a search over many trips is still one query.
+    """
+    stmt = select(Fare).where(
+        Fare.route_id.in_(_ids(route_ids)),
+        Fare.origin_stop_id.in_(_ids(origin_stop_ids)),
+        Fare.destination_stop_id.in_(_ids(destination_stop_ids)),
+    )
+    if classes is not None:
+        stmt = stmt.where(Fare.fare_class.in_(list(classes)))
+    return list(db.session.scalars(stmt.order_by(Fare.id)))
+
+
 def fare_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, fare_class: str = "standard") -> Fare | None:
     """The price of one seat on ``trip`` between two of its stops, or None when not sold."""
-    return db.session.scalar(
-        select(Fare).where(
-            Fare.route_id == trip.route_id,
-            Fare.origin_stop_id == origin_stop_id,
-            Fare.destination_stop_id == destination_stop_id,
-            Fare.fare_class == fare_class,
-        )
-    )
+    return next(iter(fares_between(trip.route_id, origin_stop_id, destination_stop_id, [fare_class])), None)
 
 
 def create_fare(carrier, data: dict) -> Fare:

@@ -9,7 +9,7 @@ from marshmallow import Schema, validate
 
 from app.catalog.network.schemas import StopSchema
 from app.core import fields
-from app.core.money import money_map
+from app.core.money import MoneyField, money_map
 
 TEXT = validate.Length(min=1, max=80)
 
@@ -18,6 +18,8 @@ class SearchArgsSchema(Schema):
     origin = fields.String(required=True, validate=TEXT, metadata={"description": "stop code, stop name or city"})
     destination = fields.String(required=True, validate=TEXT)
     date = fields.Date(required=True, metadata={"description": "YYYY-MM-DD, local to the origin stop"})
+    passengers = fields.Integer(validate=validate.Range(min=1), metadata={
+        "description": "party size (1-10): checked first, and trips with fewer seats left are not offered"})
 
 
 class OfferSchema(Schema):
@@ -36,6 +38,10 @@ class OfferSchema(Schema):
         lambda o: {cls: {"amount": amount, "currency": o.currency} for cls, amount in o.prices.items()},
         metadata=money_map("fare class → money"),
     )
+    fare_class = fields.String(metadata={"description": "the class a passenger gets by default: standard "
+                                                        "where sold, else the cheapest"})
+    price = MoneyField(lambda o: (o.prices[o.fare_class], o.currency) if getattr(o, "fare_class", None) else (None, None),
+                       allow_none=True, metadata={"description": "one seat of fare_class"})
 
 
 class StopQuerySchema(Schema):

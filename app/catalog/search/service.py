@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased, selectinload
 
+from app.catalog.fares.service import fares_between
 from app.catalog.models import FARE_CLASSES, Fare, RouteStop, Stop, Trip, fold
 from app.catalog.trips.service import seats_left
 from app.catalog.trips.transitions import SELLABLE_STATUSES
@@ -233,13 +234,7 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
 
     prices: dict[tuple[int, int, int], dict[str, int]] = {}
     currencies: dict[tuple[int, int, int], str] = {}
-    fares = db.session.scalars(
-        select(Fare).where(
-            Fare.route_id.in_({t.route_id for t, *_ in candidates.values()}),
-            Fare.origin_stop_id.in_(origin_ids),
-            Fare.destination_stop_id.in_(destination_ids),
-        )
-    )
+    fares = fares_between({t.route_id for t, *_ in candidates.values()}, origin_ids, destination_ids)
     for fare in fares:
         key = (fare.route_id, fare.origin_stop_id, fare.destination_stop_id)
         prices.setdefault(key, {})[fare.fare_class] = fare.amount

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from app.catalog.models import Trip
+from app.catalog.models import SELLABLE_TRIP_STATUSES, Trip
 from app.catalog.trips.states import TRIP
 from app.database import utcnow
 from app.errors import Conflict
 from app.extensions import db
 
-SELLABLE_STATUSES = ("scheduled", "boarding")
+SELLABLE_STATUSES = SELLABLE_TRIP_STATUSES  # defined once, in app.catalog.models
 
 
 # The table lives in ``app.catalog.trips.states`` (TRIP); re-exported under its old name.

@@ -1,4 +1,4 @@
-"""Payment endpoints: pay an order, read a payment."""
+"""Payment endpoints: pay an order, read a payment (translation onto ``app.sales.paying``)."""
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -6,11 +6,8 @@ from flask_smorest import Blueprint
 
 from app.auth.decorators import auth_required, current_user
 from app.auth.idempotency import idempotent
-from app.errors import NotFound
-from app.extensions import db
-from app.payments.models import Payment
 from app.payments.schemas import PaymentCreateSchema, PaymentSchema
-from app.payments.service import start_payment
+from app.sales.callers import who_is_calling
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Paying orders")
 
@@ -25,12 +22,12 @@ class OrderPayments(MethodView):
         """Pay an order by M-Pesa (prompt on the phone), airtime or the wallet (settled at once).
 
         Answers 202 with the payment and the sentence to show (``message``); poll
-        ``GET /payments/{id}`` until ``status`` is ``succeeded`` or ``failed``.
+        ``GET /payments/{id}`` until ``status`` is ``succeeded`` or ``failed``. A failed
+        payment lists ``other_methods`` that can pay the order now; its seats stay held.
         """
-        from app.booking.service import get_order_for
+        from app.sales.paying import pay_order
 
-        order = get_order_for(current_user(), order_id)
-        return start_payment(order, data["method"], phone=data["phone"])
+        return pay_order(who_is_calling(user=current_user()), order_id, data["method"], phone=data["phone"])
 
 
 @blp.route("/payments/<int:payment_id>")
@@ -38,9 +35,7 @@ class PaymentResource(MethodView):
     @auth_required()
     @blp.response(200, PaymentSchema)
     def get(self, payment_id):
-        """One of your payments, with what to tell the passenger."""
-        payment = db.session.get(Payment, payment_id)
-        user = current_user()
-        if payment is None or (payment.user_id != user.id and user.role != "platform_admin"):
-            raise NotFound("There is no such payment.", slug="payment-not-found")
-        return payment
+        """One of your payments, with what to tell the passenger (and, failed, what to try next)."""
+        from app.sales.paying import payment_status
+
+        return payment_status(current_user(), payment_id)

@@ -1,7 +1,9 @@
 """REST endpoints for orders, tickets, cancellations and carrier trip cancellation.
 
-Views only translate HTTP to the services in ``app.booking.service`` and
-``app.booking.cancellation``; every rule lives there so that USSD and SMS behave alike.
+Translation only: each view parses with a schema, calls one use case of ``app.sales``
+(the same ones USSD and SMS call, so the channels cannot disagree) and renders with a
+schema. The carrier's trip cancellation is an operator action, not a sale: it calls
+booking's cancellation service directly.
 """
 from __future__ import annotations
 
@@ -9,18 +11,23 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.decorators import auth_required, current_user, ensure_carrier_access
-from app.booking import cancellation, service
+from app.booking import cancellation
 from app.booking.schemas import (
     OrderCancelResultSchema, OrderCancelSchema, OrderCreateSchema, OrderListQuerySchema, OrderSchema, CancellationQuoteQuerySchema,
     CancellationQuoteSchema, BookingTicketQuerySchema, BookingTicketSchema, BookingTripCancelResultSchema, BookingTripCancelSchema,
 )
 from app.catalog.models import Trip
 from app.auth.idempotency import idempotent
-from app.core.money import money
 from app.errors import NotFound
 from app.extensions import db
+from app.sales import cancelling, orders, tickets
+from app.sales.callers import who_is_calling
 
 blp = Blueprint("booking", __name__, url_prefix="/api/v1", description="Seat holds, orders and tickets")
+
+
+def _caller():
+    return who_is_calling(user=current_user())
 
 
 @blp.route("/orders")
@@ -30,7 +37,7 @@ class Orders(MethodView):
     @blp.response(200, OrderSchema(many=True))
     def get(self, query):
         """The caller's orders, newest first (optionally one status)."""
-        return service.list_orders(current_user(), query.get("status"))
+        return orders.list_orders(_caller(), query.get("status"))
 
     @auth_required("passenger")
     @idempotent
@@ -38,7 +45,7 @@ class Orders(MethodView):
     @blp.response(201, OrderSchema)
     def post(self, data):
         """Hold seats and open an order to pay within the hold time (honours Idempotency-Key)."""
-        return service.create_order(current_user(), channel="api", **data)
+        return orders.hold_seats(_caller(), channel="api", **data)
 
 
 @blp.route("/orders/<int:order_id>")
@@ -46,8 +53,9 @@ class OrderDetail(MethodView):
     @auth_required()
     @blp.response(200, OrderSchema)
     def get(self, order_id):
-        """One of the caller's orders (404 for anyone else's)."""
-        return service.get_order_for(current_user(), order_id)
+        """One of the caller's orders (404 for anyone else's); after a failed payment,
+        ``other_methods`` lists what can pay it now while its seats stay held."""
+        return orders.get_order(_caller(), order_id)
 
 
 @blp.route("/orders/<int:order_id>/release")
@@ -56,7 +64,7 @@ class OrderRelease(MethodView):
     @blp.response(200, OrderSchema)
     def post(self, order_id):
         """Give up an unpaid order: its seats are free again at once."""
-        return service.release_order(current_user(), order_id)
+        return orders.release(_caller(), order_id)
 
 
 @blp.route("/orders/<int:order_id>/cancellation-quote")
@@ -65,9 +73,8 @@ class CancellationQuote(MethodView):
     @blp.arguments(CancellationQuoteQuerySchema, location="query")
     @blp.response(200, CancellationQuoteSchema)
     def get(self, query, order_id):
-        """What cancelling now would refund (``?ticket_ids=1,2``; default every valid ticket)."""
-        order = service.get_order_for(current_user(), order_id)
-        return cancellation.quote_cancellation(order, query.get("ticket_ids"))
+        """What cancelling now would refund (``?ticket_ids=1,2``; default every cancellable ticket)."""
+        return cancelling.cancellation_quote(_caller(), order_id=order_id, ticket_ids=query.get("ticket_ids"))
 
 
 @blp.route("/orders/<int:order_id>/cancel")
@@ -77,13 +84,11 @@ class OrderCancel(MethodView):
     @blp.arguments(OrderCancelSchema)
     @blp.response(200, OrderCancelResultSchema)
     def post(self, data, order_id):
-        """Cancel tickets (default all valid ones) and refund per the carrier's policy."""
-        user = current_user()
-        before = service.get_order_for(user, order_id).refunded_amount
-        cancellation.cancel_tickets(user, order_id, data["ticket_ids"], refund_to=data["refund_to"])
-        order = service.get_order_for(user, order_id)
-        return {"order": order, "refund": money(order.refunded_amount - before, order.currency),
-                "refund_to": data["refund_to"]}
+        """Cancel tickets (default all cancellable ones) and refund per the carrier's policy;
+        ``refund`` is the amount really refunded."""
+        user = _caller()
+        done = cancelling.cancel(user, order_id=order_id, ticket_ids=data["ticket_ids"], refund_to=data["refund_to"])
+        return {"order": orders.get_order(user, order_id), "refund": done.refund.as_dict(), "refund_to": done.refund_to}
 
 
 @blp.route("/tickets")
@@ -93,7 +98,9 @@ class Tickets(MethodView):
     @blp.response(200, BookingTicketSchema(many=True))
     def get(self, query):
         """The caller's tickets: ``active`` (still usable) or ``history``."""
-        return service.list_tickets(current_user(), query["scope"])
+        if query["scope"] == "history":
+            return tickets.history_ticket_rows(_caller())
+        return tickets.active_ticket_rows(_caller())
 
 
 @blp.route("/carriers/<int:carrier_id>/trips/<int:trip_id>/cancel")

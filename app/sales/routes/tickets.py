@@ -1,6 +1,7 @@
-"""A passenger's ticket and its QR code (the ticket list is booking's ``GET /tickets``).
+"""A passenger's ticket and its QR code (the ticket list is ``GET /tickets``, in ``booking``).
 
-Only the owner sees a ticket; anyone else gets 404, so ids cannot be probed. QR images
+Only the owner sees a ticket (``app.sales.tickets.own_ticket``, the rule USSD and SMS
+use); anyone else gets 404, so ids cannot be probed. QR images
 are cacheable: the payload is deterministic (Ed25519), so its hash is a strong ETag and
 a phone re-opening its ticket gets 304 without the server drawing anything.
 """
@@ -13,11 +14,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.decorators import auth_required, current_user
-from app.errors import Conflict, NotFound
-from app.extensions import db
-from app.ticketing.schemas import TicketDetailSchema
+from app.errors import Conflict
+from app.sales.callers import who_is_calling
+from app.sales.tickets import own_ticket
 from app.ticketing.models import Ticket
 from app.ticketing.payload import PayloadUnavailable, payload_for
+from app.ticketing.schemas import TicketDetailSchema
 
 blp = Blueprint("ticketing", __name__, url_prefix="/api/v1", description="Tickets and their QR codes")
 
@@ -25,10 +27,7 @@ QR_CACHE_CONTROL = "private, max-age=86400"
 
 
 def owned_ticket(ticket_id: int) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None or ticket.user_id != current_user().id:
-        raise NotFound("You have no such ticket.", slug="ticket-not-found")
-    return ticket
+    return own_ticket(who_is_calling(user=current_user()), ticket_id)
 
 
 @blp.route("/tickets/<int:ticket_id>")

@@ -1,7 +1,8 @@
 """Wallet endpoints: balance, history, top-ups by M-Pesa, auto-recharge.
 
-Served from the money area: a top-up is a payment (`app.payments`), and payments sit above
-the wallet they credit; the OpenAPI tag stays `wallet`.
+Served from the sales layer: a top-up is a sales use case (``app.sales.wallet.top_up``,
+the one USSD and SMS call), above payments and the wallet they credit; the OpenAPI tag
+stays ``wallet``.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from app.auth.idempotency import idempotent
 from app.core.money import amount_in, money
 from app.ledger.service import account_history, wallet_account
 from app.payments.schemas import PaymentSchema
+from app.sales.callers import who_is_calling
 from app.wallet.schemas import AutoRechargeSchema, TopUpSchema, WalletEntrySchema, WalletHistoryQuery, WalletSchema
 from app.wallet.service import TOPUP_MAX, TOPUP_MIN, TOPUP_PRESETS, get_wallet, set_auto_recharge, wallet_currency
 
@@ -71,9 +73,10 @@ class TopUps(MethodView):
     @blp.response(202, PaymentSchema)
     def post(self, data):
         """Top up by M-Pesa: a preset or any whole-shilling amount from KES 10 to KES 150,000."""
-        from app.payments.service import start_topup
+        from app.sales.wallet import top_up
 
-        return start_topup(current_user(), amount_in(data["amount"], wallet_currency()), data["phone"])
+        return top_up(who_is_calling(user=current_user()), amount_in(data["amount"], wallet_currency()),
+                      phone=data["phone"])
 
 
 @blp.route("/auto-recharge")

@@ -1,0 +1,196 @@
+"""Cancel tickets: which ticket can be cancelled, the quote, and the refund actually made.
+
+Why a use case: SMS cancelled any ``valid`` ticket, USSD only those not yet expired, and
+the refund announced was computed three ways (the API from the money really moved, USSD
+falling back to the quote, SMS to 0). One rule now (``can_cancel``) and one figure: the
+refund is what the order's ``refunded_amount`` grew by in the cancelling transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.database import utcnow
+from app.errors import Unprocessable
+from app.extensions import db
+from app.sales.common import TICKETED_ORDER_STATUSES, Money
+from app.sales.tickets import TicketView, active_ticket_rows, is_active, own_ticket, ticket_view
+
+
+def can_cancel(ticket, now: datetime | None = None) -> bool:
+    """A ticket can be cancelled while it is active, its order paid, and the trip has not
+    left the passenger's stop (after that, nothing is refunded and nothing cancelled)."""
+    from app.booking.pricing import departure_at_stop
+
+    now = now or utcnow()
+    order = ticket.order
+    return (is_active(ticket, now) and order.status in TICKETED_ORDER_STATUSES
+            and departure_at_stop(ticket.trip, order.origin_stop_id) > now)
+
+
+@dataclass(frozen=True)
+class CancelQuote:
+    """What cancelling these tickets now would refund (per the carrier's policy)."""
+
+    order_id: int
+    refund: Money
+    percent: int
+    rule: dict | None
+    tickets: list[TicketView]
+
+    @property
+    def ticket_ids(self) -> list[int]:
+        return [t.id for t in self.tickets]
+
+    # The API's quote schema reads ``amount`` and ``currency``.
+    @property
+    def amount(self) -> int:
+        return self.refund.amount
+
+    @property
+    def currency(self) -> str:
+        return self.refund.currency
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """What was done: the tickets cancelled and the refund really made (0 when the policy pays nothing)."""
+
+    order_id: int
+    order_status: str
+    refund: Money
+    refund_to: str
+    tickets: list[TicketView]
+
+
+def _order_rows(order, *statuses: str) -> list:
+    from sqlalchemy import select
+
+    from app.ticketing.models import Ticket
+
+    stmt = select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.id)
+    if statuses:
+        stmt = stmt.where(Ticket.status.in_(statuses))
+    return list(db.session.scalars(stmt))
+
+
+def _valid_tickets(order) -> list:
+    return _order_rows(order, "valid")
+
+
+def cancellable_tickets(user, now: datetime | None = None) -> list[TicketView]:
+    """The caller's tickets that can be cancelled now, soonest first."""
+    now = now or utcnow()
+    return [ticket_view(t, now) for t in active_ticket_rows(user, now) if can_cancel(t, now)]
+
+
+def _check(tickets, now, *, quoting: bool = False) -> None:
+    """Why ``can_cancel`` refuses, as the error the passenger acts on. A quote is still
+    given for a valid ticket whose trip has left (it says 0%: nothing would be refunded)."""
+    from app.booking.pricing import departure_at_stop
+    from app.errors import Conflict
+
+    for ticket in tickets:
+        order = ticket.order
+        if order.status not in TICKETED_ORDER_STATUSES:
+            raise Conflict(f"This order is {order.status.replace('_', ' ')}; nothing to cancel.", slug="order-state")
+        if quoting and ticket.status == "valid":
+            continue
+        if ticket.status == "valid" and departure_at_stop(ticket.trip, order.origin_stop_id) <= now:
+            raise Conflict("The trip has left; its tickets can no longer be cancelled.", slug="trip-departed")
+    wrong = [t.id for t in tickets if not (t.status == "valid" if quoting else can_cancel(t, now))]
+    if wrong:
+        raise Unprocessable(f"Ticket {', '.join(map(str, wrong))} is not a valid ticket of this order.",
+                            slug="ticket-not-cancellable")
+
+
+def _order_tickets(user, order_id: int | None, ticket_ids: list[int] | None, now, *, quoting: bool = False):
+    """(order, ticket rows) for the caller: given ids, else every cancellable ticket of the order."""
+    from app.booking.service import get_order_for
+    from app.errors import Conflict
+
+    if ticket_ids and order_id is not None:
+        order = get_order_for(user, order_id)
+        by_id = {t.id: t for t in _order_rows(order)}
+        wrong = sorted(set(ticket_ids) - by_id.keys())
+        if wrong:
+            raise Unprocessable(f"Ticket {', '.join(map(str, wrong))} is not a ticket of this order.",
+                                slug="ticket-not-cancellable")
+        tickets = [by_id[tid] for tid in sorted(set(ticket_ids))]
+    elif ticket_ids:
+        tickets = [own_ticket(user, tid) for tid in sorted(set(ticket_ids))]
+        order_ids = {t.order_id for t in tickets}
+        if len(order_ids) != 1:
+            raise Unprocessable("Cancel the tickets of one booking at a time.", slug="ticket-not-cancellable")
+        order = tickets[0].order
+    else:
+        order = get_order_for(user, order_id)
+        if order.status not in TICKETED_ORDER_STATUSES:
+            raise Conflict(f"This order is {order.status.replace('_', ' ')}; nothing to cancel.", slug="order-state")
+        tickets = _valid_tickets(order) if quoting else [t for t in active_ticket_rows(user, now) if t.order_id == order.id]
+        if not quoting and not tickets and _valid_tickets(order):
+            tickets = _valid_tickets(order)  # valid but past: _check names why (trip-departed)
+        if not tickets:
+            raise Unprocessable("This order has no valid ticket to cancel.", slug="ticket-not-cancellable")
+    return order, tickets
+
+
+def cancellation_quote(user, *, ticket_ids: list[int] | None = None, order_id: int | None = None,
+                       now: datetime | None = None) -> CancelQuote:
+    """What cancelling ``ticket_ids`` (or every cancellable ticket of ``order_id``) refunds now.
+
+    404 for tickets or orders not the caller's; 422 ``ticket-not-cancellable`` for a ticket
+    ``can_cancel`` refuses.
+    """
+    from app.booking.cancellation import quote_cancellation
+
+    now = now or utcnow()
+    order, tickets = _order_tickets(user, order_id, ticket_ids, now, quoting=True)
+    _check(tickets, now, quoting=True)
+    quote = quote_cancellation(order, [t.id for t in tickets], now=now)
+    return CancelQuote(order.id, Money(quote.amount, quote.currency), quote.percent, quote.rule,
+                       [ticket_view(t, now) for t in quote.tickets])
+
+
+def cancel(user, *, ticket_ids: list[int] | None = None, order_id: int | None = None, refund_to: str = "wallet",
+           now: datetime | None = None) -> CancelResult:
+    """Cancel tickets and refund per the carrier's policy to ``refund_to``. Commits.
+
+    The refund reported is the money really moved (the order's ``refunded_amount`` before
+    and after), never a re-computed quote. Errors as ``cancellation_quote``, plus 409
+    ``trip-departed`` and 422 ``refund-destination``.
+    """
+    from app.booking.cancellation import cancel_tickets
+    from app.booking.models import Order
+
+    now = now or utcnow()
+    order, tickets = _order_tickets(user, order_id, ticket_ids, now)
+    _check(tickets, now)
+    before, currency, ids = order.refunded_amount, order.currency, [t.id for t in tickets]
+    cancel_tickets(user, order.id, ids, refund_to=refund_to, now=now)
+    order = db.session.get(Order, order.id)
+    db.session.refresh(order)
+    rows = [own_ticket(user, tid) for tid in ids]
+    return CancelResult(order.id, order.status, Money(order.refunded_amount - before, currency), refund_to,
+                        [ticket_view(t, now) for t in rows])
+
+
+def quote_to_cancel(user, ticket_id: int, now: datetime | None = None) -> CancelQuote:
+    """The quote a channel shows before asking "confirm?": refused (409 ``trip-departed``,
+    422 ``ticket-not-cancellable``...) exactly when ``cancel`` would refuse, so no passenger
+    confirms a cancellation that then fails. (The API's quote also prices a departed trip's
+    ticket, at 0%.)"""
+    now = now or utcnow()
+    _order, tickets = _order_tickets(user, None, [ticket_id], now)
+    _check(tickets, now)
+    return cancellation_quote(user, ticket_ids=[ticket_id], now=now)
+
+
+def find_cancellable_ticket(user, code: str, now: datetime | None = None) -> TicketView:
+    """The caller's ticket by its short code as typed, if ``can_cancel`` allows it; else as
+    ``quote_to_cancel`` refuses (404 for a code that is not theirs)."""
+    from app.sales.tickets import find_ticket_by_code
+
+    view = find_ticket_by_code(user, code)
+    quote_to_cancel(user, view.id, now=now)
+    return view

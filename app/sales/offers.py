@@ -1,0 +1,87 @@
+"""Search offers: the trips a passenger can buy, priced and counted the same for every channel.
+
+Why a use case over the catalog's search: the catalog knows trips and fares; what a
+passenger is *offered* adds decisions that were made per channel — the passenger count
+(checked first, so no list is shown and then refused), the default fare class and the
+price it implies, and that a trip without enough seats for the party is not offered.
+Times are the departure at the passenger's own stop, in that stop's zone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from app.catalog.models import Stop, Trip
+from app.sales.common import Money, check_passenger_count, default_fare_class
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One trip as the passenger going from ``origin_stop`` to ``destination_stop`` sees it."""
+
+    trip: Trip
+    carrier_name: str
+    origin_stop: Stop
+    destination_stop: Stop
+    departure_local: datetime  # at origin_stop, in its zone
+    arrival_local: datetime  # at destination_stop, shown in origin_stop's zone too
+    seats_left: int
+    prices: dict[str, int]  # fare class → minor units, in catalogue order
+    currency: str
+    fare_class: str  # the class chosen when the passenger does not choose
+
+    @property
+    def trip_id(self) -> int:
+        return self.trip.id
+
+    @property
+    def origin_stop_id(self) -> int:
+        return self.origin_stop.id
+
+    @property
+    def destination_stop_id(self) -> int:
+        return self.destination_stop.id
+
+    @property
+    def price(self) -> Money:
+        """One seat of the default class."""
+        return Money(self.prices[self.fare_class], self.currency)
+
+    def total(self, passengers: int = 1, fare_class: str | None = None) -> Money:
+        """What ``passengers`` seats of ``fare_class`` (default class) cost together."""
+        return Money(self.prices[fare_class or self.fare_class] * passengers, self.currency)
+
+
+def _offer(found) -> Offer:
+    return Offer(
+        trip=found.trip, carrier_name=found.carrier_name, origin_stop=found.origin_stop,
+        destination_stop=found.destination_stop, departure_local=found.departure_local,
+        arrival_local=found.arrival_local, seats_left=found.seats_left, prices=dict(found.prices),
+        currency=found.currency, fare_class=default_fare_class(found.prices),
+    )
+
+
+def search_offers(origin: str, destination: str, day: date, *, passengers: int | None = None,
+                  now: datetime | None = None) -> list[Offer]:
+    """Trips boarding at ``origin`` on ``day`` (local there) towards ``destination``, soonest first.
+
+    With ``passengers``, the count is checked first (422 ``passenger-count``) and trips with
+    fewer seats left are not offered; without it every sellable trip is listed with its
+    seats left (a browsing list: the API's search). Raises ``UnknownStop`` (404) for a place
+    not understood and 422 ``same-origin-destination`` / ``past-date``.
+    """
+    from app.catalog.service import search_trips
+
+    if passengers is not None:
+        check_passenger_count(passengers)
+    offers = [_offer(found) for found in search_trips(origin, destination, day, now=now)]
+    if passengers is not None:
+        offers = [offer for offer in offers if offer.seats_left >= passengers]
+    return offers
+
+
+def destinations_from(origin: str, limit: int = 20) -> list[str]:
+    """Cities with a sellable trip from ``origin`` in the coming days (never a place with no trip)."""
+    from app.catalog.service import destinations_from as served
+
+    return served(origin, limit)

@@ -1,0 +1,143 @@
+"""Pay an order with a chosen method, and fall back to another when one fails.
+
+Why a use case: the method names, which methods can pay a given order (M-Pesa takes KES;
+phone balance only fixed price-point totals; the wallet only what it holds) and what to
+offer after a failure were each channel's guess. After a failed M-Pesa prompt the order
+stays ``pending_payment`` and its seats stay held until the hold expires, so the passenger
+can pay by wallet or phone balance (or M-Pesa again) without losing the seat;
+``PaymentOutcome.other_methods`` and ``OrderView.other_methods`` list what can pay it now.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.errors import ApiError, Unprocessable
+from app.extensions import db
+from app.sales.common import PAYMENT_METHODS, Money
+from app.sales.orders import OrderView, PaymentOption, order_view
+
+# Refusals before anything is sent that another method may avoid.
+REFUSALS_WITH_ALTERNATIVES = ("insufficient-funds", "airtime-amount-not-payable", "invalid-method")
+
+# Words a passenger may use for a method (USSD labels, SMS keywords) → the method.
+METHOD_WORDS = {
+    "mpesa": "mpesa", "m-pesa": "mpesa", "stk": "mpesa",
+    "airtime": "airtime", "phone": "airtime", "balance": "airtime", "credit": "airtime", "salio": "airtime",
+    "wallet": "wallet", "portefeuille": "wallet", "pochi": "wallet",
+}
+
+
+@dataclass
+class PaymentOutcome:
+    """What happened when the passenger asked to pay. Attributes it lacks are the payment's,
+    so the API dumps it as a payment."""
+
+    payment: object  # app.payments.models.Payment
+    method: str
+    status: str  # initiated | pending | succeeded | failed | expired
+    message: str | None
+    order: OrderView
+    other_methods: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name):
+        if name == "payment":
+            raise AttributeError(name)
+        return getattr(self.payment, name)
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("failed", "expired")
+
+
+def method_from_word(word: str) -> str:
+    """``"M-Pesa"``, ``"WALLET"``, ``"airtime"`` → the method; 422 ``invalid-method`` otherwise."""
+    method = METHOD_WORDS.get((word or "").strip().lower())
+    if method is None:
+        raise Unprocessable(f"Pay by {', '.join(PAYMENT_METHODS)}.", slug="invalid-method")
+    return method
+
+
+def payment_options(order) -> list[PaymentOption]:
+    """Each method and whether it can pay ``order``'s total now (in ``PAYMENT_METHODS`` order)."""
+    from app.payments.airtime import AirtimeAmountNotPayable, plan_airtime
+    from app.wallet.service import get_wallet
+
+    options = []
+    mpesa_ok = order.currency == "KES"
+    options.append(PaymentOption("mpesa", mpesa_ok, None if mpesa_ok else "invalid-method"))
+    try:
+        plan_airtime(order.total_amount, order.currency)
+        options.append(PaymentOption("airtime", True))
+    except AirtimeAmountNotPayable:
+        options.append(PaymentOption("airtime", False, "airtime-amount-not-payable"))
+    wallet = get_wallet(order.user_id, create=False)
+    enough = wallet is not None and wallet.currency == order.currency and wallet.balance >= order.total_amount
+    options.append(PaymentOption("wallet", enough, None if enough else "insufficient-funds"))
+    return options
+
+
+def pay_order(user, order_id: int, method: str, *, phone: str | None = None, link_id: str | None = None) -> PaymentOutcome:
+    """Start paying one of the caller's orders by ``method`` (``mpesa``, ``airtime``, ``wallet``).
+
+    Commits. Wallet payments settle before returning (402 ``insufficient-funds`` and no
+    change when short); M-Pesa and phone balance are ``pending`` until the operator answers
+    (the sandbox answers at once). A refusal up front raises (422 ``invalid-method``,
+    ``airtime-amount-not-payable``; 409 ``order-not-payable``); a failure reported by the
+    operator comes back as ``status="failed"`` with ``other_methods`` to try next.
+    """
+    from app.booking.service import get_order_for
+    from app.payments.models import PUBLIC_METHODS
+    from app.payments.service import start_payment
+
+    if method not in PAYMENT_METHODS:
+        method = method_from_word(method)
+    order = get_order_for(user, order_id)
+    try:
+        payment = start_payment(order, method, phone=phone, link_id=link_id if method == "airtime" else None)
+    except ApiError as refused:
+        # Refused up front (wallet too low, a total phone balance cannot make...): nothing
+        # changed; name the ways that can pay it now, as after a failure.
+        if refused.slug in REFUSALS_WITH_ALTERNATIVES:
+            refused.extra.setdefault("other_methods", _others_now(user, order_id, method))
+        raise
+    db.session.refresh(payment)  # the sandbox (inline jobs) may have settled it already
+    view = order_view(get_order_for(user, order_id))
+    public = PUBLIC_METHODS.get(payment.method, payment.method)
+    outcome = PaymentOutcome(payment, public, payment.status, payment.message, view)
+    if outcome.failed:
+        outcome.other_methods = view.other_methods
+    return outcome
+
+
+def _others_now(user, order_id: int, refused_method: str) -> list[str]:
+    from app.booking.service import get_order_for
+
+    view = order_view(get_order_for(user, order_id))
+    return [o.method for o in view.payment_options if o.available and o.method != refused_method]
+
+
+def payment_total(order_id: int) -> Money:
+    """The amount an order costs (what any method must pay)."""
+    from app.booking.models import Order
+
+    order = db.session.get(Order, order_id)
+    return Money(order.total_amount, order.currency)
+
+
+def payment_status(user, payment_id: int) -> PaymentOutcome:
+    """One of the caller's payments (platform admins: any) with what to try next if it failed."""
+    from app.booking.service import get_order_for
+    from app.errors import NotFound
+    from app.payments.models import PUBLIC_METHODS, Payment
+
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or (payment.user_id != user.id and user.role != "platform_admin"):
+        raise NotFound("There is no such payment.", slug="payment-not-found")
+    view = None
+    if payment.order_id is not None and payment.user_id == user.id:
+        view = order_view(get_order_for(user, payment.order_id))
+    outcome = PaymentOutcome(payment, PUBLIC_METHODS.get(payment.method, payment.method), payment.status,
+                             payment.message, view)
+    if outcome.failed and view is not None and view.payment_failed and view.last_payment.id == payment.id:
+        outcome.other_methods = view.other_methods
+    return outcome
