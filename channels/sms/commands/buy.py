@@ -3,9 +3,9 @@
 ``BUY FROM TO (DDMM) (N) (CLASS)``: the count and the fare class may come in either order
 at the end (``BUY NAIROBI NAKURU 2 STUDENT``). Offers, the passenger-count rule and the
 default class (without a class word) are ``app.sales``' answers, the same as the API's
-and USSD's; this module reads the words and renders the list. A class word not understood is named,
-with "did you mean" when one class is close; a class no listed trip sells is said so
-before any list. The reply to a list choice starts the passenger's usual payment method
+and USSD's; this module reads the words and renders the list. A class word not
+understood is named, with "did you mean" when one class is close; a class no listed
+trip sells is said so before any list. The reply to a list choice starts the passenger's usual payment method
 and says how to pay each other way (``PAY <code> WALLET``...).
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ SMS_LIMIT = 160  # one GSM-7 segment
 
 
 def _read_words(args: list[str]):
-    """``(place words, count, fare class, class word not understood, its suggestion, day word)``."""
+    """``(place words, count, fare class or None, day word or None)`` from the words after BUY."""
     words = [part for word in args for part in (word.split("-") if not DATE.match(word) else [word]) if part]
     count, fare_class = 1, None
     for _ in range(2):  # "2 STUDENT" or "STUDENT 2"
@@ -56,7 +56,7 @@ def _class_not_understood(msg: Inbound, words: list[str]) -> str | None:
 
 
 def buy(msg: Inbound, args: list[str]) -> str:
-    """List up to ``MAX_OFFERS`` trips with seats for everyone, as many as fit one SMS; the number replied buys one."""
+    """Up to ``MAX_OFFERS`` trips with seats for everyone (as many as fit one SMS); a number replied buys one."""
     from app.sales.common import MAX_PASSENGERS, check_passenger_count
     from app.sales.offers import search_offers
     from app.sales.places import today_at
