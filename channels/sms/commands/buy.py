@@ -17,9 +17,17 @@ from channels.i18n import short_date
 from channels.sms.commands.parse import CLASS_SHOWN, CLASS_WORDS, Inbound, read_choice
 from channels.sms.commands.pay import start_and_reply
 from channels.sms.commands.pending import set_pending, take_pending
-from channels.sms.commands.places import DATE, PlaceNotUnderstood, parse_day, split_places
+from channels.sms.commands.places import (
+    DATE,
+    TODAY_WORDS,
+    TOMORROW_WORDS,
+    PlaceNotUnderstood,
+    parse_day,
+    split_places,
+)
 
 MAX_OFFERS = 4
+DAY_WORDS = {word: word for word in TODAY_WORDS | TOMORROW_WORDS}  # near misses of these are days
 SMS_LIMIT = 160  # one GSM-7 segment
 
 
@@ -33,7 +41,12 @@ def _read_words(args: list[str]):
         elif len(words) > 2 and fare_class is None and (choice := read_choice(words[-1], CLASS_WORDS)).value:
             fare_class = choice.value
             words.pop()
-    day_word = words.pop() if len(words) > 2 and parse_day(words[-1], date(2000, 1, 1)) else None
+    day_word = None
+    if len(words) > 2 and parse_day(words[-1], date(2000, 1, 1)):
+        day_word = words.pop()
+    elif len(words) > 2 and (near := read_choice(words[-1], DAY_WORDS).value):  # "TOMOROW"
+        words.pop()
+        day_word = near
     return words, count, fare_class, day_word
 
 
@@ -49,6 +62,9 @@ def _class_not_understood(msg: Inbound, words: list[str]) -> str | None:
     except PlaceNotUnderstood:
         return None
     word, choice = words[-1], read_choice(words[-1], CLASS_WORDS)
+    day = read_choice(word, DAY_WORDS).suggestion  # "TOMOR": a day, not a class
+    if day and not choice.suggestion:
+        return msg.t("sms_did_you_mean", word=word[:20], suggestion=day)
     if choice.suggestion:
         return msg.t("sms_did_you_mean_class", word=word[:20], suggestion=msg.class_word(choice.suggestion))
     shown = CLASS_SHOWN[msg.lang]
