@@ -200,6 +200,15 @@ def test_a_class_not_understood_or_not_sold_is_said_before_any_list(client, worl
     assert _state() == before and len(answer) <= 160
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("BUY NAIROBI NAKURU TOMOROW", "1 08:00 Coast Express"),  # a near-miss day is acted on
+    ("ACHETER NAIROBI NAKURU DEMIN 2", "1 08:00 Coast Express"),
+    ("BUY NAIROBI NAKURU TOMOR", "We did not understand TOMOR. Did you mean TOMORROW?"),
+])
+def test_a_mistyped_day_is_read_as_a_day_not_a_class(client, world, text, expected):
+    assert expected in reply(client, world.passenger.phone, text)
+
+
 def test_history_lists_past_trips_with_what_became_of_them(client, world):
     phone = world.passenger.phone
     assert "no past trips" in reply(client, phone, "HISTORY")

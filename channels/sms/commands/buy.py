@@ -3,9 +3,9 @@
 ``BUY FROM TO (DDMM) (N) (CLASS)``: the count and the fare class may come in either order
 at the end (``BUY NAIROBI NAKURU 2 STUDENT``). Offers, the passenger-count rule and the
 default class (without a class word) are ``app.sales``' answers, the same as the API's
-and USSD's; this module reads the words and renders the list. A class word not understood is named,
-with "did you mean" when one class is close; a class no listed trip sells is said so
-before any list. The reply to a list choice starts the passenger's usual payment method
+and USSD's; this module reads the words and renders the list. A class word not
+understood is named, with "did you mean" when one class is close; a class no listed
+trip sells is said so before any list. The reply to a list choice starts the passenger's usual payment method
 and says how to pay each other way (``PAY <code> WALLET``...).
 """
 from __future__ import annotations
@@ -17,14 +17,22 @@ from channels.i18n import short_date
 from channels.sms.commands.parse import CLASS_SHOWN, CLASS_WORDS, Inbound, read_choice
 from channels.sms.commands.pay import start_and_reply
 from channels.sms.commands.pending import set_pending, take_pending
-from channels.sms.commands.places import DATE, PlaceNotUnderstood, parse_day, split_places
+from channels.sms.commands.places import (
+    DATE,
+    TODAY_WORDS,
+    TOMORROW_WORDS,
+    PlaceNotUnderstood,
+    parse_day,
+    split_places,
+)
 
 MAX_OFFERS = 4
+DAY_WORDS = {word: word for word in TODAY_WORDS | TOMORROW_WORDS}  # near misses of these are days
 SMS_LIMIT = 160  # one GSM-7 segment
 
 
 def _read_words(args: list[str]):
-    """``(place words, count, fare class, class word not understood, its suggestion, day word)``."""
+    """``(place words, count, fare class or None, day word or None)`` from the words after BUY."""
     words = [part for word in args for part in (word.split("-") if not DATE.match(word) else [word]) if part]
     count, fare_class = 1, None
     for _ in range(2):  # "2 STUDENT" or "STUDENT 2"
@@ -33,7 +41,12 @@ def _read_words(args: list[str]):
         elif len(words) > 2 and fare_class is None and (choice := read_choice(words[-1], CLASS_WORDS)).value:
             fare_class = choice.value
             words.pop()
-    day_word = words.pop() if len(words) > 2 and parse_day(words[-1], date(2000, 1, 1)) else None
+    day_word = None
+    if len(words) > 2 and parse_day(words[-1], date(2000, 1, 1)):
+        day_word = words.pop()
+    elif len(words) > 2 and (near := read_choice(words[-1], DAY_WORDS).value):  # "TOMOROW"
+        words.pop()
+        day_word = near
     return words, count, fare_class, day_word
 
 
@@ -49,6 +62,9 @@ def _class_not_understood(msg: Inbound, words: list[str]) -> str | None:
     except PlaceNotUnderstood:
         return None
     word, choice = words[-1], read_choice(words[-1], CLASS_WORDS)
+    day = read_choice(word, DAY_WORDS).suggestion  # "TOMOR": a day, not a class
+    if day and not choice.suggestion:
+        return msg.t("sms_did_you_mean", word=word[:20], suggestion=day)
     if choice.suggestion:
         return msg.t("sms_did_you_mean_class", word=word[:20], suggestion=msg.class_word(choice.suggestion))
     shown = CLASS_SHOWN[msg.lang]
@@ -56,7 +72,7 @@ def _class_not_understood(msg: Inbound, words: list[str]) -> str | None:
 
 
 def buy(msg: Inbound, args: list[str]) -> str:
-    """List up to ``MAX_OFFERS`` trips with seats for everyone, as many as fit one SMS; the number replied buys one."""
+    """Up to ``MAX_OFFERS`` trips with seats for everyone (as many as fit one SMS); a number replied buys one."""
     from app.sales.common import MAX_PASSENGERS, check_passenger_count
     from app.sales.offers import search_offers
     from app.sales.places import today_at
