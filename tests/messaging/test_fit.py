@@ -82,10 +82,10 @@ def limit(key: str) -> tuple[str, int]:
     """``("sms", n)``, ``("ussd", 1)`` or ``("any", 0)`` from the English entry's ``fit:``
     comment (default: one SMS). ``any``: the code sends it only when it fits, else a shorter one;
     ``page``: a web page (the scanner), no limit."""
-    for comment in entry(key).comments:
-        found = re.search(r"fit: (sms|ussd|any|page)(?: (\d))?", comment)
-        if found:
-            return found.group(1), int(found.group(2) or 1)
+    comments = " ".join(entry(key).comments)  # a PO editor may wrap a long comment
+    found = re.search(r"fit:\s+(sms|ussd|any|page)(?:\s+(\d))?", comments)
+    if found:
+        return found.group(1), int(found.group(2) or 1)
     return "sms", 1
 
 
