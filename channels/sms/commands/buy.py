@@ -1,12 +1,15 @@
 """BUY and the reply to its list: search, choose a trip by number, hold seats and start paying.
 
-``BUY FROM TO (DDMM) (N) (CLASS)``: the count and the fare class may come in either order
-at the end (``BUY NAIROBI NAKURU 2 STUDENT``). Offers, the passenger-count rule and the
+``BUY FROM TO (DDMM) (N) (CLASS) (METHOD)``: the count, the fare class and the payment
+method may come in any order at the end (``BUY NAIROBI NAKURU 2 STUDENT``,
+``ACHETER NAIROBI NAKURU PORTEFEUILLE ETUDIANT``). Offers, the passenger-count rule and the
 default class (without a class word) are ``app.sales``' answers, the same as the API's
-and USSD's; this module reads the words and renders the list. A class word not
-understood is named, with "did you mean" when one class is close; a class no listed
-trip sells is said so before any list. The reply to a list choice starts the passenger's usual payment method
-and says how to pay each other way (``PAY <code> WALLET``...).
+and USSD's; this module reads the words and renders the list. A class or method word not
+understood is named, with "did you mean" when one is close; a class no listed trip sells
+is said so before any list. The method is kept with the pending list: the reply to a list
+choice pays that way, refused as ``PAY <code> <method>`` is (wallet too low, phone balance
+that cannot make the total: the order stays unpaid, its seats held). Without a method word
+the choice starts the passenger's usual method and says how to pay each other way.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from datetime import date, timedelta
 
 from app.errors import ApiError
 from channels.i18n import short_date
-from channels.sms.commands.parse import CLASS_SHOWN, CLASS_WORDS, Inbound, read_choice
+from channels.sms.commands.parse import CLASS_SHOWN, CLASS_WORDS, Inbound, join_method_words, read_choice, read_method
 from channels.sms.commands.pay import start_and_reply
 from channels.sms.commands.pending import set_pending, take_pending
 from channels.sms.commands.places import (
@@ -32,14 +35,18 @@ SMS_LIMIT = 160  # one GSM-7 segment
 
 
 def _read_words(args: list[str]):
-    """``(place words, count, fare class or None, day word or None)`` from the words after BUY."""
+    """``(place words, count, fare class, method, day word)`` from the words after BUY (None: not given)."""
+    args = join_method_words(args)
     words = [part for word in args for part in (word.split("-") if not DATE.match(word) else [word]) if part]
-    count, fare_class = 1, None
-    for _ in range(2):  # "2 STUDENT" or "STUDENT 2"
+    count, fare_class, method = 1, None, None
+    for _ in range(3):  # "2 STUDENT WALLET", "WALLET 2", "STUDENT 2"...
         if words and words[-1].isdigit() and len(words[-1]) <= 2 and count == 1:
             count = int(words.pop())
         elif len(words) > 2 and fare_class is None and (choice := read_choice(words[-1], CLASS_WORDS)).value:
             fare_class = choice.value
+            words.pop()
+        elif len(words) > 2 and method is None and (way := read_method(words[-1])).value:
+            method = way.value
             words.pop()
     day_word = None
     if len(words) > 2 and parse_day(words[-1], date(2000, 1, 1)):
@@ -47,11 +54,11 @@ def _read_words(args: list[str]):
     elif len(words) > 2 and (near := read_choice(words[-1], DAY_WORDS).value):  # "TOMOROW"
         words.pop()
         day_word = near
-    return words, count, fare_class, day_word
+    return words, count, fare_class, method, day_word
 
 
 def _class_not_understood(msg: Inbound, words: list[str]) -> str | None:
-    """When the places read without the last word, that word was meant as a class: say so."""
+    """When the places read without the last word, that word was meant as a class or a method: say so."""
     if len(words) < 3:
         return None
     rest = words[:-1]
@@ -65,6 +72,9 @@ def _class_not_understood(msg: Inbound, words: list[str]) -> str | None:
     day = read_choice(word, DAY_WORDS).suggestion  # "TOMOR": a day, not a class
     if day and not choice.suggestion:
         return msg.t("sms_did_you_mean", word=word[:20], suggestion=day)
+    way = read_method(word).suggestion  # "WALLIT": a way to pay
+    if way and not choice.suggestion:
+        return msg.t("sms_did_you_mean", word=word[:20], suggestion=msg.method_word(way))
     if choice.suggestion:
         return msg.t("sms_did_you_mean_class", word=word[:20], suggestion=msg.class_word(choice.suggestion))
     shown = CLASS_SHOWN[msg.lang]
@@ -77,7 +87,7 @@ def buy(msg: Inbound, args: list[str]) -> str:
     from app.sales.offers import search_offers
     from app.sales.places import today_at
 
-    words, count, fare_class, day_word = _read_words(args)
+    words, count, fare_class, method, day_word = _read_words(args)
     if len(words) < 2:
         return msg.t("sms_buy_usage")
     try:
@@ -120,12 +130,16 @@ def buy(msg: Inbound, args: list[str]) -> str:
         lines.append(line)
         choices.append({"trip_id": offer.trip_id, "origin_stop_id": offer.origin_stop_id,
                         "destination_stop_id": offer.destination_stop_id, "fare_class": fare_class or offer.fare_class})
-    set_pending(msg.phone, "buy", {"choices": choices, "count": count})
+    set_pending(msg.phone, "buy", {"choices": choices, "count": count, "method": method})
     return "\n".join(lines)
 
 
 def choose(msg: Inbound, args: list[str]) -> str:
-    """A bare number: the trip picked from the last BUY list; seats are held and payment starts."""
+    """A bare number: the trip picked from the last BUY list; seats are held and payment starts.
+
+    The method named in BUY is used as ``PAY <code> <method>`` would be (no switch to
+    M-Pesa); without one, the passenger's usual method.
+    """
     from app.sales.orders import hold_seats
 
     number = int(args[0])
@@ -138,4 +152,6 @@ def choose(msg: Inbound, args: list[str]) -> str:
     order = hold_seats(msg.user, trip_id=choice["trip_id"], origin_stop_id=choice["origin_stop_id"],
                        destination_stop_id=choice["destination_stop_id"], passengers=pending["count"],
                        fare_class=choice["fare_class"], channel="sms")
+    if pending.get("method"):
+        return start_and_reply(msg, order, pending["method"], fallback=False)
     return start_and_reply(msg, order, msg.user.preferred_payment or "mpesa")

@@ -9,7 +9,8 @@ ratio >= ``ACT_RATIO``), and only suggested ("did you mean ...?") when it is les
 different meaning are never guessed between: the sender gets the help text instead.
 
 The same rule reads the words inside a command that name a choice: a fare class
-(``BUY NAIROBI NAKURU 2 STUDENT``) and a payment method (``PAY K7Q2ABCD WALLET``).
+(``BUY NAIROBI NAKURU 2 STUDENT``) and a payment method (``PAY K7Q2ABCD WALLET``,
+``BUY NAIROBI NAKURU 2 WALLET``); ``read_method`` is the one reading of method words.
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ CLASS_SHOWN = {
     "fr": {"standard": "NORMAL", "student": "ETUDIANT", "reduced": "REDUIT"},
     "sw": {"standard": "KAWAIDA", "student": "MWANAFUNZI", "reduced": "PUNGUZO"},
 }
-# Payment methods (app.payments.service.API_METHODS) as written after PAY <code>.
+# Payment methods (app.payments.service.API_METHODS) as written after PAY <code> or in BUY.
 METHOD_WORDS = {
     "MPESA": "mpesa",
     "AIRTIME": "airtime", "CREDIT": "airtime", "SIMU": "airtime", "PHONE": "airtime",
@@ -103,6 +104,24 @@ def read_choice(word: str, vocabulary: dict[str, str]) -> Choice:
     if key is None:
         return Choice(None)
     return Choice(vocabulary[key]) if ratio >= ACT_RATIO else Choice(None, vocabulary[key])
+
+
+def join_method_words(words: list[str]) -> list[str]:
+    """``M PESA`` and ``M-PESA`` as one word (``MPESA``), so PAY and BUY read them alike."""
+    joined: list[str] = []
+    for word in words:
+        if word.replace("-", "") == "MPESA":
+            word = "MPESA"
+        if word == "PESA" and joined and joined[-1] == "M":
+            joined[-1] = "MPESA"
+            continue
+        joined.append(word)
+    return joined
+
+
+def read_method(word: str) -> Choice:
+    """A payment-method word in any language, as PAY and BUY read it: ``"POCHI"`` → wallet."""
+    return read_choice(word, METHOD_WORDS)
 
 
 def parse(text: str) -> Command:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from app.errors import ApiError, NotFound
 from app.sales.common import PAID_ORDER_STATUSES, PAYMENT_METHODS
-from channels.sms.commands.parse import METHOD_WORDS, Inbound, read_choice
+from channels.sms.commands.parse import Inbound, join_method_words, read_method
 
 
 def _others(msg: Inbound, method: str, preferred: list[str] = ()) -> dict:
@@ -89,14 +89,12 @@ def _own_order(msg: Inbound, code: str):
 
 def pay(msg: Inbound, args: list[str]) -> str:
     """``PAY K7Q2ABCD WALLET``: the sender's own unpaid order, paid the way named."""
-    words = list(args)
-    if len(words) >= 2 and words[-2:] == ["M", "PESA"]:
-        words[-2:] = ["MPESA"]
+    words = join_method_words(args)
     if not words:
         return msg.t("sms_pay_usage", **_all_words(msg))
     view, choice = _own_order(msg, "".join(words)), None
     if view is None and len(words) >= 2:  # the last word names the method
-        view, choice = _own_order(msg, "".join(words[:-1])), read_choice(words[-1], METHOD_WORDS)
+        view, choice = _own_order(msg, "".join(words[:-1])), read_method(words[-1])
         if view is None:
             return msg.t("sms_no_such_order", code="".join(words[:-1])[:12])
     if view is None:
