@@ -275,16 +275,6 @@ class Sms:
         assert replies, f"no reply to {text!r}"
         return replies[-1]
 
-    def search(self, day):
-        reply = self.send(f"BUY NAIROBI NAKURU {day:%d%m} {PASSENGERS}")
-        offers = []
-        for line in reply.split("\n"):
-            m = re.match(r"^\d+ (\d{2}:\d{2}) ", line)
-            if m:
-                amount, currency = money_in(line)[-1]
-                offers.append({"time": m.group(1), "price": amount, "currency": currency, "seats": NOT_SHOWN})
-        return offers
-
     def too_many(self, day, count):
         reply = self.send(f"BUY NAIROBI NAKURU {day:%d%m} {count}")
         listed = [line for line in reply.split("\n") if re.match(r"^\d+ \d{2}:\d{2} ", line)]
@@ -296,12 +286,23 @@ class Sms:
         api = Api(self.client, self.world, self.user)
         return {"refused": not listed, "orders": len(api._get("/api/v1/orders"))}
 
+    def search(self, day, method: str | None = None):
+        """The list BUY answers; ``method`` adds the way to pay in the passenger's words (POCHI...)."""
+        from channels.sms.commands.parse import METHOD_SHOWN
+
+        word = f" {METHOD_SHOWN[self.user.language][method]}" if method else ""
+        reply = self.send(f"BUY NAIROBI NAKURU {day:%d%m} {PASSENGERS}{word}")
+        offers = []
+        for line in reply.split("\n"):
+            m = re.match(r"^\d+ (\d{2}:\d{2}) ", line)
+            if m:
+                amount, currency = money_in(line)[-1]
+                offers.append({"time": m.group(1), "price": amount, "currency": currency, "seats": NOT_SHOWN})
+        return offers
+
     def buy(self, day, method):
-        if method != "mpesa":  # the trip choice starts the passenger's usual method, set in the app
-            response = self.client.patch("/api/v1/me", json={"preferred_payment": method},
-                                         headers=factories.auth_headers(self.user))
-            assert response.status_code == 200, response.json
-        listed = self.search(day)[0]
+        """The way to pay is named in BUY (``BUY ... 2 WALLET``), M-Pesa as the usual method without a word."""
+        listed = self.search(day, None if method == "mpesa" else method)[0]
         self.last = self.send("1")
         self.code = re.search(r"\b([A-Z0-9]{8})\b", self.last).group(1)
         shown = money_in(self.last)  # a failure reply names no total: the list said it

@@ -10,10 +10,10 @@ disagreement fails, naming the channel and the fact.
 Channel texts are parsed for numbers, not sentences (the wording is the catalogue's and
 will change): amounts in either order (``KES 1,600`` or ``1 600 KES``), ``HH:MM`` times,
 seat numbers next to the route code. A fact a channel does not show is ``NOT_SHOWN`` and
-skipped (SMS lists no seats-left figure, to keep one SMS). The SMS passenger's usual
-payment method, which a trip choice starts, is set in the app (``PATCH /me``) for the
-wallet and phone-balance rows: SMS has no way to choose it at purchase other than
-``PAY <code> <method>`` after an order exists, used in the failed-M-Pesa row.
+skipped (SMS lists no seats-left figure, to keep one SMS). SMS names the way to pay in
+BUY, in the passenger's language (``BUY ... 2 POCHI``), for the wallet and phone-balance
+rows, as USSD picks it on a menu and the API in the request; the failed-M-Pesa row pays
+again with ``PAY <code> <method>``.
 """
 from __future__ import annotations
 
