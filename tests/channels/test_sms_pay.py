@@ -243,6 +243,9 @@ def test_resend_sends_the_ticket_sms_again(client, world):
     ("help pay", "PAY ORDER AIRTIME (phone balance)"),
     ("AIDE PAYER", "PAYER K7Q2ABCD CREDIT"),  # a new sender: French replies
     ("MSAADA NUNUA", "MWANAFUNZI"),
+    ("HELP BUY", "BUY NAIROBI NAKURU 0512 2 STUDENT WALLET"),  # the way to pay, named in BUY
+    ("AIDE ACHETER", "Moyens: MPESA, CREDIT, PORTEFEUILLE"),
+    ("MSAADA NUNUA", "Njia: MPESA, SIMU, POCHI"),
 ])
 def test_help_names_every_command_and_explains_buy_and_pay(client, world, text, expected):
     assert expected in reply(client, "+254722000444", text)

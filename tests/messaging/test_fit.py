@@ -57,8 +57,8 @@ WORST = {
 # Messages whose {code} is a booking code (8 characters), not a ticket code.
 BOOKING_CODE = "7K37QBKA"
 BOOKING_CODE_KEYS = {"trip_cancelled", "trip_cancelled_short", "receipt_paid", "receipt_paid_no_ref", "refund_to_wallet",
-                     "refund_to_mpesa", "airtime_charge_text", "airtime_partial_refund", "sms_order_mpesa",
-                     "sms_order_airtime", "sms_airtime_to_mpesa", "sms_order_wallet", "unapplied_already_paid",
+                     "refund_to_mpesa", "airtime_charge_text", "airtime_partial_refund",
+                     "sms_airtime_to_mpesa", "sms_order_wallet", "unapplied_already_paid",
                      "sms_order_mpesa_ways", "sms_order_airtime_ways", "sms_payment_failed_ways",
                      "sms_airtime_not_payable", "sms_pay_ways", "sms_wallet_too_low", "sms_order_already_paid",
                      "sms_order_not_payable", "sms_no_such_order", "pay_another_way", "retry_pay",
