@@ -22,3 +22,17 @@ api = ProblemApi(spec_kwargs={"extra_plugins": [ProblemResponses()]})
 api.register_converter(BoundedInt, integerconverter2paramschema)
 # Storage is chosen in create_app: Redis when REDIS_URL is set, memory otherwise.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def commit_keeping_state() -> None:
+    """Commit without expiring the session's objects.
+
+    Why: a booking, payment or scan answers from the rows it has just written under its
+    locks; expiring them at COMMIT would reload each one, only to read the same values.
+    """
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = before

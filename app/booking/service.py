@@ -27,7 +27,7 @@ from app.catalog.models import SELLABLE_TRIP_STATUSES, Route, Trip
 from app.core.phone import normalize_phone
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
-from app.extensions import db
+from app.extensions import commit_keeping_state, db
 from app.ticketing.issuing import issue_tickets_for_order
 from app.ticketing.models import Ticket
 
@@ -47,16 +47,6 @@ def load_trip(trip_id: int, *, vehicle: bool = False) -> Trip | None:
     options = TRIP_GEOMETRY + ((joinedload(Trip.vehicle),) if vehicle else ())
     return db.session.get(Trip, trip_id, options=options)
 
-
-def commit_keeping_state() -> None:
-    """Commit without expiring the session's objects: the answer is built from the rows just
-    written (and locked), so reloading each of them after COMMIT only costs round trips."""
-    session = db.session()
-    before, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = before
 
 
 def new_order_code() -> str:

@@ -17,7 +17,7 @@ from app.core.money import format_money
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.database import utcnow
 from app.errors import ApiError, Unprocessable
-from app.extensions import db
+from app.extensions import commit_keeping_state, db
 from app.payments.messages import say
 from app.payments.models import Payment
 from app.payments.orders import lock_payable_order
@@ -139,19 +139,9 @@ def _pay_with_wallet(payment: Payment, now) -> Payment:
     except Exception:
         db.session.rollback()
         raise
-    _commit_keeping_state()
+    commit_keeping_state()
     return payment
 
-
-def _commit_keeping_state() -> None:
-    """Commit without expiring: the answer is the payment just written under our locks, and
-    re-selecting it after COMMIT would only cost a round trip."""
-    session = db.session()
-    before, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = before
 
 
 def _start_with_provider(payment: Payment, provider, reference: str, description: str, link_id) -> Payment:

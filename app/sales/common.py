@@ -18,6 +18,24 @@ DEFAULT_FARE_CLASS = "standard"
 PAYMENT_METHODS = ("mpesa", "airtime", "wallet")  # the passenger's names, in the order offered
 
 
+class PaymentLike:
+    """Mixin of the outcome views that wrap a payment (``PaymentOutcome``, ``TopUpOutcome``).
+
+    Why: the API dumps an outcome as the payment it started, so attributes the view lacks
+    are read from ``payment``; ``failed`` is the one reading of a payment that did not go
+    through, for every channel.
+    """
+
+    def __getattr__(self, name):
+        if name == "payment":
+            raise AttributeError(name)
+        return getattr(self.payment, name)
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("failed", "expired")
+
+
 @dataclass(frozen=True)
 class Money:
     """An amount in minor units with its ISO 4217 currency (never a float)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from app.errors import ApiError, Unprocessable
 from app.extensions import db
-from app.sales.common import PAYMENT_METHODS, Money
+from app.sales.common import PAYMENT_METHODS, Money, PaymentLike
 from app.sales.orders import OrderView, PaymentOption, order_view
 
 # Refusals before anything is sent that another method may avoid.
@@ -28,7 +28,7 @@ METHOD_WORDS = {
 
 
 @dataclass
-class PaymentOutcome:
+class PaymentOutcome(PaymentLike):
     """What happened when the passenger asked to pay. Attributes it lacks are the payment's,
     so the API dumps it as a payment."""
 
@@ -38,15 +38,6 @@ class PaymentOutcome:
     message: str | None
     order: OrderView
     other_methods: list[str] = field(default_factory=list)
-
-    def __getattr__(self, name):
-        if name == "payment":
-            raise AttributeError(name)
-        return getattr(self.payment, name)
-
-    @property
-    def failed(self) -> bool:
-        return self.status in ("failed", "expired")
 
 
 def method_from_word(word: str) -> str:

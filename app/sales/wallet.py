@@ -8,26 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.sales.common import Money, major_to_minor
+from app.sales.common import Money, PaymentLike, major_to_minor
 
 
 @dataclass
-class TopUpOutcome:
+class TopUpOutcome(PaymentLike):
     """A started top-up. Attributes it lacks are the payment's (the API dumps it as one)."""
 
     payment: object  # app.payments.models.Payment
     money: Money
     status: str
     message: str | None
-
-    def __getattr__(self, name):
-        if name == "payment":
-            raise AttributeError(name)
-        return getattr(self.payment, name)
-
-    @property
-    def failed(self) -> bool:
-        return self.status in ("failed", "expired")
 
 
 def wallet_currency() -> str:

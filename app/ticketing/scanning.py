@@ -38,7 +38,7 @@ from app.catalog.service import is_driver_assigned
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.extensions import db
+from app.extensions import commit_keeping_state, db
 from app.ticketing.issuing import transition_ticket
 from app.ticketing.keyring import get_verifier
 from app.ticketing.models import TICKETED_ORDER_STATUSES, Ticket
@@ -110,7 +110,7 @@ def check_ticket(
         # rare, a scan is not, so the common path saves a query.
         try:
             outcome = _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source, device_result)
-            _commit_keeping_state()
+            commit_keeping_state()
             return outcome
         except IntegrityError:
             # A retry of the same nonce, or another worker boarded this ticket first:
@@ -121,16 +121,6 @@ def check_ticket(
             return prior
     raise Conflict("This scan could not be recorded; send it again.", slug="scan-retry")
 
-
-def _commit_keeping_state() -> None:
-    """Commit without expiring what was just written: the answer is built from those
-    rows, and reloading each of them would double the queries of a scan."""
-    session = db.session()
-    before, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = before
 
 
 def _replay(driver, device_id: str, nonce: str) -> ScanOutcome | None:
