@@ -96,7 +96,9 @@ def _check(tickets, now, *, quoting: bool = False) -> None:
             raise Conflict(f"This order is {order.status.replace('_', ' ')}; nothing to cancel.", slug="order-state")
         if quoting and ticket.status == "valid":
             continue
-        if ticket.status == "valid" and departure_at_stop(ticket.trip, order.origin_stop_id) <= now:
+        # A ticket the expiry sweep already marked ``expired`` left with its trip too: the
+        # passenger gets the same answer before and after the sweep.
+        if ticket.status in ("valid", "expired") and departure_at_stop(ticket.trip, order.origin_stop_id) <= now:
             raise Conflict("The trip has left; its tickets can no longer be cancelled.", slug="trip-departed")
     wrong = [t.id for t in tickets if not (t.status == "valid" if quoting else can_cancel(t, now))]
     if wrong:
@@ -128,8 +130,8 @@ def _order_tickets(user, order_id: int | None, ticket_ids: list[int] | None, now
         if order.status not in TICKETED_ORDER_STATUSES:
             raise Conflict(f"This order is {order.status.replace('_', ' ')}; nothing to cancel.", slug="order-state")
         tickets = _valid_tickets(order) if quoting else [t for t in active_ticket_rows(user, now) if t.order_id == order.id]
-        if not quoting and not tickets and _valid_tickets(order):
-            tickets = _valid_tickets(order)  # valid but past: _check names why (trip-departed)
+        if not quoting and not tickets:
+            tickets = _order_rows(order, "valid", "expired")  # past: _check names why (trip-departed)
         if not tickets:
             raise Unprocessable("This order has no valid ticket to cancel.", slug="ticket-not-cancellable")
     return order, tickets

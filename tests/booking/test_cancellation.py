@@ -45,6 +45,24 @@ def test_quote_after_departure_is_zero(paid, client, world, auth_headers, db):
     assert cancel.status_code == 409 and cancel.json["type"] == "/problems/trip-departed"
 
 
+def test_cancelling_after_the_expiry_sweep_gets_the_same_answer(paid, client, world, auth_headers, db):
+    """Whether or not the sweep has marked the tickets ``expired`` yet, a passenger who
+    tries to cancel after the trip left is told the same thing, and nothing changes."""
+    from app.database import utcnow
+    from app.ticketing.states import expire_tickets
+
+    order, ticket_ids = paid
+    set_departure(db, world, -30)
+    # The sweep as it runs once the tickets' window (fixed when they were issued) has closed.
+    assert expire_tickets(now=utcnow() + timedelta(days=30)) == len(ticket_ids)
+    headers = auth_headers(world.passenger)
+    whole = client.post(f"/api/v1/orders/{order['id']}/cancel", json={}, headers=headers)
+    one = client.post(f"/api/v1/orders/{order['id']}/cancel", json={"ticket_ids": ticket_ids[:1]}, headers=headers)
+    for cancel in (whole, one):
+        assert cancel.status_code == 409 and cancel.json["type"] == "/problems/trip-departed"
+    assert client.get(f"/api/v1/orders/{order['id']}", headers=headers).json["status"] == "paid"
+
+
 def test_cancel_one_ticket_late_refunds_half_and_frees_the_seat(paid, refunds, book, client, world, auth_headers, db):
     order, ticket_ids = paid
     set_departure(db, world, 5)
