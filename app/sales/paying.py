@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from app.errors import ApiError, Unprocessable
 from app.extensions import db
-from app.sales.common import PAYMENT_METHODS, Money, PaymentLike
+from app.sales.common import PAYMENT_METHODS, PaymentLike
 from app.sales.orders import OrderView, PaymentOption, order_view
 
 # Refusals before anything is sent that another method may avoid.
@@ -105,14 +105,6 @@ def _others_now(user, order_id: int, refused_method: str) -> list[str]:
 
     view = order_view(get_order_for(user, order_id))
     return [o.method for o in view.payment_options if o.available and o.method != refused_method]
-
-
-def payment_total(order_id: int) -> Money:
-    """The amount an order costs (what any method must pay)."""
-    from app.booking.models import Order
-
-    order = db.session.get(Order, order_id)
-    return Money(order.total_amount, order.currency)
 
 
 def payment_status(user, payment_id: int) -> PaymentOutcome:
