@@ -1,10 +1,10 @@
 """Flask CLI commands (``flask --app wsgi …``). Each domain adds its own below."""
 from __future__ import annotations
 
-import os
-
 import click
 from flask import Flask
+
+from app.jobs.worker import run_worker
 
 
 def register_cli(app: Flask) -> None:
@@ -21,24 +21,15 @@ def register_cli(app: Flask) -> None:
     register_history_cli(app)  # history <entity> <id>
 
     @app.cli.command("worker")
-    @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+    @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
     def worker(burst: bool) -> None:
-        """Run the RQ job worker (Procfile ``worker:``); needs REDIS_URL."""
-        from redis import Redis
-        from rq import Queue, Worker
-
+        """Run the RQ job worker (Procfile ``worker:``); needs REDIS_URL. It waits for Redis
+        and reconnects by itself (``app.jobs.worker``)."""
         if not app.config.get("REDIS_URL"):
             raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed.")
-        from app.jobs.periodic import start_scheduler
-
-        connection = Redis.from_url(app.config["REDIS_URL"])
-        app.extensions["jobs_pool_pid"] = os.getpid()  # work horses forked from here get fresh pools
         if not burst:
-            start_scheduler(app)
             click.echo(f"sweep scheduler: every {app.config['SWEEP_INTERVAL_SECONDS']}s (SWEEP_INTERVAL_SECONDS)")
-        Worker([Queue("default", connection=connection)], connection=connection).work(
-            burst=burst, with_scheduler=True
-        )
+        run_worker(app, burst=burst)
 
     @app.cli.command("urls")
     def urls() -> None:

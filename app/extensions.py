@@ -3,8 +3,13 @@
 Keeping them at module level (as in Miguel Grinberg's microblog) lets models and
 blueprints import ``db`` or ``api`` without importing the factory.
 """
+import logging
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 from flask_migrate import Migrate
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from flask_sqlalchemy import SQLAlchemy
@@ -20,8 +25,36 @@ api = ProblemApi(spec_kwargs={"extra_plugins": [ProblemResponses()]})
 # <int:...> ids are bounded to the database's INTEGER (app.core.input_guard.BoundedInt);
 # documented as integers with that maximum.
 api.register_converter(BoundedInt, integerconverter2paramschema)
-# Storage is chosen in create_app: Redis when REDIS_URL is set, memory otherwise.
+# Storage is chosen in create_app: Redis when REDIS_URL is set, memory otherwise. With
+# Redis away, decorated limits are counted in memory (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+log = logging.getLogger(__name__)
+_memory_counts = FixedWindowRateLimiter(MemoryStorage())
+_storage = {"failing": False}  # whether the last hit missed the storage (to log changes once)
+
+
+def within_limit(limit: str | RateLimitItem, *identifiers: str) -> bool:
+    """Count one request against ``limit`` for ``identifiers``; False once it is exceeded.
+
+    For limits a handler counts itself on the limiter's storage (USSD per phone, inbound
+    SMS per number...), where Flask-Limiter's decorators do not reach. Redis away is not
+    the caller's failure: the request is counted in this process's memory instead (a
+    per-process limit is looser but still a limit), with one log line when the storage
+    goes and one when it is back.
+    """
+    item = parse(limit) if isinstance(limit, str) else limit
+    try:
+        allowed = limiter.limiter.hit(item, *identifiers)
+    except Exception as exc:
+        if not _storage["failing"]:
+            log.warning("rate limit storage unreachable (%s): counting in memory", type(exc).__name__)
+        _storage["failing"] = True
+        return _memory_counts.hit(item, *identifiers)
+    if _storage["failing"]:
+        log.info("rate limit storage answers again")
+        _storage["failing"] = False
+    return allowed
 
 
 def commit_keeping_state() -> None:
