@@ -190,8 +190,6 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PROXY_COUNT": int(_env("PROXY_COUNT", "0")),
     }
     cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"
-    # A request never hangs on an unreachable limiter storage (the Redis client's timeouts).
-    cfg["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 2, "socket_timeout": 2}
     cfg.update(overrides)
     cfg["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
     # Bound values (phone numbers, names, SMS texts) never reach an exception's text or a

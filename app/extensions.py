@@ -13,6 +13,9 @@ from limits.strategies import FixedWindowRateLimiter
 from flask_migrate import Migrate
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from flask_sqlalchemy import SQLAlchemy
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from app.core.input_guard import BoundedInt
 from app.core.problem_docs import ProblemApi, ProblemResponses
@@ -30,6 +33,23 @@ api.register_converter(BoundedInt, integerconverter2paramschema)
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 log = logging.getLogger(__name__)
+
+
+def web_redis_options(timeout: float = 2) -> dict:
+    """Options of every Redis client a web request uses (queue, limits, USSD state, health).
+
+    A request must not hang on Redis: redis-py's defaults retry a silent server about ten
+    times, a minute in all, far past gunicorn's timeout. Here a call gives up after one
+    retry and ``timeout`` seconds each, and the caller degrades (see ``app.jobs``).
+    """
+    return {"socket_connect_timeout": timeout, "socket_timeout": timeout, "retry": Retry(NoBackoff(), 1)}
+
+
+def redis_for_web(url: str, timeout: float = 2) -> Redis:
+    """A Redis client with ``web_redis_options``."""
+    return Redis.from_url(url, **web_redis_options(timeout))
+
+
 _memory_counts = FixedWindowRateLimiter(MemoryStorage())
 _storage = {"failing": False}  # whether the last hit missed the storage (to log changes once)
 

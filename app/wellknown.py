@@ -4,11 +4,10 @@ import time
 from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, jsonify, request
-from redis import Redis
 from sqlalchemy import text
 
 from app.errors import problem
-from app.extensions import db
+from app.extensions import db, redis_for_web
 from app.jobs.periodic import last_tick
 
 log = logging.getLogger(__name__)
@@ -19,8 +18,7 @@ def _redis(app):
     """One client per app, with short timeouts: a health check must answer quickly."""
     client = app.extensions.get("health_redis")
     if client is None:
-        client = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=1)
-        app.extensions["health_redis"] = client
+        client = app.extensions["health_redis"] = redis_for_web(app.config["REDIS_URL"], timeout=1)
     return client
 
 

@@ -24,12 +24,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
-from redis import Redis, RedisError
+from redis import RedisError
 from rq import Queue, Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.extensions import db
+from app.extensions import db, redis_for_web
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,6 @@ RETRY_INTERVALS = [10, 30, 120, 600, 1800]
 MONEY_QUEUE = "money"
 DEFAULT_QUEUE = "default"
 QUEUES = (MONEY_QUEUE, DEFAULT_QUEUE)
-
-#: A web process asking Redis must not hang on it: connect and answer within these.
-WEB_SOCKET_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 5}
-
 
 class RetryLater(Exception):
     """A job met a passing condition (a gateway down) and recorded it; RQ retries it.
@@ -125,11 +121,6 @@ def enqueue(func_path: str, *args, job_id: str | None = None, queue: str = DEFAU
     _dispatch(PendingJob(func_path, args, kwargs, job_id, queue))
 
 
-def redis_for_web(url: str) -> Redis:
-    """A client that gives up within seconds: a request never hangs on an unreachable Redis."""
-    return Redis.from_url(url, **WEB_SOCKET_TIMEOUTS)
-
-
 def _queue(name: str = DEFAULT_QUEUE) -> Queue:
     app = current_app._get_current_object()
     queues = app.extensions.setdefault("rq_queues", {})
@@ -168,12 +159,14 @@ def _hand_over(jobs: list[PendingJob]) -> None:
     state with the request answering 500 (and its Idempotency-Key never completed) for
     work that is done. Each job is dispatched on its own, so one failure drops no other.
     """
-    for job in jobs:
+    for index, job in enumerate(jobs):
         try:
             _dispatch(job)
-        except RedisError as exc:
-            log.warning("job %s (%s) not queued, Redis unavailable (%s): its sweep will do it",
-                        job.job_id or "-", job.func_path, type(exc).__name__)
+        except RedisError as exc:  # the rest would wait on Redis too: not even tried
+            names = ", ".join(f"{later.job_id or '-'} ({later.func_path})" for later in jobs[index:])
+            log.warning("not queued, Redis unavailable (%s): %s; their sweeps will do them",
+                        type(exc).__name__, names)
+            return
         except Exception:
             log.exception("job %s (%s) not queued: its sweep will do it", job.job_id or "-", job.func_path)
 

@@ -261,4 +261,7 @@ def send_stuck_messages(now=None) -> int:
             deliver(message_id)
         except SmsRetryLater:
             pass  # recorded on the row; the next sweep tries again
+        except Exception:  # one message's bug must not keep the others queued
+            db.session.rollback()
+            log.exception("stuck SMS %s not sent", message_id)
     return len(ids)

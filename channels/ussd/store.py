@@ -13,11 +13,11 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
-from redis import Redis, RedisError
+from redis import RedisError
 from sqlalchemy import select
 
 from app.database import utcnow
-from app.extensions import db
+from app.extensions import db, redis_for_web
 from channels.ussd.models import UssdSession
 
 log = logging.getLogger(__name__)
@@ -119,8 +119,7 @@ def get_store():
     store = app.extensions.get("ussd_store")
     if store is None:
         # Short timeouts: the gateway waits a few seconds for a screen, never longer.
-        client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
-        store = RedisStore(client, app.config.get("USSD_REDIS_PREFIX", "safiri:ussd:"))
+        store = RedisStore(redis_for_web(url), app.config.get("USSD_REDIS_PREFIX", "safiri:ussd:"))
         app.extensions["ussd_store"] = store
     return store
 

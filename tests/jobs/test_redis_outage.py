@@ -9,7 +9,6 @@ that with the real processes).
 from __future__ import annotations
 
 import logging
-import socket
 
 import pytest
 import responses
@@ -24,15 +23,7 @@ from tests.fixtures import load_fixture
 from tests.payments.helpers import DARAJA, DARAJA_CONFIG, TOKEN, book, fund_wallet, order_status
 
 
-def _dead_redis_url() -> str:
-    """A loopback port nobody listens on (taken from the OS, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"redis://127.0.0.1:{port}/0"
-
-
-DEAD = _dead_redis_url()
+DEAD = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 STK = f"/channels/mobile-money/stk?token={TOKEN}"
 CONFIRMATION = f"/channels/mobile-money/c2b/confirmation?token={TOKEN}"
 ACCEPTED = {"ResultCode": 0, "ResultDesc": "Accepted"}
