@@ -2,9 +2,10 @@
 
 Operator calls (STK push, premium SMS) never run inside a database transaction: the
 payment row is committed as ``initiated`` first, the operator is called, then the row
-moves to ``pending`` with the operator's reference (or to ``failed``). A callback that
-races ahead of that second commit finds no reference and is parked; the poller then
-settles the payment by STK query, so nothing is lost.
+moves to ``pending`` with the operator's reference (or to ``failed``). A push sent but not
+answered in time stays ``pending`` without one; a callback that races ahead of that second
+commit, or answers such a push, finds its payment through the callback URL
+(``app.payments.stk_window``), so nothing is lost.
 """
 from __future__ import annotations
 
