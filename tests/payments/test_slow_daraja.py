@@ -173,3 +173,12 @@ def test_a_push_that_never_left_is_still_a_plain_failure(client, cheap, auth_hea
     body = resp.get_json()
     assert body["status"] == "failed" and "could not send the payment prompt" in body["message"]
     assert order_status(order["id"]) == "pending_payment"
+
+
+@pytest.mark.parametrize("push", ["abc", "0", "-3", "99999999999999999999", "1 OR 1=1", ""])
+def test_a_callback_url_naming_no_real_push_is_accepted_and_parked(client, cheap, push):
+    resp = client.post(f"{STK}&push={push}", json=load_fixture("mpesa/stk_callback_success.json"))
+
+    assert resp.status_code == 200 and resp.get_json() == ACCEPTED
+    assert db.session.scalar(select(ParkedCallback.reason)) == "unknown_checkout"
+    assert counts()["ledger_txns"] == 0
