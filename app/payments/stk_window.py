@@ -34,8 +34,8 @@ from sqlalchemy import and_, or_, select
 from app.core.phone import mask_phone
 from app.database import utcnow
 from app.extensions import db
-from app.payments.models import Payment
 from app.payments.messages import say
+from app.payments.models import Payment
 from app.payments.providers.daraja import StkCallback
 from app.payments.providers.mpesa_stk import PROMPT_SLOW
 from app.payments.settlement import Settled, settle_failure
