@@ -4,19 +4,23 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from app.auth.cli import create_admin
+
+from app.catalog.seed import register as register_seed_demo
+
+from app.jobs.periodic import run_all_once
+
 from app.jobs.worker import run_worker
+
+from app.states.cli import register_history_cli
+
+from app.ticketing.cli import register_ticket_cli
 
 
 def register_cli(app: Flask) -> None:
-    from app.ticketing.cli import register_ticket_cli
-
     register_ticket_cli(app)  # verify-ticket
 
-    from app.catalog.seed import register as register_seed_demo
-
     register_seed_demo(app)  # seed-demo
-
-    from app.states.cli import register_history_cli
 
     register_history_cli(app)  # history <entity> <id>
 
@@ -41,12 +45,8 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("sweep")
     def sweep() -> None:
         """Run the periodic sweeps once: expire holds, poll pending STK pushes, send stuck SMS."""
-        from app.jobs.periodic import run_all_once
-
         for name, result in run_all_once().items():
             click.echo(f"{name}: {result}")
-
-    from app.auth.cli import create_admin
 
     app.cli.add_command(create_admin)
 

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from app.errors import problem
 from app.extensions import db, redis_for_web
 from app.jobs.periodic import last_tick
+from app.ticketing.keyring import get_keyring
 
 log = logging.getLogger(__name__)
 blp = Blueprint("wellknown", __name__)
@@ -98,8 +99,6 @@ def ticket_keys():
 
     Public and short-lived in caches (5 minutes) so a staged key reaches scanners soon.
     """
-    from app.ticketing.keyring import get_keyring
-
     response = jsonify(get_keyring().jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     response.add_etag()

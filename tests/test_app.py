@@ -3,8 +3,10 @@ import time
 
 import pytest
 from redis import Redis
+from sqlalchemy.exc import OperationalError
 
 from app.config import normalize_database_url
+from app.extensions import db
 from app.jobs.periodic import TICK_KEY
 from tests.redis_support import REDIS_URL, needs_redis
 
@@ -49,10 +51,6 @@ def test_health_is_503_naming_redis_when_configured_redis_is_down(make_app):
 
 
 def test_health_is_503_naming_the_database_when_it_fails(app, client, monkeypatch):
-    from sqlalchemy.exc import OperationalError
-
-    from app.extensions import db
-
     def down(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 from redis import RedisError
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 
 from app.database import utcnow
 from app.extensions import db, redis_for_web
@@ -133,8 +133,6 @@ def erase_phone(phone: str) -> None:
     Redis away does not stop the erasure: its keys expire by themselves within
     ``SESSION_TTL_SECONDS`` (15 minutes), and that is logged.
     """
-    from sqlalchemy import delete
-
     db.session.execute(delete(UssdSession).where(UssdSession.phone == phone))
     store = get_store()
     if isinstance(store, RedisStore):
@@ -151,8 +149,6 @@ def purge_stale_sessions(now=None) -> int:
     A row is stale once its state outlived ``SESSION_TTL_SECONDS`` and it is not on
     offer for resuming. Redis keys expire by themselves.
     """
-    from sqlalchemy import delete, or_
-
     now = now or utcnow()
     result = db.session.execute(
         delete(UssdSession).where(

@@ -12,7 +12,7 @@ from app.jobs import MONEY_QUEUE, enqueue_after_commit, job_id
 from app.jobs.periodic import SWEEPS, enqueue_due_sweeps
 from app.messaging.models import OutboundMessage
 from app.messaging.service import queue_sms
-from tests.redis_support import REDIS_MARKS, REDIS_URL, needs_redis, work_burst
+from tests.redis_support import REDIS_URL, needs_redis, work_burst
 
 
 def test_job_ids_are_ones_rq_accepts_and_different_keys_stay_different():
@@ -83,7 +83,8 @@ def test_the_scheduler_enqueues_each_sweep_once_per_interval_and_rq_runs_them(re
     assert len(first) == len(SWEEPS) and again == []
     assert sorted(queue.job_ids + money.job_ids) == sorted(first)
     # The money sweeps wait on their own queue, not behind SMS on the default one.
-    assert sorted(jid.rsplit("-", 1)[0] for jid in money.job_ids) == ["sweep-expire-holds", "sweep-poll-stk"]
+    assert sorted(jid.rsplit("-", 1)[0] for jid in money.job_ids) == [
+        "sweep-expire-holds", "sweep-poll-stk", "sweep-stuck-stk"]
     work_burst(money)
     work_burst(queue)
     assert queue.count == money.count == 0
