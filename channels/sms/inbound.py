@@ -17,7 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.errors import ApiError
 from app.extensions import db
+from app.messaging import CONCATENATED_SEGMENT
 from app.messaging.service import queue_sms
+from app.sales.callers import AccountInactive, caller_for_phone
 from channels.i18n import error_text, t
 from channels.security import answer_bad_input, require_channel_token
 from channels.sms import commands
@@ -27,7 +29,11 @@ log = logging.getLogger(__name__)
 
 blp = Blueprint("sms_inbound", __name__, url_prefix="/channels/sms")
 
-MAX_TEXT = 1600  # ten concatenated SMS; more is not a person
+MAX_TEXT = 1600  # the stored copy: ten concatenated SMS; more is not a person
+# The longest text read as a command: three concatenated SMS (459 characters). A real
+# command fits one; a longer text is answered with the help reply and not parsed, so
+# no message can make reading it expensive (BUY + "A " x 800 once held a worker 4-8 s).
+MAX_COMMAND_TEXT = 3 * CONCATENATED_SEGMENT
 
 
 def _ok(body: str = "OK") -> Response:
@@ -61,11 +67,25 @@ def _record(form, phone: str, text: str) -> InboundSms | None:
     return row
 
 
+def _too_long(phone: str) -> Response:
+    """The help reply to a text too long to be a command: nothing parsed, nothing else done
+    (a new number gets no account), in the language of the account if there is one."""
+    try:
+        user = caller_for_phone(phone, create=False)
+    except AccountInactive as refused:
+        db.session.rollback()
+        queue_sms(phone, t("account_inactive", refused.language), "reply", user_id=refused.user_id)
+    else:
+        log.info("SMS from %s not read: over %d characters", mask_phone(phone), MAX_COMMAND_TEXT)
+        queue_sms(phone, t("sms_help_commands", user.language if user else None), "reply",
+                  user_id=user.id if user else None)
+    db.session.commit()
+    return _ok()
+
+
 @blp.post("/inbound")
 @require_channel_token
 def inbound():
-    from app.sales.callers import AccountInactive, caller_for_phone
-
     form = request.form
     text = form.get("text")
     try:
@@ -80,6 +100,8 @@ def inbound():
     if row is None:
         log.info("inbound SMS %s from %s is a replay: ignored", _gateway_id(form)[:20], mask_phone(phone))
         return _ok("duplicate")
+    if len(text) > MAX_COMMAND_TEXT:
+        return _too_long(phone)
 
     command = commands.parse(text)
     try:
