@@ -4,7 +4,9 @@ Each message is recorded under the gateway's ``id`` (unique) and committed *befo
 is acted upon, so a replayed callback (the gateway retries what it thinks failed) finds
 the row and does nothing: a ``BUY`` never buys twice. The reply goes out as an SMS after
 the commit (``queue_sms``). The answer is 200 for anything parseable; the gateway has no
-use for our errors, only the phone does.
+use for our errors, only the phone does. A number over ``SMS_INBOUND_RATE_LIMIT`` is
+acknowledged and ignored (a flood gets no replies), and a text over ``MAX_COMMAND_TEXT``
+gets the help reply without being read.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.errors import ApiError
-from app.extensions import db
+from app.extensions import db, limit_key, spend
 from app.messaging import CONCATENATED_SEGMENT
 from app.messaging.service import queue_sms
 from app.sales.callers import AccountInactive, caller_for_phone
@@ -96,6 +98,9 @@ def inbound():
     if text is None:
         log.warning("inbound SMS from %s ignored: no text", mask_phone(phone))
         return _ok("ignored")
+    if spend((current_app.config["SMS_INBOUND_RATE_LIMIT"], limit_key("sms-inbound", phone))) is not None:
+        log.info("inbound SMS from %s ignored: over the number's limit", mask_phone(phone))
+        return _ok("limited")  # acknowledged (no gateway retry); not stored, read or answered
     row = _record(form, phone, text)
     if row is None:
         log.info("inbound SMS %s from %s is a replay: ignored", _gateway_id(form)[:20], mask_phone(phone))

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 from app.messaging import amount_only
 from app.sales.common import FARE_CLASSES, Money, default_fare_class
 from app.sales.places import fold_place as fold
-from channels.i18n import LANGUAGE_NAMES, LANGUAGES, short_date, t
+from app.sales.prompts import TooManyPrompts
+from channels.i18n import LANGUAGE_NAMES, LANGUAGES, error_text, short_date, t
 from channels.ussd.screens import End, Go, Menu, Picker, Prompt, Stay, clip
 
 CITY_WIDTH = 11  # a city inside a sentence; lists show up to LABEL_WIDTH
@@ -246,7 +247,10 @@ def _pay(method: str):
     def action(ctx):
         from app.sales.paying import pay_order
 
-        outcome = pay_order(ctx.ensure_user(), ctx.data["order_id"], method, phone=ctx.phone)
+        try:
+            outcome = pay_order(ctx.ensure_user(), ctx.data["order_id"], method, phone=ctx.phone)
+        except TooManyPrompts as limited:  # the whole sentence, not a clipped error line
+            return End(error_text(limited, ctx.lang))
         if outcome.failed:  # the seats stay held: the same menu offers the other methods
             return Stay(ctx.t("payment_failed", reason=outcome.message or outcome.failure_reason or ""))
         return End(ctx.t(f"paid_{method}"))
@@ -346,7 +350,10 @@ def _topup(ctx, value: str):
 
     if not value.isdigit() or int(value) == 0:
         return Stay(ctx.t("invalid"))
-    outcome = top_up(ctx.ensure_user(), int(value), phone=ctx.phone, major=True)
+    try:
+        outcome = top_up(ctx.ensure_user(), int(value), phone=ctx.phone, major=True)
+    except TooManyPrompts as limited:
+        return End(error_text(limited, ctx.lang))
     if outcome.failed:
         return Stay(ctx.t("payment_failed", reason=outcome.message or ""))
     return End(ctx.t("topup_started", amount=outcome.money.text(ctx.lang)))

@@ -20,7 +20,7 @@ from channels.ussd.screens import MAX_SCREEN, Picker
 LONG_CITY = "Mtwapa Kisauni Ferry Côte Terminal Annex"
 LONG_CARRIER = "Modern Coast Express Luxury Shuttle Ltd"
 WORST_ERROR = max(
-    [t(key, lang) for key in keys() if key.startswith("error:") for lang in LANGUAGES]
+    [t(key, lang, minutes=60) for key in keys() if key.startswith("error:") for lang in LANGUAGES]
     + [t("payment_failed", lang, reason="x" * 80) for lang in LANGUAGES],
     key=len,
 )
