@@ -61,7 +61,7 @@ BOOKING_CODE_KEYS = {"trip_cancelled", "trip_cancelled_short", "receipt_paid", "
                      "sms_airtime_to_mpesa", "sms_order_wallet", "unapplied_already_paid",
                      "sms_order_mpesa_ways", "sms_order_airtime_ways", "sms_payment_failed_ways",
                      "sms_airtime_not_payable", "sms_pay_ways", "sms_wallet_too_low", "sms_order_already_paid",
-                     "sms_order_not_payable", "sms_no_such_order", "pay_another_way", "retry_pay",
+                     "sms_order_not_payable", "sms_no_such_order", "pay_another_way", "unpaid_order", "pay_unpaid",
                      "unapplied_seats_gone", "unapplied_not_payable"}
 # Placeholders filled with another message: the longest of those messages, in the same language.
 NESTED = {
