@@ -33,14 +33,15 @@ api.register_converter(BoundedInt, integerconverter2paramschema)
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
-def limit_key(*parts: str) -> str:
-    """A rate-limit key for ``parts`` (a scope, a phone...) that holds none of them.
+def limit_key(scope: str, *parts: str) -> str:
+    """A rate-limit key: ``scope`` (what is counted, readable) and an HMAC of ``parts``.
 
-    An HMAC under ``SECRET_KEY``: the limiter's storage (Redis in production) holds no
+    The HMAC is under ``SECRET_KEY``: the limiter's storage (Redis in production) holds no
     phone numbers.
     """
     secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, "|".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
+    digest = hmac.new(secret, "|".join((scope, *parts)).encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{scope}:{digest}"
 
 
 def spend(*budgets: tuple[str, str]) -> int | None:
