@@ -7,7 +7,7 @@ when the order was created, paid or its hold ends, in UTC. Money is
 from __future__ import annotations
 
 from flask import current_app
-from marshmallow import Schema, validate
+from marshmallow import Schema, ValidationError, post_load, validate
 from webargs.fields import DelimitedList
 
 from app.booking.models import ORDER_STATUSES
@@ -26,15 +26,29 @@ def _zone(order) -> str:
 
 
 class OrderPassengerSchema(Schema):
+    """One passenger of a new order; ``passenger_name`` is the name every answer uses
+    (orders, tickets, the manifest). ``name`` is its old name in requests, still read."""
+
     fare_class = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FARE_CLASSES), metadata={
         "description": "default: standard where sold, else the cheapest class (the same rule on every channel)"})
     seat = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=8))
-    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=120))
+    passenger_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=120),
+                                   metadata={"description": "as printed on the ticket and the manifest"})
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=120),
+                         metadata={"deprecated": True, "description": "the old name of passenger_name"})
+
+    @post_load
+    def _one_name(self, data, **kwargs):
+        old = data.pop("name", None)
+        if old is not None and data.get("passenger_name") not in (None, old):
+            raise ValidationError({"passenger_name": ["Give passenger_name only (name is its old name)."]})
+        data["passenger_name"] = data.get("passenger_name") or old
+        return data
 
 
 class OrderCreateSchema(Schema):
     EXAMPLE = {"trip_id": 1, "origin_stop_id": 1, "destination_stop_id": 2, "passengers": [
-        {"fare_class": "standard", "seat": "4", "name": "Wanjiku Kamau"}, {"fare_class": "student"}]}
+        {"fare_class": "standard", "seat": "4", "passenger_name": "Wanjiku Kamau"}, {"fare_class": "student"}]}
     trip_id = fields.Integer(required=True, strict=True)
     origin_stop_id = fields.Integer(required=True, strict=True)
     destination_stop_id = fields.Integer(required=True, strict=True)
