@@ -19,8 +19,10 @@ from app.messaging.catalogue import (  # noqa: F401  (the public API)
 from app.messaging.formats import Amount, Day, Moment, amount_only, clock, money, short_date, weekday_date  # noqa: F401
 from app.messaging.gsm import (  # noqa: F401
     CONCATENATED_SEGMENT,
+    GSM7_EXTENSION,
     SMS_SEGMENT,
     USSD_SCREEN,
+    USSD_SHOWN,
     fold_keyword,
     gsm7,
     is_gsm7,

@@ -20,6 +20,7 @@ GSM7_EXTENSION = frozenset("^{}\\[]~|\u20ac\f")
 SMS_SEGMENT = 160  # septets in one single-part SMS
 CONCATENATED_SEGMENT = 153  # septets per part of a multi-part SMS (7 go to the part header)
 USSD_SCREEN = 182  # characters on one USSD screen
+USSD_SHOWN = 160  # what the menus fill: some handsets show fewer than USSD_SCREEN
 
 
 def septets(text: str) -> int:

@@ -20,7 +20,7 @@ from app.sales.common import MAX_PASSENGERS, check_passenger_count
 from app.sales.offers import search_offers
 from app.sales.orders import hold_seats
 from app.sales.places import Places, place_index, today_at
-from channels.i18n import short_date
+from channels.i18n import SMS_SEGMENT, short_date
 from channels.sms.commands.parse import CLASS_SHOWN, CLASS_WORDS, Inbound, join_method_words, read_choice, read_method
 from channels.sms.commands.pay import start_and_reply
 from channels.sms.commands.pending import set_pending, take_pending
@@ -35,7 +35,6 @@ from channels.sms.commands.places import (
 
 MAX_OFFERS = 4
 DAY_WORDS = {word: word for word in TODAY_WORDS | TOMORROW_WORDS}  # near misses of these are days
-SMS_LIMIT = 160  # one GSM-7 segment
 
 
 def _read_words(args: list[str]):
@@ -126,7 +125,7 @@ def buy(msg: Inbound, args: list[str]) -> str:
     for number, offer in enumerate(offers, 1):
         price = offer.total(count, fare_class)  # without a class word: the offer's default class
         line = f"{number} {offer.departure_local:%H:%M} {offer.carrier_name[:14]} {msg.money(price)}"
-        if number > 1 and len("\n".join(lines + [line])) > SMS_LIMIT:
+        if number > 1 and len("\n".join(lines + [line])) > SMS_SEGMENT:
             break  # one SMS: the soonest trips that fit (the first one always)
         lines.append(line)
         choices.append({"trip_id": offer.trip_id, "origin_stop_id": offer.origin_stop_id,
