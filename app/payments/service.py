@@ -2,9 +2,10 @@
 
 Operator calls (STK push, premium SMS) never run inside a database transaction: the
 payment row is committed as ``initiated`` first, the operator is called, then the row
-moves to ``pending`` with the operator's reference (or to ``failed``). A callback that
-races ahead of that second commit finds no reference and is parked; the poller then
-settles the payment by STK query, so nothing is lost.
+moves to ``pending`` with the operator's reference (or to ``failed``). A push sent but not
+answered in time stays ``pending`` without one; a callback that races ahead of that second
+commit, or answers such a push, finds its payment through the callback URL
+(``app.payments.stk_window``), so nothing is lost.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from app.payments.orders import lock_payable_order
 from app.payments.providers.wallet import WalletProvider
 from app.payments.settlement import settle_success
 from app.payments.states import PAYMENT
+from app.payments.stk_window import in_flight_clause
 from app.payments.transitions import lock_payment, transition
 
 log = logging.getLogger(__name__)
@@ -103,7 +105,7 @@ def start_payment(order, method: str, phone: str | None = None, link_id: str | N
     in_flight = db.session.scalar(
         select(Payment).where(
             Payment.order_id == order.id, Payment.method == method, Payment.phone == payer,
-            Payment.status.in_(("initiated", "pending")),
+            in_flight_clause(now),  # a push a killed worker left behind does not block for ever
         ).order_by(Payment.id.desc())
     )
     if in_flight is not None:
@@ -150,7 +152,8 @@ def _start_with_provider(payment: Payment, provider, reference: str, description
     result = provider.start(payment, account_reference=reference, description=description, link_id=link_id)
     payment = lock_payment(payment_id)
     if result.accepted:
-        payment.provider_ref = result.provider_ref
+        # None: sent but never answered; its callback may already have named it (stk_window).
+        payment.provider_ref = result.provider_ref or payment.provider_ref
         payment.message = say(payment, result.message)
         if result.charges:
             from app.payments.airtime import record_charges

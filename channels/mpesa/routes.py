@@ -91,7 +91,8 @@ def _settle(source: str, parse, handle):
 @blp.post("/stk")
 @require_channel_token
 def stk_result():
-    return _settle("stk", parse_stk_callback, handle_stk_result)
+    push = request.args.get("push")  # the payment our CallBackURL named (see app.payments.stk_window)
+    return _settle("stk", parse_stk_callback, lambda cb, raw: handle_stk_result(cb, raw, push_id=push))
 
 
 @blp.post("/c2b/validation")

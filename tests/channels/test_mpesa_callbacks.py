@@ -59,11 +59,13 @@ def pushed(client, world, auth_headers, daraja, phone="0708374149"):
 
 
 def test_stk_push_request_carries_booking_code_and_tokened_callback(client, cheap, auth_headers, daraja):
-    order, _ = pushed(client, cheap, auth_headers, daraja)
+    order, payment = pushed(client, cheap, auth_headers, daraja)
     push = json.loads(daraja.calls[-1].request.body)
     assert push["AccountReference"] == order["code"]
     assert push["Amount"] == "1" and push["PhoneNumber"] == "254708374149"
-    assert push["CallBackURL"] == f"https://tickets.example.test/channels/mobile-money/stk?token={TOKEN}"
+    # The URL names the payment: a callback whose CheckoutRequestID never reached us still finds it.
+    assert push["CallBackURL"] == \
+        f"https://tickets.example.test/channels/mobile-money/stk?token={TOKEN}&push={payment['id']}"
 
 
 def test_stk_success_issues_ticket_and_replay_changes_nothing(client, cheap, auth_headers, daraja):
