@@ -13,6 +13,13 @@ import os
 import secrets
 from pathlib import Path
 
+from app.production import (
+    default_instance_path,
+    exit_refusing,
+    production_problems,
+    refusing_lines,
+)
+
 log = logging.getLogger(__name__)
 
 
@@ -29,8 +36,6 @@ class ConfigError(RuntimeError):
         super().__init__("; ".join(self.problems))
 
     def lines(self) -> list[str]:
-        from app.production import refusing_lines
-
         return refusing_lines(self.problems, self.app_env)
 
 
@@ -203,8 +208,6 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {}), "hide_parameters": True}
 
     if production:
-        from app.production import production_problems
-
         problems = production_problems(cfg)
         if problems:
             raise ConfigError(problems, app_env)
@@ -220,10 +223,6 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
 
 def refuse_unsafe_start() -> None:
     """For ``gunicorn.conf.py``: check the environment in the master, before any worker."""
-    import os
-
-    from app.production import default_instance_path, exit_refusing
-
     if os.environ.get("APP_ENV") in (None, "", "development", "test"):
         return  # nothing to refuse; each worker builds its own development config
     try:

@@ -22,7 +22,6 @@ from marshmallow import ValidationError, validate
 from marshmallow import fields as _ma
 from marshmallow.fields import *  # noqa: F401,F403 (re-exported: one import for every field)
 
-from app.core import fields
 from app.core.timeutil import isoformat
 
 INT32 = (-(2 ** 31), 2 ** 31 - 1)

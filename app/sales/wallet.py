@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.errors import Unprocessable
+from app.extensions import db
+from app.payments.service import start_topup
 from app.sales.common import Money, PaymentLike, major_to_minor
 from app.sales.prompts import guard_prompt
-from app.wallet.service import validate_topup_amount
+from app.wallet.service import get_wallet, validate_topup_amount
+from app.wallet.service import wallet_currency as wallet_service_currency
 
 
 @dataclass
@@ -24,15 +28,11 @@ class TopUpOutcome(PaymentLike):
 
 
 def wallet_currency() -> str:
-    from app.wallet.service import wallet_currency as currency
-
-    return currency()
+    return wallet_service_currency()
 
 
 def wallet_balance(user) -> Money:
     """The caller's balance (0 in the wallet currency when they never had a wallet)."""
-    from app.wallet.service import get_wallet
-
     wallet = get_wallet(user.id, create=False) if user is not None else None
     return Money(wallet.balance, wallet.currency) if wallet else Money(0, wallet_currency())
 
@@ -42,10 +42,6 @@ def top_up(user, amount: int | Money, *, phone: str | None = None, major: bool =
     ``major=True``. Commits. 422 ``invalid-amount`` outside the wallet's limits,
     ``wrong-currency`` for a ``Money`` in another currency; 429 ``too-many-prompts`` when
     the payer's number has had its prompts for now (``app.sales.prompts``)."""
-    from app.errors import Unprocessable
-    from app.extensions import db
-    from app.payments.service import start_topup
-
     currency = wallet_currency()
     if isinstance(amount, Money):
         if amount.currency != currency:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app, request
+from sqlalchemy import select
 
+from app.auth.models import User
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.extensions import db, limit_key, spend
 from channels.i18n import t
@@ -51,10 +53,6 @@ def _over_limit(phone: str) -> bool:
 
 
 def _language_of(phone: str) -> str:
-    from sqlalchemy import select
-
-    from app.auth.models import User
-
     return db.session.scalar(select(User.language).where(User.phone == phone)) or "en"
 
 
