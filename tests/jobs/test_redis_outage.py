@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from app.auth.idempotency_models import IdempotencyRecord
 from app.extensions import db as _db
+from app.extensions import limit_key, spend
 from app.messaging.models import OutboundMessage
 from app.messaging.service import send_stuck_messages
 from tests.auth.flow import request_code
@@ -111,6 +112,13 @@ def test_sign_in_codes_are_sent_and_still_limited_without_the_limiters_storage(c
         assert request_code(client, phone).status_code == 202
     assert request_code(client, phone).status_code == 429  # counted in memory meanwhile
     assert _queued_sms(phone) == ["otp", "otp", "otp"]
+
+
+def test_limits_counted_by_hand_still_hold_while_the_store_is_away(app):
+    # USSD steps, inbound SMS and payment prompts count through ``spend``: in memory now.
+    key = limit_key("outage-test", "+254766000061")
+    assert [spend(("2 per minute", key)) for _ in range(2)] == [None, None]
+    assert spend(("2 per minute", key)) > 0  # seconds to wait, as with Redis
 
 
 def test_the_sweep_sends_what_the_outage_left_queued(client, world, auth_headers, app):
