@@ -21,6 +21,8 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.extensions import db
+
 log = logging.getLogger(__name__)
 
 RETRY_INTERVALS = [10, 30, 120, 600, 1800]
@@ -69,13 +71,24 @@ def _resolve(func_path: str):
     return getattr(importlib.import_module(module_name), attr)
 
 
+def run_job(func_path: str, *args, **kwargs):
+    """Run a job and commit what it did (a sweep's or a job's domain work never commits
+    itself); roll back and re-raise when it fails. A job that owns several transactions
+    (the STK poller, a top-up) has committed each already: the final commit has nothing left."""
+    try:
+        result = _resolve(func_path)(*args, **kwargs)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return result
+
+
 def enqueue_after_commit(func_path: str, *args, job_id: str | None = None, **kwargs) -> None:
     """Run ``module:function(*args)`` once the current transaction commits.
 
     Arguments must be plain values (ids, strings): the job reloads what it needs.
     """
-    from app.extensions import db
-
     _check_job_id(job_id)
     session = db.session()
     session.info.setdefault("pending_jobs", []).append(PendingJob(func_path, args, kwargs, job_id))
@@ -99,7 +112,8 @@ def _queue():
     return queue
 
 
-def _dispatch(job: PendingJob) -> None:
+def _dispatch(job: PendingJob) -> bool:
+    """Queue ``job``, or run it now (inline): True when it ran here."""
     app = current_app._get_current_object()
     if app.config.get("REDIS_URL") and not app.config.get("JOBS_INLINE"):
         from rq import Retry
@@ -109,15 +123,13 @@ def _dispatch(job: PendingJob) -> None:
             job_id=job.job_id, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
             _kwargs=job.kwargs or None,
         )
-        return
+        return False
     with app.app_context():
         try:
-            _resolve(job.func_path)(*job.args, **job.kwargs)
+            run_job(job.func_path, *job.args, **job.kwargs)
         except Exception:  # an inline job failing must not fail the request that committed
             log.exception("inline job %s failed; the sweep will retry it", job.func_path)
-            from app.extensions import db
-
-            db.session.rollback()
+    return True
 
 
 @event.listens_for(Session, "after_commit")
@@ -125,8 +137,11 @@ def _run_after_commit(session: Session) -> None:
     jobs = session.info.pop("pending_jobs", None)
     if not jobs or not has_app_context():
         return
-    for job in jobs:
-        _dispatch(job)
+    ran_here = [_dispatch(job) for job in jobs]
+    if any(ran_here):
+        # An inline job changed rows in a session of its own (the sandbox settled a payment):
+        # what this session kept loaded after its commit is older than the database now.
+        session.expire_all()
 
 
 @event.listens_for(Session, "after_soft_rollback")

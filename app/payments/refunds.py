@@ -13,6 +13,7 @@ import logging
 
 from sqlalchemy import func, select
 
+from app.auth.models import User
 from app.catalog.models import Carrier, Trip
 from app.core.money import format_money
 from app.errors import Conflict, Unprocessable
@@ -32,6 +33,7 @@ from app.messaging.service import queue_sms
 from app.payments.models import Payment, Refund
 from app.payments.states import REFUND
 from app.payments.transitions import lock_payment, transition
+from app.wallet.service import get_wallet
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ def refundable_amount(order) -> int:
 
 def refund_order(order, amount: int, *, reason: str, destination: str = "wallet", ref: str, now=None,
                  notify: bool = True, actor: str = "system:refunds") -> Refund:
-    """Give ``amount`` of ``order`` back to its passenger; never commits (the caller does).
+    """Give ``amount`` of ``order`` (locked by the caller) back to its passenger; never commits.
 
     ``notify=False`` leaves the passenger's SMS to the caller, for a caller that tells them
     more in one message (a carrier's trip cancellation: why, and the refund together).
@@ -81,6 +83,8 @@ def refund_order(order, amount: int, *, reason: str, destination: str = "wallet"
             slug="refund-exceeds-paid",
         )
     fee_back = platform_fee(amount)
+    if destination == "wallet":
+        get_wallet(order.user_id, lock=True)  # the wallet's lock (and row) before its balance moves
     target = wallet_account(order.user_id) if destination == "wallet" else payouts_pending(carrier.id)
     posted = post("refund", ref, [
         Leg(carrier_payable(carrier.id), -(amount - fee_back), order.currency),
@@ -107,8 +111,6 @@ def refund_order(order, amount: int, *, reason: str, destination: str = "wallet"
 
 
 def _notify(order, refund: Refund, carrier: Carrier) -> None:
-    from app.auth.models import User
-
     user = db.session.get(User, order.user_id)
     if not user or not user.phone:
         return
@@ -129,8 +131,6 @@ def pay_out_wallet(user, phone: str, *, now=None) -> Refund | None:
     team must send, and where: ``payout_phone`` survives the account's erasure. Never
     commits; once per account (``ref``). None when there is nothing to pay.
     """
-    from app.wallet.service import get_wallet
-
     wallet = get_wallet(user.id, lock=True, create=False)
     if wallet is None or wallet.balance <= 0:
         return None

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.booking.models import Order
 from app.core.timeutil import to_local
 from app.database import utcnow
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.sales.common import Money, check_passenger_count, default_fare_class
 
 FAILED_PAYMENT_STATUSES = ("failed", "expired")
@@ -158,7 +158,7 @@ def default_class(trip, origin_stop_id: int, destination_stop_id: int) -> str:
 def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: int,
                passengers: int | list[dict], fare_class: str | None = None, channel: str = "api",
                now: datetime | None = None) -> OrderView:
-    """Hold seats for a party and price them: a ``pending_payment`` order. Commits.
+    """Hold seats for a party and price them: a ``pending_payment`` order (one unit of work).
 
     ``passengers`` is a count (seats assigned, every one of ``fare_class``) or the API's list
     of ``{"fare_class", "seat", "name"}``; a passenger without a class gets ``fare_class``,
@@ -179,8 +179,9 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
     party = [{"fare_class": p.get("fare_class") or fare_class, "seat": p.get("seat"), "name": p.get("name")}
              for p in party]
     check_seats_left(trip_id, len(party))
-    order = create_order(user, trip_id=trip_id, origin_stop_id=origin_stop_id,
-                         destination_stop_id=destination_stop_id, passengers=party, channel=channel, now=now)
+    order = unit_of_work(lambda: create_order(user, trip_id=trip_id, origin_stop_id=origin_stop_id,
+                                              destination_stop_id=destination_stop_id, passengers=party,
+                                              channel=channel, now=now))
     return order_view(order, now=now)
 
 
@@ -229,10 +230,10 @@ def list_orders(user, status: str | None = None) -> list[Order]:
 
 
 def release(user, order_id: int) -> OrderView:
-    """Give up an unpaid order: its seats are free again at once. Commits."""
+    """Give up an unpaid order: its seats are free again at once (one unit of work)."""
     from app.booking.service import release_order
 
-    return order_view(release_order(user, order_id))
+    return order_view(unit_of_work(lambda: release_order(user, order_id)))
 
 
 def unpaid_order_to_retry(user, *, now: datetime | None = None) -> OrderView | None:

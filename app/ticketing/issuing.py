@@ -19,6 +19,7 @@ from flask import current_app
 
 from app.core.timeutil import to_local
 from app.messaging import Amount, Moment, t
+from app.messaging.service import queue_sms
 from app.ticketing.models import Ticket
 from tickets.shortcode import format_short_code, new_short_code
 
@@ -34,13 +35,12 @@ def transition_ticket(ticket: Ticket, new_status: str, *, actor: str, reason: st
 
 
 def issue_tickets_for_order(order, *, actor: str = "system:payments") -> list[Ticket]:
-    """One valid ticket per order item, plus the SMS(es) that carry their short codes.
+    """One valid ticket per order item; the caller then queues their SMS (``send_tickets``).
 
     The caller holds the order's row lock and has just moved it to ``paid``; the unique
-    ``order_item_id`` makes a second issue for the same item fail loudly.
+    ``order_item_id`` makes a second issue for the same item fail loudly. Never commits.
     """
     from app.catalog.service import departure_at_stop
-    from app.messaging.service import queue_sms
     from app.ticketing.states import TICKET
 
     trip, carrier = order.trip, order.trip.carrier
@@ -58,11 +58,16 @@ def issue_tickets_for_order(order, *, actor: str = "system:payments") -> list[Ti
         for item in order.items
     ]
     TICKET.create_all(tickets, "valid", actor=actor, reason=f"order {order.code} paid")
+    return tickets
+
+
+def send_tickets(order, tickets: list[Ticket]) -> None:
+    """Queue the SMS(es) that carry the tickets' short codes and QR links to the passenger
+    (the outbox: sent after the caller commits). Never commits."""
     user = order.user
     if user is not None and user.phone:
         for text in order_sms_texts(tickets, language=user.language):
             queue_sms(user.phone, text, "ticket", user_id=user.id)
-    return tickets
 
 
 # GSM-7 characters that cost two septets (escape + char); kept out of dynamic values.

@@ -318,9 +318,9 @@ def _resend(ctx):
 
 
 def _load_quote(ctx):
-    from app.sales.cancelling import quote_to_cancel
+    from app.sales.cancelling import cancellation_quote
 
-    quote = quote_to_cancel(ctx.user, ctx.data.get("ticket_id"))
+    quote = cancellation_quote(ctx.user, ticket_ids=[ctx.data.get("ticket_id")], as_cancel=True)
     ctx.data["quote"] = {"code": quote.tickets[0].code, "amount": quote.refund.text(ctx.lang), "percent": quote.percent}
 
 

@@ -210,7 +210,7 @@ def test_polling_settles_a_push_whose_callback_never_came(client, cheap, auth_he
     order, payment = pushed(client, cheap, auth_headers, daraja)
     daraja.add(responses.POST, f"{DARAJA}/mpesa/stkpushquery/v1/query",
                json={"errorCode": "500.001.1001", "errorMessage": "The transaction is being processed"}, status=500)
-    from app.payments.jobs import poll_pending_stk
+    from app.sales.confirming import poll_pending_stk
 
     later = utcnow() + timedelta(minutes=3)
     assert poll_pending_stk(now=later)["pending"] == 1
@@ -230,7 +230,7 @@ def test_polling_settles_a_push_whose_callback_never_came(client, cheap, auth_he
 
 def test_polling_leaves_young_pushes_alone(client, cheap, auth_headers, daraja):
     pushed(client, cheap, auth_headers, daraja)
-    from app.payments.jobs import poll_pending_stk
+    from app.sales.confirming import poll_pending_stk
 
     assert poll_pending_stk() == {"succeeded": 0, "failed": 0, "pending": 0, "expired": 0, "errors": 0}
 
@@ -240,7 +240,7 @@ def test_polling_fails_a_push_the_query_says_failed(client, cheap, auth_headers,
     answer = dict(load_fixture("mpesa/stk_query_response.json"), ResultCode="1032",
                   ResultDesc="Request cancelled by user")
     daraja.add(responses.POST, f"{DARAJA}/mpesa/stkpushquery/v1/query", json=answer)
-    from app.payments.jobs import poll_pending_stk
+    from app.sales.confirming import poll_pending_stk
 
     assert poll_pending_stk(now=utcnow() + timedelta(minutes=3))["failed"] == 1
     got = client.get(f"/api/v1/payments/{payment['id']}", headers=auth_headers(cheap.passenger)).get_json()

@@ -10,7 +10,7 @@ what to send instead and changes nothing.
 from __future__ import annotations
 
 from app.errors import ApiError, NotFound
-from app.sales.common import PAID_ORDER_STATUSES, PAYMENT_METHODS
+from app.sales.common import PAID_OR_REFUNDED_ORDER_STATUSES, PAYMENT_METHODS
 from channels.sms.commands.parse import Inbound, join_method_words, read_method
 
 
@@ -99,7 +99,7 @@ def pay(msg: Inbound, args: list[str]) -> str:
             return msg.t("sms_no_such_order", code="".join(words[:-1])[:12])
     if view is None:
         return msg.t("sms_no_such_order", code="".join(words)[:12])
-    if view.status in PAID_ORDER_STATUSES:
+    if view.status in PAID_OR_REFUNDED_ORDER_STATUSES:
         return msg.t("sms_order_already_paid", code=view.code)
     if not view.payment_options:  # sales offers ways to pay only while the order can be paid
         return msg.t("sms_order_not_payable", code=view.code)

@@ -89,14 +89,14 @@ def resend(msg: Inbound, args: list[str]) -> str | None:
 
 def cancel(msg: Inbound, args: list[str]) -> str:
     """The refund quote first; YES within ``PENDING_MINUTES`` cancels."""
-    from app.sales.cancelling import quote_to_cancel
+    from app.sales.cancelling import cancellation_quote
 
     if not args:
         return msg.t("sms_cancel_usage")
     view = _own_active_ticket(msg, args)
     if view is None:
         return msg.t("sms_no_such_ticket", code=" ".join(args)[:14])
-    quote = quote_to_cancel(msg.user, view.id)  # refused here when the cancellation would be
+    quote = cancellation_quote(msg.user, ticket_ids=[view.id], as_cancel=True)  # refused here when cancel would be
     set_pending(msg.phone, "cancel", {"ticket_id": view.id})
     return msg.t("sms_cancel_quote", code=view.code, amount=msg.money(quote.refund), percent=quote.percent)
 
