@@ -36,7 +36,7 @@ from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from app.messaging import SMS_SEGMENT, Amount, Moment, t
-from app.ticketing.issuing import transition_ticket
+from app.ticketing.transitions import transition_ticket
 from app.ticketing.models import Ticket
 
 REFUND_DESTINATIONS = ("wallet", "mpesa")
@@ -166,7 +166,7 @@ def begin_trip_cancellation(actor, trip_id: int, reason: str) -> list[int]:
     if trip is None:
         raise NotFound("There is no such trip.", slug="trip-not-found")
     ensure_carrier_access(actor, trip.carrier_id)
-    transition_trip(trip, "cancelled", actor_id=actor.id, reason=reason)
+    transition_trip(trip, "cancelled", actor=f"user:{actor.id}", reason=reason)
     return list(db.session.scalars(select(Order.id).where(Order.trip_id == trip.id).order_by(Order.id)))
 
 

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
+from redis import Redis
+from rq import Queue, Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -101,9 +103,6 @@ def enqueue(func_path: str, *args, job_id: str | None = None, **kwargs) -> None:
 
 
 def _queue():
-    from redis import Redis
-    from rq import Queue
-
     app = current_app._get_current_object()
     queue = app.extensions.get("rq_queue")
     if queue is None:
@@ -116,8 +115,6 @@ def _dispatch(job: PendingJob) -> bool:
     """Queue ``job``, or run it now (inline): True when it ran here."""
     app = current_app._get_current_object()
     if app.config.get("REDIS_URL") and not app.config.get("JOBS_INLINE"):
-        from rq import Retry
-
         _queue().enqueue(
             "app.jobs.runner.run", job.func_path, *job.args,
             job_id=job.job_id, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),

@@ -18,6 +18,7 @@ from app.payments.models import Payment
 from app.payments.providers.daraja import C2BNotification, StkCallback
 from app.payments.review import park
 from app.payments.states import PAYMENT
+from app.payments.stk_window import claim_for_callback
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +28,15 @@ REJECT_AMOUNT = ("C2B00013", "Rejected")  # invalid amount
 REJECT_OTHER = ("C2B00016", "Rejected")
 
 
-def payment_for_checkout(cb: StkCallback, raw) -> Payment | None:
-    """The STK push ``cb`` answers; an unknown CheckoutRequestID is parked (None)."""
+def payment_for_checkout(cb: StkCallback, raw, push_id=None) -> Payment | None:
+    """The STK push ``cb`` answers. A CheckoutRequestID unknown here may answer a push whose
+    own answer never reached us (``push_id``: the callback URL's ``push``, see
+    ``app.payments.stk_window``); what still matches nothing is parked (None)."""
     payment = db.session.scalar(
         select(Payment).where(Payment.provider == "mpesa", Payment.provider_ref == cb.checkout_request_id)
     )
+    if payment is None:
+        payment = claim_for_callback(cb, push_id)
     if payment is None:
         park("stk", "unknown_checkout", raw, provider_ref=cb.checkout_request_id, receipt=cb.receipt,
              amount=cb.amount_minor, phone=cb.phone_e164)

@@ -4,9 +4,10 @@ Operator calls (STK push, premium SMS) never run inside a database transaction: 
 case commits the payment row as ``initiated`` first (``open_payment``/``open_topup``), asks
 the operator (``ask_operator``), then records the answer in a second transaction
 (``record_operator_answer``: ``pending`` with the operator's reference, or ``failed``). A
-callback that races ahead of that second commit finds no reference and is parked; the
-poller then settles the payment by STK query, so nothing is lost. A wallet payment checks
-the wallet (``take_from_wallet``) and is settled in the same transaction. Nothing here commits.
+push sent but not answered in time stays ``pending`` without one; a callback that races
+ahead of that second commit, or answers such a push, finds its payment through the
+callback URL (``app.payments.stk_window``), so nothing is lost. A wallet payment checks the
+wallet (``take_from_wallet``) and is settled in the same transaction. Nothing here commits.
 """
 from __future__ import annotations
 
@@ -32,9 +33,15 @@ from app.payments.providers.mpesa_stk import MpesaStkProvider, daraja_configured
 from app.payments.providers.sandbox import SandboxProvider
 from app.payments.providers.wallet import WalletProvider
 from app.payments.states import PAYMENT
+from app.payments.stk_window import in_flight_clause
 from app.payments.transitions import lock_payment, transition
 from app.production import is_production
-from app.wallet.service import InsufficientFunds, get_wallet, validate_topup_amount, wallet_currency
+from app.wallet.service import (
+    InsufficientFunds,
+    get_wallet,
+    validate_topup_amount,
+    wallet_currency,
+)
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +124,7 @@ def open_payment(order, method: str, phone: str | None = None, *, now=None) -> O
         in_flight = db.session.scalar(
             select(Payment).where(
                 Payment.order_id == order.id, Payment.method == method, Payment.phone == payer,
-                Payment.status.in_(("initiated", "pending")),
+                in_flight_clause(now),  # a push a killed worker left behind does not block for ever
             ).order_by(Payment.id.desc())
         )
         if in_flight is not None:
@@ -167,7 +174,8 @@ def record_operator_answer(payment_id: int, result: StartResult) -> Payment:
     A callback that settled the payment meanwhile is left as it is. Never commits."""
     payment = lock_payment(payment_id)
     if result.accepted:
-        payment.provider_ref = result.provider_ref
+        # None: sent but never answered; its callback may already have named it (stk_window).
+        payment.provider_ref = result.provider_ref or payment.provider_ref
         payment.message = say(payment, result.message)
         if result.charges:
             record_charges(payment, result.charges)

@@ -136,7 +136,8 @@ def settle_success(
     return Settled(payment, True)
 
 
-def settle_failure(payment_id: int, *, code: str, reason: str, message: str, source: str, now=None) -> Settled:
+def settle_failure(payment_id: int, *, code: str, reason: str, message: str, source: str, now=None,
+                   actor: str | None = None) -> Settled:
     """The operator says no money moved: fail the payment with a reason the passenger can act on.
 
     ``message`` is the catalogue key of that reason (``stk_failure_key``, ``airtime_failure_key``),
@@ -144,12 +145,13 @@ def settle_failure(payment_id: int, *, code: str, reason: str, message: str, sou
 
     A failure arriving after a success (or a replay of a failure) changes nothing. The
     seat hold is left alone: it expires on its own, so the passenger can retry meanwhile.
+    ``actor``: who decided (the provider by default; ``system:stk-window`` when time ran out).
     """
     now = now or utcnow()
     payment = lock_payment(payment_id)
     if payment.status not in ("initiated", "pending"):
         return Settled(payment, False)
-    transition(payment, "failed", reason=f"{source}: {reason}", now=now)
+    transition(payment, "failed", reason=f"{source}: {reason}", now=now, actor=actor)
     payment.result_code = str(code)[:20]
     payment.failure_reason = reason[:200]
     language = _language(payment)

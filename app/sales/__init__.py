@@ -22,12 +22,14 @@ Modules (stable names; add, do not rename):
 - ``orders``: ``quote``, ``hold_seats`` → ``OrderView`` (``payment_options``,
   ``other_methods``, ``last_payment``); ``get_order``, ``get_order_by_code``,
   ``list_orders``, ``release``, ``unpaid_order_to_retry``.
+- ``methods``: ``payment_options`` → ``PaymentOption`` (which method can pay an order now).
 - ``paying``: ``pay_order`` → ``PaymentOutcome`` (``other_methods`` after a failure),
   ``payment_options``, ``payment_status``, ``method_from_word``, ``start_with_operator``.
-- ``cancelling``: ``can_cancel`` (the one rule), ``cancellable_tickets``,
-  ``cancellation_quote`` → ``CancelQuote`` (``as_cancel=True``: refused exactly when
-  ``cancel`` would be), ``find_cancellable_ticket``, ``cancel`` → ``CancelResult`` (the
-  refund really made), ``cancel_trip`` (a carrier cancels a whole trip).
+- ``rules``: ``is_active``, ``can_cancel`` (the one rule), read by tickets and cancelling.
+- ``cancelling``: ``cancellable_tickets``, ``cancellation_quote`` → ``CancelQuote``
+  (``as_cancel=True``: refused exactly when ``cancel`` would be), ``find_cancellable_ticket``,
+  ``cancel`` → ``CancelResult`` (the refund really made), ``cancel_trip`` (a carrier cancels
+  a whole trip).
 - ``confirming``: money coming in: ``confirm_payment`` (settle, apply, issue, queue,
   record), the Daraja and Africa's Talking callbacks' use cases, the STK-query sweep and
   the sandbox's answering job.

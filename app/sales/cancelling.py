@@ -33,24 +33,9 @@ from app.extensions import db, unit_of_work
 from app.messaging.service import queue_sms
 from app.payments.refunds import refund_order
 from app.sales.common import TICKETED_ORDER_STATUSES, Money
-from app.sales.tickets import (
-    TicketView,
-    active_ticket_rows,
-    find_ticket_by_code,
-    is_active,
-    own_ticket,
-    ticket_view,
-)
+from app.sales.rules import can_cancel
+from app.sales.tickets import TicketView, active_ticket_rows, find_ticket_by_code, own_ticket, ticket_view
 from app.ticketing.models import Ticket
-
-
-def can_cancel(ticket, now: datetime | None = None) -> bool:
-    """A ticket can be cancelled while it is active, its order paid, and the trip has not
-    left the passenger's stop (after that, nothing is refunded and nothing cancelled)."""
-    now = now or utcnow()
-    order = ticket.order
-    return (is_active(ticket, now) and order.status in TICKETED_ORDER_STATUSES
-            and departure_at_stop(ticket.trip, order.origin_stop_id) > now)
 
 
 @dataclass(frozen=True)

@@ -81,9 +81,10 @@ def apply_to_order(order_id: int, *, amount: int, currency: str, payment_id: int
 # ---- Daraja (channels/mpesa calls these inside its unit of work)
 
 
-def stk_result(cb: StkCallback, raw) -> Settled | None:
-    """An STK push's result: confirmed or failed; an unknown CheckoutRequestID is parked."""
-    payment = payment_for_checkout(cb, raw)
+def stk_result(cb: StkCallback, raw, push_id=None) -> Settled | None:
+    """An STK push's result: confirmed or failed. ``push_id``: the payment the callback URL
+    names (a push whose own answer never reached us); what matches no payment is parked."""
+    payment = payment_for_checkout(cb, raw, push_id)
     if payment is None:
         return None
     if cb.succeeded:

@@ -15,13 +15,11 @@ from app.booking.service import get_order_for, lock_payable_order
 from app.database import utcnow
 from app.errors import ApiError, NotFound, Unprocessable
 from app.extensions import db, unit_of_work
-from app.payments.airtime import AirtimeAmountNotPayable, plan_airtime
 from app.payments.models import PUBLIC_METHODS, Payment
 from app.payments.service import Opened, ask_operator, open_payment, record_operator_answer, take_from_wallet
 from app.sales.common import PAYMENT_METHODS, PaymentLike
 from app.sales.confirming import confirm_payment
-from app.sales.orders import OrderView, PaymentOption, order_view
-from app.wallet.service import get_wallet
+from app.sales.orders import OrderView, order_view
 
 # Refusals before anything is sent that another method may avoid.
 REFUSALS_WITH_ALTERNATIVES = ("insufficient-funds", "airtime-amount-not-payable", "invalid-method")
@@ -53,22 +51,6 @@ def method_from_word(word: str) -> str:
     if method is None:
         raise Unprocessable(f"Pay by {', '.join(PAYMENT_METHODS)}.", slug="invalid-method")
     return method
-
-
-def payment_options(order) -> list[PaymentOption]:
-    """Each method and whether it can pay ``order``'s total now (in ``PAYMENT_METHODS`` order)."""
-    options = []
-    mpesa_ok = order.currency == "KES"
-    options.append(PaymentOption("mpesa", mpesa_ok, None if mpesa_ok else "invalid-method"))
-    try:
-        plan_airtime(order.total_amount, order.currency)
-        options.append(PaymentOption("airtime", True))
-    except AirtimeAmountNotPayable:
-        options.append(PaymentOption("airtime", False, "airtime-amount-not-payable"))
-    wallet = get_wallet(order.user_id, create=False)
-    enough = wallet is not None and wallet.currency == order.currency and wallet.balance >= order.total_amount
-    options.append(PaymentOption("wallet", enough, None if enough else "insufficient-funds"))
-    return options
 
 
 def pay_order(user, order_id: int, method: str, *, phone: str | None = None, link_id: str | None = None) -> PaymentOutcome:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from app.extensions import db
+from tests import factories
 from app.sales import cancelling
 from app.sales.confirming import apply_to_order
 
@@ -67,8 +68,6 @@ def refunds(monkeypatch):
 
 def new_passenger():
     """Another passenger, committed (a failed request rolls back the shared test session)."""
-    from tests import factories
-
     user = factories.make_user()
     db.session.commit()
     return user

@@ -10,10 +10,12 @@ from app.states.history import history_of
 from app.database import utcnow
 from app.extensions import db
 from app.jobs.periodic import run_all_once
+from app.sales import cancelling
 from app.sales.paying import pay_order
 from app.ticketing.states import expire_tickets
+from tests.tickets.test_scan_batch import item, past_trip, upload
 from tests.tickets.test_scan_support import sell
-from app.ticketing.issuing import transition_ticket
+from app.ticketing.transitions import transition_ticket
 from app.ticketing.models import Ticket
 
 
@@ -83,8 +85,6 @@ def test_the_periodic_sweep_expires_tickets_whose_trip_has_arrived(app, world):
 
 
 def test_a_boarding_made_offline_inside_the_window_counts_even_after_the_sweep(client, world, auth_headers):
-    from tests.tickets.test_scan_batch import item, past_trip, upload
-
     trip = past_trip(world)  # its tickets' window closed 1.5 hours ago
     ticket = sell(world, trip)[0]
     ticket_id = ticket.id
@@ -101,9 +101,6 @@ def test_a_boarding_made_offline_inside_the_window_counts_even_after_the_sweep(c
 
 
 def test_a_trip_cancelled_after_its_time_refunds_tickets_the_sweep_expired(client, world, auth_headers, monkeypatch):
-    from app.sales import cancelling
-    from tests.tickets.test_scan_batch import past_trip
-
     refunded = []
     monkeypatch.setattr(cancelling, "refund_order", lambda order, amount, **kw: refunded.append(amount))
     trip = past_trip(world)  # never ran: still scheduled, its tickets' window closed

@@ -15,8 +15,8 @@ from app.core.money import amount_in, money
 from app.ledger.service import account_history, wallet_account
 from app.payments.schemas import PaymentSchema
 from app.sales.callers import who_is_calling
-from app.wallet.schemas import AutoRechargeSchema, TopUpSchema, WalletEntrySchema, WalletHistoryQuery, WalletSchema
 from app.sales.wallet import auto_recharge, top_up, wallet_of
+from app.wallet.schemas import AutoRechargeSchema, TopUpSchema, WalletEntrySchema, WalletHistoryQuery, WalletSchema
 from app.wallet.service import TOPUP_MAX, TOPUP_MIN, TOPUP_PRESETS, wallet_currency
 
 blp = Blueprint("wallet", __name__, url_prefix="/api/v1/wallet", description="Prepaid wallet")
