@@ -20,6 +20,7 @@ from app.payments.service import Opened, ask_operator, open_payment, record_oper
 from app.sales.common import PAYMENT_METHODS, PaymentLike
 from app.sales.confirming import confirm_payment
 from app.sales.orders import OrderView, order_view
+from app.sales.prompts import PROMPTING_METHODS, guard_prompt
 
 # Refusals before anything is sent that another method may avoid.
 REFUSALS_WITH_ALTERNATIVES = ("insufficient-funds", "airtime-amount-not-payable", "invalid-method")
@@ -67,6 +68,8 @@ def pay_order(user, order_id: int, method: str, *, phone: str | None = None, lin
     if method not in PAYMENT_METHODS:
         method = method_from_word(method)
     order = get_order_for(user, order_id)  # 404 for anyone else's order, before anything is locked
+    if method in PROMPTING_METHODS:
+        guard_prompt(user, phone)  # 429 too-many-prompts before anything is locked or sent
     now = utcnow()
     try:
         if method == "wallet":

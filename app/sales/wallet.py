@@ -20,7 +20,8 @@ from app.payments.service import open_topup
 from app.payments.topups import needs_auto_recharge
 from app.sales.common import Money, PaymentLike, major_to_minor
 from app.sales.paying import start_with_operator
-from app.wallet.service import get_wallet, set_auto_recharge, wallet_currency
+from app.sales.prompts import guard_prompt
+from app.wallet.service import get_wallet, set_auto_recharge, validate_topup_amount, wallet_currency
 
 
 @dataclass
@@ -52,7 +53,8 @@ def auto_recharge(user, *, enabled: bool, threshold: int):
 def top_up(user, amount: int | Money, *, phone: str | None = None, major: bool = False) -> TopUpOutcome:
     """Top up by M-Pesa. ``amount`` in minor units, or whole units typed on a keypad with
     ``major=True``. 422 ``invalid-amount`` outside the wallet's limits, ``wrong-currency``
-    for a ``Money`` in another currency."""
+    for a ``Money`` in another currency; 429 ``too-many-prompts`` when the payer's number
+    has had its prompts for now (``app.sales.prompts``)."""
     currency = wallet_currency()
     if isinstance(amount, Money):
         if amount.currency != currency:
@@ -60,6 +62,8 @@ def top_up(user, amount: int | Money, *, phone: str | None = None, major: bool =
         amount = amount.amount
     if major:
         amount = major_to_minor(amount, currency)
+    validate_topup_amount(amount)  # a refused amount spends no prompt
+    guard_prompt(user, phone)  # 429 too-many-prompts before the M-Pesa prompt
     payment = start_with_operator(unit_of_work(lambda: open_topup(user, amount, phone=phone)))
     db.session.refresh(payment)  # the sandbox (inline jobs) may have settled it already
     return TopUpOutcome(payment, Money(amount, currency), payment.status, payment.message)
