@@ -107,8 +107,8 @@ class BatchResponseSchema(Schema):
 
 
 class ManifestQuerySchema(Schema):
-    since = fields.String(load_default=None, validate=validate.Length(min=1, max=18),
-                          metadata={"description": "cursor of the previous manifest"})
+    since = fields.String(load_default=None, metadata={
+        "description": "cursor of the previous manifest (anything else: 400 bad-cursor)"})
 
 
 class ManifestTicketSchema(Schema):
