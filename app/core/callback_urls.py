@@ -8,6 +8,19 @@ from __future__ import annotations
 
 from flask import current_app
 
+# Daraja's URL registration refuses a callback URL holding any of these, in any case
+# ("M-PESA, M-Pesa, Safaricom, exe, exec, cmd, SQL, query or any similar keyword"); "exe"
+# covers "exec". Our paths say "mobile-money" for that reason; the base URL and the
+# token are the deployer's, so ``app.production`` refuses to start with one of these in
+# them: every payment would fail with a reason no passenger can act on.
+DARAJA_REFUSED_WORDS = ("m-pesa", "mpesa", "safaricom", "exe", "cmd", "sql", "query")
+
+
+def daraja_refused_word(text: str) -> str | None:
+    """The first word of ``DARAJA_REFUSED_WORDS`` that ``text`` holds (any case), or None."""
+    lowered = text.lower()
+    return next((word for word in DARAJA_REFUSED_WORDS if word in lowered), None)
+
 
 def callback_url(path: str) -> str:
     """The public URL of one of our callbacks, with the token when one is set."""

@@ -248,7 +248,7 @@ def _pay(method: str):
 
         outcome = pay_order(ctx.ensure_user(), ctx.data["order_id"], method, phone=ctx.phone)
         if outcome.failed:  # the seats stay held: the same menu offers the other methods
-            return Stay(ctx.t("payment_failed", reason=outcome.message or outcome.failure_reason or ""))
+            return Stay(ctx.t("payment_failed", reason=outcome.message or ctx.t("error_generic")))
         return End(ctx.t(f"paid_{method}"))
 
     return action
