@@ -16,6 +16,7 @@ import app.core.sqlprivacy  # noqa: F401 - database errors quote no personal dat
 from app.config import build_config
 from app.errors import register_error_handlers
 from app.core import input_guard
+from app.core.log_redaction import redact_handlers
 from app.extensions import api, db, limiter, migrate
 from app.openapi import init_openapi, request_examples
 
@@ -89,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     load_all()  # the .po files read once (Babel): a broken catalogue fails at start, not in an SMS
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact_handlers(logging.getLogger().handlers)  # no ?token= in any line (app.core.log_redaction)
     app.json.sort_keys = False
 
     if app.config["PROXY_COUNT"]:

@@ -1,0 +1,103 @@
+"""The real ``gunicorn wsgi:app`` in production: no log line carries ``CHANNEL_TOKEN``, and no
+answer names the server software.
+
+Break 3 of issue 14: gunicorn wrote the raw URI of a request whose worker timed out
+("Error handling request POST /channels/sms/inbound?token=…", with the traceback) and
+the raw request line of a malformed request, so the log held the secret every operator
+callback carries. The test starts gunicorn as deployed (its own port, a fresh database)
+with a 1-second worker timeout given on the command line, the way an operator overrides
+``gunicorn.conf.py``: a client sends a callback's headers and stalls its body, so the
+worker is killed by the timeout in the middle of the request, exactly as a slow request
+is in production. Nothing here is a test-only route.
+"""
+from __future__ import annotations
+
+import secrets
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import fresh_database
+from tests.production_env import production_environ
+from tests.redis_support import REDIS_URL, needs_redis
+from tests.test_production_server import BIN, ROOT, free_port, process_env, wait_until_serving
+
+TOKEN = secrets.token_hex(24)  # hex: no word Daraja refuses
+
+
+def _raw(port: int, data: bytes, *, stall: bool = False) -> socket.socket:
+    """Send ``data`` as is; with ``stall`` keep the connection open (the body never comes)."""
+    conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+    conn.sendall(data)
+    if not stall:
+        try:
+            conn.recv(4096)
+        except OSError:
+            pass
+        conn.close()
+    return conn
+
+
+def _wait_for(log: Path, *needles: str, deadline_seconds: float = 60) -> str:
+    """The log once it holds every needle (bounded polling, no fixed sleep)."""
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        if all(needle in text for needle in needles):
+            return text
+        time.sleep(0.1)  # polling interval only; the assertion never depends on it
+    pytest.fail(f"the log never showed {needles}:\n{log.read_text(errors='replace')}")
+
+
+@pytest.mark.postgres_only
+@needs_redis
+def test_no_log_line_carries_the_channel_token(tmp_path):
+    port = free_port()
+    with fresh_database(tmp_path, prefix="safiri_logs") as database_url:
+        env = process_env(**production_environ(DATABASE_URL=database_url, REDIS_URL=REDIS_URL,
+                                               CHANNEL_TOKEN=TOKEN),
+                          HOST="127.0.0.1", PORT=str(port), WEB_CONCURRENCY="1", HOME=str(tmp_path))
+        subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                       check=True, capture_output=True, timeout=300)
+        log = tmp_path / "gunicorn.log"
+        with log.open("w") as out:
+            process = subprocess.Popen([str(BIN / "gunicorn"), "--timeout", "1", "wsgi:app"], cwd=ROOT, env=env,
+                                       stdout=out, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        stalled = None
+        try:
+            wait_until_serving(process, f"{base}/healthz", log)
+            # A callback the application refuses and logs (a wrong token), and one it serves.
+            for token in ("wrong-" + TOKEN[:8], TOKEN):
+                request = urllib.request.Request(f"{base}/channels/sms/delivery?token={token}", data=b"id=x",
+                                                 method="POST")
+                try:
+                    urllib.request.urlopen(request, timeout=10).read()
+                except urllib.error.HTTPError:
+                    pass
+            # Malformed requests: gunicorn answers them itself and logs why.
+            for line in (f"GET /channels/ussd?token={TOKEN} HTTP/1.1 extra", f"GET /channels/ussd?token={TOKEN}",
+                         f"GET /channels/ussd?token={TOKEN}\x00 HTTP/1.1", f"BREW\t/channels/ussd?token={TOKEN} HTTP/1.1"):
+                _raw(port, f"{line}\r\nHost: x\r\n\r\n".encode())
+            # A callback whose body never comes: the worker is killed by its timeout mid-request.
+            stalled = _raw(port, (f"POST /channels/sms/inbound?token={TOKEN} HTTP/1.1\r\nHost: x\r\n"
+                                  "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 400\r\n\r\n"
+                                  "from=%2B2547").encode(), stall=True)
+            _wait_for(log, "WORKER TIMEOUT", "Error handling request")
+            wait_until_serving(process, f"{base}/healthz", log)  # a new worker took over
+            with urllib.request.urlopen(f"{base}/healthz", timeout=10) as answer:
+                server = answer.headers.get("Server", "")
+        finally:
+            if stalled is not None:
+                stalled.close()
+            process.terminate()
+            process.wait(timeout=30)
+    text = log.read_text(errors="replace")
+    leaked = [line for line in text.splitlines() if TOKEN in line]
+    assert not leaked, "the token is in the log:\n" + "\n".join(leaked)
+    assert "Error handling request POST /channels/sms/inbound?token=[redacted]" in text  # still says what failed
+    assert "gunicorn" not in server.lower(), server
