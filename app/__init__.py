@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 import app.core.sqlprivacy  # noqa: F401 - database errors quote no personal data
 from app.config import build_config
 from app.errors import register_error_handlers
-from app.core import input_guard
+from app.core import input_guard, security_headers
 from app.core.log_redaction import redact_handlers
 from app.extensions import api, db, limiter, migrate
 from app.openapi import init_openapi, request_examples
@@ -98,6 +98,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
     input_guard.init_app(app)  # before any blueprint: the bounded <int:> converter
+    security_headers.init_app(app)  # CSP, frame-ancestors, nosniff... on every response
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     limiter.init_app(app)
