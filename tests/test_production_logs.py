@@ -1,5 +1,5 @@
-"""The real ``gunicorn wsgi:app`` in production: no log line carries ``CHANNEL_TOKEN``, and no
-answer names the server software.
+"""The real ``gunicorn wsgi:app`` in production: no log line carries ``CHANNEL_TOKEN``, no
+answer names the server software, and answers carry HSTS.
 
 Break 3 of issue 14: gunicorn wrote the raw URI of a request whose worker timed out
 ("Error handling request POST /channels/sms/inbound?token=…", with the traceback) and
@@ -91,6 +91,7 @@ def test_no_log_line_carries_the_channel_token(tmp_path):
             wait_until_serving(process, f"{base}/healthz", log)  # a new worker took over
             with urllib.request.urlopen(f"{base}/healthz", timeout=10) as answer:
                 server = answer.headers.get("Server", "")
+                hsts = answer.headers.get("Strict-Transport-Security")
         finally:
             if stalled is not None:
                 stalled.close()
@@ -101,3 +102,4 @@ def test_no_log_line_carries_the_channel_token(tmp_path):
     assert not leaked, "the token is in the log:\n" + "\n".join(leaked)
     assert "Error handling request POST /channels/sms/inbound?token=[redacted]" in text  # still says what failed
     assert "gunicorn" not in server.lower(), server
+    assert hsts == "max-age=31536000; includeSubDomains"  # production: never plain HTTP again
