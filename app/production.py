@@ -26,11 +26,23 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from app.core.callback_urls import daraja_refused_word
-
 MIN_SECRET_LENGTH = 32
 DARAJA_SETTINGS = ("MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE", "MPESA_PASSKEY")
 AT_SETTINGS = ("AT_USERNAME", "AT_API_KEY")
+
+# Daraja's URL registration refuses a callback URL holding any of these, in any case
+# ("M-PESA, M-Pesa, Safaricom, exe, exec, cmd, SQL, query or any similar keyword"); "exe"
+# covers "exec". Our paths say "mobile-money" for that reason; the base URL and the
+# token are the deployer's, so production refuses to start with one of these in
+# them: every payment would fail with a reason no passenger can act on.
+DARAJA_REFUSED_WORDS = ("m-pesa", "mpesa", "safaricom", "exe", "cmd", "sql", "query")
+
+
+def daraja_refused_word(text: str) -> str | None:
+    """The first word of ``DARAJA_REFUSED_WORDS`` that ``text`` holds (any case), or None."""
+    lowered = text.lower()
+    return next((word for word in DARAJA_REFUSED_WORDS if word in lowered), None)
+
 
 # gunicorn's own "App failed to load" code: a worker that exits with it stops the master
 # instead of being respawned forever (gunicorn.arbiter.Arbiter.APP_LOAD_ERROR).
