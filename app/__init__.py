@@ -11,6 +11,7 @@ import logging
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import app.core.sqlprivacy  # noqa: F401 - database errors quote no personal data
 from app.config import build_config
@@ -94,8 +95,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     if app.config["PROXY_COUNT"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
     input_guard.init_app(app)  # before any blueprint: the bounded <int:> converter
     security_headers.init_app(app)  # CSP, frame-ancestors, nosniff... on every response

@@ -13,6 +13,13 @@ import os
 import secrets
 from pathlib import Path
 
+from app.production import (
+    default_instance_path,
+    exit_refusing,
+    production_problems,
+    refusing_lines,
+)
+
 log = logging.getLogger(__name__)
 
 
@@ -29,8 +36,6 @@ class ConfigError(RuntimeError):
         super().__init__("; ".join(self.problems))
 
     def lines(self) -> list[str]:
-        from app.production import refusing_lines
-
         return refusing_lines(self.problems, self.app_env)
 
 
@@ -118,6 +123,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MPESA_CONSUMER_SECRET": _env("MPESA_CONSUMER_SECRET"),
         "MPESA_SHORTCODE": _env("MPESA_SHORTCODE"),
         "MPESA_PASSKEY": _env("MPESA_PASSKEY"),
+        # How long a Daraja call waits for its answer once the request has left. An STK push
+        # not answered in time is *unknown*, not failed (app.payments.stk_window), so this
+        # bounds how long one push holds a web thread, not whether the payment survives;
+        # 6 s plus the 3 s connect keeps a USSD step within the gateway's 15 s.
+        "MPESA_READ_TIMEOUT_SECONDS": _seconds_env("MPESA_READ_TIMEOUT_SECONDS", 6),
         "PUBLIC_BASE_URL": (_env("PUBLIC_BASE_URL") or local_base_url()).rstrip("/"),
         "DEFAULT_COUNTRY": _env("DEFAULT_COUNTRY", "KE"),
         # API and OpenAPI (flask-smorest)
@@ -168,6 +178,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "STK_POLL_AFTER_SECONDS": _seconds_env("STK_POLL_AFTER_SECONDS", 120),
         "STK_POLL_MAX_DELAY_SECONDS": _seconds_env("STK_POLL_MAX_DELAY_SECONDS", 600),
         "STK_EXPIRE_AFTER_SECONDS": _seconds_env("STK_EXPIRE_AFTER_SECONDS", 30 * 60),
+        # STK pushes whose outcome is unknown (app.payments.stk_window): an answer that never
+        # came back waits this long for its callback before it is failed; a push still
+        # ``initiated`` this long after it started lost its worker (the stuck-stk sweep).
+        "STK_UNKNOWN_WINDOW_SECONDS": _seconds_env("STK_UNKNOWN_WINDOW_SECONDS", 5 * 60),
+        "STK_STUCK_AFTER_SECONDS": _seconds_env("STK_STUCK_AFTER_SECONDS", 2 * 60),
         # The worker's scheduler (app.jobs.periodic): interval of the frequent sweeps.
         "SWEEP_INTERVAL_SECONDS": _seconds_env("SWEEP_INTERVAL_SECONDS", 60),
         # Packages create_app lets register themselves (``init_app(app)``) after the app's own
@@ -187,8 +202,6 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {}), "hide_parameters": True}
 
     if production:
-        from app.production import production_problems
-
         problems = production_problems(cfg)
         if problems:
             raise ConfigError(problems, app_env)
@@ -204,10 +217,6 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
 
 def refuse_unsafe_start() -> None:
     """For ``gunicorn.conf.py``: check the environment in the master, before any worker."""
-    import os
-
-    from app.production import default_instance_path, exit_refusing
-
     if os.environ.get("APP_ENV") in (None, "", "development", "test"):
         return  # nothing to refuse; each worker builds its own development config
     try:

@@ -2,10 +2,12 @@
 import logging
 
 from flask import Blueprint, current_app, jsonify, request
+from redis import Redis
 from sqlalchemy import text
 
 from app.errors import problem
 from app.extensions import db
+from app.ticketing.keyring import get_keyring
 
 log = logging.getLogger(__name__)
 blp = Blueprint("wellknown", __name__)
@@ -15,8 +17,6 @@ def _redis(app):
     """One client per app, with short timeouts: a health check must answer quickly."""
     client = app.extensions.get("health_redis")
     if client is None:
-        from redis import Redis
-
         client = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=1)
         app.extensions["health_redis"] = client
     return client
@@ -55,8 +55,6 @@ def ticket_keys():
 
     Public and short-lived in caches (5 minutes) so a staged key reaches scanners soon.
     """
-    from app.ticketing.keyring import get_keyring
-
     response = jsonify(get_keyring().jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     response.add_etag()

@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from app.core.money import MINOR_UNITS
 from app.extensions import db
+from app.messaging import t
 from app.messaging.models import OutboundMessage
+from channels.sms.commands.parse import METHOD_SHOWN
 from tests import factories
 from tests.channels.scripts.runner import Conversation
 
@@ -288,8 +290,6 @@ class Sms:
 
     def search(self, day, method: str | None = None):
         """The list BUY answers; ``method`` adds the way to pay in the passenger's words (POCHI...)."""
-        from channels.sms.commands.parse import METHOD_SHOWN
-
         word = f" {METHOD_SHOWN[self.user.language][method]}" if method else ""
         reply = self.send(f"BUY NAIROBI NAKURU {day:%d%m} {PASSENGERS}{word}")
         offers = []
@@ -311,8 +311,6 @@ class Sms:
 
     def after_failed_payment(self):
         """The reply names the order's code and the wallet in the passenger's words (PORTEFEUILLE...)."""
-        from channels.sms.commands.parse import METHOD_SHOWN
-
         words = self.last.upper()
         return {"order_pending": self.code in words,
                 "offers_wallet": METHOD_SHOWN[self.user.language]["wallet"] in words}
@@ -343,8 +341,6 @@ class Sms:
 
     def history_status(self, code: str) -> str:
         """HISTORY names what became of each past ticket with the catalogue's word for it."""
-        from app.messaging import t
-
         line = next((line for line in self.send("HISTORY").split("\n") if line.startswith(code)), "")
         said = [status for status in ("used", "cancelled", "refunded", "expired")
                 if t(f"sms_ticket_{status}", self.user.language) in line]

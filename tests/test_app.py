@@ -1,7 +1,9 @@
 """The service as a whole: errors are problem+json, health, OpenAPI (production: test_production_config)."""
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from app.config import normalize_database_url
+from app.extensions import db
 from tests.redis_support import REDIS_URL, needs_redis
 
 
@@ -45,10 +47,6 @@ def test_health_is_503_naming_redis_when_configured_redis_is_down(make_app):
 
 
 def test_health_is_503_naming_the_database_when_it_fails(app, client, monkeypatch):
-    from sqlalchemy.exc import OperationalError
-
-    from app.extensions import db
-
     def down(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 

@@ -48,6 +48,7 @@ from flask import Response, current_app, json, request
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.auth.decorators import current_user
 from app.auth.idempotency_models import IdempotencyRecord
 from app.database import utcnow
 from app.errors import ApiError, Conflict, Unprocessable, handle_api_error
@@ -130,8 +131,6 @@ def idempotent(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        from app.auth.decorators import current_user
-
         key = request.headers.get(HEADER)
         if key is None:
             return view(*args, **kwargs)

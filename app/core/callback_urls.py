@@ -8,11 +8,20 @@ holds one (``app.production.DARAJA_REFUSED_WORDS``).
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import current_app
 
 
-def callback_url(path: str) -> str:
-    """The public URL of one of our callbacks, with the token when one is set."""
+def callback_url(path: str, **params: str | int) -> str:
+    """The public URL of one of our callbacks, with the token when one is set.
+
+    ``params`` are added to the query (an STK push names its payment: ``push=42``), so that
+    a callback whose operator id we never learnt still says what it answers.
+    """
     base = current_app.config["PUBLIC_BASE_URL"]
     token = current_app.config.get("CHANNEL_TOKEN")
-    return f"{base}{path}" + (f"?token={token}" if token else "")
+    query = [f"token={token}"] if token else []
+    if params:
+        query.append(urlencode(params))
+    return f"{base}{path}" + (f"?{'&'.join(query)}" if query else "")

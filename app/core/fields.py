@@ -21,8 +21,6 @@ from marshmallow import ValidationError, validate
 from marshmallow import fields as _ma
 from marshmallow.fields import *  # noqa: F401,F403 (re-exported: one import for every field)
 
-from app.core import fields
-
 INT32 = (-(2 ** 31), 2 ** 31 - 1)
 INT64 = (-(2 ** 63), 2 ** 63 - 1)
 MIN_YEAR, MAX_YEAR = 2000, 2100

@@ -9,6 +9,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, validate
 
 from app.core import fields
+from app.errors import Unprocessable
 
 # Minor-unit exponents of the currencies we sell in (ISO 4217).
 MINOR_UNITS = {"KES": 2, "UGX": 0, "TZS": 2, "RWF": 0, "NGN": 2, "XOF": 0, "GHS": 2}
@@ -82,8 +83,6 @@ def amount_between(low: int, high: int, error: str):
 
 def amount_in(value: dict, currency: str, field: str = "amount") -> int:
     """The integer amount of a loaded money object that must be in ``currency`` (else 422)."""
-    from app.errors import Unprocessable
-
     if value["currency"] != currency:
         raise Unprocessable(
             f"This amount must be in {currency}, not {value['currency']}.", slug="wrong-currency",

@@ -18,8 +18,12 @@ import re
 from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
+from redis import Redis
+from rq import Queue, Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +78,6 @@ def enqueue_after_commit(func_path: str, *args, job_id: str | None = None, **kwa
 
     Arguments must be plain values (ids, strings): the job reloads what it needs.
     """
-    from app.extensions import db
-
     _check_job_id(job_id)
     session = db.session()
     session.info.setdefault("pending_jobs", []).append(PendingJob(func_path, args, kwargs, job_id))
@@ -88,9 +90,6 @@ def enqueue(func_path: str, *args, job_id: str | None = None, **kwargs) -> None:
 
 
 def _queue():
-    from redis import Redis
-    from rq import Queue
-
     app = current_app._get_current_object()
     queue = app.extensions.get("rq_queue")
     if queue is None:
@@ -102,8 +101,6 @@ def _queue():
 def _dispatch(job: PendingJob) -> None:
     app = current_app._get_current_object()
     if app.config.get("REDIS_URL") and not app.config.get("JOBS_INLINE"):
-        from rq import Retry
-
         _queue().enqueue(
             "app.jobs.runner.run", job.func_path, *job.args,
             job_id=job.job_id, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
@@ -115,8 +112,6 @@ def _dispatch(job: PendingJob) -> None:
             _resolve(job.func_path)(*job.args, **job.kwargs)
         except Exception:  # an inline job failing must not fail the request that committed
             log.exception("inline job %s failed; the sweep will retry it", job.func_path)
-            from app.extensions import db
-
             db.session.rollback()
 
 

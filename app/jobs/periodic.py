@@ -4,7 +4,8 @@
   expiry, because every new hold expires stale ones first; the sweep tidies the rest and
   expires unpaid orders);
 - STK pushes whose callback never came are settled by Daraja's STK query, with backoff,
-  and expired after a bounded time (``app.payments.jobs``);
+  and expired after a bounded time (``app.payments.jobs``); pushes a killed worker left
+  ``initiated`` are taken up after a short grace (``stuck-stk``);
 - SMS left queued (a crash between commit and send) are sent;
 - tickets whose validity window has closed are recorded ``expired`` (``app.ticketing.states``);
 - USSD session rows nobody can resume are deleted (registered by the channels).
@@ -23,7 +24,10 @@ import threading
 import time
 from typing import NamedTuple
 
-from app.jobs import _resolve, job_id
+from redis import Redis
+
+from app.extensions import db
+from app.jobs import _resolve, enqueue, job_id
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,7 @@ class Sweep(NamedTuple):
 SWEEPS: list[Sweep] = [
     Sweep("expire-holds", "app.booking.jobs:expire_holds", 1),
     Sweep("poll-stk", "app.payments.jobs:poll_pending_stk", 1),
+    Sweep("stuck-stk", "app.payments.jobs:resolve_stuck_pushes", 1),
     Sweep("stuck-sms", "app.messaging.service:send_stuck_messages", 5),
     Sweep("expire-tickets", "app.ticketing.states:expire_tickets", 5),
 ]  # components add theirs with ``register_sweep`` (the channels: stale USSD sessions)
@@ -58,8 +63,6 @@ def sweep_intervals(config) -> dict[str, float]:
 
 def run_all_once() -> dict[str, str]:
     """Run every sweep now, each in its own transaction; one failing does not stop the rest."""
-    from app.extensions import db
-
     outcome = {}
     for _, func_path, _ in SWEEPS:
         try:
@@ -79,8 +82,6 @@ def enqueue_due_sweeps(app, redis, now: float | None = None) -> list[str]:
     The Redis lock (``SET NX PX``) is what makes "once per interval" hold across workers;
     the job id (sweep name and interval slot) says in the worker's log which run it was.
     """
-    from app.jobs import enqueue
-
     now = time.time() if now is None else now
     enqueued = []
     for sweep in SWEEPS:
@@ -100,8 +101,6 @@ def start_scheduler(app, stop: threading.Event | None = None, tick_seconds: floa
     One failed round (Redis restarting, a bad job) is logged and the next tick tries
     again: the thread must outlive any single error, or sweeps silently stop.
     """
-    from redis import Redis
-
     redis = Redis.from_url(app.config["REDIS_URL"])
     stop = stop or threading.Event()
     if tick_seconds is None:

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from app.core.phone import mask_phone
 from app.database import utcnow
 from app.extensions import db
 from app.jobs import enqueue_after_commit, job_id
+from app.messaging.at_gateway import AfricasTalkingSms
 from app.messaging.models import OutboundMessage
 from app.messaging.states import SMS
 
@@ -61,8 +62,6 @@ def get_backend():
 
 def _build_backend(config):
     if config.get("AT_USERNAME") and config.get("AT_API_KEY"):
-        from app.messaging.at_gateway import AfricasTalkingSms
-
         return AfricasTalkingSms(
             username=config["AT_USERNAME"],
             api_key=config["AT_API_KEY"],
@@ -117,8 +116,6 @@ def erase_recipient(user_id: int, phone: str | None) -> None:
     the stuck-message sweep does not pick them up forever; sent ones stay as the record
     of what was said, to nobody. Never commits.
     """
-    from sqlalchemy import or_, update
-
     mine = or_(OutboundMessage.user_id == user_id, OutboundMessage.to_phone == phone) if phone \
         else OutboundMessage.user_id == user_id
     SMS.bulk(mine, to="failed", actor=f"user:{user_id}", reason="recipient erased", sources=("queued",),

@@ -1,4 +1,5 @@
-"""Jobs of the payments area: settling STK pushes whose callback never came.
+"""Jobs of the payments area: settling STK pushes whose callback never came, and pushes
+whose worker died before it knew how the push went.
 
 Daraja sometimes never calls back. ``poll_pending_stk`` (a sweep, ``app.jobs.periodic``)
 asks Daraja (STK query) about each pending push when it is due and settles it through the
@@ -16,6 +17,11 @@ trying, with the same capped backoff, up to twice that bound, then expires it an
 bound holds even when Daraja is down. An expired payment keeps its place in the ledger of
 events: a success that arrives later is still settled as a late payment (ticket if the
 seats are still free, else the wallet), see ``app.payments.settlement``.
+
+A push with no CheckoutRequestID (its answer never came back) cannot be queried: the poller
+fails it once its window has closed (``app.payments.stk_window``). ``resolve_stuck_pushes``
+(the ``stuck-stk`` sweep) takes the pushes a killed worker left ``initiated`` and hands them
+to the poller the same way.
 """
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ from app.payments.models import Payment
 from app.payments.providers.daraja import DarajaError
 from app.payments.providers.mpesa_stk import daraja_configured, get_client
 from app.payments.settlement import settle_expired, settle_failure, settle_success
+from app.payments.stk_window import close_window, resolve_stuck, stuck_pushes
 from app.payments.transitions import lock_payment
 
 log = logging.getLogger(__name__)
@@ -106,7 +113,12 @@ def poll_pending_stk(now=None) -> dict:
         if payment is None:
             continue
         try:
-            outcome = _poll_one(payment, now) if configured else _expire_if_overdue(payment, now, error=True)
+            if payment.provider_ref is None:  # an unknown push: nothing to ask Daraja about
+                outcome = close_window(payment, now)
+            elif configured:
+                outcome = _poll_one(payment, now)
+            else:
+                outcome = _expire_if_overdue(payment, now, error=True)
             db.session.commit()
         except Exception:  # this push is retried at its next_poll_at (booked by _claim); the others go on
             db.session.rollback()
@@ -147,3 +159,27 @@ def _poll_one(payment: Payment, now: datetime) -> str:
     settle_failure(payment.id, code=code, reason=answer.result_desc or "failed",
                    message=stk_failure_key(answer.result_code), source="stk_query", now=now)
     return "failed"
+
+
+def resolve_stuck_pushes(now=None) -> dict:
+    """Sweep: pushes left ``initiated`` by a worker killed during the push; counts per result.
+
+    Each is polled (it has a CheckoutRequestID), waits for its callback as an unknown push,
+    or is failed when its window has already closed (``app.payments.stk_window``); each in
+    its own transaction, so one that cannot be resolved does not stop the others.
+    """
+    counts = {"waiting": 0, "polling": 0, "failed": 0, "errors": 0}
+    now = now or utcnow()
+    ids = stuck_pushes(now)
+    db.session.rollback()  # end the read; each push gets its own transaction
+    for payment_id in ids:
+        try:
+            outcome = resolve_stuck(payment_id, now)
+            db.session.commit()
+        except Exception:  # left initiated: the next sweep tries again
+            db.session.rollback()
+            log.exception("resolving stuck STK payment %s failed", payment_id)
+            outcome = "errors"
+        if outcome:
+            counts[outcome] += 1
+    return counts

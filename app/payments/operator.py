@@ -15,10 +15,12 @@ from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.extensions import db
 from app.payments.messages import stk_failure_key
 from app.payments.models import Payment
+from app.payments.orders import find_order
 from app.payments.providers.daraja import C2BNotification, StkCallback
 from app.payments.review import park
 from app.payments.states import PAYMENT
 from app.payments.settlement import Settled, settle_failure, settle_success
+from app.payments.stk_window import claim_for_callback
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +30,15 @@ REJECT_AMOUNT = ("C2B00013", "Rejected")  # invalid amount
 REJECT_OTHER = ("C2B00016", "Rejected")
 
 
-def handle_stk_result(cb: StkCallback, raw) -> Settled | None:
-    """Settle the STK push ``cb`` answers; an unknown CheckoutRequestID is parked."""
+def handle_stk_result(cb: StkCallback, raw, push_id=None) -> Settled | None:
+    """Settle the STK push ``cb`` answers. A CheckoutRequestID unknown here may answer a push
+    whose own answer never reached us (``push_id``: the callback URL's ``push``, see
+    ``app.payments.stk_window``); what still matches nothing is parked."""
     payment = db.session.scalar(
         select(Payment).where(Payment.provider == "mpesa", Payment.provider_ref == cb.checkout_request_id)
     )
+    if payment is None:
+        payment = claim_for_callback(cb, push_id)
     if payment is None:
         park("stk", "unknown_checkout", raw, provider_ref=cb.checkout_request_id, receipt=cb.receipt,
              amount=cb.amount_minor, phone=cb.phone_e164)
@@ -45,8 +51,6 @@ def handle_stk_result(cb: StkCallback, raw) -> Settled | None:
 
 
 def find_order_by_code(bill_ref: str):
-    from app.payments.orders import find_order
-
     code = (bill_ref or "").strip().upper()
     if not code:
         return None

@@ -5,7 +5,9 @@ Payment: created ``initiated``; ``initiated → pending → succeeded | failed |
 refused push); ``succeeded → refunded``. A failed or expired payment may still become
 ``succeeded``: when the operator later produces a receipt, money did move, and losing it
 would be worse than a late change. ``expired`` is reached by the STK poller
-(``app.payments.jobs``) when Daraja never answers.
+(``app.payments.jobs``) when Daraja never answers. A ``pending`` STK push without a
+``provider_ref`` is one whose outcome is unknown (its answer never reached us, or its worker
+died): no state of its own, see ``app.payments.stk_window``.
 
 Refund: created ``completed`` (to the wallet, instant) or ``pending_payout`` (to M-Pesa,
 paid by the carrier's or the platform's finance team). Nothing moves a refund yet: the

@@ -10,6 +10,13 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from app.catalog.models import Stop, fold
+from app.catalog.service import (
+    UnknownStop,
+    match_cities as matching,
+    popular_cities as busiest,
+    resolve_stop,
+)
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.extensions import db
@@ -17,8 +24,6 @@ from app.extensions import db
 
 def is_place(text: str) -> bool:
     """``text`` names a stop's code, name or city exactly (case and accents ignored)."""
-    from app.catalog.service import UnknownStop, resolve_stop
-
     try:
         resolve_stop(text)
     except UnknownStop:
@@ -28,8 +33,6 @@ def is_place(text: str) -> bool:
 
 def place_names() -> dict[str, str]:
     """Folded stop and city names → the name to show, for "did you mean" (codes are too short to guess)."""
-    from app.catalog.models import Stop
-
     rows = db.session.execute(select(Stop.name_key, Stop.name, Stop.city_key, Stop.city)).all()
     names: dict[str, str] = {}
     for name_key, name, city_key, city in rows:
@@ -41,27 +44,19 @@ def place_names() -> dict[str, str]:
 
 def fold_place(text: str) -> str:
     """The catalog's folded form of a place name (how ``place_names`` keys are written)."""
-    from app.catalog.models import fold
-
     return fold(text)
 
 
 def today_at(place: str, now: datetime | None = None) -> date:
     """The date it is now at ``place`` (its first stop's zone): "today" for a passenger there."""
-    from app.catalog.service import resolve_stop
-
     return to_local(now or utcnow(), resolve_stop(place)[0].timezone).date()
 
 
 def popular_cities(limit: int = 6) -> list[str]:
     """Cities with the most upcoming trips one can board there (a menu's first list)."""
-    from app.catalog.service import popular_cities as busiest
-
     return busiest(limit)
 
 
 def match_cities(prefix: str, limit: int = 8) -> list[str]:
     """City names starting with ``prefix`` (case and accents ignored), alphabetical."""
-    from app.catalog.service import match_cities as matching
-
     return matching(prefix, limit)

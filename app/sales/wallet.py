@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.errors import Unprocessable
+from app.extensions import db
+from app.payments.service import start_topup
 from app.sales.common import Money, PaymentLike, major_to_minor
+from app.wallet.service import get_wallet, wallet_currency as wallet_service_currency
 
 
 @dataclass
@@ -22,15 +26,11 @@ class TopUpOutcome(PaymentLike):
 
 
 def wallet_currency() -> str:
-    from app.wallet.service import wallet_currency as currency
-
-    return currency()
+    return wallet_service_currency()
 
 
 def wallet_balance(user) -> Money:
     """The caller's balance (0 in the wallet currency when they never had a wallet)."""
-    from app.wallet.service import get_wallet
-
     wallet = get_wallet(user.id, create=False) if user is not None else None
     return Money(wallet.balance, wallet.currency) if wallet else Money(0, wallet_currency())
 
@@ -39,10 +39,6 @@ def top_up(user, amount: int | Money, *, phone: str | None = None, major: bool =
     """Top up by M-Pesa. ``amount`` in minor units, or whole units typed on a keypad with
     ``major=True``. Commits. 422 ``invalid-amount`` outside the wallet's limits,
     ``wrong-currency`` for a ``Money`` in another currency."""
-    from app.errors import Unprocessable
-    from app.extensions import db
-    from app.payments.service import start_topup
-
     currency = wallet_currency()
     if isinstance(amount, Money):
         if amount.currency != currency:

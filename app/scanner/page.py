@@ -24,6 +24,8 @@ from jinja2.utils import htmlsafe_json_dumps
 
 from app.core.security_headers import allow_inline_script
 
+from app.messaging.catalogue import keys, template
+
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 # Served with the page and cached by the service worker (vendor/noble-ed25519.js is
@@ -44,8 +46,6 @@ SCANNER_PREFIX = "scanner:"
 @lru_cache(maxsize=1)
 def catalogue() -> dict:
     """``{lang: {name: text}}`` of the page (placeholders such as ``{time}`` filled in by the script)."""
-    from app.messaging.catalogue import keys, template
-
     names = [key for key in keys() if key.startswith(SCANNER_PREFIX)]
     return {lang: {key[len(SCANNER_PREFIX):]: template(key, lang) for key in names} for lang in LANGUAGES}
 

@@ -7,7 +7,8 @@ trip leaves the passenger's origin and closes ``ticket_grace_minutes`` after arr
 the terminus.
 
 Ticket statuses change only through the machine in ``app.ticketing.states`` (its table
-and the expiry rule are documented there); ``transition_ticket`` is its shorthand.
+and the expiry rule are documented there); ``app.ticketing.transitions.transition_ticket``
+moves an issued ticket.
 """
 from __future__ import annotations
 
@@ -17,20 +18,16 @@ from datetime import timedelta
 
 from flask import current_app
 
+from app.catalog.service import departure_at_stop
 from app.core.timeutil import to_local
 from app.messaging import Amount, Moment, t
+from app.messaging.service import queue_sms
 from app.ticketing.models import Ticket
+from app.ticketing.states import TICKET
 from tickets.shortcode import format_short_code, new_short_code
 
 SMS_LIMIT = 160
 log = logging.getLogger(__name__)
-
-
-def transition_ticket(ticket: Ticket, new_status: str, *, actor: str, reason: str | None = None, now=None) -> Ticket:
-    """Move a ticket to ``new_status`` under a row lock (409 if the machine does not allow it)."""
-    from app.ticketing.states import TICKET
-
-    return TICKET.transition(ticket, new_status, actor=actor, reason=reason, now=now)
 
 
 def issue_tickets_for_order(order, *, actor: str = "system:payments") -> list[Ticket]:
@@ -39,10 +36,6 @@ def issue_tickets_for_order(order, *, actor: str = "system:payments") -> list[Ti
     The caller holds the order's row lock and has just moved it to ``paid``; the unique
     ``order_item_id`` makes a second issue for the same item fail loudly.
     """
-    from app.catalog.service import departure_at_stop
-    from app.messaging.service import queue_sms
-    from app.ticketing.states import TICKET
-
     trip, carrier = order.trip, order.trip.carrier
     valid_from = departure_at_stop(trip, order.origin_stop_id) - timedelta(minutes=carrier.boarding_opens_minutes)
     valid_until = trip.arrival_at + timedelta(minutes=carrier.ticket_grace_minutes)
@@ -89,8 +82,6 @@ def ticket_link(ticket: Ticket) -> str:
 
 
 def _route_and_time(ticket: Ticket) -> tuple[tuple[str, str], Moment]:
-    from app.catalog.service import departure_at_stop
-
     order = ticket.order
     origin, destination = order.origin, order.destination
     local = to_local(departure_at_stop(ticket.trip, origin.id), origin.timezone)

@@ -18,6 +18,7 @@ from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.errors import ApiError
 from app.extensions import db
 from app.messaging.service import queue_sms
+from app.sales.callers import AccountInactive, caller_for_phone
 from channels.i18n import error_text, t
 from channels.security import answer_bad_input, require_channel_token
 from channels.sms import commands
@@ -64,8 +65,6 @@ def _record(form, phone: str, text: str) -> InboundSms | None:
 @blp.post("/inbound")
 @require_channel_token
 def inbound():
-    from app.sales.callers import AccountInactive, caller_for_phone
-
     form = request.form
     text = form.get("text")
     try:

@@ -9,9 +9,23 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from app.errors import Unprocessable
 from app.messaging import amount_only
-from app.sales.common import FARE_CLASSES, Money, default_fare_class
-from app.sales.places import fold_place as fold
+from app.sales.cancelling import cancel, cancellable_tickets, quote_to_cancel
+from app.sales.common import (
+    FARE_CLASSES,
+    MAX_PASSENGERS,
+    Money,
+    check_passenger_count,
+    default_fare_class,
+)
+from app.sales.offers import destinations_from, search_offers
+from app.sales.orders import check_seats_left, get_order, hold_seats, release
+from app.sales.paying import pay_order
+from app.sales.places import fold_place as fold, match_cities, popular_cities, today_at
+from app.sales.profile import set_language
+from app.sales.tickets import active_tickets, get_ticket, resend_ticket
+from app.sales.wallet import top_up, wallet_balance
 from channels.i18n import LANGUAGE_NAMES, LANGUAGES, short_date, t
 from channels.ussd.screens import End, Go, Menu, Picker, Prompt, Stay, clip
 
@@ -32,8 +46,6 @@ def _when(moment) -> tuple[date, str]:
 # --- language ---------------------------------------------------------------------------
 
 def _set_language(ctx, language: str):
-    from app.sales.profile import set_language
-
     set_language(ctx.ensure_user(), language)  # commits
     ctx.state["lang"] = language
     return Go("home")
@@ -46,16 +58,12 @@ def _language_choice(language: str):
 # --- buy: from, to, day ---------------------------------------------------------------
 
 def _cities(ctx, exclude: str | None = None) -> list[tuple[str, str]]:
-    from app.sales.places import popular_cities
-
     cities = [c for c in popular_cities(POPULAR + 1) if not exclude or fold(c) != fold(exclude)]
     return [(c, c) for c in cities[:POPULAR]]
 
 
 def _destinations(ctx, limit: int = POPULAR) -> list[tuple[str, str]]:
     """Cities with a sellable trip from the chosen origin soon (never a place with no trip)."""
-    from app.sales.offers import destinations_from
-
     return [(c, c) for c in destinations_from(ctx.data["origin"], limit)]
 
 
@@ -70,8 +78,6 @@ def _pick_destination(ctx, city):
 
 
 def _search(ctx, text: str, exclude: str | None, pick, picker: str):
-    from app.sales.places import match_cities
-
     matches = [c for c in match_cities(text, MATCHES) if not exclude or fold(c) != fold(exclude)]
     if not matches:
         return Stay(ctx.t("no_city"))
@@ -83,8 +89,6 @@ def _search(ctx, text: str, exclude: str | None, pick, picker: str):
 
 def _search_destination(ctx, text: str):
     """Typed letters on "Where to?": only cities served from the origin are matched."""
-    from app.sales.places import match_cities
-
     key = fold(text)
     matches = [city for city, _ in _destinations(ctx, limit=100) if key and fold(city).startswith(key)]
     if not matches:
@@ -111,10 +115,6 @@ def _parse_day(value: str, today: date) -> date | None:
 
 
 def _choose_day(ctx, value: str):
-    from app.sales.offers import search_offers
-
-    from app.sales.places import today_at
-
     today = today_at(ctx.data["origin"])
     day = _parse_day(value, today)
     if day is None:
@@ -178,21 +178,14 @@ def _sold_out(ctx) -> str:
 
 def _max_count(ctx) -> int:
     """The one limit of every channel (seats are checked live when they are held)."""
-    from app.sales.common import MAX_PASSENGERS
-
     return MAX_PASSENGERS
 
 
 def _choose_count(ctx, value: str):
-    from app.errors import Unprocessable
-    from app.sales.common import check_passenger_count
-
     try:
         ctx.data["count"] = check_passenger_count(int(value) if value.isdigit() else 0)
     except Unprocessable:  # the screen already says 1-max
         return Stay(ctx.t("invalid"))
-    from app.sales.orders import check_seats_left
-
     check_seats_left(_offer(ctx)["trip_id"], ctx.data["count"])  # now, not the list's figure
     classes = [c for c in FARE_CLASSES if c in _offer(ctx)["prices"]]
     if len(classes) == 1:
@@ -212,8 +205,6 @@ def _class_items(ctx):
 # --- buy: order and payment -------------------------------------------------------------
 
 def _create_order(ctx, fare_class: str):
-    from app.sales.orders import hold_seats
-
     offer = _offer(ctx)
     order = hold_seats(
         ctx.ensure_user(), trip_id=offer["trip_id"], origin_stop_id=offer["origin_stop_id"],
@@ -226,8 +217,6 @@ def _create_order(ctx, fare_class: str):
 
 
 def _order_view(ctx):
-    from app.sales.orders import get_order
-
     return get_order(ctx.ensure_user(), ctx.data["order_id"])
 
 
@@ -244,8 +233,6 @@ def _confirm_params(ctx):
 
 def _pay(method: str):
     def action(ctx):
-        from app.sales.paying import pay_order
-
         outcome = pay_order(ctx.ensure_user(), ctx.data["order_id"], method, phone=ctx.phone)
         if outcome.failed:  # the seats stay held: the same menu offers the other methods
             return Stay(ctx.t("payment_failed", reason=outcome.message or ctx.t("error_generic")))
@@ -255,8 +242,6 @@ def _pay(method: str):
 
 
 def _cancel_order(ctx):
-    from app.sales.orders import release
-
     release(ctx.ensure_user(), ctx.data["order_id"])
     return Go("home")
 
@@ -278,14 +263,10 @@ def _ticket_view(view, lang: str) -> dict:
 
 
 def _tickets(ctx) -> list:
-    from app.sales.tickets import active_tickets
-
     return [] if ctx.user is None else active_tickets(ctx.user)
 
 
 def _cancellable(ctx) -> list:
-    from app.sales.cancelling import cancellable_tickets
-
     return [] if ctx.user is None else cancellable_tickets(ctx.user)
 
 
@@ -297,8 +278,6 @@ def _ticket_items(ctx, views=None):
 
 def _my_ticket(ctx):
     """The chosen ticket, only if it is still the caller's (never trust stored ids blindly)."""
-    from app.sales.tickets import get_ticket
-
     return get_ticket(ctx.user, ctx.data.get("ticket_id"))
 
 
@@ -311,22 +290,16 @@ def _pick_ticket(screen: str):
 
 
 def _resend(ctx):
-    from app.sales.tickets import resend_ticket
-
     view = resend_ticket(ctx.user, ctx.data.get("ticket_id"), ctx.lang)
     return End(ctx.t("ticket_resent", code=view.code))
 
 
 def _load_quote(ctx):
-    from app.sales.cancelling import quote_to_cancel
-
     quote = quote_to_cancel(ctx.user, ctx.data.get("ticket_id"))
     ctx.data["quote"] = {"code": quote.tickets[0].code, "amount": quote.refund.text(ctx.lang), "percent": quote.percent}
 
 
 def _do_cancel(ctx):
-    from app.sales.cancelling import cancel
-
     done = cancel(ctx.user, ticket_ids=[ctx.data.get("ticket_id")], refund_to="wallet")
     return End(ctx.t("cancelled", code=done.tickets[0].code, amount=done.refund.text(ctx.lang)))  # the refund really made
 
@@ -334,16 +307,12 @@ def _do_cancel(ctx):
 # --- wallet -----------------------------------------------------------------------------
 
 def _load_balance(ctx):
-    from app.sales.wallet import wallet_balance
-
     balance = wallet_balance(ctx.user)
     ctx.data["balance"] = balance.text(ctx.lang)
     ctx.data["currency"] = balance.currency
 
 
 def _topup(ctx, value: str):
-    from app.sales.wallet import top_up
-
     if not value.isdigit() or int(value) == 0:
         return Stay(ctx.t("invalid"))
     outcome = top_up(ctx.ensure_user(), int(value), phone=ctx.phone, major=True)

@@ -13,7 +13,9 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 from limits import parse
+from sqlalchemy import select
 
+from app.auth.models import User
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.extensions import db, limiter
 from channels.i18n import t
@@ -59,10 +61,6 @@ def _over_limit(phone: str) -> bool:
 
 
 def _language_of(phone: str) -> str:
-    from sqlalchemy import select
-
-    from app.auth.models import User
-
     return db.session.scalar(select(User.language).where(User.phone == phone)) or "en"
 
 

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from redis import Redis
+from sqlalchemy import delete, or_, select
 
 from app.database import utcnow
 from app.extensions import db
@@ -114,8 +115,6 @@ def get_store():
         return DbStore()
     store = app.extensions.get("ussd_store")
     if store is None:
-        from redis import Redis
-
         store = RedisStore(Redis.from_url(url), app.config.get("USSD_REDIS_PREFIX", "safiri:ussd:"))
         app.extensions["ussd_store"] = store
     return store
@@ -128,8 +127,6 @@ def erase_phone(phone: str) -> None:
     personal data. Called by ``channels.erasure`` inside the deleting transaction; the
     Redis keys go at once (if that transaction then fails, only a menu position is lost).
     """
-    from sqlalchemy import delete
-
     db.session.execute(delete(UssdSession).where(UssdSession.phone == phone))
     store = get_store()
     if isinstance(store, RedisStore):
@@ -142,8 +139,6 @@ def purge_stale_sessions(now=None) -> int:
     A row is stale once its state outlived ``SESSION_TTL_SECONDS`` and it is not on
     offer for resuming. Redis keys expire by themselves.
     """
-    from sqlalchemy import delete, or_
-
     now = now or utcnow()
     result = db.session.execute(
         delete(UssdSession).where(

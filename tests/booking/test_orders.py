@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.booking.models import Order, SeatHold
 from app.database import utcnow
 from tests import factories
-from tests.booking.conftest import new_passenger
+from tests.booking.conftest import new_passenger, order_body
 
 
 def counts(db):
@@ -82,8 +82,6 @@ def test_fare_class_without_fare_is_422(book, world, db):
 
 
 def test_unknown_trip_is_404(client, world, auth_headers, db):
-    from tests.booking.conftest import order_body
-
     body = order_body(world) | {"trip_id": 999999}
     resp = client.post("/api/v1/orders", json=body, headers=auth_headers(world.passenger))
     assert resp.status_code == 404 and resp.json["type"] == "/problems/trip-not-found"

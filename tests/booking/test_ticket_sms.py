@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.messaging import is_gsm7
+from app.messaging.models import OutboundMessage
 from app.ticketing.issuing import SMS_LIMIT, gsm7_length, order_sms_texts, ticket_sms_text
 from app.ticketing.models import Ticket
 from tickets.shortcode import format_short_code
@@ -58,8 +59,6 @@ def test_order_sms_carry_every_link(book, pay, world, language):
 
 
 def test_paid_order_sms_in_the_outbox_has_the_links(book, pay, world):
-    from app.messaging.models import OutboundMessage
-
     tickets = _tickets(book, pay, [{"seat": "3"}, {"seat": "4"}])
     (sms,) = db.session.scalars(select(OutboundMessage).where(OutboundMessage.to_phone == world.passenger.phone))
     assert gsm7_length(sms.text) <= SMS_LIMIT

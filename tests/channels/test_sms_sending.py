@@ -13,7 +13,7 @@ from rq import Queue
 
 from app.extensions import db
 from app.messaging.models import OutboundMessage
-from app.messaging.service import SmsRetryLater, deliver, queue_sms
+from app.messaging.service import MAX_ATTEMPTS, SmsRetryLater, deliver, queue_sms
 from tests.fixtures import load_fixture
 from tests.redis_support import REDIS_URL, needs_redis, work_burst
 from tests.conftest import _empty_all_tables
@@ -92,8 +92,6 @@ def test_retryable_recipient_failure_raises_then_a_retry_sends_once(at_app):
 
 @responses.activate
 def test_gateway_down_gives_up_after_the_last_attempt(at_app):
-    from app.messaging.service import MAX_ATTEMPTS
-
     message = queue_sms("+254711000111", "Receipt", kind="receipt")
     db.session.info.pop("pending_jobs", None)
     db.session.commit()

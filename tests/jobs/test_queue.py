@@ -12,7 +12,7 @@ from app.jobs import enqueue_after_commit, job_id
 from app.jobs.periodic import SWEEPS, enqueue_due_sweeps
 from app.messaging.models import OutboundMessage
 from app.messaging.service import queue_sms
-from tests.redis_support import REDIS_MARKS, REDIS_URL, needs_redis, work_burst
+from tests.redis_support import REDIS_URL, needs_redis, work_burst
 
 
 def test_job_ids_are_ones_rq_accepts_and_different_keys_stay_different():

@@ -11,11 +11,13 @@ import pytest
 import requests
 import responses
 from responses import matchers
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from app.payments.providers.daraja import (
     C2BNotification,
     DarajaClient,
     DarajaError,
+    DarajaNoAnswer,
     DarajaUnavailable,
     MalformedCallback,
     StkPushAccepted,
@@ -220,6 +222,52 @@ def test_network_failure_is_unavailable(client, rsps, exc):
     rsps.add(responses.POST, PUSH_URL, body=exc)
     with pytest.raises(DarajaUnavailable):
         push(client)
+
+
+@pytest.mark.parametrize("exc, left", [
+    (requests.exceptions.ReadTimeout(), True),
+    (requests.exceptions.ChunkedEncodingError(), True),
+    (requests.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError(104, "reset"))), True),
+    (requests.exceptions.ConnectTimeout(), False),
+    (requests.ConnectionError(MaxRetryError(None, "/", NewConnectionError(None, "[Errno 111] Connection refused"))),
+     False),
+    (requests.exceptions.SSLError(), False),
+])
+def test_a_request_that_left_unanswered_is_told_apart_from_one_that_never_left(client, rsps, exc, left):
+    """No answer to a push Daraja may be carrying out is "unknown", never a refusal."""
+    add_oauth(rsps)
+    rsps.add(responses.POST, PUSH_URL, body=exc)
+    with pytest.raises(DarajaUnavailable) as info:
+        push(client)
+    assert isinstance(info.value, DarajaNoAnswer) is left
+
+
+def test_a_gateway_timeout_is_no_answer_for_the_push_but_not_for_the_token(client, rsps):
+    rsps.add(responses.GET, OAUTH_URL, status=504, body="<html>Gateway Timeout</html>")
+    with pytest.raises(DarajaUnavailable) as info:
+        push(client)
+    assert not isinstance(info.value, DarajaNoAnswer)  # no token: the push never left
+    rsps.replace(responses.GET, OAUTH_URL, json=load_fixture("mpesa/oauth_response.json"))
+    rsps.add(responses.POST, PUSH_URL, status=504, body="<html>Gateway Timeout</html>")
+    with pytest.raises(DarajaNoAnswer):
+        push(client)
+
+
+def test_each_thread_has_its_own_session_and_all_share_one_token(client, rsps):
+    add_oauth(rsps)
+    sessions = []
+
+    def use():
+        sessions.append(client._session)
+        client.access_token()
+
+    threads = [threading.Thread(target=use) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(s) for s in sessions}) == 3
+    assert len([c for c in rsps.calls if c.request.url.startswith(OAUTH_URL)]) == 1
 
 
 def test_oauth_timeout_is_unavailable(client, rsps):

@@ -12,6 +12,12 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class StartResult:
+    """``accepted``: the operator has the request, so the payment waits (``pending``) for its
+    outcome; ``provider_ref`` None then means it was sent but never answered (Daraja may
+    prompt the phone all the same): an *unknown* push, settled by its callback or failed
+    when its window closes (``app.payments.stk_window``). Not accepted: refused, or never
+    sent; the payment fails now."""
+
     accepted: bool
     provider_ref: str | None = None
     message: str = ""  # a message catalogue key (app.messaging): shown in the payer's language

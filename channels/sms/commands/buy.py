@@ -16,6 +16,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from app.errors import ApiError
+from app.sales.common import MAX_PASSENGERS, check_passenger_count
+from app.sales.offers import search_offers
+from app.sales.orders import hold_seats
+from app.sales.places import today_at
 from channels.i18n import short_date
 from channels.sms.commands.parse import CLASS_SHOWN, CLASS_WORDS, Inbound, join_method_words, read_choice, read_method
 from channels.sms.commands.pay import start_and_reply
@@ -83,10 +87,6 @@ def _class_not_understood(msg: Inbound, words: list[str]) -> str | None:
 
 def buy(msg: Inbound, args: list[str]) -> str:
     """Up to ``MAX_OFFERS`` trips with seats for everyone (as many as fit one SMS); a number replied buys one."""
-    from app.sales.common import MAX_PASSENGERS, check_passenger_count
-    from app.sales.offers import search_offers
-    from app.sales.places import today_at
-
     words, count, fare_class, method, day_word = _read_words(args)
     if len(words) < 2:
         return msg.t("sms_buy_usage")
@@ -140,8 +140,6 @@ def choose(msg: Inbound, args: list[str]) -> str:
     The method named in BUY is used as ``PAY <code> <method>`` would be (no switch to
     M-Pesa); without one, the passenger's usual method.
     """
-    from app.sales.orders import hold_seats
-
     number = int(args[0])
     pending = take_pending(msg.phone, "buy", take_if=lambda data: 1 <= number <= len(data["choices"]))
     if pending is None:

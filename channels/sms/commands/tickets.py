@@ -9,6 +9,8 @@ more"; each line ``code route date time seat``.
 from __future__ import annotations
 
 from app.errors import NotFound
+from app.sales.cancelling import cancel as cancel_tickets, quote_to_cancel
+from app.sales.tickets import active_tickets, find_ticket_by_code, resend_ticket, trip_history
 from channels.i18n import short_date
 from channels.sms.commands.parse import Inbound
 from channels.sms.commands.pending import set_pending, take_pending
@@ -26,8 +28,6 @@ def _ticket_line(view, lang: str) -> str:
 
 def tickets(msg: Inbound, args: list[str]) -> str:
     """The active tickets, soonest first."""
-    from app.sales.tickets import active_tickets
-
     active = active_tickets(msg.user)
     if not active:
         return msg.t("no_tickets")
@@ -44,8 +44,6 @@ def tickets(msg: Inbound, args: list[str]) -> str:
 
 def history(msg: Inbound, args: list[str]) -> str:
     """Past trips (used, cancelled, refunded, expired), newest first, each with what became of it."""
-    from app.sales.tickets import trip_history
-
     past = trip_history(msg.user)
     if not past:
         return msg.t("sms_no_history")
@@ -61,8 +59,6 @@ def history(msg: Inbound, args: list[str]) -> str:
 
 def _own_active_ticket(msg: Inbound, args: list[str]):
     """The sender's active ticket named by ``args`` (a ``TicketView``), else None."""
-    from app.sales.tickets import find_ticket_by_code
-
     try:
         view = find_ticket_by_code(msg.user, "".join(args))
     except NotFound:
@@ -72,8 +68,6 @@ def _own_active_ticket(msg: Inbound, args: list[str]):
 
 def resend(msg: Inbound, args: list[str]) -> str | None:
     """The ticket SMS again (a lost or deleted message). Sales sends it: no other reply."""
-    from app.sales.tickets import active_tickets, resend_ticket
-
     if not args:
         active = active_tickets(msg.user)
         if len(active) != 1:  # none, or which one?
@@ -89,8 +83,6 @@ def resend(msg: Inbound, args: list[str]) -> str | None:
 
 def cancel(msg: Inbound, args: list[str]) -> str:
     """The refund quote first; YES within ``PENDING_MINUTES`` cancels."""
-    from app.sales.cancelling import quote_to_cancel
-
     if not args:
         return msg.t("sms_cancel_usage")
     view = _own_active_ticket(msg, args)
@@ -103,8 +95,6 @@ def cancel(msg: Inbound, args: list[str]) -> str:
 
 def confirm(msg: Inbound, args: list[str]) -> str:
     """YES to the last quote: cancel, refund to the wallet, and say the refund actually made."""
-    from app.sales.cancelling import cancel as cancel_tickets
-
     pending = take_pending(msg.phone, "cancel")
     if pending is None:
         return msg.t("sms_nothing_pending")

@@ -8,7 +8,12 @@ OAuth token, transport), ``stk``, ``c2b``, ``callbacks`` (parsers), ``results``,
 """
 from app.payments.providers.daraja.callbacks import parse_c2b, parse_stk_callback
 from app.payments.providers.daraja.client import DarajaClient
-from app.payments.providers.daraja.errors import DarajaError, DarajaUnavailable, MalformedCallback
+from app.payments.providers.daraja.errors import (
+    DarajaError,
+    DarajaNoAnswer,
+    DarajaUnavailable,
+    MalformedCallback,
+)
 from app.payments.providers.daraja.results import (
     C2BNotification,
     StkCallback,
@@ -21,6 +26,7 @@ __all__ = [
     "C2BNotification",
     "DarajaClient",
     "DarajaError",
+    "DarajaNoAnswer",
     "DarajaUnavailable",
     "MalformedCallback",
     "StkCallback",

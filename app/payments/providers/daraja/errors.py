@@ -40,5 +40,16 @@ class DarajaUnavailable(DarajaError):
     """Daraja could not be reached or answered with a gateway error: safe to retry later."""
 
 
+class DarajaNoAnswer(DarajaUnavailable):
+    """The request left (Daraja may have acted on it) but no answer came back: a read timeout,
+    the connection dropped after sending, or a gateway timeout (504).
+
+    Not a refusal: for an STK push it means the phone may be prompted all the same, so the
+    outcome is *unknown* and must be waited for (``app.payments.stk_window``), never called
+    failed. A request that never left (connection refused, connect timeout) stays a plain
+    ``DarajaUnavailable``.
+    """
+
+
 class MalformedCallback(ValueError):
     """A callback body lacks a field or has one of the wrong type (the caller parks it)."""

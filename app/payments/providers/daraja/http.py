@@ -2,7 +2,12 @@
 
 Why one place: every operation needs the same explicit timeouts, the token cached across
 threads (Daraja rate-limits its OAuth endpoint), one retry when Daraja revokes a token
-early, and the same reading of error answers (gateway errors mean "try later").
+early, and the same reading of error answers (gateway errors mean "try later"; no answer
+to a request that did leave means "unknown", ``DarajaNoAnswer``).
+
+Thread safety: one client serves every thread of a web worker (gunicorn ``gthread``). The
+token cache is locked; each thread gets its own ``requests.Session`` (requests does not
+promise that a session is safe to share between threads), unless a test hands one in.
 """
 from __future__ import annotations
 
@@ -15,8 +20,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 import requests
+from urllib3.exceptions import ProtocolError
 
-from app.payments.providers.daraja.errors import DarajaError, DarajaUnavailable
+from app.payments.providers.daraja.errors import DarajaError, DarajaNoAnswer, DarajaUnavailable
 from app.payments.providers.daraja.wire import (
     INVALID_TOKEN_CODE,
     NAIROBI,
@@ -59,7 +65,8 @@ class DarajaHttp:
         self._passkey = passkey
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self._session = session or requests.Session()
+        self._shared_session = session
+        self._local = threading.local()
         self._clock = clock
         self._lock = threading.Lock()
         self._token: str | None = None
@@ -81,6 +88,16 @@ class DarajaHttp:
             ),
             **kwargs,
         )
+
+    @property
+    def _session(self) -> requests.Session:
+        """The session of the calling thread (or the one a test handed in)."""
+        if self._shared_session is not None:
+            return self._shared_session
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
 
     # ---- credentials
 
@@ -168,14 +185,14 @@ class DarajaHttp:
                     timeout=self.timeout,
                 )
             except requests.RequestException as exc:
-                raise DarajaUnavailable(
-                    f"unreachable: {type(exc).__name__}", operation=what
-                ) from exc
+                if _left_unanswered(exc):
+                    raise DarajaNoAnswer(f"no answer: {type(exc).__name__}", operation=what) from exc
+                raise DarajaUnavailable(f"unreachable: {type(exc).__name__}", operation=what) from exc
             if attempt == 1 and self._token_rejected(resp):
                 log.warning("daraja: %s got HTTP %s, renewing token once", what, resp.status_code)
                 self.invalidate_token(token)
                 continue
-            return self._check_response(resp, what, expected_codes)
+            return self._check_response(resp, what, expected_codes, sent=True)
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
@@ -187,8 +204,10 @@ class DarajaHttp:
 
     @staticmethod
     def _check_response(
-        resp: requests.Response, what: str, expected_codes: frozenset[str] = frozenset()
+        resp: requests.Response, what: str, expected_codes: frozenset[str] = frozenset(), sent: bool = False
     ) -> dict[str, Any]:
+        """Daraja's JSON answer, or the error it stands for. ``sent``: the answer to an
+        operation (not OAuth), where a gateway timeout may hide work Daraja is doing."""
         body = _json_or_none(resp)
         if not 200 <= resp.status_code < 300:
             code = message = None
@@ -197,8 +216,11 @@ class DarajaHttp:
                 message = body.get("errorMessage") or body.get("ResponseDescription")
             code = str(code) if code is not None else None
             message = str(message) if message else f"HTTP {resp.status_code}"
-            # Gateway errors (often HTML from a proxy) mean "try later", not "you are wrong".
+            # Gateway errors (often HTML from a proxy) mean "try later", not "you are wrong";
+            # a gateway *timeout* may hide a request Daraja is carrying out.
             cls = DarajaUnavailable if resp.status_code in (502, 503, 504) else DarajaError
+            if resp.status_code == 504 and sent:
+                cls = DarajaNoAnswer
             level = logging.DEBUG if code in expected_codes else logging.WARNING
             log.log(level, "daraja: %s failed: HTTP %s %s", what, resp.status_code, code or "")
             raise cls(message, code=code, status=resp.status_code, body=body, operation=what)
@@ -206,4 +228,15 @@ class DarajaHttp:
             raise DarajaError("answer is not a JSON object", status=resp.status_code, operation=what)
         return body
 
-    # ---- operations
+
+def _left_unanswered(exc: requests.RequestException) -> bool:
+    """Did the request leave with no answer back (Daraja may have acted on it)?
+
+    A read timeout, a body cut off, or the connection dropped after the request was written
+    (urllib3's ``ProtocolError``, "Connection aborted"): yes. A connect timeout, a refused or
+    unresolvable connection, a TLS failure: the request never left, no.
+    """
+    if isinstance(exc, (requests.exceptions.ReadTimeout, requests.exceptions.ChunkedEncodingError)):
+        return True
+    return (isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.exceptions.ConnectTimeout)
+            and bool(exc.args) and isinstance(exc.args[0], ProtocolError))
