@@ -161,6 +161,13 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "IDEMPOTENCY_INFLIGHT_SECONDS": int(_env("IDEMPOTENCY_INFLIGHT_SECONDS", "60")),
         # USSD (channels.ussd): requests per phone number; Redis key prefix of session state
         "USSD_RATE_LIMIT": "30 per minute",
+        # Inbound SMS per sender number: the excess is acknowledged and not read or answered.
+        "SMS_INBOUND_RATE_LIMIT": _env("SMS_INBOUND_RATE_LIMIT", "20 per minute; 300 per hour"),
+        # Payment prompts (M-Pesa PIN prompts, phone-balance charges; app.sales.prompts): to
+        # one phone number from every account together, and from one account to numbers
+        # that are not its own. Beyond them: 429 too-many-prompts with Retry-After.
+        "PUSH_RATE_LIMIT_PER_PHONE": _env("PUSH_RATE_LIMIT_PER_PHONE", "5 per minute; 20 per hour"),
+        "PUSH_RATE_LIMIT_OTHER_PHONE": _env("PUSH_RATE_LIMIT_OTHER_PHONE", "3 per minute; 10 per hour"),
         "USSD_REDIS_PREFIX": "safiri:ussd:",
         # Payments, wallet, ledger
         "PLATFORM_FEE_BPS": int(_env("PLATFORM_FEE_BPS", "500")),  # 5% of each sale

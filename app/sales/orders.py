@@ -152,7 +152,7 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
     """Hold seats for a party and price them: a ``pending_payment`` order. Commits.
 
     ``passengers`` is a count (seats assigned, every one of ``fare_class``) or the API's list
-    of ``{"fare_class", "seat", "name"}``; a passenger without a class gets ``fare_class``,
+    of ``{"fare_class", "seat", "passenger_name"}``; a passenger without a class gets ``fare_class``,
     else the ride's default class. Errors as ``booking.service.create_order`` (409
     ``sold-out`` when no seat is left), plus 422 ``passenger-count`` checked first and 409
     ``not-enough-seats`` (with ``seats_left``) when some seats are left but fewer than the party.
@@ -164,7 +164,7 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
         if trip is None:
             raise NotFound("There is no such trip.", slug="trip-not-found")
         fare_class = default_class(trip, origin_stop_id, destination_stop_id)
-    party = [{"fare_class": p.get("fare_class") or fare_class, "seat": p.get("seat"), "name": p.get("name")}
+    party = [{"fare_class": p.get("fare_class") or fare_class, "seat": p.get("seat"), "name": p.get("passenger_name")}
              for p in party]
     check_seats_left(trip_id, len(party))
     order = create_order(user, trip_id=trip_id, origin_stop_id=origin_stop_id,

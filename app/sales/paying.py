@@ -18,6 +18,7 @@ from app.payments.models import PUBLIC_METHODS, Payment
 from app.payments.service import start_payment
 from app.sales.common import PAYMENT_METHODS, PaymentLike
 from app.sales.orders import OrderView, order_view
+from app.sales.prompts import PROMPTING_METHODS, guard_prompt
 
 # Refusals before anything is sent that another method may avoid.
 REFUSALS_WITH_ALTERNATIVES = ("insufficient-funds", "airtime-amount-not-payable", "invalid-method")
@@ -63,6 +64,8 @@ def pay_order(user, order_id: int, method: str, *, phone: str | None = None, lin
     if method not in PAYMENT_METHODS:
         method = method_from_word(method)
     order = get_order_for(user, order_id)
+    if method in PROMPTING_METHODS:
+        guard_prompt(user, phone)  # 429 too-many-prompts before anything is locked or sent
     try:
         payment = start_payment(order, method, phone=phone, link_id=link_id if method == "airtime" else None)
     except ApiError as refused:

@@ -12,7 +12,9 @@ from app.errors import Unprocessable
 from app.extensions import db
 from app.payments.service import start_topup
 from app.sales.common import Money, PaymentLike, major_to_minor
-from app.wallet.service import get_wallet, wallet_currency as wallet_service_currency
+from app.sales.prompts import guard_prompt
+from app.wallet.service import get_wallet, validate_topup_amount
+from app.wallet.service import wallet_currency as wallet_service_currency
 
 
 @dataclass
@@ -38,7 +40,8 @@ def wallet_balance(user) -> Money:
 def top_up(user, amount: int | Money, *, phone: str | None = None, major: bool = False) -> TopUpOutcome:
     """Top up by M-Pesa. ``amount`` in minor units, or whole units typed on a keypad with
     ``major=True``. Commits. 422 ``invalid-amount`` outside the wallet's limits,
-    ``wrong-currency`` for a ``Money`` in another currency."""
+    ``wrong-currency`` for a ``Money`` in another currency; 429 ``too-many-prompts`` when
+    the payer's number has had its prompts for now (``app.sales.prompts``)."""
     currency = wallet_currency()
     if isinstance(amount, Money):
         if amount.currency != currency:
@@ -46,6 +49,8 @@ def top_up(user, amount: int | Money, *, phone: str | None = None, major: bool =
         amount = amount.amount
     if major:
         amount = major_to_minor(amount, currency)
+    validate_topup_amount(amount)  # a refused amount spends no prompt
+    guard_prompt(user, phone)  # 429 too-many-prompts before the M-Pesa prompt
     payment = start_topup(user, amount, phone=phone)
     db.session.refresh(payment)
     return TopUpOutcome(payment, Money(amount, currency), payment.status, payment.message)

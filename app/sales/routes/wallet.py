@@ -72,7 +72,11 @@ class TopUps(MethodView):
     @blp.arguments(TopUpSchema)
     @blp.response(202, PaymentSchema)
     def post(self, data):
-        """Top up by M-Pesa: a preset or any whole-shilling amount from KES 10 to KES 150,000."""
+        """Top up by M-Pesa: a preset or any whole-shilling amount from KES 10 to KES 150,000.
+
+        Prompts to one phone are limited (a few a minute, fewer to a number not your own):
+        beyond that 429 ``too-many-prompts`` with ``Retry-After``, and no prompt.
+        """
         return top_up(who_is_calling(user=current_user()), amount_in(data["amount"], wallet_currency()),
                       phone=data["phone"])
 
