@@ -18,7 +18,7 @@ from app.config import build_config
 from app.errors import register_error_handlers
 from app.core import input_guard, security_headers
 from app.core.log_redaction import redact_handlers
-from app.extensions import api, db, limiter, migrate
+from app.extensions import api, db, limiter, migrate, web_redis_options
 from app.openapi import init_openapi, request_examples
 
 # (module path, attribute) of each API blueprint (flask-smorest) and plain Flask blueprint.
@@ -100,6 +100,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     security_headers.init_app(app)  # CSP, frame-ancestors, nosniff... on every response
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
+        # A request never waits long on the limiter's storage (app.extensions.web_redis_options).
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", web_redis_options())
     limiter.init_app(app)
     api.init_app(app)
     init_openapi(app, api)  # intro, shared components (Problem), Swagger UI served locally

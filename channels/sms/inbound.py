@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.errors import ApiError
 from app.extensions import db, limit_key, spend
+from app.jobs import jobs_held
 from app.messaging import CONCATENATED_SEGMENT
 from app.messaging.service import queue_sms
 from app.sales.callers import AccountInactive, caller_for_phone
@@ -120,21 +121,22 @@ def inbound():
     db.session.commit()  # the sender exists even if the command below fails
     msg = commands.Inbound(phone=phone, user=user, link_id=row.link_id, message_id=row.gateway_id)
     row.command = command.name
-    try:
-        if command.name == "unknown":
-            reply = commands.not_understood(msg, command)
-        else:
-            reply = commands.HANDLERS[command.name](msg, command.args)
-    except ApiError as exc:
-        db.session.rollback()
-        log.info("SMS %s from %s refused: %s", command.name, mask_phone(phone), exc.slug)
-        reply = error_text(exc, msg.lang)
-    except Exception:
-        db.session.rollback()
-        log.exception("SMS %s from %s failed", command.name, mask_phone(phone))
-        reply = error_text(RuntimeError(), msg.lang)
-    if reply:  # None: the handler's answer is already on its way (RESEND sends the ticket itself)
-        queue_sms(phone, reply, "reply", user_id=user.id)
-    db.session.commit()
+    with jobs_held():  # what the command set off (a payment confirming) comes after the reply
+        try:
+            if command.name == "unknown":
+                reply = commands.not_understood(msg, command)
+            else:
+                reply = commands.HANDLERS[command.name](msg, command.args)
+        except ApiError as exc:
+            db.session.rollback()
+            log.info("SMS %s from %s refused: %s", command.name, mask_phone(phone), exc.slug)
+            reply = error_text(exc, msg.lang)
+        except Exception:
+            db.session.rollback()
+            log.exception("SMS %s from %s failed", command.name, mask_phone(phone))
+            reply = error_text(RuntimeError(), msg.lang)
+        if reply:  # None: the handler's answer is already on its way (RESEND sends the ticket itself)
+            queue_sms(phone, reply, "reply", user_id=user.id)
+        db.session.commit()
     return _ok()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app, request
+from redis import RedisError
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -47,7 +48,7 @@ def _phone() -> str | None:
 
 def _over_limit(phone: str) -> bool:
     """Count this request against the phone's budget (the limiter's storage: Redis when
-    configured, else memory; keyed by an HMAC of the number; an outage lets it through)."""
+    configured, else memory; keyed by an HMAC of the number; Redis away: counted in memory)."""
     limits = current_app.config.get("USSD_RATE_LIMIT", DEFAULT_RATE_LIMIT)
     return spend((limits, limit_key("ussd", phone))) is not None
 
@@ -70,6 +71,10 @@ def ussd():
         return _plain("END " + t("rate_limited", _language_of(phone)))
     try:
         reply = engine.answer(get_store(), session_id=session_id, phone=phone, text=text)
+    except RedisError as exc:  # the session state is out of reach: end politely, try again later
+        db.session.rollback()
+        log.warning("ussd step for %s ended: session store unreachable (%s)", mask_phone(phone), type(exc).__name__)
+        reply = "END " + t("error_generic", _language_of(phone))
     except Exception:
         db.session.rollback()
         log.exception("ussd step failed for %s", mask_phone(phone))
@@ -87,6 +92,9 @@ def events():
     if session_id and phone:
         try:
             engine.session_ended(get_store(), session_id=session_id, phone=phone, status=status)
+        except RedisError as exc:  # nothing to resume then: the passenger starts again
+            log.warning("ussd end-of-session for %s not kept: session store unreachable (%s)",
+                        mask_phone(phone), type(exc).__name__)
         except Exception:
             db.session.rollback()
             log.exception("ussd end-of-session notification failed for %s", mask_phone(phone))
