@@ -55,7 +55,6 @@ from app.ticketing.scan_models import Scan, ScanConflict
 from app.ticketing.verdicts import reason_text, result_of
 from tickets.shortcode import CODE_LENGTH, is_well_formed, normalize_short_code
 
-PAID_ORDER_STATUSES = TICKETED_ORDER_STATUSES  # an order whose tickets may board (one definition)
 # A device that showed "valid" for one of these let in someone it should not have.
 REVOKED_RESULTS = ("cancelled", "refunded", "unpaid")
 SCANNER_ROLES = ("driver", "carrier_admin")
@@ -270,7 +269,7 @@ def _find_ticket(qr_payload, short_code, at, carrier_id) -> tuple[Ticket | None,
         return ticket, None, None
     if len(code) == _ORDER_CODE_LENGTH:
         order_status = _order_status(code, carrier_id)
-        if order_status is not None and order_status not in PAID_ORDER_STATUSES:
+        if order_status is not None and order_status not in TICKETED_ORDER_STATUSES:
             return None, "booking_unpaid", code
         if order_status is not None:
             return None, "booking_code", code
@@ -316,7 +315,7 @@ def _judge_ticket(ticket: Ticket, trip_id: int | None, at: datetime) -> tuple[st
         return "wrong_trip", None
     if ticket.status in ("refunded", "cancelled"):
         return ticket.status, None
-    if ticket.order.status not in PAID_ORDER_STATUSES:
+    if ticket.order.status not in TICKETED_ORDER_STATUSES:
         return "unpaid", None
     if ticket.status == "used":
         return "already_used", _boarding_scan(ticket.id)

@@ -6,13 +6,13 @@ reason they were stored with (the last time anything reads those sentences); the
 request_digest stays NULL and they replay as before.
 
 Revision ID: i14web_01
-Revises: i9states_01
+Revises: i14money_01
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "i14web_01"
-down_revision = "i9states_01"
+down_revision = "i14money_01"
 branch_labels = None
 depends_on = None
 
