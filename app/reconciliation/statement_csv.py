@@ -41,6 +41,7 @@ _RECEIPT = re.compile(r"^[A-Z0-9]{6,20}$")
 _PAYER = re.compile(r"^\+?[0-9*]{6,15}$")
 _PERIOD = re.compile(r"from\s+(.+?)\s+to\s+(.+)$", re.IGNORECASE)
 MAX_ERRORS_LISTED = 5
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 class StatementRejected(Unprocessable):
@@ -185,6 +186,8 @@ def _time(value: str, tz: ZoneInfo, line: int, column: str) -> datetime:
         parts = [int(part or 0) for part in match.groups()]
         day, month, year = parts[:3] if match.re is _DAY_FIRST else parts[2::-1]
         try:
+            if not MIN_YEAR <= year <= MAX_YEAR:  # no M-Pesa statement lies outside (nor overflows a datetime)
+                raise ValueError(year)
             moment = datetime(year, month, day, parts[3], parts[4], parts[5], tzinfo=timezone.utc)
         except ValueError:
             raise StatementRejected(f"Line {line}: {column} {text[:40]!r} is not a date and time.", "statement-row",

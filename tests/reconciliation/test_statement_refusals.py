@@ -44,6 +44,7 @@ def _edit(text: str, old: str, new: str) -> str:
     (b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 64, "statement-not-csv", "xlsx"),
     (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "statement-not-csv", "PDF"),
     (_edit(PAYBILL, "01-12-2026 09:02:51", "31-02-2026 09:02:51"), "statement-row", "Line 11"),
+    (_edit(PAYBILL, "01-12-2026 09:02:51", "01-01-0001 00:00:00"), "statement-row", "Line 11"),
     (_edit(PAYBILL, "800.00,,\"52,225.60\"", "eight hundred,,\"52,225.60\""), "statement-row", "not an amount"),
     (_edit(PAYBILL, "SL19A7TT3M", "SL19-7TT3M"), "statement-row", "receipt number"),
 ])
