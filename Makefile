@@ -10,7 +10,7 @@ PORT    ?= 5000
 export HOST PORT
 PYTEST_ARGS ?=
 
-.PHONY: run test deps lint-imports test-sqlite test-postgres install install-dev upgrade seed bench worker clean vendor-scanner scanner-screenshots scanner-icons
+.PHONY: run test deps lint lint-imports test-sqlite test-postgres install install-dev upgrade seed bench worker clean vendor-scanner scanner-screenshots scanner-icons
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -38,14 +38,19 @@ run: seed
 	@$(FLASK) urls
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## The import contracts (.importlinter), then the whole suite on SQLite, then on PostgreSQL
-## when TEST_DATABASE_URL is set. A wrong-way import fails the build before any test runs.
-test: install-dev lint-imports
+## ruff (ruff.toml) and the import contracts (.importlinter), then the whole suite on SQLite,
+## then on PostgreSQL when TEST_DATABASE_URL is set. A function-level import or a wrong-way
+## import fails the build before any test runs.
+test: install-dev lint lint-imports
 	TEST_DATABASE_URL= $(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \
 		$(PY) -m pytest $(PYTEST_ARGS); \
 	fi
+
+## Lint (ruff.toml: pyflakes, syntax, imports at the top of the module). No formatter.
+lint: install-dev
+	$(VENV)/bin/ruff check .
 
 ## Check that dependencies point down (contracts in .importlinter; no exceptions listed).
 lint-imports: install-dev

@@ -11,12 +11,13 @@ import logging
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import app.core.sqlprivacy  # noqa: F401 - database errors quote no personal data
 from app.config import build_config
 from app.errors import register_error_handlers
 from app.core import input_guard
-from app.extensions import api, db, limiter, migrate
+from app.extensions import api, db, limiter, migrate, web_redis_options
 from app.openapi import init_openapi, request_examples
 
 # (module path, attribute) of each API blueprint (flask-smorest) and plain Flask blueprint.
@@ -93,12 +94,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     if app.config["PROXY_COUNT"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
     input_guard.init_app(app)  # before any blueprint: the bounded <int:> converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
+        # A request never waits long on the limiter's storage (app.extensions.web_redis_options).
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", web_redis_options())
     limiter.init_app(app)
     api.init_app(app)
     init_openapi(app, api)  # intro, shared components (Problem), Swagger UI served locally

@@ -1,44 +1,39 @@
 """Flask CLI commands (``flask --app wsgi …``). Each domain adds its own below."""
 from __future__ import annotations
 
-import os
-
 import click
 from flask import Flask
 
+from app.auth.cli import create_admin
+
+from app.catalog.seed import register as register_seed_demo
+
+from app.jobs.periodic import run_all_once
+
+from app.jobs.worker import run_worker
+
+from app.states.cli import register_history_cli
+
+from app.ticketing.cli import register_ticket_cli
+
 
 def register_cli(app: Flask) -> None:
-    from app.ticketing.cli import register_ticket_cli
-
     register_ticket_cli(app)  # verify-ticket
 
-    from app.catalog.seed import register as register_seed_demo
-
     register_seed_demo(app)  # seed-demo
-
-    from app.states.cli import register_history_cli
 
     register_history_cli(app)  # history <entity> <id>
 
     @app.cli.command("worker")
-    @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+    @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
     def worker(burst: bool) -> None:
-        """Run the RQ job worker (Procfile ``worker:``); needs REDIS_URL."""
-        from redis import Redis
-        from rq import Queue, Worker
-
+        """Run the RQ job worker (Procfile ``worker:``); needs REDIS_URL. It waits for Redis
+        and reconnects by itself (``app.jobs.worker``)."""
         if not app.config.get("REDIS_URL"):
             raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed.")
-        from app.jobs.periodic import start_scheduler
-
-        connection = Redis.from_url(app.config["REDIS_URL"])
-        app.extensions["jobs_pool_pid"] = os.getpid()  # work horses forked from here get fresh pools
         if not burst:
-            start_scheduler(app)
             click.echo(f"sweep scheduler: every {app.config['SWEEP_INTERVAL_SECONDS']}s (SWEEP_INTERVAL_SECONDS)")
-        Worker([Queue("default", connection=connection)], connection=connection).work(
-            burst=burst, with_scheduler=True
-        )
+        run_worker(app, burst=burst)
 
     @app.cli.command("urls")
     def urls() -> None:
@@ -50,12 +45,8 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("sweep")
     def sweep() -> None:
         """Run the periodic sweeps once: expire holds, poll pending STK pushes, send stuck SMS."""
-        from app.jobs.periodic import run_all_once
-
         for name, result in run_all_once().items():
             click.echo(f"{name}: {result}")
-
-    from app.auth.cli import create_admin
 
     app.cli.add_command(create_admin)
 

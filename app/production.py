@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tickets.keys import KeyringError, resolve_keyring
+
 MIN_SECRET_LENGTH = 32
 DARAJA_SETTINGS = ("MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE", "MPESA_PASSKEY")
 AT_SETTINGS = ("AT_USERNAME", "AT_API_KEY")
@@ -73,8 +75,6 @@ def production_problems(cfg: Mapping[str, Any]) -> list[str]:
 
 def _signing_key_problem(cfg: Mapping[str, Any]) -> str | None:
     """The keyring must parse and be able to sign; never create a key file here."""
-    from tickets.keys import KeyringError, resolve_keyring
-
     name = "TICKET_SIGNING_KEYS_FILE" if cfg.get("TICKET_SIGNING_KEYS_FILE") else "TICKET_SIGNING_KEYS"
     if not (cfg.get("TICKET_SIGNING_KEYS") or cfg.get("TICKET_SIGNING_KEYS_FILE")):
         return "TICKET_SIGNING_KEYS (or TICKET_SIGNING_KEYS_FILE) is not set"

@@ -30,30 +30,30 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from flask import g, jsonify
+import psycopg
+from redis import Redis
+import requests
+from sqlalchemy import event, text
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.ledger.service import Leg, post  # noqa: E402
+from tests import factories  # noqa: E402
 
 
 def bench_app():
     """gunicorn factory: the product app plus the bare endpoint (bench only)."""
-    from flask import jsonify
-    from sqlalchemy import text
-
-    from app import create_app
-    from app.extensions import db
-
     app = create_app({"RATELIMIT_ENABLED": False})
 
     @app.before_request
     def _start_timer():
-        from flask import g
-
         g.bench_t0 = time.perf_counter()
 
     @app.after_request
     def _server_timing(response):
-        from flask import g
-
         t0 = g.get("bench_t0")
         if t0 is not None:
             response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1000:.2f}"
@@ -69,13 +69,6 @@ def bench_app():
 
 
 def seed(n_users: int, n_trips: int, seats: int) -> tuple[list[str], list[dict]]:
-    from sqlalchemy import text
-
-    from app import create_app
-    from app.extensions import db
-    from app.ledger.service import Leg, post
-    from tests import factories
-
     app = create_app({"RATELIMIT_ENABLED": False})
     with app.app_context():
         db.create_all()
@@ -104,8 +97,6 @@ def pct(values: list[float], p: float) -> float:
 
 
 def drive(base: str, seconds: float, threads: int, work) -> tuple[int, dict[str, list[float]], int]:
-    import requests
-
     stop = time.monotonic() + seconds
     lat: dict[str, list[float]] = {}
     done = [0]
@@ -155,17 +146,11 @@ def timed(local, name, fn):
 
 def flush_redis(url: str) -> None:
     """Empty only the bench's own Redis database (the number in ``url``)."""
-    from redis import Redis
-
     Redis.from_url(url).flushdb()
 
 
 def inprocess(n: int) -> None:
     """Test client in this process: SQL statements per request and ms per purchase vs bare."""
-    from sqlalchemy import event
-
-    from app.extensions import db
-
     tokens, bodies = seed(n_users=8, n_trips=40, seats=60)
     app = bench_app()
     with app.app_context():
@@ -218,8 +203,6 @@ def main() -> None:
     args = parser.parse_args()
     thread_counts = [int(t) for t in (args.threads or str(args.workers)).split(",")]
 
-    import psycopg
-
     name = f"safiri_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(args.pg, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -238,8 +221,6 @@ def main() -> None:
             [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
              "--log-level", "warning", "bench.bench_purchase:bench_app()"], cwd=ROOT, env=env)
         base = f"http://127.0.0.1:{args.port}"
-        import requests
-
         for _ in range(100):
             try:
                 requests.get(base + "/api/openapi.json", timeout=10)

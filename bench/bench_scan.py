@@ -27,20 +27,23 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
+import requests
+from sqlalchemy.engine import make_url
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from app import create_app  # noqa: E402
+from app.auth.tokens import issue_access_token  # noqa: E402
+from app.database import utcnow  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.ticketing.payload import payload_for  # noqa: E402
+from tests import factories  # noqa: E402
+from tests.tickets.test_scan_support import assign, sell  # noqa: E402
 
 
 def _prepare(url: str, keys_file: str) -> tuple[list[str], int, str, str]:
     """Schema, a 60-seat trip boarding now with 60 paid tickets; returns payloads etc."""
-    from app import create_app
-    from app.auth.tokens import issue_access_token
-    from app.database import utcnow
-    from app.extensions import db
-    from tests import factories
-    from tests.tickets.test_scan_support import assign, sell
-    from app.ticketing.payload import payload_for
-
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TICKET_SIGNING_KEYS_FILE": keys_file,
                       "SECRET_KEY": "bench-secret-key-long-enough-for-hs256-signing"})
     with app.app_context():
@@ -65,8 +68,6 @@ def _prepare(url: str, keys_file: str) -> tuple[list[str], int, str, str]:
 
 
 def _load(base: str, token: str, trip_id: int, payloads: list[str], total: int, concurrency: int, run: str):
-    import requests
-
     latencies: list[float] = []
     results: dict[str, int] = {}
     lock = threading.Lock()
@@ -99,10 +100,6 @@ def _load(base: str, token: str, trip_id: int, payloads: list[str], total: int, 
 
 
 def main() -> None:
-    import psycopg
-    import requests
-    from sqlalchemy.engine import make_url
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--requests", type=int, default=2000)

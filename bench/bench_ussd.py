@@ -32,8 +32,12 @@ the time of a step goes. Loopback only; the database is dropped at the end.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import collections
 import http.client
+import io
 import os
+import pstats
 import random
 import subprocess
 import sys
@@ -44,8 +48,18 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
+from flask import Response
+import psycopg
+from redis import Redis
+import redis.client
+from sqlalchemy import event, insert
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from app import create_app  # noqa: E402
+from app.auth.models import User  # noqa: E402
+from app.catalog.seed import seed_demo  # noqa: E402
+from app.extensions import db  # noqa: E402
 
 TOKEN = "bench"
 USSD_RATE_LIMIT = "100000 per minute"  # production: 30 per minute per phone
@@ -57,10 +71,6 @@ ORIGINS = [("1", 70, ["eld", "kis", "mom", "nak", "1"]), ("nak", 15, ["eld", "ki
 
 def bench_app():
     """gunicorn factory: the product app (rate limit raised) plus the bare endpoint (bench only)."""
-    from flask import Response
-
-    from app import create_app
-
     app = create_app({"USSD_RATE_LIMIT": USSD_RATE_LIMIT})
 
     @app.post("/bench/bare")
@@ -71,13 +81,6 @@ def bench_app():
 
 
 def seed(n_phones: int) -> None:
-    from sqlalchemy import insert
-
-    from app import create_app
-    from app.auth.models import User
-    from app.catalog.seed import seed_demo
-    from app.extensions import db
-
     app = create_app()
     with app.app_context():
         db.create_all()
@@ -298,16 +301,6 @@ def profile(n_sessions: int, phones: int) -> None:
     First without a profiler: wall and CPU per step, SQL statements and Redis commands
     per step. Then under cProfile (CPU clock): CPU by package and the app's own functions.
     """
-    import collections
-    import cProfile
-    import io
-    import pstats
-
-    import redis.client
-    from sqlalchemy import event
-
-    from app.extensions import db
-
     app = bench_app()
     client = app.test_client()
     counts = {"sql": 0, "redis": 0}
@@ -377,7 +370,7 @@ def profile(n_sessions: int, phones: int) -> None:
             package = path.split("/")[0] if "site-packages/" in filename else "stdlib"
         by_package[package] += own
     total = sum(by_package.values())
-    print(f"\nunder cProfile (CPU clock; the profiler inflates call-heavy code), own time by package:")
+    print("\nunder cProfile (CPU clock; the profiler inflates call-heavy code), own time by package:")
     for package, own in by_package.most_common(12):
         print(f"  {package:28} {own / total * 100:5.1f}%")
     out = io.StringIO()
@@ -402,9 +395,6 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="then profile N sessions in-process")
     args = parser.parse_args()
     levels = [int(x) for x in args.sessions.split(",")]
-
-    import psycopg
-    from redis import Redis
 
     redis_host = args.redis.split("//", 1)[1].split("/", 1)[0].split("@")[-1]
     if not redis_host.startswith(("127.0.0.1", "localhost")) or "127.0.0.1" not in args.pg:

@@ -8,7 +8,14 @@ the ``COMPONENTS`` setting), so the app never imports the channels.
 """
 from __future__ import annotations
 
+import importlib
+
 from flask import Flask
+
+from app.jobs.periodic import Sweep, register_sweep
+from channels.erasure import register as register_erasure
+from channels.sms import models as sms_models  # noqa: F401 - tables for metadata
+from channels.ussd import models as ussd_models  # noqa: F401
 
 # Plain Flask blueprints of the channels (operator callbacks and gateways), in order.
 BLUEPRINTS: list[tuple[str, str]] = [
@@ -24,13 +31,6 @@ DEV_BLUEPRINTS: list[tuple[str, str]] = [
 
 def init_app(app: Flask) -> None:
     """Register the channels' tables, blueprints, sweep and erasure listener on ``app``."""
-    import importlib
-
-    from app.jobs.periodic import Sweep, register_sweep
-    from channels.erasure import register as register_erasure
-    from channels.sms import models as sms_models  # noqa: F401 - tables for metadata
-    from channels.ussd import models as ussd_models  # noqa: F401
-
     for path, attr in BLUEPRINTS + (DEV_BLUEPRINTS if app.config["APP_ENV"] != "production" else []):
         app.register_blueprint(getattr(importlib.import_module(path), attr))
     register_sweep(Sweep("purge-ussd", "channels.ussd.store:purge_stale_sessions", 60))

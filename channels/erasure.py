@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, update
 
+from app.accounts.service import account_erasing
 from app.extensions import db
 from app.messaging import Amount
 from app.messaging.service import queue_sms
@@ -45,6 +46,4 @@ def erase_channel_data(sender, *, user_id: int, phone: str | None, language: str
 
 def register() -> None:
     """Connect the listener (idempotent: blinker keeps one connection per receiver)."""
-    from app.accounts.service import account_erasing
-
     account_erasing.connect(erase_channel_data, weak=False)

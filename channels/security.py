@@ -13,6 +13,8 @@ from functools import wraps
 
 from flask import Response, current_app, request
 
+from app.core.input_guard import BadInput
+
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +45,6 @@ def answer_bad_input(blp, answer) -> None:
     guards refuse (``app.core.input_guard.BadInput``: NUL characters, lone surrogates,
     JSON nested too deep...), instead of problem+json. Nothing is changed; the refusal
     is logged without the body (it may hold a phone number)."""
-    from app.core.input_guard import BadInput
-
     def handler(error):
         log.warning("callback to %s refused: %s", request.path, error.detail)
         return answer(error)

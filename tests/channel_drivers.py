@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from app.core.money import MINOR_UNITS
 from app.extensions import db
+from app.messaging import t
 from app.messaging.models import OutboundMessage
+from channels.sms.commands.parse import METHOD_SHOWN
 from tests import factories
 from tests.channels.scripts.runner import Conversation
 
@@ -208,14 +210,14 @@ class Ussd:
         return {"total": amount, "currency": currency}
 
     def after_failed_payment(self):
-        """The passenger hangs up and dials again: the unpaid order is offered another way at once."""
+        """The passenger hangs up and dials again: the unpaid order is named, then (1) its ways to pay."""
         screen = self.talk.dial("")
+        ways = self.talk.input("1")
         return {"order_pending": bool(money_in(screen)) and "1" in screen,
-                "offers_wallet": bool(re.search(r"^(?:CON )?.*\b1\b.*", screen, re.M)) and "M-Pesa" in screen}
+                "offers_wallet": bool(re.search(r"^3 ", ways, re.M)) and "M-Pesa" in ways}
 
     def pay_again(self, method):
-        keys = {"wallet": "1", "airtime": "2", "mpesa": "3"}  # the retry screen's order
-        assert self.talk.input(keys[method]).startswith("END "), self.talk.answer
+        assert self.talk.input(self.METHOD_KEYS[method]).startswith("END "), self.talk.answer
 
     def _ticket_lines(self, item):
         self.talk.dial("")
@@ -288,8 +290,6 @@ class Sms:
 
     def search(self, day, method: str | None = None):
         """The list BUY answers; ``method`` adds the way to pay in the passenger's words (POCHI...)."""
-        from channels.sms.commands.parse import METHOD_SHOWN
-
         word = f" {METHOD_SHOWN[self.user.language][method]}" if method else ""
         reply = self.send(f"BUY NAIROBI NAKURU {day:%d%m} {PASSENGERS}{word}")
         offers = []
@@ -311,8 +311,6 @@ class Sms:
 
     def after_failed_payment(self):
         """The reply names the order's code and the wallet in the passenger's words (PORTEFEUILLE...)."""
-        from channels.sms.commands.parse import METHOD_SHOWN
-
         words = self.last.upper()
         return {"order_pending": self.code in words,
                 "offers_wallet": METHOD_SHOWN[self.user.language]["wallet"] in words}
@@ -343,8 +341,6 @@ class Sms:
 
     def history_status(self, code: str) -> str:
         """HISTORY names what became of each past ticket with the catalogue's word for it."""
-        from app.messaging import t
-
         line = next((line for line in self.send("HISTORY").split("\n") if line.startswith(code)), "")
         said = [status for status in ("used", "cancelled", "refunded", "expired")
                 if t(f"sms_ticket_{status}", self.user.language) in line]

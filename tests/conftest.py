@@ -13,6 +13,7 @@ import threading
 import uuid
 from contextlib import contextmanager
 
+import psycopg
 import pytest
 from limits.storage import MemoryStorage
 from sqlalchemy import text
@@ -20,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import make_url
 
 from app import create_app
+from app.config import normalize_database_url
 from app.extensions import api as _api
 from app.extensions import db as _db
 from app.extensions import limiter as _limiter
@@ -39,10 +41,6 @@ def fresh_database(tmp_dir, prefix: str = "safiri_test"):
     if not _is_postgres():
         yield f"sqlite:///{tmp_dir / f'{prefix}.sqlite3'}"
         return
-    import psycopg
-
-    from app.config import normalize_database_url
-
     server_url = make_url(normalize_database_url(TEST_DATABASE_URL))
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     dsn = server_url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -64,8 +62,6 @@ _drops: list = []
 
 
 def _drop_in_background(dsn: str, name: str) -> None:
-    import psycopg
-
     def _drop():
         try:
             with psycopg.connect(dsn, autocommit=True) as conn:

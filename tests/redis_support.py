@@ -4,9 +4,11 @@ Without a Redis server the tests are skipped on a developer's machine; in CI (``
 they run and fail, so a missing Redis can never pass silently.
 """
 import os
+import signal
 
 import pytest
 from redis import Redis
+from rq import SimpleWorker
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -37,10 +39,6 @@ def work_burst(queue) -> None:
     """Run the queue's jobs in this process with an RQ worker, then put back the signal
     handlers RQ installs: left in place, a later SIGTERM or SIGINT reaching pytest (e.g. from a
     subprocess test's clean-up) would be taken as a worker shutdown in an unrelated test."""
-    import signal
-
-    from rq import SimpleWorker
-
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         SimpleWorker([queue], connection=queue.connection).work(burst=True)

@@ -24,8 +24,9 @@ import pytest
 from app.database import utcnow
 from app.extensions import db
 from app.ledger.service import Leg, post, provider_clearing, wallet_account
+from app.sales.orders import hold_seats
 from tests import factories
-from tests.channel_drivers import CHANNELS, FAILING_PHONE, FUNDED, NOT_SHOWN, PASSENGERS, TOPUP_UNITS
+from tests.channel_drivers import CHANNELS, FAILING_PHONE, FUNDED, NOT_SHOWN, TOPUP_UNITS
 from tests.conftest import _empty_all_tables
 
 # --- the journeys ---------------------------------------------------------------------------
@@ -101,8 +102,6 @@ def journey_party_too_big(channel, world):
 
 def eight_seats_taken(world):
     """Someone else holds eight of the ten seats."""
-    from app.sales.orders import hold_seats
-
     other = factories.make_user()
     db.session.commit()
     hold_seats(other, trip_id=world.trip.id, origin_stop_id=world.nairobi.id,

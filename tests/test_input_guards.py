@@ -8,7 +8,9 @@ database (SQLite overflows at 64 bits, PostgreSQL's INTEGER at 32): both are tes
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +20,7 @@ from app.auth.models import OtpChallenge
 from app.booking.service import apply_payment
 from app.catalog.models import Stop, Timetable, Trip
 from app.database import utcnow
+from app.extensions import db as real_db
 from app.messaging.models import OutboundMessage
 from app.payments.models import ParkedCallback
 from channels.sms.models import InboundSms
@@ -255,8 +258,6 @@ def test_a_delivery_report_with_an_overlong_id_is_acknowledged_and_parked(client
 
 def test_a_sign_in_code_request_that_keeps_losing_the_race_is_429(client, db, monkeypatch):
     """Every insert collides with a concurrent request's pending code (forced here)."""
-    from app.extensions import db as real_db
-
     original = real_db.session.flush
 
     def flush_colliding(*args, **kwargs):
@@ -320,9 +321,6 @@ def test_an_empty_body_is_no_fields_whatever_its_content_type(client, world, as_
 
 def test_every_schema_uses_the_bounded_fields():
     """A schema importing marshmallow's own ``fields`` would let 2**31 or year 9999 through."""
-    import re
-    from pathlib import Path
-
     root = Path(__file__).resolve().parent.parent
     offenders = [
         str(path.relative_to(root)) for folder in ("app", "channels", "tickets") for path in (root / folder).rglob("*.py")

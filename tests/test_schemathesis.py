@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from app import create_app
 from tests import factories
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "8"))
@@ -60,8 +61,6 @@ atexit.register(_KEYS_DIR.cleanup)
 def _document_app():
     """An app that only serves the OpenAPI document at collection time (no database is
     touched); the cases are sent to the test's own ``app`` (``call_and_validate(app=...)``)."""
-    from app import create_app
-
     keys = Path(_KEYS_DIR.name) / "ticket-keys.json"
     return create_app({
         "APP_ENV": "test", "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "d" * 48,

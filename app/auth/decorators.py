@@ -10,6 +10,7 @@ from functools import wraps
 
 from flask import g, request
 
+from app.auth.models import User
 from app.auth.tokens import InvalidToken, decode_access_token
 from app.errors import Forbidden, NotFound, Unauthorized
 from app.extensions import db
@@ -18,8 +19,6 @@ BEARER = {"WWW-Authenticate": 'Bearer realm="safiri"'}
 
 
 def _load_user():
-    from app.auth.models import User
-
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

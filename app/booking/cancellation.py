@@ -25,17 +25,21 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from app.auth.decorators import ensure_carrier_access
 from app.booking.models import TICKETED_ORDER_STATUSES, Order
 from app.booking.pricing import departure_at_stop
 from app.booking.service import get_order_for
+from app.booking.signals import refund_due
 from app.booking.transitions import lock_order, transition_holds, transition_order
 from app.catalog.models import Trip
+from app.catalog.service import transition_trip
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from app.messaging import SMS_SEGMENT, Amount, Moment, t
-from app.ticketing.issuing import transition_ticket
+from app.messaging.service import queue_sms
+from app.ticketing.transitions import transition_ticket
 from app.ticketing.models import Ticket
 
 REFUND_DESTINATIONS = ("wallet", "mpesa")
@@ -53,8 +57,6 @@ class RefundQuote:
 def _refund_order(order, amount, *, reason, destination, ref, now=None, notify=True, actor):
     """Ask for the money to move (``refund_due``: the sales layer hands it to payments).
     ``actor`` (``user:12``) is who asked, for the status history."""
-    from app.booking.signals import refund_due
-
     answers = refund_due.send(order, amount=amount, reason=reason, destination=destination, ref=ref, now=now,
                               notify=notify, actor=actor)
     if not answers:
@@ -168,10 +170,6 @@ def cancel_trip(actor, trip_id: int, reason: str, now=None) -> int:
 
     Returns the number of orders refunded. 404 for a trip of another carrier.
     """
-    from app.auth.decorators import ensure_carrier_access
-    from app.catalog.service import transition_trip
-    from app.messaging.service import queue_sms
-
     now = now or utcnow()
     trip = db.session.get(Trip, trip_id)
     if trip is None:
@@ -179,8 +177,8 @@ def cancel_trip(actor, trip_id: int, reason: str, now=None) -> int:
     ensure_carrier_access(actor, trip.carrier_id)
     refunded = 0
     try:
-        transition_trip(trip, "cancelled", actor_id=actor.id, reason=reason)
         who = f"user:{actor.id}"
+        transition_trip(trip, "cancelled", actor=who, reason=reason)
         order_ids = list(db.session.scalars(select(Order.id).where(Order.trip_id == trip.id).order_by(Order.id)))
         for order_id in order_ids:
             order = lock_order(order_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, validate
 
 from app.core import fields
+from app.errors import Unprocessable
 
 # Minor-unit exponents of the currencies we sell in (ISO 4217).
 MINOR_UNITS = {"KES": 2, "UGX": 0, "TZS": 2, "RWF": 0, "NGN": 2, "XOF": 0, "GHS": 2}
@@ -30,8 +31,15 @@ def format_money(amount: int, currency: str) -> str:
     return f"{currency} {sign}{major:,}.{minor:0{exponent}d}"
 
 
+SHAPE = 'Money is an object {"amount": <count of minor units>, "currency": "<ISO 4217>"}, ' \
+        'e.g. {"amount": 150000, "currency": "KES"} for KES 1,500.'
+
+
 class MoneySchema(Schema):
-    """``Money`` in the OpenAPI document."""
+    """``Money`` in the OpenAPI document. Anything but an object (a bare number, a string)
+    is refused with the shape money has, not marshmallow's "Invalid input type."."""
+
+    error_messages = {"type": SHAPE}
 
     amount = fields.Integer(required=True, strict=True,
                             metadata={"description": "count of the currency's minor unit (cents for KES)",
@@ -82,8 +90,6 @@ def amount_between(low: int, high: int, error: str):
 
 def amount_in(value: dict, currency: str, field: str = "amount") -> int:
     """The integer amount of a loaded money object that must be in ``currency`` (else 422)."""
-    from app.errors import Unprocessable
-
     if value["currency"] != currency:
         raise Unprocessable(
             f"This amount must be in {currency}, not {value['currency']}.", slug="wrong-currency",

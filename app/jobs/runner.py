@@ -18,6 +18,7 @@ import os
 
 from flask import current_app, has_app_context
 
+from app.extensions import db
 from app.jobs import _resolve
 
 def _get_app():
@@ -29,8 +30,6 @@ def _get_app():
 
 
 def _fresh_pool_after_fork(app) -> None:
-    from app.extensions import db
-
     pid = os.getpid()
     owner = app.extensions.setdefault("jobs_pool_pid", pid)
     if owner != pid:

@@ -22,7 +22,13 @@ from app.core.money import format_money
 from app.database import utcnow
 from app.errors import Unprocessable
 from app.extensions import db
+from app.ledger.service import Leg, post, provider_clearing, wallet_account
+from app.messaging import Amount, t
+from app.messaging.service import queue_sms
+from app.payments.messages import airtime_failure_key, payer_language
 from app.payments.models import AirtimeCharge, Payment, Refund
+from app.payments.orders import find_order
+from app.payments.settlement import settle_failure, settle_success
 from app.payments.states import AIRTIME_CHARGE, REFUND
 from app.payments.price_points import (
     MAX_MESSAGES,
@@ -31,6 +37,7 @@ from app.payments.price_points import (
     nearest_payable,
     parse_price_points,
 )
+from app.payments.transitions import lock_payment
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +98,6 @@ def settle_charge(message_id: str, status: str, reason: str | None, *, source: s
 
     Returns False when ``message_id`` is no airtime charge. Does not commit.
     """
-    from app.payments.transitions import lock_payment
-
     now = now or utcnow()
     charge = find_charge(message_id)
     if charge is None:
@@ -119,8 +124,6 @@ def settle_charge(message_id: str, status: str, reason: str | None, *, source: s
 
 
 def _maybe_settle_payment(payment_id: int, *, source: str, raw, now) -> None:
-    from app.payments.settlement import settle_failure, settle_success
-
     charges = db.session.scalars(
         select(AirtimeCharge).where(AirtimeCharge.payment_id == payment_id).order_by(AirtimeCharge.seq)
     ).all()
@@ -133,8 +136,6 @@ def _maybe_settle_payment(payment_id: int, *, source: str, raw, now) -> None:
         settle_success(payment_id, amount=charged, currency=payment.currency, receipt=charges[0].provider_ref,
                        source=source, raw=raw, now=now)
         return
-    from app.payments.messages import airtime_failure_key
-
     reason = failed[0].failure_reason or "Failed"
     language = passenger_language(payment)
     settle_failure(payment_id, code=reason[:20], reason=reason, message=airtime_failure_key(reason),
@@ -144,17 +145,11 @@ def _maybe_settle_payment(payment_id: int, *, source: str, raw, now) -> None:
 
 
 def passenger_language(payment: Payment) -> str:
-    from app.payments.messages import payer_language
-
     return payer_language(payment) or "en"
 
 
 def _refund_charged_part(payment: Payment, amount: int, language: str, now) -> None:
     """Some messages were charged, the payment failed: that money goes to the wallet, with an SMS."""
-    from app.ledger.service import Leg, post, provider_clearing, wallet_account
-    from app.messaging.service import queue_sms
-    from app.messaging import Amount, t
-
     # "unapplied:" keeps it out of the order's refundable amount (it never paid the order).
     ref = f"unapplied:airtime:payment:{payment.id}"
     if db.session.scalar(select(Refund.id).where(Refund.ref == ref)) is not None:
@@ -168,8 +163,6 @@ def _refund_charged_part(payment: Payment, amount: int, language: str, now) -> N
         currency=payment.currency, destination="wallet", reason="airtime_partial",
         ledger_transaction_id=posted.transaction.id,
     ), "completed", actor=f"provider:{payment.provider}", reason="airtime_partial", now=now)
-    from app.payments.orders import find_order
-
     order = find_order(payment.order_id) if payment.order_id else None
     to = payment.phone
     if to:

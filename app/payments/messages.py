@@ -5,6 +5,8 @@ sentences themselves (en/fr/sw) live in the catalogue (``app.messaging``).
 """
 from __future__ import annotations
 
+from app.auth.models import User
+from app.extensions import db
 from app.messaging import has, t, text
 
 # Daraja STK ResultCodes with a message of their own (``stk_fail_<code>`` in the catalogue);
@@ -72,9 +74,6 @@ def airtime_failure_message(reason: str | None, language: str | None = None) -> 
 
 def payer_language(payment) -> str | None:
     """The language of the payment's account holder: every text about a payment uses it."""
-    from app.auth.models import User
-    from app.extensions import db
-
     user = db.session.get(User, payment.user_id) if payment.user_id else None
     return user.language if user else None
 

@@ -15,6 +15,7 @@ from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.extensions import db
 from app.payments.messages import stk_failure_key
 from app.payments.models import Payment
+from app.payments.orders import find_order
 from app.payments.providers.daraja import C2BNotification, StkCallback
 from app.payments.review import park
 from app.payments.states import PAYMENT
@@ -50,8 +51,6 @@ def handle_stk_result(cb: StkCallback, raw, push_id=None) -> Settled | None:
 
 
 def find_order_by_code(bill_ref: str):
-    from app.payments.orders import find_order
-
     code = (bill_ref or "").strip().upper()
     if not code:
         return None

@@ -13,6 +13,7 @@ import logging
 
 from sqlalchemy import func, select
 
+from app.auth.models import User
 from app.catalog.models import Carrier, Trip
 from app.core.money import format_money
 from app.errors import Conflict, Unprocessable
@@ -32,6 +33,7 @@ from app.messaging.service import queue_sms
 from app.payments.models import Payment, Refund
 from app.payments.states import REFUND
 from app.payments.transitions import lock_payment, transition
+from app.wallet.service import get_wallet
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +109,6 @@ def refund_order(order, amount: int, *, reason: str, destination: str = "wallet"
 
 
 def _notify(order, refund: Refund, carrier: Carrier) -> None:
-    from app.auth.models import User
-
     user = db.session.get(User, order.user_id)
     if not user or not user.phone:
         return
@@ -129,8 +129,6 @@ def pay_out_wallet(user, phone: str, *, now=None) -> Refund | None:
     team must send, and where: ``payout_phone`` survives the account's erasure. Never
     commits; once per account (``ref``). None when there is nothing to pay.
     """
-    from app.wallet.service import get_wallet
-
     wallet = get_wallet(user.id, lock=True, create=False)
     if wallet is None or wallet.balance <= 0:
         return None

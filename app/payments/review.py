@@ -7,6 +7,7 @@ someone moves it. A replayed callback finds its row by ``dedupe_key`` and adds n
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 
@@ -40,8 +41,6 @@ def park(
     if not (receipt or provider_ref or payment_id):
         # No provider id to dedupe on: the body itself is the identity.
         raw = body if isinstance(body, str) else json.dumps(body, sort_keys=True, default=str)
-        import hashlib
-
         key = f"{source}:{reason}:sha256:{hashlib.sha256(raw.encode()).hexdigest()}"
     existing = db.session.scalar(select(ParkedCallback).where(ParkedCallback.dedupe_key == key[:200]))
     if existing is not None:

@@ -14,19 +14,32 @@ import logging
 from flask import current_app
 from sqlalchemy import select
 
+from app.auth.models import User
 from app.core.money import format_money
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.database import utcnow
 from app.errors import ApiError, Unprocessable
 from app.extensions import commit_keeping_state, db
+from app.payments.airtime import plan_airtime, record_charges
+from app.payments.jobs import first_poll_at
 from app.payments.messages import say
 from app.payments.models import Payment
 from app.payments.orders import lock_payable_order
+from app.payments.providers.airtime import AirtimeProvider, airtime_configured
+from app.payments.providers.mpesa_stk import MpesaStkProvider, daraja_configured
+from app.payments.providers.sandbox import SandboxProvider
 from app.payments.providers.wallet import WalletProvider
 from app.payments.settlement import settle_success
 from app.payments.states import PAYMENT
 from app.payments.stk_window import in_flight_clause
 from app.payments.transitions import lock_payment, transition
+from app.production import is_production
+from app.wallet.service import (
+    InsufficientFunds,
+    get_wallet,
+    validate_topup_amount,
+    wallet_currency,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +59,6 @@ def select_provider(method: str):
     operator makes the method unavailable. Production refuses to start without Daraja
     credentials (``app.production``); this is the second guard, where the choice is made.
     """
-    from app.payments.providers.airtime import AirtimeProvider, airtime_configured
-    from app.payments.providers.mpesa_stk import MpesaStkProvider, daraja_configured
-    from app.payments.providers.sandbox import SandboxProvider
-    from app.production import is_production
-
     config = current_app.config
     if method == "wallet":
         return WalletProvider()
@@ -88,14 +96,10 @@ def start_payment(order, method: str, phone: str | None = None, link_id: str | N
     flight returns that payment instead of prompting the phone twice. Wallet payments are
     settled before returning (402 ``insufficient-funds`` and no change when short).
     """
-    from app.auth.models import User
-
     now = now or utcnow()
     method = API_METHODS.get(method, method)
     provider = select_provider(method)
     if method == "airtime":
-        from app.payments.airtime import plan_airtime
-
         plan_airtime(order.total_amount, order.currency)  # 422 before anything is locked or sent
     order = lock_payable_order(order.id, now)
     user = db.session.get(User, order.user_id)
@@ -121,8 +125,6 @@ def start_payment(order, method: str, phone: str | None = None, link_id: str | N
 
 
 def _pay_with_wallet(payment: Payment, now) -> Payment:
-    from app.wallet.service import InsufficientFunds, get_wallet
-
     wallet = get_wallet(payment.user_id, lock=True)
     if wallet.balance < payment.amount or wallet.currency != payment.currency:
         # Read everything first: the rollback discards a wallet row created just now.
@@ -156,14 +158,10 @@ def _start_with_provider(payment: Payment, provider, reference: str, description
         payment.provider_ref = result.provider_ref or payment.provider_ref
         payment.message = say(payment, result.message)
         if result.charges:
-            from app.payments.airtime import record_charges
-
             record_charges(payment, result.charges)
         if payment.status == "initiated":
             transition(payment, "pending", reason="sent to operator")
             if payment.provider == "mpesa" and payment.method == "mpesa_stk":
-                from app.payments.jobs import first_poll_at
-
                 payment.next_poll_at = first_poll_at(utcnow())  # in case no callback ever comes
     else:
         payment.message = say(payment, result.message)
@@ -176,8 +174,6 @@ def _start_with_provider(payment: Payment, provider, reference: str, description
 
 def start_topup(user, amount: int, phone: str | None = None, *, auto: bool = False) -> Payment:
     """Top up ``user``'s wallet by M-Pesa (STK push, or the sandbox). Commits."""
-    from app.wallet.service import validate_topup_amount, wallet_currency
-
     validate_topup_amount(amount)
     payer = _phone(phone, user)
     provider = select_provider("mpesa_stk")

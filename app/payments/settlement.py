@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.errors import Conflict
 from app.messaging import Amount, t, text
 from app.core.phone import mask_phone
 from app.database import utcnow
 from app.extensions import db
+from app.jobs import enqueue_after_commit
 from app.ledger.service import (
     PLATFORM_FEES,
     REVIEW_SUSPENSE,
@@ -32,9 +34,11 @@ from app.ledger.service import (
 from app.messaging.service import queue_sms
 from app.payments.messages import payer_language, say
 from app.payments.models import Payment, Refund
+from app.payments.orders import apply_money, find_order
 from app.payments.review import park
 from app.payments.states import REFUND
 from app.payments.transitions import lock_payment, transition
+from app.wallet.service import get_wallet
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +156,6 @@ def settle_failure(payment_id: int, *, code: str, reason: str, message: str, sou
 
 def _another_way(payment: Payment, language: str) -> str:
     """For an order still waiting to be paid: how to pay it another way (its seats stay held)."""
-    from app.payments.orders import find_order
-
     if payment.purpose != "order" or not payment.order_id:
         return ""
     order = find_order(payment.order_id)
@@ -205,8 +207,6 @@ def _to_suspense(payment: Payment, amount: int, currency: str, reason: str, sour
 
 
 def _apply_topup(payment: Payment, now) -> None:
-    from app.wallet.service import get_wallet
-
     post("topup", f"payment:{payment.id}", [
         Leg(provider_clearing(payment.provider), -payment.amount, payment.currency),
         Leg(wallet_account(payment.user_id), payment.amount, payment.currency),
@@ -226,8 +226,6 @@ def _apply_topup(payment: Payment, now) -> None:
 
 
 def _apply_to_order(payment: Payment, now) -> None:
-    from app.payments.orders import apply_money, find_order
-
     result = apply_money(payment.order_id, amount=payment.amount, currency=payment.currency,
                          payment_id=payment.id, now=now, actor=f"provider:{payment.provider}")
     order = result.order or find_order(payment.order_id)
@@ -243,13 +241,9 @@ def _apply_to_order(payment: Payment, now) -> None:
                             receipt=payment.receipt, code=order.code),
                       kind="receipt", user_id=payment.user_id)
         if payment.method == "wallet":
-            from app.payments.topups import maybe_schedule_auto_recharge
-
-            maybe_schedule_auto_recharge(payment.user_id)
+            _schedule_auto_recharge(payment.user_id)
         return
     if payment.method == "wallet":
-        from app.errors import Conflict
-
         # Nothing was taken from the wallet yet: refuse, and the caller rolls back.
         raise Conflict(f"Booking {order.code} cannot be paid now ({result.outcome.replace('_', ' ')}).",
                        slug="order-not-payable")
@@ -257,6 +251,21 @@ def _apply_to_order(payment: Payment, now) -> None:
         _to_suspense(payment, payment.amount, payment.currency, "order_mismatch", "settlement", None, None, now)
         return
     _unapplied_to_wallet(payment, order, result.outcome, now)
+
+
+def _schedule_auto_recharge(user_id: int) -> bool:
+    """After a wallet debit: if the balance fell under the threshold, top up after commit.
+
+    By job name (``app.payments.topups:run_auto_recharge``): the top-up starts a payment,
+    which sits above settlement, so settlement does not import it.
+    """
+    wallet = get_wallet(user_id, create=False)
+    if wallet is None or not wallet.auto_recharge_enabled or not wallet.last_topup_amount:
+        return False
+    if wallet.balance >= wallet.auto_recharge_threshold:
+        return False
+    enqueue_after_commit("app.payments.topups:run_auto_recharge", user_id)
+    return True
 
 
 def _post_sale(payment: Payment, order, now) -> None:

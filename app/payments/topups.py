@@ -3,6 +3,8 @@
 Why in payments and not in the wallet: a top-up is a payment (``purpose="topup"``) that
 credits the wallet when it settles, so it is started from here, above the wallet; the
 wallet area only keeps the balance and the settings (threshold, last top-up amount).
+Settlement decides after a wallet debit whether one is due and enqueues ``run_auto_recharge``
+by name (``app.payments.settlement``), so settlement never imports the payment service.
 """
 from __future__ import annotations
 
@@ -10,21 +12,9 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
-from app.jobs import enqueue_after_commit
 from app.payments.models import Payment
 from app.payments.service import start_topup
 from app.wallet.service import get_wallet
-
-
-def maybe_schedule_auto_recharge(user_id: int) -> bool:
-    """After a wallet debit: if the balance fell under the threshold, top up after commit."""
-    wallet = get_wallet(user_id, create=False)
-    if wallet is None or not wallet.auto_recharge_enabled or not wallet.last_topup_amount:
-        return False
-    if wallet.balance >= wallet.auto_recharge_threshold:
-        return False
-    enqueue_after_commit("app.payments.topups:run_auto_recharge", user_id)
-    return True
 
 
 def run_auto_recharge(user_id: int):

@@ -14,6 +14,7 @@ from app.auth.decorators import auth_required, current_user, ensure_carrier_acce
 from app.catalog.models import Carrier
 from app.core.input_guard import body_limit
 from app.core.money import money
+from app.core.timeutil import isoformat
 from app.errors import NotFound, Unprocessable
 from app.extensions import db
 from app.reconciliation.importing import ImportResult, import_statement, masked
@@ -93,7 +94,7 @@ def answer(carrier: Carrier, result: ImportResult) -> dict:
     rec = result.reconciliation
 
     def line(row) -> dict:
-        return {"receipt": row.receipt, "completed_at": row.completed_at.isoformat(),
+        return {"receipt": row.receipt, "completed_at": isoformat(row.completed_at),
                 "amount": money(row.amount, currency)}
 
     def matched(m) -> dict:
@@ -106,7 +107,7 @@ def answer(carrier: Carrier, result: ImportResult) -> dict:
 
     return {
         "carrier_id": carrier.id, "shortcode": result.shortcode.shortcode, "layout": result.layout,
-        "period_start": result.period[0].isoformat(), "period_end": result.period[1].isoformat(),
+        "period_start": isoformat(result.period[0]), "period_end": isoformat(result.period[1]),
         "lines": {"in_file": len(result.rows), "not_completed": sum(not row.completed for row in result.rows),
                   "added": result.lines_added},
         "matched": [matched(m) for m in rec.matched],
@@ -114,7 +115,7 @@ def answer(carrier: Carrier, result: ImportResult) -> dict:
                          for row in rec.unknown_here],
         "missing_from_statement": [
             {"receipt": ref.receipt, "payment_id": ref.id, "order_code": ref.order_code,
-             "settled_at": ref.settled_at.isoformat(),
+             "settled_at": isoformat(ref.settled_at),
              "amount": money(ref.amount, ref.currency)} for ref in rec.missing_from_statement],
         "amount_mismatch": [{**matched(m), "amount_here": money(m.payment.amount, m.payment.currency)}
                             for m in rec.amount_mismatch],

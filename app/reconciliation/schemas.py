@@ -45,7 +45,7 @@ class StatementQuery(Schema):
 
 class LineBase(Schema):
     receipt = fields.String(metadata={"description": "M-Pesa receipt number (the transaction's id)"})
-    completed_at = fields.DateTime(metadata={"description": "when M-Pesa completed it (UTC)"})
+    completed_at = fields.Timestamp(metadata={"description": "when M-Pesa completed it (UTC)"})
     amount = Money(metadata={"description": "as the statement says"})
 
 
@@ -73,7 +73,7 @@ class MissingPayment(Schema):
     receipt = fields.String()
     payment_id = fields.Integer()
     order_code = fields.String(allow_none=True)
-    settled_at = fields.DateTime(metadata={"description": "when the payment was confirmed here (UTC)"})
+    settled_at = fields.Timestamp(metadata={"description": "when the payment was confirmed here (UTC)"})
     amount = Money()
 
 
@@ -93,8 +93,8 @@ class Reconciliation(Schema):
     carrier_id = fields.Integer()
     shortcode = fields.String()
     layout = fields.String(metadata={"description": "`paybill` or `till`"})
-    period_start = fields.DateTime()
-    period_end = fields.DateTime()
+    period_start = fields.Timestamp()
+    period_end = fields.Timestamp()
     lines = fields.Nested(LineCounts)
     matched = fields.List(fields.Nested(MatchedLine))
     unknown_here = fields.List(fields.Nested(UnknownLine), metadata={
@@ -126,4 +126,4 @@ class ShortcodeOut(Schema):
     kind = fields.String()
     store_name = fields.String(allow_none=True)
     pull_transactions = fields.Boolean()
-    pulled_until = fields.DateTime(allow_none=True, metadata={"description": "end of the last complete pull (UTC)"})
+    pulled_until = fields.Timestamp(allow_none=True, metadata={"description": "end of the last complete pull (UTC)"})

@@ -18,9 +18,11 @@ Modules (stable names; add, do not rename):
 - ``orders``: ``quote``, ``hold_seats`` → ``OrderView`` (``payment_options``,
   ``other_methods``, ``last_payment``); ``get_order``, ``get_order_by_code``,
   ``list_orders``, ``release``, ``unpaid_order_to_retry``.
+- ``methods``: ``payment_options`` → ``PaymentOption`` (which method can pay an order now).
 - ``paying``: ``pay_order`` → ``PaymentOutcome`` (``other_methods`` after a failure),
-  ``payment_options``, ``payment_status``, ``method_from_word``.
-- ``cancelling``: ``can_cancel`` (the one rule), ``cancellable_tickets``,
+  ``payment_status``, ``method_from_word``.
+- ``rules``: ``is_active``, ``can_cancel`` (the one rule), read by tickets and cancelling.
+- ``cancelling``: ``cancellable_tickets``,
   ``cancellation_quote`` / ``quote_to_cancel`` → ``CancelQuote``,
   ``find_cancellable_ticket``, ``cancel`` → ``CancelResult`` (the refund really made).
 - ``tickets``: ``active_tickets``, ``trip_history`` → ``TicketView``; ``get_ticket``,

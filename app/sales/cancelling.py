@@ -10,22 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
+from app.booking.cancellation import cancel_tickets, quote_cancellation
+from app.booking.models import Order
+from app.booking.pricing import departure_at_stop
+from app.booking.service import get_order_for
 from app.database import utcnow
-from app.errors import Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.extensions import db
 from app.sales.common import TICKETED_ORDER_STATUSES, Money
-from app.sales.tickets import TicketView, active_ticket_rows, is_active, own_ticket, ticket_view
-
-
-def can_cancel(ticket, now: datetime | None = None) -> bool:
-    """A ticket can be cancelled while it is active, its order paid, and the trip has not
-    left the passenger's stop (after that, nothing is refunded and nothing cancelled)."""
-    from app.booking.pricing import departure_at_stop
-
-    now = now or utcnow()
-    order = ticket.order
-    return (is_active(ticket, now) and order.status in TICKETED_ORDER_STATUSES
-            and departure_at_stop(ticket.trip, order.origin_stop_id) > now)
+from app.sales.rules import can_cancel
+from app.sales.tickets import TicketView, active_ticket_rows, find_ticket_by_code, own_ticket, ticket_view
+from app.ticketing.models import Ticket
 
 
 @dataclass(frozen=True)
@@ -64,10 +61,6 @@ class CancelResult:
 
 
 def _order_rows(order, *statuses: str) -> list:
-    from sqlalchemy import select
-
-    from app.ticketing.models import Ticket
-
     stmt = select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.id)
     if statuses:
         stmt = stmt.where(Ticket.status.in_(statuses))
@@ -87,9 +80,6 @@ def cancellable_tickets(user, now: datetime | None = None) -> list[TicketView]:
 def _check(tickets, now, *, quoting: bool = False) -> None:
     """Why ``can_cancel`` refuses, as the error the passenger acts on. A quote is still
     given for a valid ticket whose trip has left (it says 0%: nothing would be refunded)."""
-    from app.booking.pricing import departure_at_stop
-    from app.errors import Conflict
-
     for ticket in tickets:
         order = ticket.order
         if order.status not in TICKETED_ORDER_STATUSES:
@@ -108,9 +98,6 @@ def _check(tickets, now, *, quoting: bool = False) -> None:
 
 def _order_tickets(user, order_id: int | None, ticket_ids: list[int] | None, now, *, quoting: bool = False):
     """(order, ticket rows) for the caller: given ids, else every cancellable ticket of the order."""
-    from app.booking.service import get_order_for
-    from app.errors import Conflict
-
     if ticket_ids and order_id is not None:
         order = get_order_for(user, order_id)
         by_id = {t.id: t for t in _order_rows(order)}
@@ -144,8 +131,6 @@ def cancellation_quote(user, *, ticket_ids: list[int] | None = None, order_id: i
     404 for tickets or orders not the caller's; 422 ``ticket-not-cancellable`` for a ticket
     ``can_cancel`` refuses.
     """
-    from app.booking.cancellation import quote_cancellation
-
     now = now or utcnow()
     order, tickets = _order_tickets(user, order_id, ticket_ids, now, quoting=True)
     _check(tickets, now, quoting=True)
@@ -162,9 +147,6 @@ def cancel(user, *, ticket_ids: list[int] | None = None, order_id: int | None = 
     and after), never a re-computed quote. Errors as ``cancellation_quote``, plus 409
     ``trip-departed`` and 422 ``refund-destination``.
     """
-    from app.booking.cancellation import cancel_tickets
-    from app.booking.models import Order
-
     now = now or utcnow()
     order, tickets = _order_tickets(user, order_id, ticket_ids, now)
     _check(tickets, now)
@@ -191,8 +173,6 @@ def quote_to_cancel(user, ticket_id: int, now: datetime | None = None) -> Cancel
 def find_cancellable_ticket(user, code: str, now: datetime | None = None) -> TicketView:
     """The caller's ticket by its short code as typed, if ``can_cancel`` allows it; else as
     ``quote_to_cancel`` refuses (404 for a code that is not theirs)."""
-    from app.sales.tickets import find_ticket_by_code
-
     view = find_ticket_by_code(user, code)
     quote_to_cancel(user, view.id, now=now)
     return view

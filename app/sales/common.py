@@ -13,6 +13,7 @@ from app.booking.models import PAID_ORDER_STATUSES, TICKETED_ORDER_STATUSES  # n
 from app.catalog.models import FARE_CLASSES, SELLABLE_TRIP_STATUSES  # noqa: F401 - re-exported
 from app.core.money import MINOR_UNITS, format_money
 from app.errors import Unprocessable
+from app.messaging import money
 
 DEFAULT_FARE_CLASS = "standard"
 PAYMENT_METHODS = ("mpesa", "airtime", "wallet")  # the passenger's names, in the order offered
@@ -51,8 +52,6 @@ class Money:
 
     def text(self, language: str | None = "en") -> str:
         """As ``language`` writes money (``KES 1,600``, ``1 600 KES``): for a channel to render."""
-        from app.messaging import money
-
         return money(self.amount, self.currency, language)
 
 

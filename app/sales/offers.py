@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.catalog.models import Stop, Trip
+from app.catalog.service import destinations_from as served, search_trips
 from app.sales.common import Money, check_passenger_count, default_fare_class
 
 
@@ -70,8 +71,6 @@ def search_offers(origin: str, destination: str, day: date, *, passengers: int |
     seats left (a browsing list: the API's search). Raises ``UnknownStop`` (404) for a place
     not understood and 422 ``same-origin-destination`` / ``past-date``.
     """
-    from app.catalog.service import search_trips
-
     if passengers is not None:
         check_passenger_count(passengers)
     offers = [_offer(found) for found in search_trips(origin, destination, day, now=now)]
@@ -82,6 +81,4 @@ def search_offers(origin: str, destination: str, day: date, *, passengers: int |
 
 def destinations_from(origin: str, limit: int = 20) -> list[str]:
     """Cities with a sellable trip from ``origin`` in the coming days (never a place with no trip)."""
-    from app.catalog.service import destinations_from as served
-
     return served(origin, limit)

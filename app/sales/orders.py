@@ -13,10 +13,22 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.booking.models import Order
+from app.booking.pricing import check_stops, departure_at_stop, fares_for
+from app.booking.service import (
+    create_order,
+    get_order_for,
+    list_orders as orders_of,
+    load_trip,
+    release_order,
+)
+from app.catalog.service import fares_between, seats_left
 from app.core.timeutil import to_local
 from app.database import utcnow
+from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
+from app.payments.models import PUBLIC_METHODS, Payment
 from app.sales.common import Money, check_passenger_count, default_fare_class
+from app.sales.methods import PaymentOption, payment_options
 
 FAILED_PAYMENT_STATUSES = ("failed", "expired")
 IN_FLIGHT_PAYMENT_STATUSES = ("initiated", "pending")
@@ -33,15 +45,6 @@ class Quote:
     @property
     def total(self) -> Money:
         return Money(self.unit.amount * self.passengers, self.unit.currency)
-
-
-@dataclass(frozen=True)
-class PaymentOption:
-    """A way to pay this order now; ``reason`` (an error slug) says why one is not available."""
-
-    method: str  # mpesa | airtime | wallet
-    available: bool
-    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,6 @@ class OrderView:
 
 
 def _last_payment(order: Order) -> LastPayment | None:
-    from app.payments.models import PUBLIC_METHODS, Payment
-
     payment = db.session.scalar(
         select(Payment).where(Payment.order_id == order.id).order_by(Payment.id.desc()).limit(1))
     if payment is None:
@@ -105,9 +106,6 @@ def _last_payment(order: Order) -> LastPayment | None:
 
 def order_view(order: Order, *, now: datetime | None = None) -> OrderView:
     """The view of ``order`` (payment options only while it can still be paid)."""
-    from app.booking.pricing import departure_at_stop
-    from app.sales.paying import payment_options
-
     now = now or utcnow()
     zone = order.origin.timezone
     payable = order.status == "pending_payment" and order.hold_expires_at > now
@@ -130,10 +128,6 @@ def quote(trip_id: int, origin_stop_id: int, destination_stop_id: int, passenger
     422 ``passenger-count`` first, then 404 ``trip-not-found``, 422 ``stop-not-on-route`` /
     ``unknown-fare-class``.
     """
-    from app.booking.pricing import check_stops, fares_for
-    from app.booking.service import load_trip
-    from app.errors import NotFound
-
     check_passenger_count(passengers)
     trip = load_trip(trip_id)
     if trip is None:
@@ -146,9 +140,6 @@ def quote(trip_id: int, origin_stop_id: int, destination_stop_id: int, passenger
 
 def default_class(trip, origin_stop_id: int, destination_stop_id: int) -> str:
     """The default fare class of this ride (see ``common.default_fare_class``)."""
-    from app.catalog.service import fares_between
-    from app.errors import Unprocessable
-
     prices = {f.fare_class: f.amount for f in fares_between(trip.route_id, origin_stop_id, destination_stop_id)}
     if not prices:
         raise Unprocessable("No fare is sold between these stops.", slug="unknown-fare-class")
@@ -161,14 +152,11 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
     """Hold seats for a party and price them: a ``pending_payment`` order. Commits.
 
     ``passengers`` is a count (seats assigned, every one of ``fare_class``) or the API's list
-    of ``{"fare_class", "seat", "name"}``; a passenger without a class gets ``fare_class``,
+    of ``{"fare_class", "seat", "passenger_name"}``; a passenger without a class gets ``fare_class``,
     else the ride's default class. Errors as ``booking.service.create_order`` (409
     ``sold-out`` when no seat is left), plus 422 ``passenger-count`` checked first and 409
     ``not-enough-seats`` (with ``seats_left``) when some seats are left but fewer than the party.
     """
-    from app.booking.service import create_order, load_trip
-    from app.errors import NotFound
-
     party = [{} for _ in range(passengers)] if isinstance(passengers, int) else list(passengers)
     check_passenger_count(len(party))
     if fare_class is None and any(not p.get("fare_class") for p in party):
@@ -176,7 +164,7 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
         if trip is None:
             raise NotFound("There is no such trip.", slug="trip-not-found")
         fare_class = default_class(trip, origin_stop_id, destination_stop_id)
-    party = [{"fare_class": p.get("fare_class") or fare_class, "seat": p.get("seat"), "name": p.get("name")}
+    party = [{"fare_class": p.get("fare_class") or fare_class, "seat": p.get("seat"), "name": p.get("passenger_name")}
              for p in party]
     check_seats_left(trip_id, len(party))
     order = create_order(user, trip_id=trip_id, origin_stop_id=origin_stop_id,
@@ -189,10 +177,6 @@ def check_seats_left(trip_id: int, party: int) -> None:
     ``not-enough-seats`` (with ``seats_left``) when fewer than the party. Channels that ask
     the count after showing a list (USSD) check here, not against the list's figure, which
     may be stale; the hold itself (the database's unique index) still decides."""
-    from app.booking.service import load_trip
-    from app.catalog.service import seats_left
-    from app.errors import Conflict
-
     trip = load_trip(trip_id, vehicle=True)
     if trip is None:
         return  # create_order answers 404
@@ -205,15 +189,11 @@ def check_seats_left(trip_id: int, party: int) -> None:
 
 def get_order(user, order_id: int) -> OrderView:
     """One of the caller's orders (404 ``order-not-found`` for anyone else's)."""
-    from app.booking.service import get_order_for
-
     return order_view(get_order_for(user, order_id))
 
 
 def get_order_by_code(user, code: str) -> OrderView:
     """The caller's order by its booking code (as typed: case and spaces ignored); 404 otherwise."""
-    from app.errors import NotFound
-
     wanted = "".join((code or "").split()).upper()
     order = db.session.scalar(select(Order).where(Order.code == wanted, Order.user_id == user.id))
     if order is None:
@@ -223,15 +203,11 @@ def get_order_by_code(user, code: str) -> OrderView:
 
 def list_orders(user, status: str | None = None) -> list[Order]:
     """The caller's orders, newest first (optionally one status)."""
-    from app.booking.service import list_orders as orders_of
-
     return orders_of(user, status)
 
 
 def release(user, order_id: int) -> OrderView:
     """Give up an unpaid order: its seats are free again at once. Commits."""
-    from app.booking.service import release_order
-
     return order_view(release_order(user, order_id))
 
 

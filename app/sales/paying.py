@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.errors import ApiError, Unprocessable
+from app.booking.service import get_order_for
+from app.errors import ApiError, NotFound, Unprocessable
 from app.extensions import db
+from app.payments.models import PUBLIC_METHODS, Payment
+from app.payments.service import start_payment
 from app.sales.common import PAYMENT_METHODS, PaymentLike
-from app.sales.orders import OrderView, PaymentOption, order_view
+from app.sales.orders import OrderView, order_view
+from app.sales.prompts import PROMPTING_METHODS, guard_prompt
 
 # Refusals before anything is sent that another method may avoid.
 REFUSALS_WITH_ALTERNATIVES = ("insufficient-funds", "airtime-amount-not-payable", "invalid-method")
@@ -48,25 +52,6 @@ def method_from_word(word: str) -> str:
     return method
 
 
-def payment_options(order) -> list[PaymentOption]:
-    """Each method and whether it can pay ``order``'s total now (in ``PAYMENT_METHODS`` order)."""
-    from app.payments.airtime import AirtimeAmountNotPayable, plan_airtime
-    from app.wallet.service import get_wallet
-
-    options = []
-    mpesa_ok = order.currency == "KES"
-    options.append(PaymentOption("mpesa", mpesa_ok, None if mpesa_ok else "invalid-method"))
-    try:
-        plan_airtime(order.total_amount, order.currency)
-        options.append(PaymentOption("airtime", True))
-    except AirtimeAmountNotPayable:
-        options.append(PaymentOption("airtime", False, "airtime-amount-not-payable"))
-    wallet = get_wallet(order.user_id, create=False)
-    enough = wallet is not None and wallet.currency == order.currency and wallet.balance >= order.total_amount
-    options.append(PaymentOption("wallet", enough, None if enough else "insufficient-funds"))
-    return options
-
-
 def pay_order(user, order_id: int, method: str, *, phone: str | None = None, link_id: str | None = None) -> PaymentOutcome:
     """Start paying one of the caller's orders by ``method`` (``mpesa``, ``airtime``, ``wallet``).
 
@@ -76,13 +61,11 @@ def pay_order(user, order_id: int, method: str, *, phone: str | None = None, lin
     ``airtime-amount-not-payable``; 409 ``order-not-payable``); a failure reported by the
     operator comes back as ``status="failed"`` with ``other_methods`` to try next.
     """
-    from app.booking.service import get_order_for
-    from app.payments.models import PUBLIC_METHODS
-    from app.payments.service import start_payment
-
     if method not in PAYMENT_METHODS:
         method = method_from_word(method)
     order = get_order_for(user, order_id)
+    if method in PROMPTING_METHODS:
+        guard_prompt(user, phone)  # 429 too-many-prompts before anything is locked or sent
     try:
         payment = start_payment(order, method, phone=phone, link_id=link_id if method == "airtime" else None)
     except ApiError as refused:
@@ -101,18 +84,12 @@ def pay_order(user, order_id: int, method: str, *, phone: str | None = None, lin
 
 
 def _others_now(user, order_id: int, refused_method: str) -> list[str]:
-    from app.booking.service import get_order_for
-
     view = order_view(get_order_for(user, order_id))
     return [o.method for o in view.payment_options if o.available and o.method != refused_method]
 
 
 def payment_status(user, payment_id: int) -> PaymentOutcome:
     """One of the caller's payments (platform admins: any) with what to try next if it failed."""
-    from app.booking.service import get_order_for
-    from app.errors import NotFound
-    from app.payments.models import PUBLIC_METHODS, Payment
-
     payment = db.session.get(Payment, payment_id)
     if payment is None or (payment.user_id != user.id and user.role != "platform_admin"):
         raise NotFound("There is no such payment.", slug="payment-not-found")

@@ -5,6 +5,7 @@ from their handlers; the accepted values and the commit belong in one place.
 """
 from __future__ import annotations
 
+from app.accounts.service import update_profile
 from app.errors import Unprocessable
 from app.extensions import db
 
@@ -13,8 +14,6 @@ LANGUAGES = ("en", "fr", "sw")
 
 def set_language(user, language: str):
     """Replies, tickets and receipts in ``language`` from now on. Commits; 422 ``language``."""
-    from app.accounts.service import update_profile
-
     language = (language or "").strip().lower()
     if language not in LANGUAGES:
         raise Unprocessable(f"Choose one of {', '.join(LANGUAGES)}.", slug="language")

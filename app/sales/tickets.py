@@ -11,15 +11,16 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.booking.pricing import departure_at_stop
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import NotFound
 from app.extensions import db
-
-
-def is_active(ticket, now: datetime | None = None) -> bool:
-    """Still usable: ``valid`` and not expired (``Ticket.is_active``, the one rule)."""
-    return ticket.is_active(now or utcnow())
+from app.messaging.service import queue_sms
+from app.sales.rules import can_cancel, is_active
+from app.ticketing.issuing import ticket_sms_text
+from app.ticketing.models import Ticket
+from tickets.shortcode import format_short_code, normalize_short_code
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,6 @@ class TicketView:
 
 
 def ticket_view(ticket, now: datetime | None = None) -> TicketView:
-    from app.booking.pricing import departure_at_stop
-    from app.sales.cancelling import can_cancel
-    from tickets.shortcode import format_short_code
-
     now = now or utcnow()
     order = ticket.order
     zone = order.origin.timezone
@@ -65,8 +62,6 @@ def ticket_view(ticket, now: datetime | None = None) -> TicketView:
 
 
 def _tickets(user, *, history: bool, now: datetime) -> list:
-    from app.ticketing.models import Ticket
-
     stmt = select(Ticket).where(Ticket.user_id == user.id)
     if history:
         stmt = stmt.where(~Ticket.active_clause(now)).order_by(Ticket.valid_from.desc(), Ticket.id)
@@ -99,8 +94,6 @@ def trip_history(user, now: datetime | None = None) -> list[TicketView]:
 
 def own_ticket(user, ticket_id: int):
     """The caller's ticket row; 404 ``ticket-not-found`` for anyone else's (ids cannot be probed)."""
-    from app.ticketing.models import Ticket
-
     ticket = db.session.get(Ticket, ticket_id) if ticket_id else None
     if ticket is None or user is None or ticket.user_id != user.id:
         raise NotFound("You have no such ticket.", slug="ticket-not-found")
@@ -113,9 +106,6 @@ def get_ticket(user, ticket_id: int) -> TicketView:
 
 def find_ticket_by_code(user, code: str) -> TicketView:
     """The caller's ticket by its short code as typed (dashes, spaces, case ignored)."""
-    from app.ticketing.models import Ticket
-    from tickets.shortcode import normalize_short_code
-
     try:
         wanted = normalize_short_code(code or "")
     except ValueError:
@@ -129,9 +119,6 @@ def find_ticket_by_code(user, code: str) -> TicketView:
 
 def resend_ticket(user, ticket_id: int, language: str | None = None) -> TicketView:
     """Send the ticket SMS again to the caller's phone (in their language). Commits."""
-    from app.messaging.service import queue_sms
-    from app.ticketing.issuing import ticket_sms_text
-
     ticket = own_ticket(user, ticket_id)
     queue_sms(user.phone, ticket_sms_text(ticket, language or user.language), "ticket", user_id=user.id)
     db.session.commit()

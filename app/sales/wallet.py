@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.errors import Unprocessable
+from app.extensions import db
+from app.payments.service import start_topup
 from app.sales.common import Money, PaymentLike, major_to_minor
+from app.sales.prompts import guard_prompt
+from app.wallet.service import get_wallet, validate_topup_amount
+from app.wallet.service import wallet_currency as wallet_service_currency
 
 
 @dataclass
@@ -22,15 +28,11 @@ class TopUpOutcome(PaymentLike):
 
 
 def wallet_currency() -> str:
-    from app.wallet.service import wallet_currency as currency
-
-    return currency()
+    return wallet_service_currency()
 
 
 def wallet_balance(user) -> Money:
     """The caller's balance (0 in the wallet currency when they never had a wallet)."""
-    from app.wallet.service import get_wallet
-
     wallet = get_wallet(user.id, create=False) if user is not None else None
     return Money(wallet.balance, wallet.currency) if wallet else Money(0, wallet_currency())
 
@@ -38,11 +40,8 @@ def wallet_balance(user) -> Money:
 def top_up(user, amount: int | Money, *, phone: str | None = None, major: bool = False) -> TopUpOutcome:
     """Top up by M-Pesa. ``amount`` in minor units, or whole units typed on a keypad with
     ``major=True``. Commits. 422 ``invalid-amount`` outside the wallet's limits,
-    ``wrong-currency`` for a ``Money`` in another currency."""
-    from app.errors import Unprocessable
-    from app.extensions import db
-    from app.payments.service import start_topup
-
+    ``wrong-currency`` for a ``Money`` in another currency; 429 ``too-many-prompts`` when
+    the payer's number has had its prompts for now (``app.sales.prompts``)."""
     currency = wallet_currency()
     if isinstance(amount, Money):
         if amount.currency != currency:
@@ -50,6 +49,8 @@ def top_up(user, amount: int | Money, *, phone: str | None = None, major: bool =
         amount = amount.amount
     if major:
         amount = major_to_minor(amount, currency)
+    validate_topup_amount(amount)  # a refused amount spends no prompt
+    guard_prompt(user, phone)  # 429 too-many-prompts before the M-Pesa prompt
     payment = start_topup(user, amount, phone=phone)
     db.session.refresh(payment)
     return TopUpOutcome(payment, Money(amount, currency), payment.status, payment.message)

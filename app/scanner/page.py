@@ -21,6 +21,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, render_template, request, url_for
 
+from app.messaging.catalogue import keys, template
+
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 # Served with the page and cached by the service worker (vendor/noble-ed25519.js is
@@ -41,8 +43,6 @@ SCANNER_PREFIX = "scanner:"
 @lru_cache(maxsize=1)
 def catalogue() -> dict:
     """``{lang: {name: text}}`` of the page (placeholders such as ``{time}`` filled in by the script)."""
-    from app.messaging.catalogue import keys, template
-
     names = [key for key in keys() if key.startswith(SCANNER_PREFIX)]
     return {lang: {key[len(SCANNER_PREFIX):]: template(key, lang) for key in names} for lang in LANGUAGES}
 

@@ -8,6 +8,10 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from app.states.history import history_of
+
+from app.states.machine import MACHINES
+
 
 def register_history_cli(app: Flask) -> None:
     @app.cli.command("history")
@@ -15,9 +19,6 @@ def register_history_cli(app: Flask) -> None:
     @click.argument("row_id", type=int)
     def history(entity: str, row_id: int) -> None:
         """Print every status change of one row (ENTITY: order, ticket, payment, ...), oldest first."""
-        from app.states.history import history_of
-        from app.states.machine import MACHINES
-
         if MACHINES and entity not in MACHINES:
             raise click.BadParameter(f"one of {', '.join(sorted(MACHINES))}", param_hint="ENTITY")
         rows = history_of(entity, row_id)

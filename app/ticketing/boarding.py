@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app.database import utcnow
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from app.ticketing.issuing import transition_ticket
+from app.ticketing.transitions import transition_ticket
 from app.ticketing.scan_models import Scan
 from app.ticketing.scanning import authorize_trip
 

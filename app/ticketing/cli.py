@@ -17,6 +17,9 @@ from datetime import datetime
 import click
 from flask import Flask
 
+from app.catalog.models import Trip
+from app.extensions import db
+from app.ticketing.keyring import get_keyring
 from tickets.codec import InvalidPayload, TicketClaims, decode_unverified
 from tickets.keys import KeyringError
 from tickets.verifier import Verifier
@@ -24,9 +27,6 @@ from tickets.verifier import Verifier
 
 def seat_label(claims: TicketClaims) -> str:
     """``12a`` (the label of the claims' seat index on its trip's vehicle), else ``#12``."""
-    from app.catalog.models import Trip
-    from app.extensions import db
-
     # A signed trip id may exceed the database's integer range (a foreign or test key).
     trip = db.session.get(Trip, claims.trip_id) if claims.trip_id < 2**31 else None
     layout = list(trip.vehicle.seat_layout) if trip is not None else []
@@ -43,8 +43,6 @@ def register_ticket_cli(app: Flask) -> None:
                   help="judge the time window at this moment (ISO with offset; default now)")
     def verify_ticket(payload: str, jwks_file, at: datetime | None) -> None:
         """Print the decoded ticket and whether its signature holds."""
-        from app.ticketing.keyring import get_keyring
-
         try:
             verifier = Verifier.from_jwks(json.load(jwks_file)) if jwks_file else Verifier.from_keyring(
                 get_keyring(app))

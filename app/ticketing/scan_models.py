@@ -7,7 +7,7 @@ boarding twice. The rows also tell a carrier who was turned away and why.
 
 Why a partial unique index on ``ticket_id`` where ``result = 'valid'``: at most one scan
 may ever board a ticket, whatever races between two devices or two workers. The status
-change ``valid → used`` itself goes through ``app.ticketing.issuing.transition_ticket``.
+change ``valid → used`` itself goes through ``app.ticketing.transitions.transition_ticket``.
 
 Why ``undone_at``/``undone_by_id`` and not a delete: a boarding made by mistake (the
 driver scanned the wrong passenger's phone) is undone by ``app.ticketing.boarding``, which keeps

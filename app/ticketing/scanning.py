@@ -2,7 +2,7 @@
 
 ``check_ticket`` answers a driver in one transaction with a result a driver can act on
 (``ScanOutcome``) and, for a good ticket, boards it (``valid → used`` through the one
-ticket transition, ``app.ticketing.issuing.transition_ticket``). Bad input of any kind is an
+ticket transition, ``app.ticketing.transitions.transition_ticket``). Bad input of any kind is an
 outcome with a reason, never an exception; only "who may scan this trip" raises
 (``NotFound`` for another carrier's or an unknown trip, ``Forbidden`` for a driver not
 assigned to it), because that is an access decision, not a scan.
@@ -39,7 +39,7 @@ from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import commit_keeping_state, db
-from app.ticketing.issuing import transition_ticket
+from app.ticketing.transitions import transition_ticket
 from app.ticketing.keyring import get_verifier
 from app.ticketing.models import TICKETED_ORDER_STATUSES, Ticket
 from app.ticketing.scan_models import Scan, ScanConflict

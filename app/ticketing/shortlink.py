@@ -24,6 +24,7 @@ from babel.dates import format_datetime
 from flask import Blueprint, Response, render_template, request
 from sqlalchemy import select
 
+from app.catalog.service import departure_at_stop
 from app.core.timeutil import isoformat, to_local
 from app.database import utcnow
 from app.extensions import db, limiter
@@ -32,6 +33,7 @@ from app.messaging.formats import babel_locale
 from app.ticketing.models import Ticket
 from app.ticketing.payload import PayloadUnavailable, payload_for
 from app.ticketing.scanning import initials
+from tickets.qr import render_svg
 from tickets.shortcode import format_short_code, is_well_formed, normalize_short_code
 
 blp = Blueprint("ticket_shortlink", __name__, template_folder="templates")
@@ -89,8 +91,6 @@ def _departure_label(moment, tz_name: str, lang: str) -> str:
 @limiter.limit("30 per minute")
 def short_link(code: str):
     """The ticket page for a short code; 404 page says "mistyped?" or "unknown"."""
-    from tickets.qr import render_svg
-
     normalized = normalize_short_code(code)
     if not is_well_formed(normalized):
         lang = _language(None)
@@ -107,8 +107,6 @@ def short_link(code: str):
             svg = render_svg(payload_for(ticket)).content
         except PayloadUnavailable:
             svg = None  # the short code still works at the door
-    from app.catalog.service import departure_at_stop
-
     order = ticket.order
     origin, destination = order.origin, order.destination
     departs = departure_at_stop(ticket.trip, origin.id)

@@ -1,6 +1,6 @@
 """Daraja callbacks: translate the wire format, call the payments service, answer Daraja.
 
-Rules every handler follows (CONTRACTS.md): token-guarded (403, nothing changes),
+Rules every handler follows (docs/CONTRIBUTING.md, "Operator callbacks"): token-guarded (403, nothing changes),
 idempotent on Daraja's ids, a quick 200 with Daraja's answer shape for anything that
 parses, and never a 500. A body that is not JSON gets 400 in the same shape (a retry of
 garbage cannot help); JSON we cannot read is parked for a person and accepted.

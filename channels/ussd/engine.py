@@ -21,7 +21,9 @@ from app.sales.callers import AccountInactive, caller_for_phone
 from app.core.phone import mask_phone
 from app.errors import ApiError
 from app.extensions import db
+from app.sales.orders import unpaid_order_to_retry
 from channels.i18n import error_text, gsm7, lang_or_default, t
+from channels.ussd.menus import SCREENS
 from channels.ussd.screens import MAX_SCREEN, End, Go, Picker, Stay
 
 log = logging.getLogger(__name__)
@@ -63,8 +65,6 @@ class Ctx:
 
 
 def _screens():
-    from channels.ussd.menus import SCREENS
-
     return SCREENS
 
 
@@ -138,11 +138,9 @@ def _new_state(store, phone: str, consumed: int) -> dict:
     elif user is None:
         state["screen"] = "lang_first"
     elif consumed == 0 and user.is_active:
-        from app.sales.orders import unpaid_order_to_retry
-
-        retry = unpaid_order_to_retry(user)  # its payment failed: offer another way at once
+        retry = unpaid_order_to_retry(user)  # its payment failed: name it, offer to pay it now
         if retry is not None:
-            state["screen"] = "retry_pay"
+            state["screen"] = "unpaid"
             state["data"] = {"order_id": retry.id}
     _enter(state, phone)
     return state

@@ -8,15 +8,19 @@ database rows are removed by the periodic sweep ``purge_stale_sessions``.
 from __future__ import annotations
 
 import json
+import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from redis import RedisError
+from sqlalchemy import delete, or_, select
 
 from app.database import utcnow
-from app.extensions import db
+from app.extensions import db, redis_for_web
 from channels.ussd.models import UssdSession
+
+log = logging.getLogger(__name__)
 
 SESSION_TTL_SECONDS = 15 * 60  # AT sessions last ~3 minutes; keep state a little longer
 RESUME_SECONDS = 5 * 60
@@ -114,9 +118,8 @@ def get_store():
         return DbStore()
     store = app.extensions.get("ussd_store")
     if store is None:
-        from redis import Redis
-
-        store = RedisStore(Redis.from_url(url), app.config.get("USSD_REDIS_PREFIX", "safiri:ussd:"))
+        # Short timeouts: the gateway waits a few seconds for a screen, never longer.
+        store = RedisStore(redis_for_web(url), app.config.get("USSD_REDIS_PREFIX", "safiri:ussd:"))
         app.extensions["ussd_store"] = store
     return store
 
@@ -127,13 +130,17 @@ def erase_phone(phone: str) -> None:
     Both, whatever the configuration: rows written before ``REDIS_URL`` was set are still
     personal data. Called by ``channels.erasure`` inside the deleting transaction; the
     Redis keys go at once (if that transaction then fails, only a menu position is lost).
+    Redis away does not stop the erasure: its keys expire by themselves within
+    ``SESSION_TTL_SECONDS`` (15 minutes), and that is logged.
     """
-    from sqlalchemy import delete
-
     db.session.execute(delete(UssdSession).where(UssdSession.phone == phone))
     store = get_store()
     if isinstance(store, RedisStore):
-        store.erase_phone(phone)
+        try:
+            store.erase_phone(phone)
+        except RedisError as exc:
+            log.warning("ussd state of an erased account left to expire (within %ss): Redis unreachable (%s)",
+                        SESSION_TTL_SECONDS, type(exc).__name__)
 
 
 def purge_stale_sessions(now=None) -> int:
@@ -142,8 +149,6 @@ def purge_stale_sessions(now=None) -> int:
     A row is stale once its state outlived ``SESSION_TTL_SECONDS`` and it is not on
     offer for resuming. Redis keys expire by themselves.
     """
-    from sqlalchemy import delete, or_
-
     now = now or utcnow()
     result = db.session.execute(
         delete(UssdSession).where(

@@ -13,21 +13,25 @@ from redis import Redis
 from sqlalchemy import func, select, text
 
 from app.accounts.service import delete_account
+from app.catalog.models import TripDriver
 from app.database import utcnow
-from app.extensions import db
+from app.extensions import db, limiter
 from app.ledger.models import LedgerEntry, LedgerTransaction
 from app.ledger.service import PLATFORM_PAYOUTS_PENDING, balance, wallet_account
 from app.messaging.models import OutboundMessage
 from app.messaging.service import send_stuck_messages
 from app.payments.models import Refund
+from app.ticketing.scan_models import Scan
 from app.wallet.service import get_wallet
 from channels.i18n import t
 from channels.sms.models import InboundSms, SmsPending
 from channels.ussd.models import UssdSession
 from tests.channels.scripts.runner import Conversation
+from tests.factories import auth_headers, build_world
 from tests.fixtures import load_form
 from tests.redis_support import REDIS_URL, needs_redis
 from tests.tickets.test_scan_support import sell
+from tickets.shortcode import format_short_code
 
 
 def _top_up(client, auth_headers, user, amount: int) -> None:
@@ -144,8 +148,6 @@ def test_deleting_twice_pays_out_once(client, world, auth_headers):
 
 @needs_redis
 def test_ussd_state_in_redis_is_erased(make_app):
-    from tests.factories import build_world, auth_headers
-
     prefix = f"test-erase-{uuid.uuid4().hex[:8]}:"
     app = make_app(REDIS_URL=REDIS_URL, USSD_REDIS_PREFIX=prefix, RATELIMIT_STORAGE_URI="memory://", JOBS_INLINE=True)
     redis = Redis.from_url(REDIS_URL)
@@ -201,18 +203,12 @@ def test_an_mpesa_refund_still_to_be_paid_keeps_the_number_it_goes_to(client, wo
 
 
 def test_the_ussd_rate_limit_counts_without_storing_the_number(client, world):
-    from app.extensions import limiter
-
     Conversation(client, world.passenger.phone).dial()
     keys = " ".join(str(key) for key in limiter.limiter.storage.storage)
     assert "ussd" in keys and world.passenger.phone not in keys
 
 
 def test_a_driver_who_checked_tickets_by_sms_leaves_no_number_in_the_scans(client, world, auth_headers):
-    from app.catalog.models import TripDriver
-    from app.ticketing.scan_models import Scan
-    from tickets.shortcode import format_short_code
-
     db.session.add(TripDriver(trip_id=world.trip.id, user_id=world.driver.id))
     db.session.commit()
     ticket = sell(world)[0]

@@ -2,7 +2,10 @@
 from sqlalchemy import select
 
 from app.auth.models import OtpChallenge, User
+from app.ledger.models import LedgerEntry
 from app.messaging.models import OutboundMessage
+from app.payments.models import Payment
+from app.ticketing.models import Ticket
 from tests.auth.flow import assert_problem, bearer, outbox, sign_in
 
 
@@ -62,10 +65,6 @@ def test_delete_also_works_for_a_deactivated_account_via_sign_in(client, world):
 
 
 def test_delete_keeps_payments_tickets_and_ledger_without_the_person(client, world, db):
-    from app.ledger.models import LedgerEntry
-    from app.payments.models import Payment
-    from app.ticketing.models import Ticket
-
     tokens = sign_in(client, world.passenger.phone)
     headers = bearer(tokens)
     assert client.post("/api/v1/wallet/top-ups", json={"amount": {"amount": 200000, "currency": "KES"}}, headers=headers).status_code == 202

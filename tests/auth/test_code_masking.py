@@ -15,6 +15,7 @@ import responses
 
 from app.extensions import db
 from app.messaging.models import OutboundMessage
+from app.messaging.service import deliver, queue_sms
 from tests.auth.flow import exchange, latest_code, outbox, request_code
 from tests.fixtures import load_fixture
 from tests.conftest import _empty_all_tables
@@ -83,8 +84,6 @@ def test_development_outbox_keeps_the_code_readable_for_sign_in(client, app):
 
 
 def test_production_masks_even_the_outbox_backend(app, db, monkeypatch):
-    from app.messaging.service import deliver, queue_sms
-
     message = queue_sms(PHONE, "Safiri code: 123456. Valid 5 min. Never share it.", kind="otp")
     db.session.commit()  # sent inline, by the outbox backend, in "test"
     assert _otp_rows()[0].text.startswith("Safiri code: 123456")

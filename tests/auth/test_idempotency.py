@@ -1,10 +1,17 @@
 """Idempotency-Key on POST /api/v1/orders: replay, reuse with another body, in flight."""
 from __future__ import annotations
 
+import hashlib
+import json as _json
+from datetime import timedelta
+
+from flask import Response as FlaskResponse
 from sqlalchemy import func, select
 
+from app.auth.idempotency import _finish, _take_over
 from app.booking.models import Order
 from app.auth.idempotency_models import IdempotencyRecord
+from app.database import utcnow
 from tests.booking.conftest import new_passenger, order_body
 
 
@@ -36,9 +43,6 @@ def test_same_key_other_body_is_422(client, world, auth_headers, db):
 
 
 def test_key_in_flight_is_409(client, world, auth_headers, db):
-    import hashlib
-    import json as _json
-
     body = order_body(world)
     db.session.add(IdempotencyRecord(
         user_id=world.passenger.id, key="k-3", endpoint="/api/v1/orders",
@@ -70,12 +74,6 @@ def test_validation_error_frees_the_key(client, world, auth_headers, db):
 
 
 def _in_flight(world, db, key, age_seconds, body=None):
-    import hashlib
-    import json as _json
-    from datetime import timedelta
-
-    from app.database import utcnow
-
     record = IdempotencyRecord(
         user_id=world.passenger.id, key=key, endpoint="/api/v1/orders",
         request_hash=hashlib.sha256(_json.dumps(body or order_body(world)).encode()).hexdigest(),
@@ -109,10 +107,6 @@ def test_recent_in_flight_key_is_still_409(client, world, auth_headers, db):
 
 def test_slow_first_request_cannot_overwrite_the_takeover(app, world, db):
     """The lease is created_at: once taken over, the old owner's _finish changes nothing."""
-    from flask import Response as FlaskResponse
-
-    from app.auth.idempotency import _finish, _take_over
-
     record_id = _in_flight(world, db, "k-slow", age_seconds=120)
     record = db.session.get(IdempotencyRecord, record_id)
     old_claim = record.created_at

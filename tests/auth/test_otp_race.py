@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import delete, func, select, text
 
 from app.auth.models import OtpChallenge
+from app.extensions import db as tdb
 
 pytestmark = pytest.mark.postgres_only
 REQUESTS = 12
@@ -42,8 +43,6 @@ def _request_codes(busy_app, n=REQUESTS):
             results[i] = exc
         finally:
             with busy_app.app_context():
-                from app.extensions import db as tdb
-
                 tdb.session.remove()
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]

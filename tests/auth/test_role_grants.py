@@ -1,6 +1,7 @@
 """Platform admins grant roles; nobody else can."""
 import pytest
 
+from app.extensions import db
 from tests.auth.flow import assert_problem, bearer, sign_in
 from tests.factories import make_user
 
@@ -9,8 +10,6 @@ GRANTS = "/api/v1/admin/role-grants"
 
 @pytest.fixture
 def platform_admin(world):
-    from app.extensions import db
-
     admin = make_user("platform_admin", phone="+254799000001")
     db.session.commit()
     return admin

@@ -8,6 +8,7 @@ import pytest
 from app.booking import cancellation
 from app.booking.service import apply_payment
 from app.extensions import db
+from tests import factories
 
 
 def order_body(world, passengers=None, origin=None, destination=None, trip=None):
@@ -67,8 +68,6 @@ def refunds(monkeypatch):
 
 def new_passenger():
     """Another passenger, committed (a failed request rolls back the shared test session)."""
-    from tests import factories
-
     user = factories.make_user()
     db.session.commit()
     return user

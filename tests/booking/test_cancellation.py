@@ -6,7 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.booking.models import Order
+from app.database import utcnow
 from app.messaging.models import OutboundMessage
+from app.ticketing.states import expire_tickets
+from tests import factories
 from tests.booking.conftest import new_passenger
 
 
@@ -19,8 +23,6 @@ def paid(book, pay, client, world, auth_headers):
 
 
 def set_departure(db, world, hours_from_now):
-    from app.database import utcnow
-
     world.trip.departure_at = utcnow() + timedelta(hours=hours_from_now)
     world.trip.arrival_at = world.trip.departure_at + timedelta(hours=6)
     db.session.commit()
@@ -48,9 +50,6 @@ def test_quote_after_departure_is_zero(paid, client, world, auth_headers, db):
 def test_cancelling_after_the_expiry_sweep_gets_the_same_answer(paid, client, world, auth_headers, db):
     """Whether or not the sweep has marked the tickets ``expired`` yet, a passenger who
     tries to cancel after the trip left is told the same thing, and nothing changes."""
-    from app.database import utcnow
-    from app.ticketing.states import expire_tickets
-
     order, ticket_ids = paid
     set_departure(db, world, -30)
     # The sweep as it runs once the tickets' window (fixed when they were issued) has closed.
@@ -142,14 +141,10 @@ def test_trip_cancellation_refunds_everyone(paid, book, refunds, client, world, 
     sms = db.session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "trip-cancelled")).all()
     assert [m.to_phone for m in sms] == [world.passenger.phone] and order["code"] in sms[0].text
     assert len(sms[0].text) <= 160
-    from app.booking.models import Order
-
     assert db.session.get(Order, pending["id"]).status == "failed"
 
 
 def test_trip_cancellation_is_carrier_scoped(paid, refunds, client, world, auth_headers, db):
-    from tests import factories
-
     other_carrier = factories.make_carrier("Other")
     other_admin = factories.make_user("carrier_admin", carrier=other_carrier)
     db.session.commit()

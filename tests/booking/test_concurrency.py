@@ -13,11 +13,13 @@ import pytest
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from app.auth.models import User
 from app.booking.availability import taken_seats
 from app.booking.models import Order, SeatHold
 from app.booking.service import create_order, new_order_code
 from app.database import utcnow
 from app.errors import Conflict
+from app.extensions import db as tdb
 from tests import factories
 
 pytestmark = pytest.mark.postgres_only
@@ -61,8 +63,6 @@ def _naive_buyers(busy_app, world, order_ids):
     layout, trip_id = list(world.vehicle.seat_layout), world.trip.id
 
     def buy(i, barrier):
-        from app.extensions import db as tdb
-
         with busy_app.app_context():
             try:
                 seat = next(s for s in layout if s not in taken_seats(trip_id))
@@ -119,9 +119,6 @@ def test_dozens_of_buyers_get_exactly_the_free_seats(busy_app, world, db):
     trip_id, origin, destination = world.trip.id, world.nairobi.id, world.eldoret.id
 
     def buy(i, barrier):
-        from app.auth.models import User
-        from app.extensions import db as tdb
-
         with busy_app.app_context():
             try:
                 user = tdb.session.get(User, buyers[i])
@@ -148,9 +145,6 @@ def test_buyers_racing_for_one_chosen_seat(busy_app, world, db):
     trip_id, origin, destination = world.trip.id, world.nairobi.id, world.eldoret.id
 
     def buy(i, barrier):
-        from app.auth.models import User
-        from app.extensions import db as tdb
-
         with busy_app.app_context():
             try:
                 user = tdb.session.get(User, buyers[i])

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from app.booking.jobs import expire_holds
 from app.booking.models import Order, SeatHold
+from app.booking.service import create_order, get_or_create_passenger
 from app.database import utcnow
 from app.messaging.models import OutboundMessage
-from tests import factories
 from app.ticketing.models import Ticket
 from tests.booking.conftest import new_passenger
 
@@ -103,8 +103,6 @@ def test_late_payment_when_seat_resold_is_seats_gone(book, pay, client, world, a
     order = book([{"seat": "2"}]).json
     later = utcnow() + timedelta(minutes=11)
     other = new_passenger()
-    from app.booking.service import create_order
-
     create_order(other, trip_id=world.trip.id, origin_stop_id=world.nairobi.id,
                  destination_stop_id=world.eldoret.id, passengers=[{"fare_class": "standard", "seat": "2"}], now=later)
     result = pay(order, now=later)
@@ -139,8 +137,6 @@ def test_ticket_history_and_scope_validation(book, pay, client, world, auth_head
 
 
 def test_get_or_create_passenger(app, db):
-    from app.booking.service import get_or_create_passenger
-
     user = get_or_create_passenger("0722 123456")
     db.session.commit()
     assert user.phone == "+254722123456" and user.role == "passenger"

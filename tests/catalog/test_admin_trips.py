@@ -196,10 +196,11 @@ def test_boarding_cannot_open_early_and_cancelled_is_final(client, world, auth_h
     url = f"{base(world)}/trips/{world.trip.id}/status"  # departs tomorrow, boarding opens 2 h before
     assert is_problem(client.post(url, json={"status": "boarding"}, headers=auth_headers(world.admin)),
                       409)["type"] == "/problems/boarding-not-open"
-    trip = transition_trip(world.trip, "cancelled", actor_id=world.admin.id, reason="bus broke down")
+    trip = transition_trip(world.trip, "cancelled", actor=f"user:{world.admin.id}", reason="bus broke down")
     db.session.commit()
     assert trip.status == "cancelled" and trip.status_reason == "bus broke down" and trip.status_changed_at
+    assert trip.status_changed_by_id == world.admin.id
     with pytest.raises(Conflict):
-        transition_trip(world.trip, "boarding", actor_id=None, reason=None)
+        transition_trip(world.trip, "boarding", actor="system:test", reason=None)
     db.session.rollback()
     is_problem(client.post(url, json={"status": "boarding"}, headers=auth_headers(world.admin)), 409)

@@ -89,7 +89,7 @@ def test_cancelled_departed_and_unpriced_trips_are_not_offered(client, world, db
     ids = [o["trip_id"] for o in search(client, "NBO", "ELD", local_day(1)).get_json()]
     assert ids == [world.trip.id, boarding.id]
     # A pair without any fare cannot be sold, so it is not offered.
-    naivasha = make_stop(world.carrier, "Naivasha", code="NVS")
+    make_stop(world.carrier, "Naivasha", code="NVS")
     db.session.commit()
     assert search(client, "NBO", "NVS", local_day(1)).get_json() == []
 

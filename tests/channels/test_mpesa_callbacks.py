@@ -8,9 +8,13 @@ import pytest
 import responses
 from sqlalchemy import func, select
 
+from app.booking.models import Order, SeatHold
 from app.database import utcnow
 from app.extensions import db as _db
+from app.ledger.service import balance
+from app.payments.jobs import poll_pending_stk
 from app.payments.models import ParkedCallback, Payment
+from tests.factories import make_user
 from tests.fixtures import load_fixture
 from tests.payments.helpers import (
     DARAJA, DARAJA_CONFIG, FIXTURE_PHONE, TOKEN, book, counts, ledger_balanced, order_status, sms_to,
@@ -117,15 +121,11 @@ def test_amount_mismatch_is_parked_in_suspense_without_ticket(client, world, aut
     assert client.post(STK, json=load_fixture("mpesa/stk_callback_success.json")).get_json() == ACCEPTED
     assert counts()["tickets"] == 0
     assert order_status(order["id"]) == "pending_payment"
-    from app.ledger.service import balance
-
     assert balance("review_suspense", "KES") == 100
     assert _db.session.scalar(select(ParkedCallback.reason)) == "amount_mismatch"
 
 
 def _expire_hold(order_id):
-    from app.booking.models import Order, SeatHold
-
     past = utcnow() - timedelta(minutes=1)
     _db.session.get(Order, order_id).hold_expires_at = past
     for hold in _db.session.scalars(select(SeatHold).where(SeatHold.order_id == order_id)):
@@ -144,8 +144,6 @@ def test_late_success_after_seat_resold_refunds_to_wallet_with_sms(client, cheap
     order, payment = pushed(client, cheap, auth_headers, daraja)
     seat = order["items"][0]["seat"]
     _expire_hold(order["id"])
-    from tests.factories import make_user
-
     rival = make_user(phone="+254722555666")
     _db.session.commit()
     book(client, cheap, auth_headers(rival), seat=seat)
@@ -212,8 +210,6 @@ def test_polling_settles_a_push_whose_callback_never_came(client, cheap, auth_he
     order, payment = pushed(client, cheap, auth_headers, daraja)
     daraja.add(responses.POST, f"{DARAJA}/mpesa/stkpushquery/v1/query",
                json={"errorCode": "500.001.1001", "errorMessage": "The transaction is being processed"}, status=500)
-    from app.payments.jobs import poll_pending_stk
-
     later = utcnow() + timedelta(minutes=3)
     assert poll_pending_stk(now=later)["pending"] == 1
     assert order_status(order["id"]) == "pending_payment"
@@ -232,8 +228,6 @@ def test_polling_settles_a_push_whose_callback_never_came(client, cheap, auth_he
 
 def test_polling_leaves_young_pushes_alone(client, cheap, auth_headers, daraja):
     pushed(client, cheap, auth_headers, daraja)
-    from app.payments.jobs import poll_pending_stk
-
     assert poll_pending_stk() == {"succeeded": 0, "failed": 0, "pending": 0, "expired": 0, "errors": 0}
 
 
@@ -242,8 +236,6 @@ def test_polling_fails_a_push_the_query_says_failed(client, cheap, auth_headers,
     answer = dict(load_fixture("mpesa/stk_query_response.json"), ResultCode="1032",
                   ResultDesc="Request cancelled by user")
     daraja.add(responses.POST, f"{DARAJA}/mpesa/stkpushquery/v1/query", json=answer)
-    from app.payments.jobs import poll_pending_stk
-
     assert poll_pending_stk(now=utcnow() + timedelta(minutes=3))["failed"] == 1
     got = client.get(f"/api/v1/payments/{payment['id']}", headers=auth_headers(cheap.passenger)).get_json()
     assert got["status"] == "failed"
@@ -302,8 +294,6 @@ def test_c2b_confirmation_settles_booking_once(client, cheap, auth_headers):
 def test_c2b_confirmation_unknown_account_masked_payer_goes_to_suspense(client, cheap):
     resp = client.post(CONFIRMATION, json=load_fixture("mpesa/c2b_confirmation.json"))
     assert resp.get_json() == ACCEPTED
-    from app.ledger.service import balance
-
     assert balance("review_suspense", "KES") == 1000
     assert _db.session.scalar(select(ParkedCallback.reason)) == "unknown_account"
     before = counts()

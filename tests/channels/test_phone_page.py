@@ -6,6 +6,7 @@ skip would hide a broken page, so it fails instead.
 """
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from tests.browser_support import ARGS, CHROMIUM, require_chromium, serve
 
@@ -20,8 +21,6 @@ def served(app, world):
 
 def test_a_developer_buys_a_ticket_on_the_simulated_phone(served):
     require_chromium()
-    from playwright.sync_api import expect, sync_playwright
-
     base, world = served
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -6,23 +6,21 @@ Swahili (the words PAY reads); the trip choice then pays that way, refused as
 """
 import pytest
 
+from app.booking.models import Order, SeatHold
 from app.extensions import db
+from app.ledger.models import LedgerEntry
+from app.payments.models import Payment
 from tests.channels.test_sms_pay import _state, reply, say
 from tests.payments.helpers import fund_wallet
 
 
 def _order_and_payments():
-    from app.booking.models import Order
-    from app.payments.models import Payment
-
     db.session.expire_all()
     order = db.session.scalar(db.select(Order))
     return order, [{"mpesa_stk": "mpesa"}.get(p.method, p.method) for p in db.session.scalars(db.select(Payment).where(Payment.order_id == order.id))]
 
 
 def _held_seats(order) -> int:
-    from app.booking.models import SeatHold
-
     return db.session.scalar(db.select(db.func.count()).select_from(SeatHold).where(
         SeatHold.order_id == order.id, SeatHold.status == "held"))
 
@@ -55,8 +53,6 @@ def test_the_method_word_in_buy_is_how_the_chosen_trip_is_paid(client, world, te
 
 
 def test_a_wallet_too_low_on_the_choice_names_the_other_ways_and_changes_nothing(client, world):
-    from app.ledger.models import LedgerEntry
-
     phone = world.passenger.phone
     fund_wallet(world.passenger, 10000)  # KES 100, the trip costs KES 800
     assert "1 08:00 Coast Express KES 800" in reply(client, phone, "BUY NAIROBI NAKURU WALLET")

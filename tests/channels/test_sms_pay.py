@@ -4,11 +4,20 @@ Each refusal is checked to change nothing: no payment, order or wallet movement,
 pending question left behind.
 """
 import re
+from datetime import time, timedelta
 
 import pytest
 
+from app.booking.models import Order
+from app.catalog.models import Fare
+from app.database import utcnow
 from app.extensions import db
+from app.ledger.models import LedgerEntry
+from app.payments.models import Payment
+from app.wallet.service import get_wallet
+from channels.sms.models import SmsPending
 from tests.channels.scripts.runner import inbox
+from tests.factories import local_departure, make_trip
 from tests.fixtures import load_form
 from tests.payments.helpers import fund_wallet
 
@@ -17,7 +26,8 @@ _ids = iter(range(1, 10_000))
 
 
 def say(client, phone: str, text: str) -> list[str]:
-    """Send an SMS from ``phone``; the SMS it caused, oldest first (the reply is last)."""
+    """Send an SMS from ``phone``; the SMS it caused, oldest first (the reply is last, unless
+    it set off a payment whose ticket or failure notice follows it)."""
     before = len(inbox(phone))
     form = dict(load_form("africastalking/sms_inbound.form"), text=text, id=f"ATXid_pay{next(_ids):05d}")
     form["from"] = phone
@@ -32,11 +42,6 @@ def reply(client, phone: str, text: str) -> str:
 
 def _state():
     """Everything a refused command must leave as it was."""
-    from app.booking.models import Order
-    from app.ledger.models import LedgerEntry
-    from app.payments.models import Payment
-    from channels.sms.models import SmsPending
-
     db.session.expire_all()
     return (
         db.session.scalar(db.select(db.func.count()).select_from(Payment)),
@@ -48,26 +53,21 @@ def _state():
 
 def _unpaid_order(client, phone=FAILING, buy="BUY NAIROBI NAKURU"):
     """An order whose M-Pesa prompt failed (sandbox), and the SMS that said so."""
-    from app.booking.models import Order
-
     assert "Coast Express" in reply(client, phone, buy)
     texts = say(client, phone, "1")
-    code = re.search(r"PAY (\w{8}) ", texts[-1]).group(1)  # inline jobs: the prompt failed already
+    code = re.search(r"PAY (\w{8}) ", texts[-1]).group(1)  # inline jobs: the failure notice follows the reply
     order = db.session.scalar(db.select(Order).where(Order.code == code))
     return order, texts
 
 
 def test_the_reply_to_a_list_choice_says_how_to_pay_each_other_way(client, world):
     texts = say(client, world.passenger.phone, "BUY NAIROBI NAKURU")
-    texts = say(client, world.passenger.phone, "1")
-    code = re.search(r"Order (\w{8}) ", texts[-1]).group(1)
-    assert f"PAY {code} AIRTIME or PAY {code} WALLET" in texts[-1] and "M-Pesa PIN" in texts[-1]
+    texts = say(client, world.passenger.phone, "1")  # the reply, then the ticket and receipt it set off
+    code = re.search(r"Order (\w{8}) ", texts[0]).group(1)
+    assert f"PAY {code} AIRTIME or PAY {code} WALLET" in texts[0] and "M-Pesa PIN" in texts[0]
 
 
 def test_after_a_failed_mpesa_prompt_the_sms_says_pay_wallet_and_pay_wallet_pays(client, world):
-    from app.booking.models import Order
-    from app.wallet.service import get_wallet
-
     order, texts = _unpaid_order(client)
     failure = next(text for text in texts if "cancelled the M-Pesa request" in text)
     assert f"PAY {order.code} WALLET" in failure
@@ -82,8 +82,6 @@ def test_after_a_failed_mpesa_prompt_the_sms_says_pay_wallet_and_pay_wallet_pays
 
 
 def test_pay_mpesa_retries_an_unpaid_order(client, world):
-    from app.payments.models import Payment
-
     order, _ = _unpaid_order(client)
     texts = say(client, FAILING, f"PAY {order.code} M-PESA")
     # a second prompt (the sandbox fails it again: this number always cancels)
@@ -111,10 +109,6 @@ def test_pay_without_a_method_lists_the_ways(client, world):
     ("airtime cannot make the total", "Your phone balance cannot pay KES 1,280 for order {code}"),
 ])
 def test_a_pay_that_cannot_be_done_says_why_and_changes_nothing(client, world, case, expected):
-    from datetime import timedelta
-
-    from app.database import utcnow
-
     buy = "BUY NAIROBI NAKURU 2 STUDENT" if case.startswith("airtime") else "BUY NAIROBI NAKURU"
     order, _ = _unpaid_order(client, buy=buy)
     code, phone, method = order.code, FAILING, "WALLET"
@@ -149,8 +143,6 @@ def test_pay_alone_explains_itself(client, world, text):
 
 
 def test_a_fare_class_can_be_chosen_in_buy(client, world):
-    from app.booking.models import Order
-
     head = reply(client, world.passenger.phone, "BUY NAIROBI NAKURU 2 STUDENT")
     assert head.startswith("Nairobi-Nakuru") and "2 pax, STUDENT" in head and "Coast Express KES 1,280" in head
     say(client, world.passenger.phone, "1")
@@ -165,8 +157,6 @@ def test_a_fare_class_can_be_chosen_in_buy(client, world):
     ("BUY NAIROBI NAKURU STUDNET", "student"),  # a near miss is acted on
 ])
 def test_the_class_word_picks_the_fare(client, world, text, fare_class):
-    from app.booking.models import Order
-
     say(client, world.passenger.phone, text)
     say(client, world.passenger.phone, "1")
     order = db.session.scalar(db.select(Order))
@@ -174,9 +164,6 @@ def test_the_class_word_picks_the_fare(client, world, text, fare_class):
 
 
 def test_without_standard_fares_the_default_is_the_cheapest_class_as_in_the_api(client, world):
-    from app.booking.models import Order
-    from app.catalog.models import Fare
-
     db.session.execute(db.delete(Fare).where(Fare.fare_class == "standard"))
     db.session.commit()
     assert "Coast Express KES 400" in reply(client, world.passenger.phone, "BUY NAIROBI NAKURU")  # reduced: 50%
@@ -190,8 +177,6 @@ def test_without_standard_fares_the_default_is_the_cheapest_class_as_in_the_api(
     ("BUY NAIROBI NAKURU 2 STUDENT", "No trip Nairobi-Nakuru on"),  # student fares removed below
 ])
 def test_a_class_not_understood_or_not_sold_is_said_before_any_list(client, world, text, expected):
-    from app.catalog.models import Fare
-
     db.session.execute(db.delete(Fare).where(Fare.fare_class == "student"))
     db.session.commit()
     before = _state()
@@ -252,10 +237,6 @@ def test_help_names_every_command_and_explains_buy_and_pay(client, world, text, 
 
 
 def test_a_long_trip_list_keeps_to_one_sms_with_the_soonest_trips(client, world):
-    from datetime import time
-
-    from tests.factories import local_departure, make_trip
-
     for hour in (9, 10, 11, 12, 13):
         make_trip(world.route, world.vehicle, local_departure(1, time(hour, 0)))
     db.session.commit()

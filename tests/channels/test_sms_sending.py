@@ -13,7 +13,7 @@ from rq import Queue
 
 from app.extensions import db
 from app.messaging.models import OutboundMessage
-from app.messaging.service import SmsRetryLater, deliver, queue_sms
+from app.messaging.service import MAX_ATTEMPTS, SmsRetryLater, deliver, queue_sms
 from tests.fixtures import load_fixture
 from tests.redis_support import REDIS_URL, needs_redis, work_burst
 from tests.conftest import _empty_all_tables
@@ -92,8 +92,6 @@ def test_retryable_recipient_failure_raises_then_a_retry_sends_once(at_app):
 
 @responses.activate
 def test_gateway_down_gives_up_after_the_last_attempt(at_app):
-    from app.messaging.service import MAX_ATTEMPTS
-
     message = queue_sms("+254711000111", "Receipt", kind="receipt")
     db.session.info.pop("pending_jobs", None)
     db.session.commit()
@@ -113,7 +111,7 @@ def test_rq_worker_retries_a_retryable_failure_and_sends_once(make_app):
     connection = Redis.from_url(REDIS_URL)
     queue = Queue(f"test-sms-{os.getpid()}", connection=connection)
     with app.app_context():
-        app.extensions["rq_queue"] = queue  # our own queue name: other tests' jobs stay apart
+        app.extensions["rq_queues"] = {"default": queue}  # our own queue name: other tests' jobs stay apart
         try:
             failing = responses.add(responses.POST, AT_URL, json=_answer(500), status=201)
             message = queue_sms("+254711000111", "Ticket", kind="ticket")

@@ -13,7 +13,7 @@ from app.database import utcnow
 from app.extensions import db
 from channels.ussd.models import UssdSession
 from tests.channels.scripts.runner import Conversation, check_ussd_answer, load_scripts, run_script
-from tests.factories import make_stop
+from tests.factories import build_world, make_stop
 from tests.fixtures import load_form
 from tests.redis_support import REDIS_URL, needs_redis
 
@@ -157,8 +157,6 @@ def test_rate_limit_per_phone_ends_politely(make_app, world):
 
 @needs_redis
 def test_sessions_live_in_redis_when_configured(make_app):
-    from tests.factories import build_world
-
     prefix = f"test-ussd-{uuid.uuid4().hex[:8]}:"
     app = make_app(REDIS_URL=REDIS_URL, USSD_REDIS_PREFIX=prefix, RATELIMIT_STORAGE_URI="memory://", JOBS_INLINE=True)
     redis = Redis.from_url(REDIS_URL)

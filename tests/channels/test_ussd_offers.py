@@ -9,6 +9,8 @@ from datetime import time
 from app.booking.service import apply_payment, create_order
 from app.extensions import db
 from app.ticketing.models import Ticket
+from channels.ussd.engine import Ctx
+from channels.ussd.menus import SCREENS
 from tests.channels.scripts.runner import Conversation
 from tests.factories import local_departure, make_fare, make_route, make_stop, make_trip
 
@@ -78,9 +80,6 @@ def test_trip_list_says_what_the_number_and_the_prices_mean(client, world):
 
 
 def test_trip_list_in_two_currencies_names_both_and_prices_each_line(app):
-    from channels.ussd.engine import Ctx
-    from channels.ussd.menus import SCREENS
-
     offer = {"trip_id": 1, "origin_stop_id": 1, "destination_stop_id": 2, "time": "08:00", "carrier": "Coast",
              "seats": 4, "prices": {"standard": 150000}, "currency": "KES"}
     offers = [offer, {**offer, "time": "09:00", "carrier": "Gulu", "currency": "UGX", "prices": {"standard": 40000}}]

@@ -4,9 +4,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+import app.booking.jobs as booking_jobs
+from app.config import ConfigError, build_config
 from app.database import utcnow
 from app.extensions import db
-from app.jobs.periodic import run_all_once
+from app.jobs.periodic import run_all_once, sweep_intervals
 from app.messaging.models import OutboundMessage
 from channels.ussd.models import UssdSession
 
@@ -46,8 +48,6 @@ def test_stale_ussd_sessions_are_purged_but_resumable_ones_kept(app):
 
 
 def test_every_sweep_runs_even_when_one_fails(app, monkeypatch):
-    import app.booking.jobs as booking_jobs
-
     def broken(now=None):
         raise RuntimeError("database hiccup")
 
@@ -67,17 +67,12 @@ def test_sweep_command_reports_each_sweep(runner):
 
 @pytest.mark.parametrize("value", ["0", "-5", "abc", "inf"])
 def test_a_bad_sweep_interval_is_refused_naming_the_setting(monkeypatch, tmp_path, value):
-    from app.config import ConfigError, build_config
-
     monkeypatch.setenv("SWEEP_INTERVAL_SECONDS", value)
     with pytest.raises(ConfigError, match="SWEEP_INTERVAL_SECONDS must be a positive number of seconds"):
         build_config(str(tmp_path))
 
 
 def test_the_sweep_interval_scales_every_sweep(monkeypatch, tmp_path):
-    from app.config import build_config
-    from app.jobs.periodic import sweep_intervals
-
     monkeypatch.setenv("SWEEP_INTERVAL_SECONDS", "2")
     assert sweep_intervals(build_config(str(tmp_path))) == {
         "expire-holds": 2, "poll-stk": 2, "stuck-stk": 2, "stuck-sms": 10, "expire-tickets": 10, "pull-c2b": 10,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.booking.models import Order
 from app.extensions import db
 from app.payments.models import Payment
 from app.payments.settlement import settle_failure, settle_success
@@ -63,8 +64,6 @@ def test_ledger_invariants_hold_for_any_sequence(app, actions):
                 db.session.commit()
         elif action == "second_payment" and orders:
             order_id = orders[arg % len(orders)]
-            from app.booking.models import Order
-
             order = db.session.get(Order, order_id)
             p = Payment(order_id=order_id, user_id=order.user_id, purpose="order", method="mpesa_stk",
                         provider="sandbox", amount=order.total_amount, currency=order.currency,

@@ -6,6 +6,7 @@ import pytest
 from app.extensions import db
 from app.ledger.service import Leg, UnbalancedTransaction, balance, post
 from app.wallet.service import InsufficientFunds
+from tests.factories import make_carrier, make_user
 from tests.payments.helpers import book, counts
 
 
@@ -60,8 +61,6 @@ def test_carrier_statement_shows_sales_refunds_fees_and_net(client, world, auth_
 
 
 def test_statement_is_scoped_and_validated(client, world, auth_headers):
-    from tests.factories import make_carrier, make_user
-
     other = make_user("carrier_admin", carrier=make_carrier("Other"))
     db.session.commit()
     url = f"/api/v1/carriers/{world.carrier.id}/statement"

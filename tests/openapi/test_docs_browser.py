@@ -4,6 +4,7 @@ Every request to a host other than 127.0.0.1 is aborted (``route.abort``), as it
 fail offline; the docs must still render their operations, from the app's own files.
 """
 import pytest
+from playwright.sync_api import expect, sync_playwright
 from tests.browser_support import ARGS, CHROMIUM, offline, require_chromium, serve
 
 pytestmark = pytest.mark.browser
@@ -11,8 +12,6 @@ pytestmark = pytest.mark.browser
 
 def test_landing_page_leads_to_api_docs_that_render_offline(app):
     require_chromium()
-    from playwright.sync_api import expect, sync_playwright
-
     with serve(app) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.booking.models import Order
 from app.extensions import db
 from app.ledger.models import LedgerEntry, LedgerTransaction
+from app.ledger.service import Leg, post
 from app.messaging.models import OutboundMessage
 from app.payments.models import ParkedCallback, Payment, Refund
 from app.wallet.models import Wallet
@@ -70,8 +72,6 @@ def book(client, world, headers, fare_class="standard", seat=None):
 
 def fund_wallet(user, amount: int) -> None:
     """Credit a wallet through the ledger (as a settled top-up would)."""
-    from app.ledger.service import Leg, post
-
     post("topup", f"test-fund:{user.id}:{amount}:{counts()['ledger_txns']}", [
         Leg("provider_clearing:sandbox", -amount, "KES"), Leg(f"wallet:{user.id}", amount, "KES"),
     ])
@@ -79,7 +79,5 @@ def fund_wallet(user, amount: int) -> None:
 
 
 def order_status(order_id: int) -> str:
-    from app.booking.models import Order
-
     db.session.expire_all()
     return db.session.get(Order, order_id).status

@@ -5,7 +5,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.ledger.service import balance
+from app.payments.models import AirtimeCharge, Refund
 from app.ticketing.models import Ticket
+from app.wallet.models import Wallet
 from tests.payments.helpers import book, counts, fund_wallet, ledger_balanced, order_status, sms_to, wallets_match_ledger
 
 
@@ -134,8 +136,6 @@ def test_someone_elses_payment_is_not_found(client, world, auth_headers):
 
 
 def test_airtime_sandbox_charges_each_price_point_like_the_operator(client, world, auth_headers):
-    from app.payments.models import AirtimeCharge
-
     headers = auth_headers(world.passenger)
     order = book(client, world, headers)  # KES 1,500 = 3 x KES 500 with the default price points
     resp = client.post(f"/api/v1/orders/{order['id']}/payments", json={"method": "airtime"}, headers=headers)
@@ -147,9 +147,6 @@ def test_airtime_sandbox_charges_each_price_point_like_the_operator(client, worl
 
 
 def test_airtime_sandbox_partial_failure_credits_the_wallet(client, world, auth_headers):
-    from app.payments.models import Refund
-    from app.wallet.models import Wallet
-
     headers = auth_headers(world.passenger)
     order = book(client, world, headers)
     resp = client.post(f"/api/v1/orders/{order['id']}/payments", json={"method": "airtime", "phone": "0722000099"},

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from app.booking.models import Order
 from app.errors import Conflict, Unprocessable
 from app.extensions import db
 from app.ledger.service import balance
+from app.messaging.models import OutboundMessage
+from app.payments.models import Payment
 from app.payments.refunds import refund_order
+from tests import factories
 from tests.payments.helpers import book, counts, ledger_balanced, sms_to, wallets_match_ledger
 
 
@@ -33,8 +38,6 @@ def test_cancellation_refunds_quote_to_wallet_with_fee_returned(client, world, a
 
 
 def test_refund_order_is_idempotent_on_ref_and_guards_amounts(client, world, auth_headers):
-    from app.booking.models import Order
-
     order_json = paid_order(client, world, auth_headers(world.passenger))
     order = db.session.get(Order, order_json["id"])
     first = refund_order(order, 50000, reason="goodwill", ref="r-1")
@@ -55,8 +58,6 @@ def test_refund_order_is_idempotent_on_ref_and_guards_amounts(client, world, aut
 
 
 def test_mpesa_refund_only_where_carrier_allows_and_is_a_pending_payout(client, world, auth_headers):
-    from app.booking.models import Order
-
     order_json = paid_order(client, world, auth_headers(world.passenger))
     order = db.session.get(Order, order_json["id"])
     before = counts()
@@ -72,8 +73,6 @@ def test_mpesa_refund_only_where_carrier_allows_and_is_a_pending_payout(client, 
     assert refund.status == "pending_payout"
     assert balance(f"payouts_pending:{world.carrier.id}", "KES") == 150000
     assert any("not instant" in t for t in sms_to(world.passenger.phone, "refund"))
-    from app.payments.models import Payment
-
     assert db.session.get(Payment, refund.payment_id).status == "refunded"
 
 
@@ -89,21 +88,12 @@ def test_trip_cancellation_refunds_everyone_in_full(client, world, auth_headers)
 
 
 def _sms_since(phone, before_ids):
-    from sqlalchemy import select
-
-    from app.messaging.models import OutboundMessage
-
     return [m for m in db.session.scalars(select(OutboundMessage).where(OutboundMessage.to_phone == phone))
             if m.id not in before_ids]
 
 
 @pytest.mark.parametrize("mpesa", [False, True], ids=["wallet", "mpesa"])
 def test_trip_cancellation_sends_each_passenger_one_sms_with_the_refund(client, world, auth_headers, mpesa):
-    from sqlalchemy import select
-
-    from app.messaging.models import OutboundMessage
-    from tests import factories
-
     world.carrier.mpesa_refunds_allowed = mpesa
     world.carrier.name = "Coast Express Luxury Coaches Limited"  # long names must not push it past 160
     other = factories.make_user(phone="+254722000222")
@@ -124,10 +114,6 @@ def test_trip_cancellation_sends_each_passenger_one_sms_with_the_refund(client, 
 
 
 def test_passenger_cancellation_sends_one_refund_sms(client, world, auth_headers):
-    from sqlalchemy import select
-
-    from app.messaging.models import OutboundMessage
-
     headers = auth_headers(world.passenger)
     order = paid_order(client, world, headers)
     before = set(db.session.scalars(select(OutboundMessage.id)))

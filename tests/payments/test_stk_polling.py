@@ -18,6 +18,7 @@ from app.payments import jobs
 from app.payments.jobs import poll_pending_stk
 from app.payments.models import Payment
 from tests.channels.test_mpesa_callbacks import STK, cheap, daraja, pushed  # noqa: F401 - fixtures
+from tests.factories import make_user
 from tests.fixtures import load_fixture
 from tests.payments.helpers import (
     DARAJA, DARAJA_CONFIG, FIXTURE_PHONE, book, counts, ledger_balanced, order_status, sms_to,
@@ -138,8 +139,6 @@ def test_success_callback_after_expiry_refunds_to_the_wallet_when_the_seat_was_s
     order, body = pushed(client, cheap, auth_headers, daraja)
     daraja.add(responses.POST, QUERY, json=PROCESSING, status=500)
     _expire_everything(body["id"], order["id"])
-    from tests.factories import make_user
-
     rival = make_user(phone="+254722555666")
     db.session.commit()
     book(client, cheap, auth_headers(rival), seat=order["items"][0]["seat"])

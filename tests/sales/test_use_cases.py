@@ -14,12 +14,14 @@ from sqlalchemy import select
 
 from app.booking.models import Order, SeatHold
 from app.database import utcnow
-from app.errors import Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.extensions import db
+from app.messaging.models import OutboundMessage
 from app.sales import cancelling, orders, paying
 from app.sales.callers import AccountInactive, who_is_calling
 from app.sales.common import MAX_PASSENGERS, check_passenger_count, default_fare_class
 from tests import factories
+from tests.channels.scripts.runner import Conversation
 
 FAILING = "+254711990000"  # the sandbox fails M-Pesa prompts to numbers ending 0000
 
@@ -96,16 +98,15 @@ def test_the_api_answers_a_failed_payment_with_the_other_methods(client, world, 
 
 
 def test_dialing_back_after_a_failed_prompt_offers_the_other_ways(client, world):
-    from tests.channels.scripts.runner import Conversation
-
-    _failed_mpesa_order(world)
-    screen = Conversation(client, FAILING).dial("")
-    assert screen.startswith("CON ") and "1 Wallet" in screen and "M-Pesa" in screen and "KES 1,600" in screen
+    _, view, _ = _failed_mpesa_order(world)
+    talk = Conversation(client, FAILING)
+    screen = talk.dial("")  # which order first (no key there pays), then its ways
+    assert screen.startswith("CON ") and view.code in screen and "KES 1,600" in screen
+    ways = talk.input("1")
+    assert ways.startswith("CON ") and "3 Wallet" in ways and "M-Pesa" in ways and "KES 1,600" in ways
 
 
 def test_the_failure_sms_says_how_to_pay_another_way(app, world):
-    from app.messaging.models import OutboundMessage
-
     _, view, _ = _failed_mpesa_order(world)
     texts = db.session.scalars(select(OutboundMessage.text).where(OutboundMessage.kind == "payment_failed")).all()
     assert len(texts) == 1 and f"PAY {view.code} WALLET" in texts[0]
@@ -123,8 +124,6 @@ def test_a_ticket_whose_trip_left_cannot_be_cancelled_on_any_channel(app, world)
 
 
 def test_a_party_larger_than_the_seats_left_is_told_how_many_are_left(app, world):
-    from app.errors import Conflict
-
     user = world.passenger
     orders.hold_seats(user, trip_id=world.trip.id, origin_stop_id=world.nairobi.id,
                       destination_stop_id=world.nakuru.id, passengers=8, channel="api")

@@ -11,6 +11,9 @@ import re
 import time
 from contextlib import contextmanager
 
+from PIL import Image
+from playwright.sync_api import expect
+
 from tests.browser_support import ARGS, CHROMIUM, require_chromium  # noqa: F401 (the tests import them from here)
 from tests.browser_support import serve as _serve
 from tickets.qr import render_png
@@ -63,8 +66,6 @@ def poll(check, timeout: float = 10.0, every: float = 0.05):
 
 def sign_in(page, base: str, client, phone: str, *, goto: bool = True) -> None:
     """Phone number, one-time code read from the development outbox, as a driver would."""
-    from playwright.sync_api import expect
-
     if goto:
         page.goto(f"{base}/scan")
     expect(page.locator("#signin")).to_be_visible()
@@ -90,8 +91,6 @@ def upload_qr(page, text: str) -> None:
 
 def y4m(png: bytes, width: int = 480, height: int = 480) -> bytes:
     """One grey-scale Y4M frame of ``png`` (Chromium's fake camera loops it)."""
-    from PIL import Image
-
     image = Image.open(io.BytesIO(png)).convert("L")
     canvas = Image.new("L", (width, height), 255)
     image.thumbnail((width - 40, height - 40))

@@ -11,7 +11,7 @@ from tests import factories
 from tests.tickets.test_scan_support import (  # noqa: F401 (fixture)
     assign, boarding_trip, nonce, payload_for, scan, sell, trip_departing,
 )
-from app.ticketing.issuing import transition_ticket
+from app.ticketing.transitions import transition_ticket
 from app.ticketing.models import Ticket
 from app.ticketing.scan_models import Scan, ScanConflict
 

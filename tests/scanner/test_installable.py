@@ -11,6 +11,7 @@ the icons the manifest names come from the service worker's cache with no signal
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.scanner.browser import ARGS, CHROMIUM, poll, require_chromium, serve
 
@@ -19,8 +20,6 @@ pytestmark = pytest.mark.browser
 
 def test_chromium_finds_the_scanner_page_installable_and_its_icons_work_offline(app, tmp_path):
     require_chromium()
-    from playwright.sync_api import sync_playwright
-
     with serve(app) as base, sync_playwright() as pw:
         # A profile on disk: Chromium never offers to install from an incognito context,
         # which is what ``browser.new_context()`` makes.

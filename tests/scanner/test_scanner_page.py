@@ -16,14 +16,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
+from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import func, select
 
 from app.database import utcnow
 from app.extensions import db
+from tests.factories import auth_headers
 from tests.scanner.browser import ARGS, CHROMIUM, poll, qr_png, require_chromium, serve, sign_in, upload_qr, y4m
 from tests.scanner.v2 import doc_vectors, payload
 from tests.tickets.test_scan_support import assign, sell, trip_departing
-from app.ticketing.issuing import transition_ticket
+from app.ticketing.transitions import transition_ticket
 from app.ticketing.models import Ticket
 from app.ticketing.scan_models import Scan
 
@@ -60,8 +63,6 @@ def _open_scanner(browser, base):
 
 
 def _open_trip(page, trip):
-    from playwright.sync_api import expect
-
     page.click(f".trip[data-trip-id='{trip.id}']")
     expect(page.locator("#scanner")).to_be_visible()
     expect(page.locator("#pending")).to_have_attribute("data-count", "0")
@@ -69,8 +70,6 @@ def _open_trip(page, trip):
 
 
 def _verdict(page, result: str, word, seat: str | None = None):
-    from playwright.sync_api import expect
-
     expect(page.locator("#verdict")).to_have_attribute("data-result", result)
     expect(page.locator("#verdict-word")).to_have_text(word)
     if seat is not None:
@@ -89,8 +88,6 @@ def _kib(traffic, kind: str) -> float:
 
 def test_driver_scans_valid_reused_forged_wrong_trip_and_typed_tickets(app, world, client, boarding):
     require_chromium()
-    from playwright.sync_api import expect, sync_playwright
-
     trip, other = boarding
     first, second = sell(world, trip, names=("Wanjiku Kamau", "Otieno Juma"))
     (elsewhere,) = sell(world, other)
@@ -222,8 +219,6 @@ def _snap(page, name: str) -> None:
     screen for docs/scanner/; otherwise nothing."""
     if not os.environ.get("SCANNER_SCREENSHOTS"):
         return
-    from PIL import Image
-
     folder = Path(__file__).resolve().parents[2] / "docs" / "scanner"
     folder.mkdir(parents=True, exist_ok=True)
     image = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
@@ -232,8 +227,6 @@ def _snap(page, name: str) -> None:
 
 def test_offline_scans_wait_in_indexeddb_and_reach_the_server_once(app, world, client, boarding):
     require_chromium()
-    from playwright.sync_api import expect, sync_playwright
-
     trip, _ = boarding
     first, second, late_cancel, given_back = sell(world, trip, names=("A One", "B Two", "C Three", "D Four"))
     traffic: list[tuple[str, int]] = []
@@ -335,15 +328,11 @@ def test_offline_scans_wait_in_indexeddb_and_reach_the_server_once(app, world, c
 
 
 def _headers(user):
-    from tests.factories import auth_headers
-
     return auth_headers(user)
 
 
 def test_gate_agent_scans_a_ticket_with_the_camera(app, world, client, boarding, tmp_path):
     require_chromium()
-    from playwright.sync_api import expect, sync_playwright
-
     trip, _ = boarding
     (ticket,) = sell(world, trip)
     video = tmp_path / "ticket.y4m"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.booking import cancellation
 from app.booking.models import Order
 from app.booking.service import list_tickets
 from app.states.history import history_of
@@ -13,8 +14,9 @@ from app.extensions import db
 from app.jobs.periodic import run_all_once
 from app.payments.service import start_payment
 from app.ticketing.states import expire_tickets
+from tests.tickets.test_scan_batch import item, past_trip, upload
 from tests.tickets.test_scan_support import sell
-from app.ticketing.issuing import transition_ticket
+from app.ticketing.transitions import transition_ticket
 from app.ticketing.models import Ticket
 
 
@@ -84,8 +86,6 @@ def test_the_periodic_sweep_expires_tickets_whose_trip_has_arrived(app, world):
 
 
 def test_a_boarding_made_offline_inside_the_window_counts_even_after_the_sweep(client, world, auth_headers):
-    from tests.tickets.test_scan_batch import item, past_trip, upload
-
     trip = past_trip(world)  # its tickets' window closed 1.5 hours ago
     ticket = sell(world, trip)[0]
     ticket_id = ticket.id
@@ -101,9 +101,6 @@ def test_a_boarding_made_offline_inside_the_window_counts_even_after_the_sweep(c
 
 
 def test_a_trip_cancelled_after_its_time_refunds_tickets_the_sweep_expired(client, world, auth_headers, monkeypatch):
-    from app.booking import cancellation
-    from tests.tickets.test_scan_batch import past_trip
-
     refunded = []
     monkeypatch.setattr(cancellation, "_refund_order", lambda order, amount, **kw: refunded.append(amount))
     trip = past_trip(world)  # never ran: still scheduled, its tickets' window closed

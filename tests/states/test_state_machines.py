@@ -9,6 +9,8 @@ from sqlalchemy import func, select, update
 
 from app.auth.models import OtpChallenge
 from app.booking.models import Order, OrderItem, SeatHold
+from app.booking.states import ORDER
+from app.catalog.trips.schemas import StatusInSchema
 from app.states.history import AppendOnly, StatusHistory, check_actor, clean_reason, history_of
 from app.states.machine import MACHINES
 from app.database import utcnow
@@ -22,6 +24,7 @@ from app.catalog.trips import states as _trip_states  # noqa: F401
 from app.messaging import states as _sms_states  # noqa: F401
 from app.payments import states as _payment_states  # noqa: F401
 from app.ticketing import states as _ticket_states  # noqa: F401
+from app.ticketing.states import TICKET
 from tests import factories
 from tests.states import state_audit
 from app.ticketing.models import Ticket
@@ -97,8 +100,6 @@ def test_every_state_of_the_table_is_reachable_from_an_initial_state(entity):
 
 
 def test_every_state_a_table_names_is_reached_by_some_code_path():
-    from app.catalog.trips.schemas import StatusInSchema
-
     reached = state_audit.reached_states(list(state_audit.source_files()))
     api_choices = set(StatusInSchema().fields["status"].validate.choices)
     assert api_choices == THROUGH_THE_TRIP_API
@@ -222,8 +223,6 @@ def test_allowed_moves_work_and_are_recorded_and_others_are_refused_changing_not
 
 
 def test_create_records_the_first_state_and_refuses_a_non_initial_one(app, world):
-    from app.booking.states import ORDER
-
     order = Order(code="NEWORDER1", user_id=world.passenger.id, trip_id=world.trip.id,
                   origin_stop_id=world.nairobi.id, destination_stop_id=world.eldoret.id, currency="KES",
                   total_amount=100, hold_expires_at=utcnow())
@@ -236,8 +235,6 @@ def test_create_records_the_first_state_and_refuses_a_non_initial_one(app, world
 
 
 def test_bulk_moves_only_rows_that_may_move_and_writes_one_history_row_each(app, world):
-    from app.ticketing.states import TICKET
-
     rows = [_make("ticket", world, i) for i in range(3)]
     _force(rows[2], "cancelled")
     moved = TICKET.bulk(Ticket.id.in_([r.id for r in rows]), to="expired", actor="system:test")
@@ -258,8 +255,6 @@ def test_actors_are_kinds_and_ids_never_a_phone_or_a_name():
 
 
 def test_history_rows_cannot_be_changed_or_deleted(app, world):
-    from app.booking.states import ORDER
-
     order = _order(world)
     ORDER.transition(order, "expired", actor="system:test")
     db.session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from app.database import utcnow
 from tests import factories
 from tests.tickets.test_scan_support import assign, sell
-from app.ticketing.issuing import transition_ticket
+from app.ticketing.transitions import transition_ticket
 from app.ticketing.manifest import encode_cursor
 from app.ticketing.models import Ticket
 from tickets.shortcode import short_code_hash

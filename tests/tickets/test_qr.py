@@ -8,6 +8,9 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
 import pytest
+import qrcode
+import qrcode.constants
+import qrcode.util
 import zxingcpp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -106,10 +109,6 @@ def test_stronger_level_is_chosen_when_it_fits_version_6():
 
 def test_level_q_would_need_version_8():
     """docs/ticket-format.md 1.6: 133 characters need version 8 at Q (7-Q holds 125)."""
-    import qrcode
-    import qrcode.constants
-    import qrcode.util
-
     def version_at_q(n: int) -> int:
         qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q)
         qr.add_data(qrcode.util.QRData("A" * n, mode=qrcode.util.MODE_ALPHA_NUM))

@@ -6,13 +6,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.catalog.service import transition_trip
 from app.database import utcnow
 from tests import factories
 from tests.tickets.test_scan_support import (  # noqa: F401 - boarding_trip is a fixture
     assign, boarding_trip, payload_for, scan, sell, trip_departing,
 )
 from tickets.codec import FareClass, TicketClaims
-from app.ticketing.issuing import transition_ticket
+from app.ticketing.transitions import transition_ticket
 from tickets.keys import Keyring
 from app.ticketing.scan_models import Scan
 from app.ticketing.scanning import check_ticket
@@ -181,8 +182,6 @@ def test_nonce_of_another_account_is_refused(client, world, auth_headers, boardi
 
 def test_check_ticket_without_trip_uses_the_drivers_boarding_trip(world, boarding_trip, db):
     """What the SMS ``CHECK <code>`` command calls."""
-    from app.catalog.service import transition_trip
-
     later = trip_departing(world, boarding_trip.departure_at + timedelta(hours=4))
     assign(world.driver, later)
     ticket, other = sell(world, boarding_trip)[0], sell(world, later)[0]
@@ -190,7 +189,7 @@ def test_check_ticket_without_trip_uses_the_drivers_boarding_trip(world, boardin
     outcome = check_ticket(world.driver, trip_id=None, short_code=other.short_code, device_id="sms", nonce="1",
                            now=later.departure_at - timedelta(minutes=30))
     assert outcome.result == "valid" and outcome.ticket.id == other.id
-    transition_trip(boarding_trip, "boarding", actor_id=world.driver.id, reason=None)
+    transition_trip(boarding_trip, "boarding", actor=f"user:{world.driver.id}", reason=None)
     db.session.commit()
     outcome = check_ticket(world.driver, trip_id=None, short_code=ticket.short_code, device_id="sms", nonce="2")
     assert outcome.result == "valid"

@@ -7,8 +7,11 @@ from io import BytesIO
 import zxingcpp
 from PIL import Image
 
+from app.core.timeutil import to_local
+from tests import factories
 from tests.tickets.test_scan_support import sell
-from app.ticketing.issuing import transition_ticket
+from app.ticketing.issuing import ticket_sms_text
+from app.ticketing.transitions import transition_ticket
 from tickets.shortcode import format_short_code
 from tickets.verifier import Verifier
 
@@ -27,7 +30,6 @@ def test_ticket_detail_for_its_owner_only(client, world, auth_headers, db):
     assert body["valid_from"].endswith("+03:00") and body["qr_payload"].startswith("SF1:")
     assert body["short_link"] == f"https://tickets.example.test/t/{ticket.short_code}"
 
-    from tests import factories
     other = factories.make_user()
     db.session.commit()
     for path in ("", "/qr.png", "/qr.svg"):
@@ -89,9 +91,6 @@ def test_short_link_page(client, world, db):
 
 def test_short_link_page_shows_the_boarding_time_in_local_time_like_the_sms(client, world):
     """The page said the trip's UTC time without an offset while the SMS said local time."""
-    from app.core.timeutil import to_local
-    from app.ticketing.issuing import ticket_sms_text
-
     ticket = sell(world, origin=world.nakuru)[0]  # Nakuru: 150 minutes after 08:00 in Nairobi
     html = client.get(f"/t/{ticket.short_code}").get_data(as_text=True)
     boards = to_local(world.trip.departure_at, "Africa/Nairobi") + timedelta(minutes=150)

@@ -11,10 +11,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from app.booking.service import apply_payment, create_order
 from app.extensions import db
-from app.ticketing.issuing import transition_ticket
+from app.ticketing.transitions import transition_ticket
 from tests.browser_support import ARGS, CHROMIUM, offline, require_chromium, serve
 
 _payments = itertools.count(7000)
@@ -111,8 +112,6 @@ def test_a_passenger_opens_the_link_of_their_sms_on_a_phone(app, world):
     """Chromium, phone-sized and offline: the French holder sees a green banner, their own
     stops and the QR; switching to Kiswahili keeps the ticket; a cancelled one is red."""
     require_chromium()
-    from playwright.sync_api import expect, sync_playwright
-
     ticket = _ticket(world, language="fr", origin=world.nairobi, destination=world.nakuru)
     with serve(app) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)

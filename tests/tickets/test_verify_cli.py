@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 from tests.tickets.test_scan_support import payload_for, sell
 from app.ticketing.keyring import get_keyring
+from tickets.codec import TicketClaims
 from tickets.keys import Keyring
 
 
@@ -38,10 +40,6 @@ def test_with_a_downloaded_jwks(runner, world, tmp_path):
 
 def test_seat_of_an_unknown_trip_is_shown_by_number(runner, app):
     """Without the trip's layout the seat index is all there is: "seat #<index + 1>"."""
-    from datetime import datetime, timezone
-
-    from tickets.codec import TicketClaims
-
     keyring = get_keyring()
     claims = TicketClaims(7, 2**32 - 1, 2, "standard", datetime(2025, 1, 1, tzinfo=timezone.utc),
                           datetime(2025, 1, 2, tzinfo=timezone.utc), keyring.signing_kid)

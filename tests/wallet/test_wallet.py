@@ -6,9 +6,11 @@ import json
 import pytest
 import responses
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db as _db
 from app.payments.models import Payment
+from app.wallet.models import Wallet
 from tests.fixtures import load_fixture
 from tests.payments.helpers import (
     DARAJA, DARAJA_CONFIG, TOKEN, book, counts, fund_wallet, ledger_balanced, sms_to, wallets_match_ledger,
@@ -116,10 +118,6 @@ class TestDarajaTopUp:
 
 
 def test_cached_balance_cannot_go_negative_in_the_database(app, world):
-    from sqlalchemy.exc import IntegrityError
-
-    from app.wallet.models import Wallet
-
     fund_wallet(world.passenger, 1000)
     wallet = _db.session.scalar(select(Wallet).where(Wallet.user_id == world.passenger.id))
     wallet.balance = -1

@@ -79,7 +79,7 @@ class TripStatus(MethodView):
         trip = owned(Trip, scope(carrier_id).id, trip_id)
         if user.role == "driver" and not service.is_driver_assigned(user, trip.id):
             raise Forbidden("You are not assigned to this trip.", slug="not-assigned")
-        trip = transition_trip(trip, data["status"], actor_id=user.id, reason=data.get("reason"))
+        trip = transition_trip(trip, data["status"], actor=f"user:{user.id}", reason=data.get("reason"))
         db.session.commit()
         return trip
 

@@ -21,10 +21,17 @@ SELLABLE_STATUSES = SELLABLE_TRIP_STATUSES  # defined once, in app.catalog.model
 TRIP_TRANSITIONS = TRIP.table
 
 
-def transition_trip(
-    trip: Trip, to_status: str, *, actor_id: int | None, reason: str | None, now: datetime | None = None
-) -> Trip:
+def _user_id(actor: str) -> int | None:
+    """The user id in an actor such as ``user:12``; None for ``system:…``."""
+    kind, _, ident = actor.partition(":")
+    return int(ident) if kind == "user" and ident.isdigit() else None
+
+
+def transition_trip(trip: Trip, to_status: str, *, actor: str, reason: str | None, now: datetime | None = None) -> Trip:
     """Move ``trip`` along its state machine under a row lock; ``Conflict`` when illegal.
+
+    ``actor`` names who moves it, as every transition does (``user:12``, ``system:…``); a
+    user is also kept as the trip's ``status_changed_by_id``.
 
     The lock makes a cancellation racing a "departed" tap resolve to one winner. The
     caller commits (booking cancels a trip and refunds in one transaction). Boarding
@@ -41,8 +48,7 @@ def transition_trip(
                 f"Boarding opens {locked.carrier.boarding_opens_minutes} minutes before departure.",
                 slug="boarding-not-open",
             )
-    TRIP.transition(locked, to_status, actor=f"user:{actor_id}" if actor_id else "system:catalog",
-                    reason=reason or None, now=now, locked=True)
-    locked.status_changed_by_id = actor_id
+    TRIP.transition(locked, to_status, actor=actor, reason=reason or None, now=now, locked=True)
+    locked.status_changed_by_id = _user_id(actor)
     db.session.flush()
     return locked

@@ -16,6 +16,8 @@ import logging
 from flask import current_app
 
 from app.core.phone import mask_phone
+from app.messaging import Amount, t
+from app.payments.airtime import passenger_language, plan_airtime
 from app.payments.providers.base import StartResult
 from app.messaging.at_gateway import AfricasTalkingSms, SmsGatewayError
 
@@ -39,9 +41,6 @@ def get_gateway() -> AfricasTalkingSms:
 
 def charge_texts(payment, account_reference: str, plan) -> list[str]:
     """The text of each premium message, in the passenger's language."""
-    from app.payments.airtime import passenger_language
-    from app.messaging import Amount, t
-
     language = passenger_language(payment)
     return [t("airtime_charge_text", language, amount=Amount(point.amount, payment.currency),
               part=i, parts=len(plan), code=account_reference) for i, point in enumerate(plan, 1)]
@@ -51,7 +50,6 @@ class AirtimeProvider:
     name = "africastalking"
 
     def start(self, payment, *, account_reference: str, description: str, link_id: str | None = None) -> StartResult:
-        from app.payments.airtime import plan_airtime
         plan = plan_airtime(payment.amount, payment.currency)
         texts = charge_texts(payment, account_reference, plan)
         unavailable = "airtime_fail_unavailable"  # catalogue keys: the payment says them in the payer's language

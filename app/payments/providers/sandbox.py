@@ -14,9 +14,17 @@ from __future__ import annotations
 
 import uuid
 
+from flask import current_app
+from sqlalchemy import select
+
 from app.extensions import db
 from app.jobs import enqueue_after_commit, job_id
+from app.payments.airtime import plan_airtime, settle_charge
+from app.payments.messages import stk_failure_key
+from app.payments.models import AirtimeCharge, Payment
 from app.payments.providers.base import StartResult
+from app.payments.settlement import settle_failure, settle_success
+from app.production import is_production
 
 FAIL_SUFFIX = "0000"
 PARTIAL_SUFFIX = "0099"
@@ -27,10 +35,6 @@ class SandboxForbidden(RuntimeError):
 
 
 def _refuse_in_production() -> None:
-    from flask import current_app
-
-    from app.production import is_production
-
     if is_production(current_app.config):
         raise SandboxForbidden("the sandbox payment provider does not exist in production")
 
@@ -46,8 +50,6 @@ class SandboxProvider:
         ref = f"SBX-{uuid.uuid4().hex[:16]}"
         enqueue_after_commit("app.payments.providers.sandbox:confirm", payment.id, job_id=job_id("sandbox", payment.id))
         if payment.method == "airtime":
-            from app.payments.airtime import plan_airtime
-
             charges = tuple((seq, point.keyword, point.amount, f"{ref}-{seq}", None)
                             for seq, point in enumerate(plan_airtime(payment.amount, payment.currency), 1))
             return StartResult(accepted=True, provider_ref=ref, charges=charges,
@@ -58,10 +60,6 @@ class SandboxProvider:
 
 def confirm(payment_id: int) -> None:
     """Job: settle a sandbox payment as the operator would, then commit."""
-    from app.payments.messages import stk_failure_key
-    from app.payments.models import Payment
-    from app.payments.settlement import settle_failure, settle_success
-
     _refuse_in_production()
     payment = db.session.get(Payment, payment_id)
     if payment is None or payment.provider != SandboxProvider.name:
@@ -79,11 +77,6 @@ def confirm(payment_id: int) -> None:
 
 def _confirm_airtime(payment) -> None:
     """One delivery report per premium message, through the same path as the gateway's."""
-    from sqlalchemy import select
-
-    from app.payments.airtime import settle_charge
-    from app.payments.models import AirtimeCharge
-
     charges = db.session.scalars(
         select(AirtimeCharge).where(AirtimeCharge.payment_id == payment.id, AirtimeCharge.status == "pending")
         .order_by(AirtimeCharge.seq)

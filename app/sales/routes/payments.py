@@ -8,6 +8,7 @@ from app.auth.decorators import auth_required, current_user
 from app.auth.idempotency import idempotent
 from app.payments.schemas import PaymentCreateSchema, PaymentSchema
 from app.sales.callers import who_is_calling
+from app.sales.paying import pay_order, payment_status
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Paying orders")
 
@@ -24,9 +25,9 @@ class OrderPayments(MethodView):
         Answers 202 with the payment and the sentence to show (``message``); poll
         ``GET /payments/{id}`` until ``status`` is ``succeeded`` or ``failed``. A failed
         payment lists ``other_methods`` that can pay the order now; its seats stay held.
+        Prompts to one phone are limited (a few a minute, fewer to a number not your own):
+        beyond that 429 ``too-many-prompts`` with ``Retry-After``, and no prompt.
         """
-        from app.sales.paying import pay_order
-
         return pay_order(who_is_calling(user=current_user()), order_id, data["method"], phone=data["phone"])
 
 
@@ -36,6 +37,4 @@ class PaymentResource(MethodView):
     @blp.response(200, PaymentSchema)
     def get(self, payment_id):
         """One of your payments, with what to tell the passenger (and, failed, what to try next)."""
-        from app.sales.paying import payment_status
-
         return payment_status(current_user(), payment_id)

@@ -20,6 +20,7 @@ from app.sales.tickets import own_ticket
 from app.ticketing.models import Ticket
 from app.ticketing.payload import PayloadUnavailable, payload_for
 from app.ticketing.schemas import TicketDetailSchema
+from tickets.qr import render_png, render_svg
 
 blp = Blueprint("ticketing", __name__, url_prefix="/api/v1", description="Tickets and their QR codes")
 
@@ -40,8 +41,6 @@ class TicketDetail(MethodView):
 
 
 def _qr_response(ticket_id: int, kind: str) -> Response:
-    from tickets.qr import render_png, render_svg  # Pillow only where images are drawn
-
     try:
         payload = payload_for(owned_ticket(ticket_id))
     except PayloadUnavailable:

@@ -12,9 +12,11 @@ from flask_smorest import Blueprint
 from app.auth.decorators import auth_required, current_user
 from app.auth.idempotency import idempotent
 from app.core.money import amount_in, money
+from app.extensions import db
 from app.ledger.service import account_history, wallet_account
 from app.payments.schemas import PaymentSchema
 from app.sales.callers import who_is_calling
+from app.sales.wallet import top_up
 from app.wallet.schemas import AutoRechargeSchema, TopUpSchema, WalletEntrySchema, WalletHistoryQuery, WalletSchema
 from app.wallet.service import TOPUP_MAX, TOPUP_MIN, TOPUP_PRESETS, get_wallet, set_auto_recharge, wallet_currency
 
@@ -43,8 +45,6 @@ class WalletResource(MethodView):
     @blp.response(200, WalletSchema)
     def get(self):
         """Your balance, the top-up presets and limits, and auto-recharge settings."""
-        from app.extensions import db
-
         wallet = get_wallet(current_user().id)
         db.session.commit()
         return _wallet_view(wallet)
@@ -72,9 +72,11 @@ class TopUps(MethodView):
     @blp.arguments(TopUpSchema)
     @blp.response(202, PaymentSchema)
     def post(self, data):
-        """Top up by M-Pesa: a preset or any whole-shilling amount from KES 10 to KES 150,000."""
-        from app.sales.wallet import top_up
+        """Top up by M-Pesa: a preset or any whole-shilling amount from KES 10 to KES 150,000.
 
+        Prompts to one phone are limited (a few a minute, fewer to a number not your own):
+        beyond that 429 ``too-many-prompts`` with ``Retry-After``, and no prompt.
+        """
         return top_up(who_is_calling(user=current_user()), amount_in(data["amount"], wallet_currency()),
                       phone=data["phone"])
 

@@ -1,14 +1,15 @@
 """LANG, STOP, HELP, CHECK (drivers) and the answer to a first word not understood."""
 from __future__ import annotations
 
+from app.sales.profile import opt_out, set_language
+from app.ticketing.check_reply import check_reply
+from app.ticketing.scanning import SCANNER_ROLES, check_ticket
 from channels.i18n import LANGUAGES
 from channels.sms.commands.parse import Command, Inbound, parse
 
 
 def lang(msg: Inbound, args: list[str]) -> str:
     """``LANG FR``: every later reply (and ticket SMS) in that language."""
-    from app.sales.profile import set_language
-
     choice = args[0].lower() if args else ""
     if choice not in LANGUAGES:
         return msg.t("sms_lang_usage")
@@ -18,8 +19,6 @@ def lang(msg: Inbound, args: list[str]) -> str:
 
 def stop(msg: Inbound, args: list[str]) -> str:
     """Marketing opt-out only: tickets and receipts are the service itself and keep coming."""
-    from app.sales.profile import opt_out
-
     opt_out(msg.user)
     return msg.t("sms_stopped")
 
@@ -31,9 +30,6 @@ def sms_device_id(user_id: int) -> str:
 
 def check(msg: Inbound, args: list[str]) -> str:
     """A driver or conductor types a passenger's code: valid for my trip? Boards it if so."""
-    from app.ticketing.check_reply import check_reply
-    from app.ticketing.scanning import SCANNER_ROLES, check_ticket
-
     if msg.user.role not in SCANNER_ROLES:
         return msg.t("sms_not_driver")
     if not args:

@@ -9,8 +9,12 @@ what to send instead and changes nothing.
 """
 from __future__ import annotations
 
+from app.core.money import MINOR_UNITS
 from app.errors import ApiError, NotFound
 from app.sales.common import PAID_ORDER_STATUSES, PAYMENT_METHODS
+from app.sales.orders import get_order_by_code
+from app.sales.paying import pay_order
+from app.sales.wallet import wallet_balance
 from channels.sms.commands.parse import Inbound, join_method_words, read_method
 
 
@@ -29,9 +33,6 @@ def _available(view) -> dict[str, bool]:
 
 
 def _wallet_too_low(msg: Inbound, view) -> str:
-    from app.core.money import MINOR_UNITS
-    from app.sales.wallet import wallet_balance
-
     balance = wallet_balance(msg.user)
     held = balance.amount if balance.currency == view.total.currency else 0
     unit = 10 ** MINOR_UNITS.get(view.total.currency, 2)
@@ -47,8 +48,6 @@ def start_and_reply(msg: Inbound, view, method: str, *, fallback: bool = True) -
     (a list choice with airtime as the usual method); an explicit ``PAY ... AIRTIME`` is
     refused instead, naming the other ways.
     """
-    from app.sales.paying import pay_order
-
     available = _available(view)
     ready = [m for m in PAYMENT_METHODS if available.get(m)]
     code, total = view.code, msg.money(view.total)
@@ -76,8 +75,6 @@ def start_and_reply(msg: Inbound, view, method: str, *, fallback: bool = True) -
 
 
 def _own_order(msg: Inbound, code: str):
-    from app.sales.orders import get_order_by_code
-
     code = code.replace("-", "")
     if not code:
         return None

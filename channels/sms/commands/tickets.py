@@ -9,12 +9,13 @@ more"; each line ``code route date time seat``.
 from __future__ import annotations
 
 from app.errors import NotFound
-from channels.i18n import short_date
+from app.sales.cancelling import cancel as cancel_tickets, quote_to_cancel
+from app.sales.tickets import active_tickets, find_ticket_by_code, resend_ticket, trip_history
+from channels.i18n import SMS_SEGMENT, short_date
 from channels.sms.commands.parse import Inbound
 from channels.sms.commands.pending import set_pending, take_pending
 
 MAX_HISTORY = 3  # the most recent; fewer when long stop codes or words would need a second SMS
-SMS_LIMIT = 160  # one GSM-7 segment
 
 
 def _ticket_line(view, lang: str) -> str:
@@ -26,8 +27,6 @@ def _ticket_line(view, lang: str) -> str:
 
 def tickets(msg: Inbound, args: list[str]) -> str:
     """The active tickets, soonest first."""
-    from app.sales.tickets import active_tickets
-
     active = active_tickets(msg.user)
     if not active:
         return msg.t("no_tickets")
@@ -35,7 +34,7 @@ def tickets(msg: Inbound, args: list[str]) -> str:
     for index, view in enumerate(active):
         line, left_after = _ticket_line(view, msg.lang), len(active) - index - 1
         tail = [msg.t("sms_more_tickets", count=left_after)] if left_after else []
-        if index and len("\n".join(lines + [line] + tail)) > SMS_LIMIT:
+        if index and len("\n".join(lines + [line] + tail)) > SMS_SEGMENT:
             # one SMS: the soonest tickets, and how many more (CANCEL/RESEND take any code)
             return "\n".join(lines + [msg.t("sms_more_tickets", count=len(active) - index)])
         lines.append(line)
@@ -44,8 +43,6 @@ def tickets(msg: Inbound, args: list[str]) -> str:
 
 def history(msg: Inbound, args: list[str]) -> str:
     """Past trips (used, cancelled, refunded, expired), newest first, each with what became of it."""
-    from app.sales.tickets import trip_history
-
     past = trip_history(msg.user)
     if not past:
         return msg.t("sms_no_history")
@@ -53,7 +50,7 @@ def history(msg: Inbound, args: list[str]) -> str:
     for index, view in enumerate(past[:MAX_HISTORY]):
         status = "expired" if view.status == "valid" else view.status  # valid but past its window
         line = f"{_ticket_line(view, msg.lang)} {msg.t('sms_ticket_' + status)}"
-        if index and len("\n".join(lines + [line])) > SMS_LIMIT:
+        if index and len("\n".join(lines + [line])) > SMS_SEGMENT:
             break  # one SMS: the most recent that fit
         lines.append(line)
     return "\n".join(lines)
@@ -61,8 +58,6 @@ def history(msg: Inbound, args: list[str]) -> str:
 
 def _own_active_ticket(msg: Inbound, args: list[str]):
     """The sender's active ticket named by ``args`` (a ``TicketView``), else None."""
-    from app.sales.tickets import find_ticket_by_code
-
     try:
         view = find_ticket_by_code(msg.user, "".join(args))
     except NotFound:
@@ -72,8 +67,6 @@ def _own_active_ticket(msg: Inbound, args: list[str]):
 
 def resend(msg: Inbound, args: list[str]) -> str | None:
     """The ticket SMS again (a lost or deleted message). Sales sends it: no other reply."""
-    from app.sales.tickets import active_tickets, resend_ticket
-
     if not args:
         active = active_tickets(msg.user)
         if len(active) != 1:  # none, or which one?
@@ -89,8 +82,6 @@ def resend(msg: Inbound, args: list[str]) -> str | None:
 
 def cancel(msg: Inbound, args: list[str]) -> str:
     """The refund quote first; YES within ``PENDING_MINUTES`` cancels."""
-    from app.sales.cancelling import quote_to_cancel
-
     if not args:
         return msg.t("sms_cancel_usage")
     view = _own_active_ticket(msg, args)
@@ -103,8 +94,6 @@ def cancel(msg: Inbound, args: list[str]) -> str:
 
 def confirm(msg: Inbound, args: list[str]) -> str:
     """YES to the last quote: cancel, refund to the wallet, and say the refund actually made."""
-    from app.sales.cancelling import cancel as cancel_tickets
-
     pending = take_pending(msg.phone, "cancel")
     if pending is None:
         return msg.t("sms_nothing_pending")
