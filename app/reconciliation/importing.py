@@ -33,6 +33,7 @@ from app.reconciliation.matching import (
     match_rows,
     missing_from_statement,
     payments_by_id,
+    rows,
 )
 from app.reconciliation.models import MpesaShortcode, StatementImport, StatementLine
 from app.reconciliation.shortcodes import carrier_shortcodes, statement_shortcode
@@ -160,7 +161,7 @@ def _existing_lines(shortcode_id: int, receipts: list[str]) -> dict:
     """receipt -> the stored line (a row of ``_STORED``: plain tuples, a month is thousands)."""
     found: dict = {}
     for condition in among(StatementLine.receipt, receipts):
-        found.update((line.receipt, line) for line in db.session.execute(select(*_STORED).where(
+        found.update((line.receipt, line) for line in rows(select(*_STORED).where(
             StatementLine.shortcode_id == shortcode_id, condition)))
     return found
 
