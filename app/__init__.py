@@ -16,7 +16,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import app.core.sqlprivacy  # noqa: F401 - database errors quote no personal data
 from app.config import build_config
 from app.errors import register_error_handlers
-from app.core import input_guard
+from app.core import input_guard, security_headers
+from app.core.log_redaction import redact_handlers
 from app.extensions import api, db, limiter, migrate, web_redis_options
 from app.openapi import init_openapi, request_examples
 
@@ -71,15 +72,6 @@ def _connect_areas() -> None:
 
     register_taken_seat_counter(taken_seat_counts)  # seats left, in search and on trip pages
 
-    from app.ledger.service import wallet_moving
-    from app.wallet.service import on_wallet_moving
-
-    wallet_moving.connect(on_wallet_moving, weak=False)  # a posting moves the wallet's cached balance
-
-    from app.sales.wiring import register as register_sales
-
-    register_sales()  # booking and payments do not import each other: sales answers their signals
-
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
@@ -91,11 +83,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     load_all()  # the .po files read once (Babel): a broken catalogue fails at start, not in an SMS
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact_handlers(logging.getLogger().handlers)  # no ?token= in any line (app.core.log_redaction)
     app.json.sort_keys = False
 
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
     input_guard.init_app(app)  # before any blueprint: the bounded <int:> converter
+    security_headers.init_app(app)  # CSP, frame-ancestors, nosniff... on every response
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from app.catalog.models import Carrier
 from app.database import utcnow
 from app.errors import Conflict
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.ledger.service import COUNTRY_ZONES
 from app.reconciliation.matching import (
     Match,
@@ -46,7 +46,6 @@ from app.reconciliation.statement_csv import (
 )
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks differ a little; a row later than this is not real
-ATTEMPTS = 3
 
 
 @dataclass
@@ -81,19 +80,7 @@ def import_statement(carrier: Carrier, data: bytes, *, requested_shortcode: str 
     parsed = parse_statement(data, COUNTRY_ZONES.get(carrier.country, "UTC"))
     _check_whole(parsed, now or utcnow())
     digest = hashlib.sha256(data).hexdigest()
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            result = _import(carrier, parsed, digest, requested_shortcode, user_id)
-            db.session.commit()
-            return result
-        except IntegrityError:  # another upload stored some of these lines first: run again, whole
-            db.session.rollback()
-            if attempt == ATTEMPTS:
-                raise
-        except BaseException:
-            db.session.rollback()
-            raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    return unit_of_work(lambda: _import(carrier.id, parsed, digest, requested_shortcode, user_id))
 
 
 def _check_whole(parsed: ParsedStatement, now: datetime) -> None:
@@ -114,8 +101,9 @@ def _check_whole(parsed: ParsedStatement, now: datetime) -> None:
                                 "day-month-year?", "statement-future-rows", future_rows=len(future))
 
 
-def _import(carrier: Carrier, parsed: ParsedStatement, digest: str, requested: str | None,
+def _import(carrier_id: int, parsed: ParsedStatement, digest: str, requested: str | None,
             user_id: int | None) -> ImportResult:
+    carrier = db.session.get(Carrier, carrier_id)  # read inside the unit: a retry starts afresh
     shortcode = statement_shortcode(carrier.id, parsed, requested)
     completed = [row for row in parsed.rows if row.completed]
     by_kind: dict[str, list[StatementRow]] = {}

@@ -5,8 +5,8 @@ Transactions, this sweep (``app.jobs.periodic``, every 5 sweep intervals: 5 minu
 default) asks Daraja for the C2B payments since where its last complete pull ended (less
 ``PULL_OVERLAP_MINUTES`` for late entries, never more than Daraja's 48 hours), page by page.
 A payment whose receipt is not here is handed to the Paybill confirmation use case, exactly
-as the confirmation would have been (to its booking, or the payer's wallet, or suspense),
-each in its own transaction. The use case is idempotent on the TransID, so a payment seen
+as the confirmation would have been (``app.sales.confirming.paybill_confirmation``: to its
+booking, or the payer's wallet, or suspense), each in its own unit of work. The use case is idempotent on the TransID, so a payment seen
 twice, or confirmed by the callback meanwhile, changes nothing.
 
 A payment that names a booking whose STK prompt is still in flight for the same amount is
@@ -20,19 +20,18 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
 
 from app.booking.models import Order
 from app.core.phone import mask_phone
 from app.database import utcnow
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.payments.models import Payment
-from app.payments.operator import confirm_paybill
 from app.payments.providers.daraja import C2BNotification, DarajaError
 from app.payments.providers.mpesa_stk import CONNECT_TIMEOUT_SECONDS, daraja_configured
 from app.reconciliation.daraja import PullTransactionsClient, PulledTransaction
 from app.reconciliation.daraja.http import TIMEOUT
 from app.reconciliation.models import MpesaShortcode
+from app.sales import confirming
 
 log = logging.getLogger(__name__)
 
@@ -97,22 +96,13 @@ def pull_shortcode(shortcode_id: int, now: datetime) -> dict:
 
 
 def _apply(record: PulledTransaction, shortcode: str) -> str:
-    """One pulled payment, in its own transaction: applied, known already, or left alone."""
+    """One pulled payment, as its own unit of work: applied, known already, or left alone.
+
+    A race with the confirmation callback (it recorded the TransID a moment ago) runs the
+    unit again, whole, and finds the payment known."""
     if not record.transaction_type.startswith("c2b"):
         return "not_c2b"
-    for attempt in (1, 2):
-        try:
-            outcome = _apply_once(record, shortcode)
-            db.session.commit()
-            return outcome
-        except IntegrityError:  # the confirmation callback (or another run) recorded it just now
-            db.session.rollback()
-            if attempt == 2:
-                raise
-        except BaseException:
-            db.session.rollback()
-            raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    return unit_of_work(lambda: _apply_once(record, shortcode))
 
 
 def _apply_once(record: PulledTransaction, shortcode: str) -> str:
@@ -127,7 +117,7 @@ def _apply_once(record: PulledTransaction, shortcode: str) -> str:
         trans_id=record.trans_id, trans_time=record.trans_time, amount_minor=record.amount_minor, shortcode=shortcode,
         bill_ref=record.bill_ref, msisdn=record.msisdn, first_name=record.sender,
         transaction_type=record.transaction_type)
-    confirm_paybill(notification, dict(record.raw))
+    confirming.paybill_confirmation(notification, dict(record.raw))
     log.info("pull %s: %s applied as a late confirmation (payer %s)", shortcode, record.trans_id,
              mask_phone(f"+{record.msisdn}" if record.msisdn.isdigit() else None))
     return "applied"

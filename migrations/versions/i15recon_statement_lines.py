@@ -1,7 +1,7 @@
 """Reconciliation: carriers' M-Pesa shortcodes, statement imports and their lines (one per receipt).
 
 Revision ID: i15recon_01
-Revises: i9states_01
+Revises: i14web_01
 Create Date: 2026-12-07 15:23:18.173390
 
 """
@@ -13,7 +13,7 @@ import app.database  # custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'i15recon_01'
-down_revision = 'i9states_01'
+down_revision = 'i14web_01'
 branch_labels = None
 depends_on = None
 
