@@ -40,9 +40,7 @@ MAX_DAYS_PER_CLOSE = 62
 def close_through(carrier_id: int, through: date, *, actor: str, now: datetime | None = None) -> list[ClosedDay]:
     """Close every open day of the carrier up to ``through``; the days closed, oldest first."""
     now = now or utcnow()
-    carrier = db.session.execute(
-        select(Carrier).where(Carrier.id == carrier_id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+    carrier = _lock_carrier(carrier_id)
     if span(carrier, through).end > now:
         raise Conflict(f"{through} is not over yet in the carrier's time zone; close it tomorrow.",
                        slug="day-not-over")
@@ -67,6 +65,14 @@ def close_through(carrier_id: int, through: date, *, actor: str, now: datetime |
         db.session.rollback()
         raise Conflict(f"{through} was closed by someone else a moment ago.", slug="day-closed") from None
     return closed
+
+
+def _lock_carrier(carrier_id: int) -> Carrier:
+    """The carrier under a row lock: closes of one carrier queue here, so each reads the run
+    of closed days as the previous one left it (two at once could leave a gap)."""
+    return db.session.execute(
+        select(Carrier).where(Carrier.id == carrier_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
 
 
 def _close_one(carrier, day: date, books_begin: datetime, *, actor: str, now: datetime) -> ClosedDay:
