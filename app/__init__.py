@@ -17,7 +17,7 @@ import app.core.sqlprivacy  # noqa: F401 - database errors quote no personal dat
 from app.config import build_config
 from app.errors import register_error_handlers
 from app.core import input_guard
-from app.extensions import api, db, limiter, migrate
+from app.extensions import api, db, limiter, migrate, web_redis_options
 from app.openapi import init_openapi, request_examples
 
 # (module path, attribute) of each API blueprint (flask-smorest) and plain Flask blueprint.
@@ -71,15 +71,6 @@ def _connect_areas() -> None:
 
     register_taken_seat_counter(taken_seat_counts)  # seats left, in search and on trip pages
 
-    from app.ledger.service import wallet_moving
-    from app.wallet.service import on_wallet_moving
-
-    wallet_moving.connect(on_wallet_moving, weak=False)  # a posting moves the wallet's cached balance
-
-    from app.sales.wiring import register as register_sales
-
-    register_sales()  # booking and payments do not import each other: sales answers their signals
-
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
@@ -98,6 +89,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     input_guard.init_app(app)  # before any blueprint: the bounded <int:> converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
+        # A request never waits long on the limiter's storage (app.extensions.web_redis_options).
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", web_redis_options())
     limiter.init_app(app)
     api.init_app(app)
     init_openapi(app, api)  # intro, shared components (Problem), Swagger UI served locally

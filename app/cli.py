@@ -1,18 +1,16 @@
 """Flask CLI commands (``flask --app wsgi …``). Each domain adds its own below."""
 from __future__ import annotations
 
-import os
-
 import click
 from flask import Flask
-from redis import Redis
-from rq import Queue, Worker
 
 from app.auth.cli import create_admin
 
 from app.catalog.seed import register as register_seed_demo
 
-from app.jobs.periodic import run_all_once, start_scheduler
+from app.jobs.periodic import run_all_once
+
+from app.jobs.worker import run_worker
 
 from app.states.cli import register_history_cli
 
@@ -27,19 +25,15 @@ def register_cli(app: Flask) -> None:
     register_history_cli(app)  # history <entity> <id>
 
     @app.cli.command("worker")
-    @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+    @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
     def worker(burst: bool) -> None:
-        """Run the RQ job worker (Procfile ``worker:``); needs REDIS_URL."""
+        """Run the RQ job worker (Procfile ``worker:``); needs REDIS_URL. It waits for Redis
+        and reconnects by itself (``app.jobs.worker``)."""
         if not app.config.get("REDIS_URL"):
             raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed.")
-        connection = Redis.from_url(app.config["REDIS_URL"])
-        app.extensions["jobs_pool_pid"] = os.getpid()  # work horses forked from here get fresh pools
         if not burst:
-            start_scheduler(app)
             click.echo(f"sweep scheduler: every {app.config['SWEEP_INTERVAL_SECONDS']}s (SWEEP_INTERVAL_SECONDS)")
-        Worker([Queue("default", connection=connection)], connection=connection).work(
-            burst=burst, with_scheduler=True
-        )
+        run_worker(app, burst=burst)
 
     @app.cli.command("urls")
     def urls() -> None:

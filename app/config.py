@@ -117,6 +117,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "AT_API_KEY": _env("AT_API_KEY"),
         "AT_SENDER_ID": _env("AT_SENDER_ID"),
         "AT_SHORT_CODE": _env("AT_SHORT_CODE"),
+        "AT_BASE_URL": _env("AT_BASE_URL"),  # override of the SMS API's address (tests, stand-ins)
         "MPESA_ENV": _env("MPESA_ENV", "sandbox"),
         "MPESA_BASE_URL": _env("MPESA_BASE_URL"),
         "MPESA_CONSUMER_KEY": _env("MPESA_CONSUMER_KEY"),
@@ -154,12 +155,24 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "OTP_RATE_LIMIT_PER_ADDRESS": "20 per hour",
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis (the limiter's storage) away: every limit is counted in this process's memory
+        # until it answers again (Flask-Limiter checks it with backoff), never a 500; an
+        # error the fallback does not cover is logged and the request goes on.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         # Booking
         "HOLD_TTL_SECONDS": 10 * 60,
         # Idempotency-Key: an in-flight record older than this is taken as abandoned (crash)
         "IDEMPOTENCY_INFLIGHT_SECONDS": int(_env("IDEMPOTENCY_INFLIGHT_SECONDS", "60")),
         # USSD (channels.ussd): requests per phone number; Redis key prefix of session state
         "USSD_RATE_LIMIT": "30 per minute",
+        # Inbound SMS per sender number: the excess is acknowledged and not read or answered.
+        "SMS_INBOUND_RATE_LIMIT": _env("SMS_INBOUND_RATE_LIMIT", "20 per minute; 300 per hour"),
+        # Payment prompts (M-Pesa PIN prompts, phone-balance charges; app.sales.prompts): to
+        # one phone number from every account together, and from one account to numbers
+        # that are not its own. Beyond them: 429 too-many-prompts with Retry-After.
+        "PUSH_RATE_LIMIT_PER_PHONE": _env("PUSH_RATE_LIMIT_PER_PHONE", "5 per minute; 20 per hour"),
+        "PUSH_RATE_LIMIT_OTHER_PHONE": _env("PUSH_RATE_LIMIT_OTHER_PHONE", "3 per minute; 10 per hour"),
         "USSD_REDIS_PREFIX": "safiri:ussd:",
         # Payments, wallet, ledger
         "PLATFORM_FEE_BPS": int(_env("PLATFORM_FEE_BPS", "500")),  # 5% of each sale
@@ -184,6 +197,12 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "STK_STUCK_AFTER_SECONDS": _seconds_env("STK_STUCK_AFTER_SECONDS", 2 * 60),
         # The worker's scheduler (app.jobs.periodic): interval of the frequent sweeps.
         "SWEEP_INTERVAL_SECONDS": _seconds_env("SWEEP_INTERVAL_SECONDS", 60),
+        # /healthz calls the scheduler stale when its last tick is older than this.
+        "SCHEDULER_STALE_SECONDS": _seconds_env("SCHEDULER_STALE_SECONDS", 60),
+        # The worker waits for a lost Redis with doubling pauses up to this (app.jobs.worker).
+        "WORKER_RECONNECT_MAX_SECONDS": _seconds_env("WORKER_RECONNECT_MAX_SECONDS", 30),
+        # The stuck-SMS sweep sends messages still queued this long after they were written.
+        "SMS_STUCK_AFTER_SECONDS": _seconds_env("SMS_STUCK_AFTER_SECONDS", 120),
         # Packages create_app lets register themselves (``init_app(app)``) after the app's own
         # areas: blueprints, tables, listeners. Named here, never imported by ``app``, so
         # dependencies point down (the channels build on the app, not the other way).

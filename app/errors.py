@@ -68,6 +68,17 @@ class Forbidden(ApiError):
     status, title, slug = 403, "Forbidden", "forbidden"
 
 
+class TooManyRequests(ApiError):
+    """A limit was reached: 429 with ``Retry-After`` (and ``retry_after`` in the body), seconds."""
+
+    status, title, slug = 429, "Too many requests", "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after: int, **kwargs):
+        retry_after = max(1, int(retry_after))
+        super().__init__(detail, headers={"Retry-After": str(retry_after)}, retry_after=retry_after, **kwargs)
+        self.retry_after = retry_after
+
+
 def problem(
     status: int,
     title: str,

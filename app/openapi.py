@@ -36,8 +36,10 @@ Buy bus tickets, pay by M-Pesa, airtime or wallet, and board with a signed QR co
 - **Money** is `{"amount": 150000, "currency": "KES"}` in requests and answers alike: an
   integer count of the currency's minor unit (this is KES 1,500.00) and its ISO 4217 code.
   Never a float, never a bare number.
-- **Times** are ISO 8601 with an offset. A trip's times (`departure_at`, `arrival_at`) are in
-  its departure stop's zone, e.g. `2026-03-01T08:00:00+03:00`.
+- **Times** are ISO 8601 with an offset. A trip's times (`departure_at`, `arrival_at`, and a
+  ticket's `valid_from`/`valid_until`) are in its departure stop's zone, e.g.
+  `2026-03-01T08:00:00+03:00`; every other time (`created_at`, `paid_at`, `settled_at`,
+  `hold_expires_at`, `scanned_at`...) is UTC, e.g. `2026-03-01T05:00:00+00:00`.
 - **Phone numbers** are answered in E.164; local forms (`0711 000111`) are accepted.
 - **Errors** are `application/problem+json` (RFC 9457, schema `Problem`): `type` (branch on
   it, e.g. `/problems/seat-taken`), `title`, `status`, `detail` (a sentence to show) and, for

@@ -9,6 +9,8 @@ from __future__ import annotations
 from app.messaging import (  # noqa: F401  (re-exported for channels)
     LANGUAGE_NAMES,
     LANGUAGES,
+    SMS_SEGMENT,
+    USSD_SHOWN,
     error_text,
     fold_keyword,
     gsm7,

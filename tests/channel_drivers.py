@@ -210,14 +210,14 @@ class Ussd:
         return {"total": amount, "currency": currency}
 
     def after_failed_payment(self):
-        """The passenger hangs up and dials again: the unpaid order is offered another way at once."""
+        """The passenger hangs up and dials again: the unpaid order is named, then (1) its ways to pay."""
         screen = self.talk.dial("")
+        ways = self.talk.input("1")
         return {"order_pending": bool(money_in(screen)) and "1" in screen,
-                "offers_wallet": bool(re.search(r"^(?:CON )?.*\b1\b.*", screen, re.M)) and "M-Pesa" in screen}
+                "offers_wallet": bool(re.search(r"^3 ", ways, re.M)) and "M-Pesa" in ways}
 
     def pay_again(self, method):
-        keys = {"wallet": "1", "airtime": "2", "mpesa": "3"}  # the retry screen's order
-        assert self.talk.input(keys[method]).startswith("END "), self.talk.answer
+        assert self.talk.input(self.METHOD_KEYS[method]).startswith("END "), self.talk.answer
 
     def _ticket_lines(self, item):
         self.talk.dial("")

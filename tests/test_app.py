@@ -1,9 +1,13 @@
 """The service as a whole: errors are problem+json, health, OpenAPI (production: test_production_config)."""
+import time
+
 import pytest
+from redis import Redis
 from sqlalchemy.exc import OperationalError
 
 from app.config import normalize_database_url
 from app.extensions import db
+from app.jobs.periodic import TICK_KEY
 from tests.redis_support import REDIS_URL, needs_redis
 
 
@@ -56,10 +60,32 @@ def test_health_is_503_naming_the_database_when_it_fails(app, client, monkeypatc
 
 
 @needs_redis
-def test_health_checks_a_configured_redis(make_app):
-    app = make_app(REDIS_URL=REDIS_URL)
-    assert app.test_client().get("/healthz").get_json() == {
-        "status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+def test_health_checks_a_configured_redis_and_the_workers_last_tick(make_app):
+    app = make_app(REDIS_URL=REDIS_URL, SCHEDULER_STALE_SECONDS=60)
+    redis = Redis.from_url(REDIS_URL)
+    client = app.test_client()
+    redis.delete(TICK_KEY)  # no worker has ticked since Redis started
+    stale = client.get("/healthz")
+    assert stale.status_code == 200  # this instance serves; the worker is what is missing
+    assert stale.get_json() == {
+        "status": "degraded", "checks": {"database": "ok", "redis": "ok", "scheduler": "stale"},
+        "scheduler": {"status": "stale", "last_tick": None, "age_seconds": None}}
+    worker = client.get("/healthz/worker")
+    assert worker.status_code == 503 and worker.get_json()["type"] == "/problems/worker-stale"
+    redis.set(TICK_KEY, str(time.time() - 300))  # a worker that stopped five minutes ago
+    assert client.get("/healthz").get_json()["scheduler"]["age_seconds"] >= 300
+    assert client.get("/healthz/worker").status_code == 503
+
+    redis.set(TICK_KEY, str(time.time()))  # the scheduler ticks again
+    fresh = client.get("/healthz").get_json()
+    assert fresh["status"] == "ok" and fresh["checks"] == {"database": "ok", "redis": "ok", "scheduler": "ok"}
+    assert fresh["scheduler"]["age_seconds"] <= 5 and fresh["scheduler"]["last_tick"].endswith("+00:00")
+    assert client.get("/healthz/worker").status_code == 200
+    redis.delete(TICK_KEY)
+
+
+def test_without_redis_there_is_no_worker_to_check(client):
+    assert client.get("/healthz/worker").status_code == 404
 
 
 def test_openapi_document_is_served(client):

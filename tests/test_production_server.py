@@ -17,7 +17,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from redis import Redis
 
+from app.jobs.periodic import TICK_KEY
 from tests.conftest import fresh_database
 from tests.production_env import production_environ
 from tests.redis_support import REDIS_URL, needs_redis
@@ -119,8 +121,11 @@ def test_gunicorn_serves_a_complete_production_environment(tmp_path):
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_serving(process, f"{base}/healthz", log)
+            Redis.from_url(REDIS_URL).delete(TICK_KEY)  # no worker runs in this test
             status, body = get(f"{base}/healthz")
-            assert json.loads(body) == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+            assert status == 200 and json.loads(body) == {
+                "status": "degraded", "checks": {"database": "ok", "redis": "ok", "scheduler": "stale"},
+                "scheduler": {"status": "stale", "last_tick": None, "age_seconds": None}}
             status, body = get(f"{base}/api/openapi.json")
             assert status == 200 and json.loads(body)["openapi"].startswith("3.")
             assert get(f"{base}/dev/outbox")[0] == 404  # development pages are not mounted

@@ -23,8 +23,8 @@ after a takeover cannot overwrite the new owner's answer.
 
 The unique constraint on (user_id, key, endpoint) resolves two duplicates racing: one
 insert wins, the other reads the winner's record. Answers < 500 (including problem
-errors such as 409 seat-taken) are stored and replayed; on a 500 or a validation error
-the record is deleted so the client can retry with the same key.
+errors such as 409 seat-taken) are stored and replayed; on a 500, a 429 (a limit: try
+later) or a validation error the record is deleted so the client can retry with the same key.
 
 Usage (the view must commit its own work; put it under ``auth_required``, above
 flask-smorest's decorators, so it sees the final response)::
@@ -110,10 +110,11 @@ def _claim(user_id: int, key: str, endpoint: str, digest: str) -> IdempotencyRec
 
 
 def _finish(record_id: int, claimed_at, response: Response | None) -> None:
-    """Store the answer (or drop the record on a 500), unless another request took the key over."""
+    """Store the answer (or drop the record on a 500 or a 429: nothing was done, the client
+    retries later), unless another request took the key over."""
     mine = (IdempotencyRecord.id == record_id, IdempotencyRecord.created_at == claimed_at,
             IdempotencyRecord.response_status.is_(None))
-    if response is None or response.status_code >= 500:
+    if response is None or response.status_code >= 500 or response.status_code == 429:
         db.session.execute(delete(IdempotencyRecord).where(*mine).execution_options(synchronize_session=False))
     else:
         db.session.execute(

@@ -69,7 +69,7 @@ class UserSchema(Schema):
     role = fields.String(validate=validate.OneOf(ROLES))
     carrier_id = fields.Integer(allow_none=True)
     status = fields.String(validate=validate.OneOf(USER_STATUSES))
-    created_at = fields.AwareDateTime()
+    created_at = fields.Timestamp(dump_only=True, metadata={"description": "UTC"})
 
 
 class TokenResponseSchema(Schema):

@@ -1,12 +1,13 @@
 """Wire shapes of orders, tickets and cancellations (marshmallow 4).
 
-Times are shown in the origin stop's zone (ISO 8601 with offset); money is
+Times follow the one rule (``fields.Timestamp``): the trip's, in the origin stop's zone;
+when the order was created, paid or its hold ends, in UTC. Money is
 ``{"amount", "currency"}`` in minor units.
 """
 from __future__ import annotations
 
 from flask import current_app
-from marshmallow import Schema, validate
+from marshmallow import Schema, ValidationError, post_load, validate
 from webargs.fields import DelimitedList
 
 from app.booking.models import ORDER_STATUSES
@@ -15,7 +16,6 @@ from app.booking.service import MAX_PASSENGERS
 from app.catalog.models import FARE_CLASSES
 from app.core import fields
 from app.core.money import MoneyField, money
-from app.core.timeutil import isoformat
 from tickets.shortcode import format_short_code
 
 SANDBOX_PAYBILL = "174379"
@@ -26,15 +26,29 @@ def _zone(order) -> str:
 
 
 class OrderPassengerSchema(Schema):
+    """One passenger of a new order; ``passenger_name`` is the name every answer uses
+    (orders, tickets, the manifest). ``name`` is its old name in requests, still read."""
+
     fare_class = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FARE_CLASSES), metadata={
         "description": "default: standard where sold, else the cheapest class (the same rule on every channel)"})
     seat = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=8))
-    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=120))
+    passenger_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=120),
+                                   metadata={"description": "as printed on the ticket and the manifest"})
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=120),
+                         metadata={"deprecated": True, "description": "the old name of passenger_name"})
+
+    @post_load
+    def _one_name(self, data, **kwargs):
+        old = data.pop("name", None)
+        if old is not None and data.get("passenger_name") not in (None, old):
+            raise ValidationError({"passenger_name": ["Give passenger_name only (name is its old name)."]})
+        data["passenger_name"] = data.get("passenger_name") or old
+        return data
 
 
 class OrderCreateSchema(Schema):
     EXAMPLE = {"trip_id": 1, "origin_stop_id": 1, "destination_stop_id": 2, "passengers": [
-        {"fare_class": "standard", "seat": "4", "name": "Wanjiku Kamau"}, {"fare_class": "student"}]}
+        {"fare_class": "standard", "seat": "4", "passenger_name": "Wanjiku Kamau"}, {"fare_class": "student"}]}
     trip_id = fields.Integer(required=True, strict=True)
     origin_stop_id = fields.Integer(required=True, strict=True)
     destination_stop_id = fields.Integer(required=True, strict=True)
@@ -73,13 +87,13 @@ class OrderSchema(Schema):
     items = fields.List(fields.Nested(OrderItemSchema))
     total = MoneyField(lambda o: (o.total_amount, o.currency))
     refunded = MoneyField(lambda o: (o.refunded_amount, o.currency))
-    departure_at = fields.Function(
-        lambda o: isoformat(departure_at_stop(o.trip, o.origin_stop_id), _zone(o)),
-        metadata={"type": "string", "format": "date-time", "example": "2026-03-01T08:00:00+03:00",
+    departure_at = fields.Timestamp(
+        lambda o: departure_at_stop(o.trip, o.origin_stop_id), zone=_zone,
+        metadata={"example": "2026-03-01T08:00:00+03:00",
                   "description": "when the trip leaves the order's origin stop, in that stop's zone"})
-    hold_expires_at = fields.Function(lambda o: isoformat(o.hold_expires_at, _zone(o)))
-    paid_at = fields.Function(lambda o: isoformat(o.paid_at, _zone(o)))
-    created_at = fields.Function(lambda o: isoformat(o.created_at, _zone(o)))
+    hold_expires_at = fields.Timestamp(allow_none=True, metadata={"description": "UTC"})
+    paid_at = fields.Timestamp(allow_none=True, metadata={"description": "UTC"})
+    created_at = fields.Timestamp(metadata={"description": "UTC"})
     payment_instructions = fields.Function(_payment_instructions, allow_none=True, metadata={
         "description": "while pending_payment: how to pay at the M-Pesa Paybill", "type": "object",
         "properties": {"paybill": {"type": "object", "properties": {
@@ -105,12 +119,11 @@ class BookingTicketSchema(Schema):
     passenger_name = fields.String(allow_none=True)
     short_code = fields.Function(lambda t: format_short_code(t.short_code))
     status = fields.String()
-    valid_from = fields.Function(lambda t: isoformat(t.valid_from, _zone(t.order)))
-    valid_until = fields.Function(lambda t: isoformat(t.valid_until, _zone(t.order)))
-    departure_at = fields.Function(
-        lambda t: isoformat(departure_at_stop(t.trip, t.order.origin_stop_id), _zone(t.order)),
-        metadata={"type": "string", "format": "date-time",
-                  "description": "when the trip leaves the passenger's stop, in that stop's zone"})
+    valid_from = fields.Timestamp(zone=lambda t: _zone(t.order))
+    valid_until = fields.Timestamp(zone=lambda t: _zone(t.order))
+    departure_at = fields.Timestamp(
+        lambda t: departure_at_stop(t.trip, t.order.origin_stop_id), zone=lambda t: _zone(t.order),
+        metadata={"description": "when the trip leaves the passenger's stop, in that stop's zone"})
 
 
 class BookingTicketQuerySchema(Schema):

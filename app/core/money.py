@@ -31,8 +31,15 @@ def format_money(amount: int, currency: str) -> str:
     return f"{currency} {sign}{major:,}.{minor:0{exponent}d}"
 
 
+SHAPE = 'Money is an object {"amount": <count of minor units>, "currency": "<ISO 4217>"}, ' \
+        'e.g. {"amount": 150000, "currency": "KES"} for KES 1,500.'
+
+
 class MoneySchema(Schema):
-    """``Money`` in the OpenAPI document."""
+    """``Money`` in the OpenAPI document. Anything but an object (a bare number, a string)
+    is refused with the shape money has, not marshmallow's "Invalid input type."."""
+
+    error_messages = {"type": SHAPE}
 
     amount = fields.Integer(required=True, strict=True,
                             metadata={"description": "count of the currency's minor unit (cents for KES)",

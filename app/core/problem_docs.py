@@ -64,12 +64,15 @@ SPECIFIC: dict[tuple[str, str], dict[int, str]] = {
         "or an Idempotency-Key in flight or reused with another body"},
     ("post", "/api/v1/orders/{order_id}/payments"): {
         402: "Insufficient wallet balance (insufficient-funds)",
-        409: "Order already paid, expired or released; or an Idempotency-Key conflict"},
+        409: "Order already paid, expired or released; or an Idempotency-Key conflict",
+        429: "Too many payment prompts to this phone number (too-many-prompts); see Retry-After"},
     ("post", "/api/v1/orders/{order_id}/cancel"): {
         409: "Nothing left to cancel, trip departed, or an Idempotency-Key conflict"},
     ("post", "/api/v1/orders/{order_id}/release"): {409: "The order is paid or no longer held"},
     ("get", "/api/v1/orders/{order_id}/cancellation-quote"): {409: "Nothing to cancel or trip departed"},
-    ("post", "/api/v1/wallet/top-ups"): {409: "An Idempotency-Key in flight or reused with another body"},
+    ("post", "/api/v1/wallet/top-ups"): {
+        409: "An Idempotency-Key in flight or reused with another body",
+        429: "Too many payment prompts to this phone number (too-many-prompts); see Retry-After"},
     ("post", "/api/v1/scans"): {404: "No such trip, or another carrier's", 409: "Scan conflicts with the ticket's state"},
     ("post", "/api/v1/carriers"): {409: "Slug already used"},
     ("post", f"{_CARRIER}/stops"): {409: "Stop code already used"},

@@ -4,8 +4,9 @@
   expiry, because every new hold expires stale ones first; the sweep tidies the rest and
   expires unpaid orders);
 - STK pushes whose callback never came are settled by Daraja's STK query, with backoff,
-  and expired after a bounded time (``app.payments.jobs``); pushes a killed worker left
-  ``initiated`` are taken up after a short grace (``stuck-stk``);
+  and expired after a bounded time (``app.sales.confirming.poll_pending_stk`` over
+  ``app.payments.jobs``); pushes a killed worker left ``initiated`` are taken up after a
+  short grace (``stuck-stk``);
 - SMS left queued (a crash between commit and send) are sent;
 - tickets whose validity window has closed are recorded ``expired`` (``app.ticketing.states``);
 - USSD session rows nobody can resume are deleted (registered by the channels).
@@ -16,6 +17,13 @@ interval; a Redis ``SET NX PX`` lock per sweep makes sure several workers enqueu
 per interval, not once each. ``SWEEP_INTERVAL_SECONDS`` (default 60) is the interval of the
 frequent sweeps; the slower ones run at fixed multiples of it (see ``SWEEPS``), so a test
 or a demo can speed every sweep up with one setting.
+
+Each sweep names its queue: the money sweeps (holds, STK polling, anything that settles a
+payment) go to ``money``, which every worker takes first, so they never wait behind an SMS
+backlog on ``default``. A new sweep that resolves payments declares ``queue=MONEY_QUEUE``.
+
+Each tick that reached Redis is recorded (``safiri:scheduler:tick``, the time); ``/healthz``
+reads it to tell a running scheduler from a dead or disconnected worker.
 """
 from __future__ import annotations
 
@@ -24,24 +32,28 @@ import threading
 import time
 from typing import NamedTuple
 
-from redis import Redis
+from redis import Redis, RedisError
 
 from app.extensions import db
-from app.jobs import _resolve, enqueue, job_id
+from app.jobs import DEFAULT_QUEUE, MONEY_QUEUE, _resolve, enqueue, job_id
 
 log = logging.getLogger(__name__)
+
+#: Where the scheduler records its last tick (seconds since the epoch, as text).
+TICK_KEY = "safiri:scheduler:tick"
 
 
 class Sweep(NamedTuple):
     name: str  # short, RQ-safe: the job id and the Redis lock are built from it
     func_path: str
     every: int  # multiples of SWEEP_INTERVAL_SECONDS
+    queue: str = DEFAULT_QUEUE  # MONEY_QUEUE for sweeps that move or settle money
 
 
 SWEEPS: list[Sweep] = [
-    Sweep("expire-holds", "app.booking.jobs:expire_holds", 1),
-    Sweep("poll-stk", "app.payments.jobs:poll_pending_stk", 1),
-    Sweep("stuck-stk", "app.payments.jobs:resolve_stuck_pushes", 1),
+    Sweep("expire-holds", "app.booking.jobs:expire_holds", 1, queue=MONEY_QUEUE),
+    Sweep("poll-stk", "app.sales.confirming:poll_pending_stk", 1, queue=MONEY_QUEUE),
+    Sweep("stuck-stk", "app.payments.jobs:resolve_stuck_pushes", 1, queue=MONEY_QUEUE),
     Sweep("stuck-sms", "app.messaging.service:send_stuck_messages", 5),
     Sweep("expire-tickets", "app.ticketing.states:expire_tickets", 5),
 ]  # components add theirs with ``register_sweep`` (the channels: stale USSD sessions)
@@ -64,7 +76,7 @@ def sweep_intervals(config) -> dict[str, float]:
 def run_all_once() -> dict[str, str]:
     """Run every sweep now, each in its own transaction; one failing does not stop the rest."""
     outcome = {}
-    for _, func_path, _ in SWEEPS:
+    for func_path in [sweep.func_path for sweep in SWEEPS]:
         try:
             result = _resolve(func_path)()
             db.session.commit()
@@ -90,26 +102,43 @@ def enqueue_due_sweeps(app, redis, now: float | None = None) -> list[str]:
             continue
         jid = job_id("sweep", sweep.name, int(now // interval))
         with app.app_context():
-            enqueue(sweep.func_path, job_id=jid)
+            enqueue(sweep.func_path, job_id=jid, queue=sweep.queue)
         enqueued.append(jid)
+    redis.set(TICK_KEY, f"{now:.3f}")
     return enqueued
+
+
+def last_tick(redis) -> float | None:
+    """When the scheduler last reached Redis (epoch seconds), or None if never since Redis started."""
+    raw = redis.get(TICK_KEY)
+    return float(raw) if raw else None
 
 
 def start_scheduler(app, stop: threading.Event | None = None, tick_seconds: float | None = None) -> threading.Thread:
     """Enqueue each sweep on its interval from a daemon thread of the worker process.
 
     One failed round (Redis restarting, a bad job) is logged and the next tick tries
-    again: the thread must outlive any single error, or sweeps silently stop.
+    again: the thread must outlive any single error, or sweeps silently stop. Redis being
+    away is logged once when it goes and once when it is back, not at every tick.
     """
-    redis = Redis.from_url(app.config["REDIS_URL"])
+    redis = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=5, socket_timeout=10)
     stop = stop or threading.Event()
     if tick_seconds is None:
         tick_seconds = min(5.0, max(0.1, min(sweep_intervals(app.config).values()) / 4))
 
     def loop():
+        unreachable = False
         while not stop.is_set():
             try:
                 enqueue_due_sweeps(app, redis)
+                if unreachable:
+                    log.info("sweep scheduler: Redis is back")
+                unreachable = False
+            except RedisError as exc:
+                if not unreachable:
+                    log.warning("sweep scheduler: Redis unreachable (%s); trying every %ss",
+                                type(exc).__name__, tick_seconds)
+                unreachable = True
             except Exception:
                 log.exception("sweep scheduler: enqueueing failed; retrying in %ss", tick_seconds)
             stop.wait(tick_seconds)

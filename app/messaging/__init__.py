@@ -17,4 +17,14 @@ from app.messaging.catalogue import (  # noqa: F401  (the public API)
     text,
 )
 from app.messaging.formats import Amount, Day, Moment, amount_only, clock, money, short_date, weekday_date  # noqa: F401
-from app.messaging.gsm import SMS_SEGMENT, USSD_SCREEN, fold_keyword, gsm7, is_gsm7  # noqa: F401
+from app.messaging.gsm import (  # noqa: F401
+    CONCATENATED_SEGMENT,
+    GSM7_EXTENSION,
+    SMS_SEGMENT,
+    USSD_SCREEN,
+    USSD_SHOWN,
+    fold_keyword,
+    gsm7,
+    is_gsm7,
+    septets,
+)

@@ -114,6 +114,7 @@ class AfricasTalkingSms:
         sender_id: str | None = None,
         short_code: str | None = None,
         timeout: float | tuple[float, float] = 10,
+        base_url: str | None = None,
     ) -> None:
         if not isinstance(username, str) or not username.strip():
             raise ValueError("AfricasTalkingSms needs a username")
@@ -124,6 +125,8 @@ class AfricasTalkingSms:
         self.short_code = short_code or None
         self.timeout = timeout
         self._sms = SMSService(username, api_key)
+        if base_url:  # a stand-in (tests): the SDK builds every URL from these two attributes
+            self._sms._baseUrl = self._sms._contentUrl = base_url.rstrip("/") + "/version1"
 
     def __repr__(self) -> str:  # never show the API key
         return f"AfricasTalkingSms(username={self.username!r}, sender_id={self.sender_id!r})"

@@ -135,10 +135,16 @@ def t(key: str, language: str | None, n: int | None = None, **values) -> str:
 
 
 def error_text(error: Exception, language: str | None) -> str:
-    """A short line for a domain error (its ``slug``); a generic apology for anything else."""
+    """A short line for a domain error (its ``slug``); a generic apology for anything else.
+
+    An error with ``message_values`` (a dict) fills its message's placeholders with them
+    (``too-many-prompts`` says in how many minutes to try again).
+    """
     slug = getattr(error, "slug", None)
     key = f"error:{slug}"
-    return t(key if slug and has(key) else "error_generic", language)
+    if not (slug and has(key)):
+        return t("error_generic", language)
+    return t(key, language, **(getattr(error, "message_values", None) or {}))
 
 
 def templates(key: str) -> dict[str, str]:

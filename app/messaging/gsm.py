@@ -15,8 +15,17 @@ GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
+# The extension table: each of these costs two septets (an escape, then the character).
+GSM7_EXTENSION = frozenset("^{}\\[]~|\u20ac\f")
 SMS_SEGMENT = 160  # septets in one single-part SMS
+CONCATENATED_SEGMENT = 153  # septets per part of a multi-part SMS (7 go to the part header)
 USSD_SCREEN = 182  # characters on one USSD screen
+USSD_SHOWN = 160  # what the menus fill: some handsets show fewer than USSD_SCREEN
+
+
+def septets(text: str) -> int:
+    """Septets ``text`` takes in a GSM-7 SMS: one per basic character, two per extension one."""
+    return sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
 
 
 def gsm7(text: str) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy import or_, select, update
 from app.core.phone import mask_phone
 from app.database import utcnow
 from app.extensions import db
-from app.jobs import enqueue_after_commit, job_id
+from app.jobs import RetryLater, enqueue_after_commit, job_id
 from app.messaging.at_gateway import AfricasTalkingSms
 from app.messaging.models import OutboundMessage
 from app.messaging.states import SMS
@@ -67,6 +67,7 @@ def _build_backend(config):
             api_key=config["AT_API_KEY"],
             sender_id=config.get("AT_SENDER_ID"),
             short_code=config.get("AT_SHORT_CODE"),
+            base_url=config.get("AT_BASE_URL"),
         )
     return OutboxBackend()
 
@@ -123,7 +124,7 @@ def erase_recipient(user_id: int, phone: str | None) -> None:
     db.session.execute(update(OutboundMessage).where(mine).values(to_phone=None))
 
 
-class SmsRetryLater(Exception):
+class SmsRetryLater(RetryLater):
     """The gateway could not take the message now but may later: the job queue retries."""
 
 
@@ -139,6 +140,35 @@ def _result_for(results, number: str):
 
 
 def deliver(message_id: int) -> None:
+    """Send one queued message, after any earlier one to the same number; never twice.
+
+    Messages to one number leave in the order they were written: jobs can run out of
+    order (two workers, a retry, a sweep), so before sending this message the job sends
+    every earlier message to that number still waiting for its first attempt, oldest
+    first (each under its own row lock, so a job sending one of them meanwhile is waited
+    for, not doubled). An earlier message already being retried (the gateway refused it
+    once) keeps its own schedule and does not hold the later ones back.
+    """
+    mine = select(OutboundMessage.to_phone).where(OutboundMessage.id == message_id).scalar_subquery()
+    due = db.session.scalars(
+        select(OutboundMessage.id).where(
+            OutboundMessage.to_phone == mine, OutboundMessage.status == "queued",
+            (OutboundMessage.id == message_id)
+            | ((OutboundMessage.id < message_id) & (OutboundMessage.attempts == 0)),
+        ).order_by(OutboundMessage.id)
+    ).all()
+    db.session.rollback()  # end the read: each send is its own transaction
+    if message_id not in due:
+        return  # sent (or given up) meanwhile
+    for earlier_id in due[:-1]:
+        try:
+            _send(earlier_id)
+        except SmsRetryLater:
+            pass  # recorded on its row; its own job retries it
+    _send(message_id)
+
+
+def _send(message_id: int) -> None:
     """Send one queued message; never twice.
 
     The row is locked for the whole send and only a ``queued`` message is sent, so a
@@ -148,7 +178,7 @@ def deliver(message_id: int) -> None:
     ``MAX_ATTEMPTS`` the message is ``failed``. A final refusal (blacklisted, invalid
     number) is ``rejected`` at once. Per-recipient status codes are kept on the row.
     """
-    message = db.session.get(OutboundMessage, message_id, with_for_update=True)
+    message = db.session.get(OutboundMessage, message_id, with_for_update=True, populate_existing=True)
     if message is None or message.status != "queued" or not message.to_phone:
         db.session.rollback()
         return
@@ -159,7 +189,6 @@ def deliver(message_id: int) -> None:
         results = backend.send([message.to_phone], message.text)
     except Exception as exc:
         retryable = getattr(exc, "retryable", True)
-        log.warning("SMS %s to %s not sent: %s", message.id, mask_phone(message.to_phone), exc)
         message.failure_reason = str(exc)[:80]
         _fail_or_retry(message, retryable)
         return
@@ -167,8 +196,6 @@ def deliver(message_id: int) -> None:
     if result is None or not result.accepted:
         message.failure_reason = (result.status if result else "NoResult")[:80]
         message.status_code = result.status_code if result else None
-        log.warning("SMS %s to %s refused: %s (%s)", message.id, mask_phone(message.to_phone),
-                    message.failure_reason, message.status_code)
         _fail_or_retry(message, bool(result and result.retryable), final_status="rejected")
         return
     SMS.transition(message, "sent", actor=f"provider:{backend.name}", locked=True)
@@ -181,33 +208,45 @@ def deliver(message_id: int) -> None:
 
 
 def _fail_or_retry(message: OutboundMessage, retryable: bool, final_status: str = "failed") -> None:
-    """Commit the attempt; raise ``SmsRetryLater`` when another attempt may succeed."""
+    """Commit the attempt; raise ``SmsRetryLater`` when another attempt may succeed.
+
+    A retry is expected (the gateway busy or out of credit): the exception's text is the
+    one log line it gets (``app.jobs``). A message given up is logged here, as a warning.
+    """
+    masked = mask_phone(message.to_phone)
     if retryable and message.attempts < MAX_ATTEMPTS:
-        message_id, reason = message.id, message.failure_reason
+        text = (f"SMS {message.id} to {masked} not sent ({message.failure_reason}, code "
+                f"{message.status_code}), attempt {message.attempts} of {MAX_ATTEMPTS}")
         db.session.commit()
-        raise SmsRetryLater(f"SMS {message_id}: {reason}")
+        raise SmsRetryLater(text)
+    log.warning("SMS %s to %s %s: %s (code %s) after %s attempt(s)", message.id, masked,
+                final_status if not retryable else "failed", message.failure_reason, message.status_code,
+                message.attempts)
     SMS.transition(message, final_status if not retryable else "failed", actor=f"provider:{message.backend}",
                    reason=message.failure_reason, locked=True)
     _forget_after_send(message)
     db.session.commit()
 
 
-STUCK_AFTER = timedelta(minutes=2)
+STUCK_AFTER = timedelta(minutes=2)  # ``SMS_STUCK_AFTER_SECONDS`` overrides it
 
 
 def send_stuck_messages(now=None) -> int:
     """Send messages still ``queued`` well after their commit (periodic sweep).
 
-    They exist when a process died between the commit and the send, or when an inline
-    send failed without a queue to retry it. ``deliver`` locks and re-checks each row, so
-    a message a worker is sending right now is not sent twice.
+    They exist when a process died between the commit and the send, when Redis was down
+    at the commit (the job could not be queued), or when an inline send failed without a
+    queue to retry it. ``deliver`` locks and re-checks each row, so a message a worker is
+    sending right now is not sent twice.
     """
     now = now or utcnow()
+    setting = current_app.config.get("SMS_STUCK_AFTER_SECONDS")
+    stuck_after = STUCK_AFTER if setting is None else timedelta(seconds=float(setting))
     ids = db.session.scalars(
         select(OutboundMessage.id)
         .where(
             OutboundMessage.status == "queued",
-            OutboundMessage.created_at < now - STUCK_AFTER,
+            OutboundMessage.created_at <= now - stuck_after,
             OutboundMessage.attempts < MAX_ATTEMPTS,
         )
         .order_by(OutboundMessage.id)
@@ -219,4 +258,7 @@ def send_stuck_messages(now=None) -> int:
             deliver(message_id)
         except SmsRetryLater:
             pass  # recorded on the row; the next sweep tries again
+        except Exception:  # one message's bug must not keep the others queued
+            db.session.rollback()
+            log.exception("stuck SMS %s not sent", message_id)
     return len(ids)

@@ -33,8 +33,8 @@ class PaymentSchema(Schema):
     message = fields.String(allow_none=True, metadata={"description": "what to show the passenger"})
     failure_reason = fields.String(allow_none=True)
     receipt = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    settled_at = fields.DateTime(allow_none=True)
+    created_at = fields.Timestamp(metadata={"description": "UTC"})
+    settled_at = fields.Timestamp(allow_none=True, metadata={"description": "UTC"})
     other_methods = fields.Function(
         lambda p: list(getattr(p, "other_methods", None) or []),
         metadata={"type": "array", "items": {"type": "string"},

@@ -14,7 +14,7 @@ timestamp up to the day's end (and no earlier than ``LATE_WINDOW`` before the da
 before the books began) is assigned to it by one ``INSERT ... SELECT``, and the snapshot
 is computed from exactly those rows. A transaction committing a moment later is thus
 never lost: unassigned, it is counted by the next open day as a late adjustment.
-A use case: it commits once.
+A use case: it commits once (``unit_of_work``).
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from app.catalog.models import Carrier
 from app.core.timeutil import isoformat
 from app.database import utcnow
 from app.errors import Conflict
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.ledger.models import LedgerTransaction
 from app.reports import daily
 from app.reports.days import span
@@ -40,31 +40,31 @@ MAX_DAYS_PER_CLOSE = 62
 def close_through(carrier_id: int, through: date, *, actor: str, now: datetime | None = None) -> list[ClosedDay]:
     """Close every open day of the carrier up to ``through``; the days closed, oldest first."""
     now = now or utcnow()
-    carrier = _lock_carrier(carrier_id)
-    if span(carrier, through).end > now:
-        raise Conflict(f"{through} is not over yet in the carrier's time zone; close it tomorrow.",
-                       slug="day-not-over")
-    first, last = closed_run(carrier.id)
-    if last is not None and through <= last:
-        raise Conflict(f"{through} is already closed (the books are closed through {last}).", slug="day-closed")
-    if first is None:
-        first, days = through, [through]
-    else:
-        days = [last + timedelta(days=n) for n in range(1, (through - last).days + 1)]
-    if len(days) > MAX_DAYS_PER_CLOSE:
-        stop = days[MAX_DAYS_PER_CLOSE - 1]
-        raise Conflict(f"That would close {len(days)} days at once; close through {stop} first.",
-                       slug="close-earlier-days-first", close_through=stop.isoformat())
-    books_begin = span(carrier, first).start
-    closed = []
+
+    def work() -> list[ClosedDay]:
+        carrier = _lock_carrier(carrier_id)
+        if span(carrier, through).end > now:
+            raise Conflict(f"{through} is not over yet in the carrier's time zone; close it tomorrow.",
+                           slug="day-not-over")
+        first, last = closed_run(carrier.id)
+        if last is not None and through <= last:
+            raise Conflict(f"{through} is already closed (the books are closed through {last}).",
+                           slug="day-closed")
+        if first is None:
+            first, days = through, [through]
+        else:
+            days = [last + timedelta(days=n) for n in range(1, (through - last).days + 1)]
+        if len(days) > MAX_DAYS_PER_CLOSE:
+            stop = days[MAX_DAYS_PER_CLOSE - 1]
+            raise Conflict(f"That would close {len(days)} days at once; close through {stop} first.",
+                           slug="close-earlier-days-first", close_through=stop.isoformat())
+        books_begin = span(carrier, first).start
+        return [_close_one(carrier, day, books_begin, actor=actor, now=now) for day in days]
+
     try:
-        for day in days:
-            closed.append(_close_one(carrier, day, books_begin, actor=actor, now=now))
-        db.session.commit()
+        return unit_of_work(work)  # a close that lost a race runs again and finds the other's days
     except IntegrityError:
-        db.session.rollback()
         raise Conflict(f"{through} was closed by someone else a moment ago.", slug="day-closed") from None
-    return closed
 
 
 def _lock_carrier(carrier_id: int) -> Carrier:
@@ -94,7 +94,7 @@ def _close_one(carrier, day: date, books_begin: datetime, *, actor: str, now: da
     scope = daily.Scope(carrier_id=carrier.id, currency=carrier.currency, tickets_from=sp.start,
                         tickets_to=sp.end, closed_day_id=row.id)
     report = compute(carrier, day, scope, now=now)
-    report.update(status="closed", closed_at=isoformat(now, sp.zone.key), closed_by=actor)
+    report.update(status="closed", closed_at=isoformat(now), closed_by=actor)
     for key in daily.COUNTS + daily.MONEY:
         setattr(row, key, report[key])
     row.report = report

@@ -32,7 +32,7 @@ from sqlalchemy import BigInteger, and_, case, cast, exists, func, literal, or_,
 from sqlalchemy.orm import aliased
 
 from app.booking.models import Order, OrderItem
-from app.catalog.models import Route, Trip
+from app.catalog.models import Route, RouteStop, Stop, Trip
 from app.extensions import db
 from app.ledger.fees import PLATFORM_FEES, operator_fees
 from app.ledger.models import LedgerEntry, LedgerTransaction
@@ -201,30 +201,40 @@ def adjustment_rows(scope: Scope, day) -> list[dict]:
     return list(rows.values())
 
 
+def _first_stop_zone():
+    """The zone of a trip's first stop (a trip's times are shown there), as a column."""
+    return (select(Stop.timezone).join(RouteStop, RouteStop.stop_id == Stop.id)
+            .where(RouteStop.route_id == Trip.route_id).order_by(RouteStop.position).limit(1)
+            .scalar_subquery().label("timezone"))
+
+
 def boarding_rows(carrier_id: int, start: datetime, end: datetime) -> list:
     """Per trip departing in [start, end): tickets that may travel, and how many boarded."""
     travelling = Ticket.status.in_(("valid", "used", "expired"))
-    query = (
-        select(Trip.id.label("trip_id"), Trip.departure_at, Trip.status, Route.code.label("route_code"),
-               func.count(Ticket.id).filter(travelling).label("tickets"),
+    counts = (
+        select(Trip.id.label("trip_id"), func.count(Ticket.id).filter(travelling).label("tickets"),
                func.count(Ticket.id).filter(Ticket.status == "used").label("boarded"))
         .select_from(Trip)
-        .join(Route, Route.id == Trip.route_id)
         .outerjoin(Ticket, Ticket.trip_id == Trip.id)
         .where(Trip.carrier_id == carrier_id, Trip.departure_at >= start, Trip.departure_at < end)
-        .group_by(Trip.id, Trip.departure_at, Trip.status, Route.code)
+        .group_by(Trip.id)
+    ).subquery()
+    query = (
+        select(counts, Trip.departure_at, Trip.status, Route.code.label("route_code"), _first_stop_zone())
+        .join(Trip, Trip.id == counts.c.trip_id)
+        .join(Route, Route.id == Trip.route_id)
         .order_by(Trip.departure_at, Trip.id)
     )
     return list(db.session.execute(query))
 
 
 def labels(trip_ids) -> dict:
-    """Per trip id: its departure and its route's id, code and name (for the rows)."""
+    """Per trip id: its departure (and its first stop's zone), its route's id, code and name."""
     ids = [i for i in trip_ids if i is not None]
     if not ids:
         return {}
     return {r.id: r for r in db.session.execute(
-        select(Trip.id, Trip.departure_at, Route.id.label("route_id"), Route.code, Route.name)
+        select(Trip.id, Trip.departure_at, Route.id.label("route_id"), Route.code, Route.name, _first_stop_zone())
         .join(Route, Route.id == Trip.route_id).where(Trip.id.in_(ids)))}
 
 

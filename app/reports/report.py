@@ -122,7 +122,7 @@ def _label(name: str, value, routes: dict, trips: dict, zone: str) -> dict:
     if name == "by_trip":
         trip = trips.get(value)
         return {"route_code": trip.code if trip else None,
-                "departure_at": isoformat(trip.departure_at, zone) if trip else None}
+                "departure_at": isoformat(trip.departure_at, trip.timezone or zone) if trip else None}
     return {}
 
 
@@ -133,7 +133,8 @@ def _boarding(carrier, day: date, zone: str, now: datetime) -> dict:
         not_boarded = r.tickets - r.boarded
         gone = r.departure_at <= now
         per_trip.append({
-            "trip_id": r.trip_id, "route_code": r.route_code, "departure_at": isoformat(r.departure_at, zone),
+            "trip_id": r.trip_id, "route_code": r.route_code,
+            "departure_at": isoformat(r.departure_at, r.timezone or zone),
             "trip_status": r.status, "tickets": r.tickets, "boarded": r.boarded,
             "no_show": not_boarded if gone else 0, "awaiting": 0 if gone else not_boarded,
         })

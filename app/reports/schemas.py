@@ -49,7 +49,8 @@ RouteRow = _row("RouteRow", "One route's share of the day.", route_id=fields.Int
                 route_code=fields.String(allow_none=True), route_name=fields.String(allow_none=True))
 TripRow = _row("TripRow", "One trip's share of the day.", trip_id=fields.Integer(allow_none=True),
                route_code=fields.String(allow_none=True),
-               departure_at=fields.String(allow_none=True, metadata={"description": "local time, ISO 8601"}))
+               departure_at=fields.String(allow_none=True, metadata={
+                   "format": "date-time", "description": "in the zone of the trip's first stop"}))
 ChannelRow = _row("ChannelRow", "One sales channel's share.", channel=fields.String(
     allow_none=True, metadata={"description": "api (the app), ussd, sms"}))
 MethodRow = _row("MethodRow", "One payment method's share.", method=fields.String(
@@ -73,7 +74,7 @@ class Adjustment(Schema):
 class BoardingTrip(Schema):
     trip_id = fields.Integer()
     route_code = fields.String()
-    departure_at = fields.String()
+    departure_at = fields.String(metadata={"format": "date-time", "description": "in the zone of the trip's first stop"})
     trip_status = fields.String()
     tickets = fields.Integer(metadata={"description": "tickets that may travel (not given back)"})
     boarded = fields.Integer()
@@ -105,7 +106,7 @@ DailyReportSchema = type("DailyReportSchema", (Schema,), {
     "timezone": fields.String(),
     "currency": fields.String(),
     "status": fields.String(metadata={"description": "open (live from the ledger) or closed (frozen)"}),
-    "closed_at": fields.String(allow_none=True),
+    "closed_at": fields.String(allow_none=True, metadata={"format": "date-time", "description": "UTC"}),
     "closed_by": fields.String(allow_none=True),
     "commission_bps": fields.Integer(metadata={"description": "the carrier's commission rate, basis points"}),
     **_figures(),
@@ -143,7 +144,7 @@ class HistoryRow(Schema):
     to_status = fields.String()
     actor = fields.String()
     reason = fields.String(allow_none=True)
-    at = fields.DateTime()
+    at = fields.Timestamp()
 
 
 class SettlementSchema(Schema):
@@ -159,8 +160,8 @@ class SettlementSchema(Schema):
     net = MoneyField(lambda s: (s.net, s.currency), metadata={"description": "gross - refunds - commission - fees"})
     status = fields.String(metadata={"description": "pending, paid"})
     reference = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    paid_at = fields.DateTime(allow_none=True)
+    created_at = fields.Timestamp()
+    paid_at = fields.Timestamp(allow_none=True)
 
 
 class SettlementDetailSchema(SettlementSchema):

@@ -10,7 +10,7 @@ records it leaving. The daily report leaves that posting out (it is not a sale).
 
 Errors: 404 ``settlement-not-found``; 409 ``day-not-closed``, ``already-settled``,
 ``settlement-state`` (paid already, with another reference); 422 ``invalid-period``.
-Each use case commits once.
+Each use case commits once (``unit_of_work``: a transaction that lost a race runs again).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from app.catalog.models import Carrier
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.ledger.service import Leg, carrier_payable, post, provider_clearing
 from app.reports.models import ClosedDay, Settlement
 from app.reports.states import SETTLEMENT
@@ -42,31 +42,37 @@ def create_settlement(carrier_id: int, period_start: date, period_end: date, *, 
     if n > MAX_PERIOD_DAYS:
         raise Unprocessable(f"A settlement covers at most {MAX_PERIOD_DAYS} days.", slug="invalid-period",
                             errors={"period_end": ["Period too long."]})
-    carrier = db.session.execute(select(Carrier).where(Carrier.id == carrier_id).with_for_update()).scalar_one()
-    days = list(db.session.scalars(
-        select(ClosedDay).where(ClosedDay.carrier_id == carrier.id, ClosedDay.day >= period_start,
-                                ClosedDay.day <= period_end).order_by(ClosedDay.day).with_for_update()))
-    closed = {d.day for d in days}
-    missing = next((period_start + timedelta(days=i) for i in range(n)
-                    if period_start + timedelta(days=i) not in closed), None)
-    if missing is not None:
-        raise Conflict(f"{missing} is not closed; close the period's days first.", slug="day-not-closed",
-                       day=missing.isoformat())
-    settled = next((d for d in days if d.settlement_id is not None), None)
-    if settled is not None:
-        raise Conflict(f"{settled.day} is already in settlement {settled.settlement_id}.", slug="already-settled",
-                       settlement_id=settled.settlement_id)
-    settlement = Settlement(
-        carrier_id=carrier.id, period_start=period_start, period_end=period_end, currency=carrier.currency,
-        days=n, gross=sum(d.gross for d in days), refunds=sum(d.refunds for d in days),
-        commission=sum(d.commission for d in days), fees=sum(d.operator_fees for d in days),
-        net=sum(d.net_payable for d in days), created_at=now, created_by=actor,
-    )
-    SETTLEMENT.create(settlement, "pending", actor=actor, reason=f"{n} closed days", now=now)
-    for d in days:
-        d.settlement_id = settlement.id
-    db.session.commit()
-    return settlement
+
+    def work() -> Settlement:
+        carrier = db.session.execute(
+            select(Carrier).where(Carrier.id == carrier_id).with_for_update()
+            .execution_options(populate_existing=True)).scalar_one()
+        days = list(db.session.scalars(
+            select(ClosedDay).where(ClosedDay.carrier_id == carrier.id, ClosedDay.day >= period_start,
+                                    ClosedDay.day <= period_end).order_by(ClosedDay.day).with_for_update()
+            .execution_options(populate_existing=True)))
+        closed = {d.day for d in days}
+        missing = next((period_start + timedelta(days=i) for i in range(n)
+                        if period_start + timedelta(days=i) not in closed), None)
+        if missing is not None:
+            raise Conflict(f"{missing} is not closed; close the period's days first.", slug="day-not-closed",
+                           day=missing.isoformat())
+        settled = next((d for d in days if d.settlement_id is not None), None)
+        if settled is not None:
+            raise Conflict(f"{settled.day} is already in settlement {settled.settlement_id}.",
+                           slug="already-settled", settlement_id=settled.settlement_id)
+        settlement = Settlement(
+            carrier_id=carrier.id, period_start=period_start, period_end=period_end, currency=carrier.currency,
+            days=n, gross=sum(d.gross for d in days), refunds=sum(d.refunds for d in days),
+            commission=sum(d.commission for d in days), fees=sum(d.operator_fees for d in days),
+            net=sum(d.net_payable for d in days), created_at=now, created_by=actor,
+        )
+        SETTLEMENT.create(settlement, "pending", actor=actor, reason=f"{n} closed days", now=now)
+        for d in days:
+            d.settlement_id = settlement.id
+        return settlement
+
+    return unit_of_work(work)
 
 
 def get_settlement(carrier_id: int, settlement_id: int) -> Settlement:
@@ -84,23 +90,28 @@ def mark_paid(carrier_id: int, settlement_id: int, reference: str, *, actor: str
     reference for a paid one is refused (409 ``settlement-state``).
     """
     now = now or utcnow()
-    get_settlement(carrier_id, settlement_id)
-    settlement = SETTLEMENT.lock(settlement_id)
-    if settlement.status == "paid" and settlement.reference == reference:
+
+    def work() -> Settlement:
+        get_settlement(carrier_id, settlement_id)
+        settlement = SETTLEMENT.lock(settlement_id)
+        if settlement.status == "paid" and settlement.reference == reference:
+            return settlement
+        if settlement.status != "pending":
+            raise SETTLEMENT.refusal(settlement.status, "paid")
+        settlement.reference = reference
+        settlement.paid_at = now
+        if settlement.net != 0:
+            posted = post("settlement", f"settlement:{settlement.id}", [
+                Leg(carrier_payable(carrier_id), -settlement.net, settlement.currency),
+                Leg(CLEARING, settlement.net, settlement.currency),
+            ], carrier_id=carrier_id, memo=f"settlement {settlement.period_start}..{settlement.period_end}",
+                now=now)
+            settlement.ledger_transaction_id = posted.transaction.id
+        SETTLEMENT.transition(settlement, "paid", actor=actor, reason=f"reference {reference}", now=now,
+                              locked=True)
         return settlement
-    if settlement.status != "pending":
-        raise SETTLEMENT.refusal(settlement.status, "paid")
-    settlement.reference = reference
-    settlement.paid_at = now
-    if settlement.net != 0:
-        posted = post("settlement", f"settlement:{settlement.id}", [
-            Leg(carrier_payable(carrier_id), -settlement.net, settlement.currency),
-            Leg(CLEARING, settlement.net, settlement.currency),
-        ], carrier_id=carrier_id, memo=f"settlement {settlement.period_start}..{settlement.period_end}", now=now)
-        settlement.ledger_transaction_id = posted.transaction.id
-    SETTLEMENT.transition(settlement, "paid", actor=actor, reason=f"reference {reference}", now=now, locked=True)
-    db.session.commit()
-    return settlement
+
+    return unit_of_work(work)
 
 
 def list_settlements(carrier_id: int, *, offset: int, limit: int) -> tuple[list[Settlement], int]:

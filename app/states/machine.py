@@ -93,6 +93,16 @@ class Machine:
             text = reason or (to if self.reason_defaults_to_status else None)
             row.status_reason = text[:200] if text else None
 
+    def _born(self, row, now: datetime) -> None:
+        """A new row is created at ``now``, the moment its first state is recorded.
+
+        Why: ``created_at`` otherwise took the clock at the INSERT, later than the ``now``
+        a use case passes on to its next steps, so a wallet payment answered
+        ``settled_at`` before its ``created_at``. One moment for the row and its history.
+        """
+        if hasattr(self.model, "created_at") and getattr(row, "created_at", None) is None:
+            row.created_at = now
+
     def transition(self, row, to: str, *, actor: str, reason: str | None = None, now: datetime | None = None,
                    locked: bool = False):
         """Move ``row`` to ``to``; returns the (locked, current) row.
@@ -119,6 +129,7 @@ class Machine:
             raise ValueError(f"a {self.noun} cannot start as {status!r} (initial: {sorted(self.initial)})")
         now = now or utcnow()
         self._stamp(row, status, reason, now)
+        self._born(row, now)
         db.session.add(row)
         db.session.flush()
         db.session.add(StatusHistory(entity=self.entity, entity_id=row.id, from_status=None, to_status=status,
@@ -134,6 +145,7 @@ class Machine:
         now = now or utcnow()
         for row in rows:
             self._stamp(row, status, reason, now)
+            self._born(row, now)
         db.session.add_all(rows)
         db.session.flush()
         db.session.add_all(
@@ -158,7 +170,7 @@ class Machine:
             return []
         rows = db.session.execute(
             select(self.model.id, self.model.status).where(self.model.status.in_(allowed), *criteria)
-            .order_by(self.model.id).with_for_update(of=self.model)
+            .order_by(self.model.id).with_for_update(of=self.model)  # lock only: ids and statuses, no objects
         ).all()
         if not rows:
             return []

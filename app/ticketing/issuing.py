@@ -20,21 +20,20 @@ from flask import current_app
 
 from app.catalog.service import departure_at_stop
 from app.core.timeutil import to_local
-from app.messaging import Amount, Moment, t
+from app.messaging import GSM7_EXTENSION, SMS_SEGMENT, Amount, Moment, septets, t
 from app.messaging.service import queue_sms
 from app.ticketing.models import Ticket
 from app.ticketing.states import TICKET
 from tickets.shortcode import format_short_code, new_short_code
 
-SMS_LIMIT = 160
 log = logging.getLogger(__name__)
 
 
 def issue_tickets_for_order(order, *, actor: str = "system:payments") -> list[Ticket]:
-    """One valid ticket per order item, plus the SMS(es) that carry their short codes.
+    """One valid ticket per order item; the caller then queues their SMS (``send_tickets``).
 
     The caller holds the order's row lock and has just moved it to ``paid``; the unique
-    ``order_item_id`` makes a second issue for the same item fail loudly.
+    ``order_item_id`` makes a second issue for the same item fail loudly. Never commits.
     """
     trip, carrier = order.trip, order.trip.carrier
     valid_from = departure_at_stop(trip, order.origin_stop_id) - timedelta(minutes=carrier.boarding_opens_minutes)
@@ -51,27 +50,24 @@ def issue_tickets_for_order(order, *, actor: str = "system:payments") -> list[Ti
         for item in order.items
     ]
     TICKET.create_all(tickets, "valid", actor=actor, reason=f"order {order.code} paid")
+    return tickets
+
+
+def send_tickets(order, tickets: list[Ticket]) -> None:
+    """Queue the SMS(es) that carry the tickets' short codes and QR links to the passenger
+    (the outbox: sent after the caller commits). Never commits."""
     user = order.user
     if user is not None and user.phone:
         for text in order_sms_texts(tickets, language=user.language):
             queue_sms(user.phone, text, "ticket", user_id=user.id)
-    return tickets
-
-
-# GSM-7 characters that cost two septets (escape + char); kept out of dynamic values.
-_GSM7_EXTENDED = set("^{}\\[]~|\u20ac")
-
-
-def gsm7_length(text: str) -> int:
-    """Septets ``text`` takes in a GSM-7 SMS (extension-table characters count twice)."""
-    return sum(2 if ch in _GSM7_EXTENDED else 1 for ch in text)
 
 
 def _plain(text: str) -> str:
-    """Printable ASCII without the GSM-7 extension characters (stop codes are typed by carriers)."""
+    """Printable ASCII without the GSM-7 extension characters (stop codes are typed by carriers;
+    each of those would cost two septets)."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     return "".join(
-        c if 32 <= ord(c) < 127 and c not in _GSM7_EXTENDED else "?"
+        c if 32 <= ord(c) < 127 and c not in GSM7_EXTENSION else "?"
         for c in decomposed if not unicodedata.combining(c)
     )
 
@@ -114,14 +110,14 @@ def ticket_sms_text(ticket: Ticket, language: str = "en") -> str:
         return t("ticket_sms", language, route=route, **fields)
 
     full = f"{head(_route(ends))}. {t('ticket_sms_boarding', language)}{link}"
-    if gsm7_length(full) <= SMS_LIMIT:
+    if septets(full) <= SMS_SEGMENT:
         return full
-    without_route = gsm7_length(f"{head('')}.{link}")
-    text = f"{head(_route(ends, SMS_LIMIT - without_route))}.{link}"
-    if gsm7_length(text) <= SMS_LIMIT:
+    without_route = septets(f"{head('')}.{link}")
+    text = f"{head(_route(ends, SMS_SEGMENT - without_route))}.{link}"
+    if septets(text) <= SMS_SEGMENT:
         return text
     log.warning("PUBLIC_BASE_URL is too long for the ticket SMS; the QR link is left out")
-    return head(_route(ends, 0))[:SMS_LIMIT]
+    return head(_route(ends, 0))[:SMS_SEGMENT]
 
 
 def order_sms_texts(tickets: list[Ticket], language: str = "en") -> list[str]:
@@ -139,6 +135,6 @@ def order_sms_texts(tickets: list[Ticket], language: str = "en") -> list[str]:
     for header in (t("ticket_sms_header", language, total=Amount(order.total_amount, order.currency), **common),
                    t("ticket_sms_header_short", language, **common)):
         text = "\n".join([header, *lines])
-        if gsm7_length(text) <= SMS_LIMIT:
+        if septets(text) <= SMS_SEGMENT:
             return [text]
     return [ticket_sms_text(ticket, language) for ticket in tickets]

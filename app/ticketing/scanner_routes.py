@@ -11,7 +11,6 @@ from marshmallow import Schema, validate
 
 from app.auth.decorators import auth_required, current_user
 from app.core import fields
-from app.core.timeutil import isoformat
 from app.ticketing.boarding import undo_boarding
 from app.ticketing.scanning import SCANNER_ROLES
 
@@ -28,9 +27,9 @@ class UndoResultSchema(Schema):
     ticket_id = fields.Integer()
     status = fields.Function(lambda s: s.ticket.status)
     seat = fields.Function(lambda s: s.ticket.seat)
-    boarded_at = fields.Function(lambda s: isoformat(s.scanned_at))
+    boarded_at = fields.Timestamp(attribute="scanned_at")
     boarded_on_device = fields.String(attribute="device_id")
-    undone_at = fields.Function(lambda s: isoformat(s.undone_at))
+    undone_at = fields.Timestamp(allow_none=True)
     undone_by = fields.Integer(attribute="undone_by_id")
 
 

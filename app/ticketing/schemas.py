@@ -82,8 +82,7 @@ def _first_use(outcome):
     first = outcome.first_use
     if first is None:
         return None
-    zone = outcome.ticket.trip.timezone if outcome.ticket else None
-    return {"at": isoformat(first.scanned_at, zone), "device_id": first.device_id}
+    return {"at": isoformat(first.scanned_at), "device_id": first.device_id}  # UTC: when it happened
 
 
 class ScanResultSchema(Schema):
@@ -95,7 +94,7 @@ class ScanResultSchema(Schema):
     first_use = fields.Function(_first_use, metadata={"description": "already_used: when and where"})
     replayed = fields.Boolean(metadata={"description": "a retried (device_id, nonce): the first answer"})
     conflict = fields.Boolean(metadata={"description": "boarded on another device too"})
-    scanned_at = fields.Function(lambda o: isoformat(o.scan.scanned_at) if o.scan else None)
+    scanned_at = fields.Timestamp(lambda o: o.scan.scanned_at if o.scan else None, allow_none=True)
 
 
 class BatchResultSchema(ScanResultSchema):
@@ -175,8 +174,8 @@ class TicketDetailSchema(Schema):
     fare_class = fields.String()
     passenger_name = fields.String(allow_none=True)
     status = fields.String()
-    valid_from = fields.Function(lambda t: isoformat(t.valid_from, t.order.origin.timezone))
-    valid_until = fields.Function(lambda t: isoformat(t.valid_until, t.order.origin.timezone))
+    valid_from = fields.Timestamp(zone=lambda t: t.order.origin.timezone)
+    valid_until = fields.Timestamp(zone=lambda t: t.order.origin.timezone)
     short_code = fields.Function(lambda t: format_short_code(t.short_code))
     trip = fields.Function(_leg, metadata={
         "description": "the passenger's leg: times at their own boarding and alighting stops, in the boarding stop's zone",
@@ -199,8 +198,8 @@ class ConflictScanSchema(Schema):
     scan_id = fields.Integer(attribute="id")
     device_id = fields.String()
     user_id = fields.Integer()
-    scanned_at = fields.Function(lambda s: isoformat(s.scanned_at))
-    received_at = fields.Function(lambda s: isoformat(s.received_at))
+    scanned_at = fields.Timestamp()
+    received_at = fields.Timestamp()
 
 
 class ScanConflictSchema(Schema):
@@ -212,7 +211,7 @@ class ScanConflictSchema(Schema):
     seat = fields.Function(lambda c: c.ticket.seat)
     first = fields.Nested(ConflictScanSchema, attribute="first_scan", allow_none=True)
     second = fields.Nested(ConflictScanSchema, attribute="second_scan")
-    created_at = fields.Function(lambda c: isoformat(c.created_at))
+    created_at = fields.Timestamp()
 
 
 class ConflictQuerySchema(Schema):

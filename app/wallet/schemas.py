@@ -37,7 +37,7 @@ class WalletEntrySchema(Schema):
     memo = fields.String(allow_none=True)
     order_id = fields.Integer(allow_none=True)
     payment_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = fields.Timestamp(metadata={"description": "UTC"})
 
 
 class WalletHistoryQuery(Schema):

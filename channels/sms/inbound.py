@@ -4,7 +4,9 @@ Each message is recorded under the gateway's ``id`` (unique) and committed *befo
 is acted upon, so a replayed callback (the gateway retries what it thinks failed) finds
 the row and does nothing: a ``BUY`` never buys twice. The reply goes out as an SMS after
 the commit (``queue_sms``). The answer is 200 for anything parseable; the gateway has no
-use for our errors, only the phone does.
+use for our errors, only the phone does. A number over ``SMS_INBOUND_RATE_LIMIT`` is
+acknowledged and ignored (a flood gets no replies), and a text over ``MAX_COMMAND_TEXT``
+gets the help reply without being read.
 """
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.errors import ApiError
-from app.extensions import db
+from app.extensions import db, limit_key, spend
+from app.jobs import jobs_held
+from app.messaging import CONCATENATED_SEGMENT
 from app.messaging.service import queue_sms
 from app.sales.callers import AccountInactive, caller_for_phone
 from channels.i18n import error_text, t
@@ -28,7 +32,11 @@ log = logging.getLogger(__name__)
 
 blp = Blueprint("sms_inbound", __name__, url_prefix="/channels/sms")
 
-MAX_TEXT = 1600  # ten concatenated SMS; more is not a person
+MAX_TEXT = 1600  # the stored copy: ten concatenated SMS; more is not a person
+# The longest text read as a command: three concatenated SMS (459 characters). A real
+# command fits one; a longer text is answered with the help reply and not parsed, so
+# no message can make reading it expensive (BUY + "A " x 800 once held a worker 4-8 s).
+MAX_COMMAND_TEXT = 3 * CONCATENATED_SEGMENT
 
 
 def _ok(body: str = "OK") -> Response:
@@ -62,6 +70,22 @@ def _record(form, phone: str, text: str) -> InboundSms | None:
     return row
 
 
+def _too_long(phone: str) -> Response:
+    """The help reply to a text too long to be a command: nothing parsed, nothing else done
+    (a new number gets no account), in the language of the account if there is one."""
+    try:
+        user = caller_for_phone(phone, create=False)
+    except AccountInactive as refused:
+        db.session.rollback()
+        queue_sms(phone, t("account_inactive", refused.language), "reply", user_id=refused.user_id)
+    else:
+        log.info("SMS from %s not read: over %d characters", mask_phone(phone), MAX_COMMAND_TEXT)
+        queue_sms(phone, t("sms_help_commands", user.language if user else None), "reply",
+                  user_id=user.id if user else None)
+    db.session.commit()
+    return _ok()
+
+
 @blp.post("/inbound")
 @require_channel_token
 def inbound():
@@ -75,10 +99,15 @@ def inbound():
     if text is None:
         log.warning("inbound SMS from %s ignored: no text", mask_phone(phone))
         return _ok("ignored")
+    if spend((current_app.config["SMS_INBOUND_RATE_LIMIT"], limit_key("sms-inbound", phone))) is not None:
+        log.info("inbound SMS from %s ignored: over the number's limit", mask_phone(phone))
+        return _ok("limited")  # acknowledged (no gateway retry); not stored, read or answered
     row = _record(form, phone, text)
     if row is None:
         log.info("inbound SMS %s from %s is a replay: ignored", _gateway_id(form)[:20], mask_phone(phone))
         return _ok("duplicate")
+    if len(text) > MAX_COMMAND_TEXT:
+        return _too_long(phone)
 
     command = commands.parse(text)
     try:
@@ -92,21 +121,22 @@ def inbound():
     db.session.commit()  # the sender exists even if the command below fails
     msg = commands.Inbound(phone=phone, user=user, link_id=row.link_id, message_id=row.gateway_id)
     row.command = command.name
-    try:
-        if command.name == "unknown":
-            reply = commands.not_understood(msg, command)
-        else:
-            reply = commands.HANDLERS[command.name](msg, command.args)
-    except ApiError as exc:
-        db.session.rollback()
-        log.info("SMS %s from %s refused: %s", command.name, mask_phone(phone), exc.slug)
-        reply = error_text(exc, msg.lang)
-    except Exception:
-        db.session.rollback()
-        log.exception("SMS %s from %s failed", command.name, mask_phone(phone))
-        reply = error_text(RuntimeError(), msg.lang)
-    if reply:  # None: the handler's answer is already on its way (RESEND sends the ticket itself)
-        queue_sms(phone, reply, "reply", user_id=user.id)
-    db.session.commit()
+    with jobs_held():  # what the command set off (a payment confirming) comes after the reply
+        try:
+            if command.name == "unknown":
+                reply = commands.not_understood(msg, command)
+            else:
+                reply = commands.HANDLERS[command.name](msg, command.args)
+        except ApiError as exc:
+            db.session.rollback()
+            log.info("SMS %s from %s refused: %s", command.name, mask_phone(phone), exc.slug)
+            reply = error_text(exc, msg.lang)
+        except Exception:
+            db.session.rollback()
+            log.exception("SMS %s from %s failed", command.name, mask_phone(phone))
+            reply = error_text(RuntimeError(), msg.lang)
+        if reply:  # None: the handler's answer is already on its way (RESEND sends the ticket itself)
+            queue_sms(phone, reply, "reply", user_id=user.id)
+        db.session.commit()
     return _ok()
 

@@ -138,9 +138,9 @@ def _new_state(store, phone: str, consumed: int) -> dict:
     elif user is None:
         state["screen"] = "lang_first"
     elif consumed == 0 and user.is_active:
-        retry = unpaid_order_to_retry(user)  # its payment failed: offer another way at once
+        retry = unpaid_order_to_retry(user)  # its payment failed: name it, offer to pay it now
         if retry is not None:
-            state["screen"] = "retry_pay"
+            state["screen"] = "unpaid"
             state["data"] = {"order_id": retry.id}
     _enter(state, phone)
     return state

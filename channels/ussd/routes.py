@@ -7,17 +7,15 @@ comes from the gateway's own address.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 
 from flask import Blueprint, Response, current_app, request
-from limits import parse
+from redis import RedisError
 from sqlalchemy import select
 
 from app.auth.models import User
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
-from app.extensions import db, limiter
+from app.extensions import db, limit_key, spend
 from channels.i18n import t
 from channels.security import answer_bad_input, require_channel_token
 from channels.ussd import engine
@@ -49,15 +47,10 @@ def _phone() -> str | None:
 
 
 def _over_limit(phone: str) -> bool:
-    """Count this request against the phone's budget (Redis when configured, else memory)."""
-    limit = parse(current_app.config.get("USSD_RATE_LIMIT", DEFAULT_RATE_LIMIT))
-    # Counted under an HMAC of the number: the limiter's storage (Redis) holds no phones.
-    key = hmac.new(current_app.config["SECRET_KEY"].encode(), b"ussd:" + phone.encode(), hashlib.sha256)
-    try:
-        return not limiter.limiter.hit(limit, "ussd", key.hexdigest()[:32])
-    except Exception:  # a limiter outage must not take the menu down
-        log.exception("ussd rate limiter unavailable")
-        return False
+    """Count this request against the phone's budget (the limiter's storage: Redis when
+    configured, else memory; keyed by an HMAC of the number; Redis away: counted in memory)."""
+    limits = current_app.config.get("USSD_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+    return spend((limits, limit_key("ussd", phone))) is not None
 
 
 def _language_of(phone: str) -> str:
@@ -78,6 +71,10 @@ def ussd():
         return _plain("END " + t("rate_limited", _language_of(phone)))
     try:
         reply = engine.answer(get_store(), session_id=session_id, phone=phone, text=text)
+    except RedisError as exc:  # the session state is out of reach: end politely, try again later
+        db.session.rollback()
+        log.warning("ussd step for %s ended: session store unreachable (%s)", mask_phone(phone), type(exc).__name__)
+        reply = "END " + t("error_generic", _language_of(phone))
     except Exception:
         db.session.rollback()
         log.exception("ussd step failed for %s", mask_phone(phone))
@@ -95,6 +92,9 @@ def events():
     if session_id and phone:
         try:
             engine.session_ended(get_store(), session_id=session_id, phone=phone, status=status)
+        except RedisError as exc:  # nothing to resume then: the passenger starts again
+            log.warning("ussd end-of-session for %s not kept: session store unreachable (%s)",
+                        mask_phone(phone), type(exc).__name__)
         except Exception:
             db.session.rollback()
             log.exception("ussd end-of-session notification failed for %s", mask_phone(phone))

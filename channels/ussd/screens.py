@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from channels.i18n import t
+from channels.i18n import USSD_SHOWN, t
 
-MAX_SCREEN = 160  # characters per USSD screen (GSM-7); the hard cap is 182
+MAX_SCREEN = USSD_SHOWN  # characters per USSD screen we fill (GSM-7); the hard cap is 182
 ERROR_WIDTH = 32  # an error line is cut to this, and pickers keep room for it
 LABEL_WIDTH = 32  # one picker line, so that any item fits a page
 

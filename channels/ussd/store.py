@@ -8,16 +8,19 @@ database rows are removed by the periodic sweep ``purge_stale_sessions``.
 from __future__ import annotations
 
 import json
+import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
-from redis import Redis
+from redis import RedisError
 from sqlalchemy import delete, or_, select
 
 from app.database import utcnow
-from app.extensions import db
+from app.extensions import db, redis_for_web
 from channels.ussd.models import UssdSession
+
+log = logging.getLogger(__name__)
 
 SESSION_TTL_SECONDS = 15 * 60  # AT sessions last ~3 minutes; keep state a little longer
 RESUME_SECONDS = 5 * 60
@@ -29,6 +32,7 @@ class DbStore:
     def load(self, session_id: str) -> dict | None:
         row = db.session.scalar(
             select(UssdSession).where(UssdSession.session_id == session_id).with_for_update()
+            .execution_options(populate_existing=True)
         )
         return dict(row.state) if row is not None else None
 
@@ -55,6 +59,7 @@ class DbStore:
             .order_by(UssdSession.resumable_until.desc())
             .limit(1)
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
         if row is None:
             return None
@@ -115,7 +120,8 @@ def get_store():
         return DbStore()
     store = app.extensions.get("ussd_store")
     if store is None:
-        store = RedisStore(Redis.from_url(url), app.config.get("USSD_REDIS_PREFIX", "safiri:ussd:"))
+        # Short timeouts: the gateway waits a few seconds for a screen, never longer.
+        store = RedisStore(redis_for_web(url), app.config.get("USSD_REDIS_PREFIX", "safiri:ussd:"))
         app.extensions["ussd_store"] = store
     return store
 
@@ -126,11 +132,17 @@ def erase_phone(phone: str) -> None:
     Both, whatever the configuration: rows written before ``REDIS_URL`` was set are still
     personal data. Called by ``channels.erasure`` inside the deleting transaction; the
     Redis keys go at once (if that transaction then fails, only a menu position is lost).
+    Redis away does not stop the erasure: its keys expire by themselves within
+    ``SESSION_TTL_SECONDS`` (15 minutes), and that is logged.
     """
     db.session.execute(delete(UssdSession).where(UssdSession.phone == phone))
     store = get_store()
     if isinstance(store, RedisStore):
-        store.erase_phone(phone)
+        try:
+            store.erase_phone(phone)
+        except RedisError as exc:
+            log.warning("ussd state of an erased account left to expire (within %ss): Redis unreachable (%s)",
+                        SESSION_TTL_SECONDS, type(exc).__name__)
 
 
 def purge_stale_sessions(now=None) -> int:

@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.messaging import is_gsm7
+from app.messaging import SMS_SEGMENT, is_gsm7, septets
 from app.messaging.models import OutboundMessage
-from app.ticketing.issuing import SMS_LIMIT, gsm7_length, order_sms_texts, ticket_sms_text
+from app.ticketing.issuing import order_sms_texts, ticket_sms_text
 from app.ticketing.models import Ticket
 from tickets.shortcode import format_short_code
 
@@ -33,7 +33,7 @@ def test_ticket_sms_has_link_and_fits_in_every_language(book, pay, world, langua
     text = ticket_sms_text(ticket, language)
     assert LINK_BASE + ticket.short_code in text
     assert format_short_code(ticket.short_code) in text and "NBO-ELD" in text and "08:00" in text
-    assert is_gsm7(text) and gsm7_length(text) <= SMS_LIMIT
+    assert is_gsm7(text) and septets(text) <= SMS_SEGMENT
 
 
 @pytest.mark.parametrize("language", ["en", "fr", "sw"])
@@ -41,7 +41,7 @@ def test_long_stops_cut_the_route_never_the_code_or_link(book, pay, world, langu
     _lengthen_stops(world)
     (ticket,) = _tickets(book, pay, [{"seat": "10"}])
     text = ticket_sms_text(ticket, language)
-    assert gsm7_length(text) <= SMS_LIMIT and is_gsm7(text)
+    assert septets(text) <= SMS_SEGMENT and is_gsm7(text)
     assert text.endswith(f" QR: {LINK_BASE}{ticket.short_code}")
     assert format_short_code(ticket.short_code) in text and " 10 " in text and "08:00" in text
     assert "NBOMAC" in text and "-ELDORE" in text  # both ends still recognisable
@@ -52,7 +52,7 @@ def test_order_sms_carry_every_link(book, pay, world, language):
     _lengthen_stops(world)
     tickets = _tickets(book, pay, [{"seat": "3"}, {"seat": "4"}, {"seat": "5"}])
     texts = order_sms_texts(tickets, language)
-    assert all(gsm7_length(t) <= SMS_LIMIT and is_gsm7(t) for t in texts)
+    assert all(septets(t) <= SMS_SEGMENT and is_gsm7(t) for t in texts)
     joined = "\n".join(texts)
     for ticket in tickets:
         assert LINK_BASE + ticket.short_code in joined and format_short_code(ticket.short_code) in joined
@@ -61,6 +61,6 @@ def test_order_sms_carry_every_link(book, pay, world, language):
 def test_paid_order_sms_in_the_outbox_has_the_links(book, pay, world):
     tickets = _tickets(book, pay, [{"seat": "3"}, {"seat": "4"}])
     (sms,) = db.session.scalars(select(OutboundMessage).where(OutboundMessage.to_phone == world.passenger.phone))
-    assert gsm7_length(sms.text) <= SMS_LIMIT
+    assert septets(sms.text) <= SMS_SEGMENT
     for ticket in tickets:
         assert LINK_BASE + ticket.short_code in sms.text

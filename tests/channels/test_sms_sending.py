@@ -111,7 +111,7 @@ def test_rq_worker_retries_a_retryable_failure_and_sends_once(make_app):
     connection = Redis.from_url(REDIS_URL)
     queue = Queue(f"test-sms-{os.getpid()}", connection=connection)
     with app.app_context():
-        app.extensions["rq_queue"] = queue  # our own queue name: other tests' jobs stay apart
+        app.extensions["rq_queues"] = {"default": queue}  # our own queue name: other tests' jobs stay apart
         try:
             failing = responses.add(responses.POST, AT_URL, json=_answer(500), status=201)
             message = queue_sms("+254711000111", "Ticket", kind="ticket")

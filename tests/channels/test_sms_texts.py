@@ -1,7 +1,7 @@
 """The SMS replies of fare classes, PAY, HISTORY and RESEND fit one GSM-7 SMS in every language."""
 import pytest
 
-from channels.i18n import LANGUAGES, is_gsm7, t
+from channels.i18n import LANGUAGES, SMS_SEGMENT, is_gsm7, t
 from channels.sms.commands.parse import CLASS_SHOWN, METHOD_SHOWN
 
 KEYS = [
@@ -14,7 +14,7 @@ KEYS = [
 ]
 # Two segments allowed (the operator's failure reason has no bound of its own):
 # sms_payment_failed_ways.
-LIMIT = 160
+LIMIT = SMS_SEGMENT
 
 
 def _worst(language: str) -> dict:

@@ -5,6 +5,7 @@ prices, ten passengers, the longest error line), so a new text or language that 
 fit fails here rather than on a passenger's phone.
 """
 import string
+from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from app.messaging.catalogue import keys, templates
 from app.sales.common import Money
 from channels.i18n import LANGUAGES, gsm7, is_gsm7, t
-from channels.ussd import menus
+from channels.ussd import choosing, paying, tickets
 from channels.ussd.engine import Ctx
 from channels.ussd.menus import SCREENS
 from channels.ussd.screens import MAX_SCREEN, Picker
@@ -20,7 +21,7 @@ from channels.ussd.screens import MAX_SCREEN, Picker
 LONG_CITY = "Mtwapa Kisauni Ferry Côte Terminal Annex"
 LONG_CARRIER = "Modern Coast Express Luxury Shuttle Ltd"
 WORST_ERROR = max(
-    [t(key, lang) for key in keys() if key.startswith("error:") for lang in LANGUAGES]
+    [t(key, lang, minutes=60) for key in keys() if key.startswith("error:") for lang in LANGUAGES]
     + [t("payment_failed", lang, reason="x" * 80) for lang in LANGUAGES],
     key=len,
 )
@@ -43,15 +44,16 @@ def _worst_data() -> dict:
 
 @pytest.fixture
 def worst(app, monkeypatch):
-    monkeypatch.setattr(menus, "_order_view", lambda ctx: SimpleNamespace(total=Money(150_000_050, "KES"),
-                                                                         code="ABCDEFGH"))
-    monkeypatch.setattr(menus, "_my_ticket", lambda ctx: None)
-    monkeypatch.setattr(menus, "_ticket_view", lambda ticket, lang: {
+    monkeypatch.setattr(paying, "order_view", lambda ctx: SimpleNamespace(
+        total=Money(150_000_050, "KES"), code="ABCDEFGH", origin_name=LONG_CITY, destination_name=LONG_CITY + " West",
+        departure_local=datetime(2026, 9, 30, 23, 59)))
+    monkeypatch.setattr(tickets, "my_ticket", lambda ctx: None)
+    monkeypatch.setattr(tickets, "ticket_view", lambda ticket, lang: {
         "code": "ABCDE-FGHJK", "route": "NBO-KSM-LONG-MSA-LONG", "when": "30 Sep 23:59", "seat": "12A-UPPR"})
-    monkeypatch.setattr(menus, "_cities", lambda ctx, exclude=None: [(LONG_CITY + f" {i}", "x") for i in range(20)])
-    monkeypatch.setattr(menus, "_destinations", lambda ctx, limit=6: [(LONG_CITY + f" {i}", "x") for i in range(limit)])
-    monkeypatch.setattr(menus, "_tickets", lambda ctx: [SimpleNamespace(id=i) for i in range(20)])
-    monkeypatch.setattr(menus, "_cancellable", lambda ctx: [SimpleNamespace(id=i) for i in range(20)])
+    monkeypatch.setattr(choosing, "cities", lambda ctx, exclude=None: [(LONG_CITY + f" {i}", "x") for i in range(20)])
+    monkeypatch.setattr(choosing, "destinations", lambda ctx, limit=6: [(LONG_CITY + f" {i}", "x") for i in range(limit)])
+    monkeypatch.setattr(tickets, "tickets", lambda ctx: [SimpleNamespace(id=i) for i in range(20)])
+    monkeypatch.setattr(tickets, "cancellable", lambda ctx: [SimpleNamespace(id=i) for i in range(20)])
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -8,7 +8,7 @@ from rq.job import validate_job_id
 from rq.registry import FailedJobRegistry
 
 from app.extensions import db
-from app.jobs import enqueue_after_commit, job_id
+from app.jobs import MONEY_QUEUE, enqueue_after_commit, job_id
 from app.jobs.periodic import SWEEPS, enqueue_due_sweeps
 from app.messaging.models import OutboundMessage
 from app.messaging.service import queue_sms
@@ -74,11 +74,18 @@ def test_the_scheduler_enqueues_each_sweep_once_per_interval_and_rq_runs_them(re
     for key in queue.connection.scan_iter("safiri:sweep:*"):
         queue.connection.delete(key)
 
-    failed_before = FailedJobRegistry(queue=queue).count
+    money = Queue(MONEY_QUEUE, connection=queue.connection)
+    money.empty()
+    failed_before = FailedJobRegistry(queue=queue).count + FailedJobRegistry(queue=money).count
     first = enqueue_due_sweeps(app, queue.connection)
     again = enqueue_due_sweeps(app, queue.connection)  # same interval: locked, nothing new
 
     assert len(first) == len(SWEEPS) and again == []
-    assert sorted(queue.job_ids) == sorted(first)
+    assert sorted(queue.job_ids + money.job_ids) == sorted(first)
+    # The money sweeps wait on their own queue, not behind SMS on the default one.
+    assert sorted(jid.rsplit("-", 1)[0] for jid in money.job_ids) == [
+        "sweep-expire-holds", "sweep-poll-stk", "sweep-stuck-stk"]
+    work_burst(money)
     work_burst(queue)
-    assert queue.count == 0 and FailedJobRegistry(queue=queue).count == failed_before
+    assert queue.count == money.count == 0
+    assert FailedJobRegistry(queue=queue).count + FailedJobRegistry(queue=money).count == failed_before

@@ -30,6 +30,7 @@ from app.booking.models import Order, SeatHold
 from app.booking.service import create_order
 from app.database import utcnow
 from app.extensions import db
+from app.jobs import QUEUES
 from app.messaging.models import OutboundMessage
 from app.payments.models import Payment
 from tests import factories
@@ -122,10 +123,10 @@ def start_worker(tmp_path):
     log_path = tmp_path / "worker.log"
 
     def start(settings):
-        queue = Queue("default", connection=Redis.from_url(REDIS_URL))
-        queue.empty()  # nothing left over from another test
-        for key in queue.connection.scan_iter("safiri:sweep:*"):
-            queue.connection.delete(key)
+        _empty_queues()  # nothing left over from another test
+        connection = Redis.from_url(REDIS_URL)
+        for key in connection.scan_iter("safiri:sweep:*"):
+            connection.delete(key)
         log = log_path.open("wb")
         proc = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=_worker_env(settings),
@@ -139,7 +140,12 @@ def start_worker(tmp_path):
     for proc, log in started:
         _stop(proc)
         log.close()
-    Queue("default", connection=Redis.from_url(REDIS_URL)).empty()
+    _empty_queues()
+
+
+def _empty_queues() -> None:
+    for name in QUEUES:
+        Queue(name, connection=Redis.from_url(REDIS_URL)).empty()
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -17,9 +17,7 @@ import pytest
 
 from app.messaging import LANGUAGES, Amount, Day, Moment, gsm7, is_gsm7, t
 from app.messaging.catalogue import entry, keys
-from app.messaging.gsm import SMS_SEGMENT, USSD_SCREEN
-
-CONCATENATED_SEGMENT = 153  # septets per part of a multi-part SMS (7 go to the header)
+from app.messaging.gsm import CONCATENATED_SEGMENT, SMS_SEGMENT, USSD_SCREEN, septets
 MONTHS = range(1, 13)
 
 # The widest value each placeholder gets, as the call sites cut it (see each comment).
@@ -61,7 +59,7 @@ BOOKING_CODE_KEYS = {"trip_cancelled", "trip_cancelled_short", "receipt_paid", "
                      "sms_airtime_to_mpesa", "sms_order_wallet", "unapplied_already_paid",
                      "sms_order_mpesa_ways", "sms_order_airtime_ways", "sms_payment_failed_ways",
                      "sms_airtime_not_payable", "sms_pay_ways", "sms_wallet_too_low", "sms_order_already_paid",
-                     "sms_order_not_payable", "sms_no_such_order", "pay_another_way", "retry_pay",
+                     "sms_order_not_payable", "sms_no_such_order", "pay_another_way", "unpaid_order", "pay_unpaid",
                      "unapplied_seats_gone", "unapplied_not_payable"}
 # Placeholders filled with another message: the longest of those messages, in the same language.
 NESTED = {
@@ -105,10 +103,6 @@ def _worst_renderings(key: str, lang: str):
             yield t(key, lang, n=1, **values)
 
 
-def _septets(text: str) -> int:
-    return len(text)  # GSM-7 basic set only (checked): one septet each
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_message_fits_its_channel_in_every_language(language):
     too_long = []
@@ -119,7 +113,7 @@ def test_every_message_fits_its_channel_in_every_language(language):
         budget = USSD_SCREEN if channel == "ussd" else SMS_SEGMENT if count == 1 else CONCATENATED_SEGMENT * count
         worst = max(_worst_renderings(key, language), key=len)
         assert is_gsm7(worst), (key, language, worst)
-        if channel != "any" and _septets(worst) > budget:
+        if channel != "any" and septets(worst) > budget:
             too_long.append(f"{language}/{key}: {len(worst)} > {budget}: {worst!r}")
     assert not too_long, "\n".join(too_long)
 

@@ -20,7 +20,8 @@ PACKAGES = ("app", "channels")
 WORD = re.compile(r"[A-Za-z]{2,}")
 PAIR = re.compile(r"\b[a-z]{2,} [a-z]{2,}\b")
 SCREENS = {"End", "Stay"}
-REPLY_MODULES = {"channels/sms/commands.py", "channels/sms/inbound.py", "channels/ussd/menus.py"} | {
+REPLY_MODULES = {"channels/sms/commands.py", "channels/sms/inbound.py"} | {
+    f"channels/ussd/{name}.py" for name in ("menus", "choosing", "paying", "tickets")} | {
     f"channels/sms/commands/{name}.py" for name in ("account", "buy", "pay", "tickets", "wallet")}
 
 

@@ -43,6 +43,7 @@ def test_a_closed_day_never_changes_and_a_later_refund_is_an_adjustment_today(cl
     assert resp.status_code == 200, resp.get_json()
     [closed] = resp.get_json()["closed"]
     assert closed["status"] == "closed" and closed["closed_by"] == f"user:{world.admin.id}"
+    assert closed["closed_at"].endswith("+00:00")
     assert figures(closed) == open_figures and open_figures["gross"] == 270000
 
     cancel(world.passenger, order.id)  # today, a refund of yesterday's sale

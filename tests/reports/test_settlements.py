@@ -57,7 +57,8 @@ def test_a_settlement_adds_up_its_closed_days_and_is_paid_once_with_a_reference(
     paid = client.post(f"{one}/paid", json={"reference": "FT24123ABCD"}, headers=platform)
     assert paid.status_code == 200, paid.get_json()
     body = paid.get_json()
-    assert (body["status"], body["reference"]) == ("paid", "FT24123ABCD") and body["paid_at"]
+    assert (body["status"], body["reference"]) == ("paid", "FT24123ABCD")
+    assert body["paid_at"].endswith("+00:00") and body["created_at"].endswith("+00:00")  # moments in UTC
     assert [(h["from_status"], h["to_status"], h["actor"]) for h in body["history"]] == \
         [(None, "pending", f"user:{world.admin.id}"), ("pending", "paid", f"user:{platform_user.id}")]
     assert balance(f"carrier_payable:{world.carrier.id}", "KES") == payable - s["net"]["amount"]

@@ -98,9 +98,12 @@ def test_the_api_answers_a_failed_payment_with_the_other_methods(client, world, 
 
 
 def test_dialing_back_after_a_failed_prompt_offers_the_other_ways(client, world):
-    _failed_mpesa_order(world)
-    screen = Conversation(client, FAILING).dial("")
-    assert screen.startswith("CON ") and "1 Wallet" in screen and "M-Pesa" in screen and "KES 1,600" in screen
+    _, view, _ = _failed_mpesa_order(world)
+    talk = Conversation(client, FAILING)
+    screen = talk.dial("")  # which order first (no key there pays), then its ways
+    assert screen.startswith("CON ") and view.code in screen and "KES 1,600" in screen
+    ways = talk.input("1")
+    assert ways.startswith("CON ") and "3 Wallet" in ways and "M-Pesa" in ways and "KES 1,600" in ways
 
 
 def test_the_failure_sms_says_how_to_pay_another_way(app, world):

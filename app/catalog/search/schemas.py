@@ -31,8 +31,9 @@ class OfferSchema(Schema):
     origin = fields.Nested(StopSchema, attribute="origin_stop")
     destination = fields.Nested(StopSchema, attribute="destination_stop")
     timezone = fields.String(attribute="origin_stop.timezone")
-    departure_at = fields.DateTime(attribute="departure_local")
-    arrival_at = fields.DateTime(attribute="arrival_local", metadata={"description": "in the origin stop's zone"})
+    departure_at = fields.Timestamp(attribute="departure_local", zone=lambda o: o.origin_stop.timezone)
+    arrival_at = fields.Timestamp(attribute="arrival_local", zone=lambda o: o.origin_stop.timezone,
+                                  metadata={"description": "in the origin stop's zone"})
     seats_left = fields.Integer()
     prices = fields.Function(
         lambda o: {cls: {"amount": amount, "currency": o.currency} for cls, amount in o.prices.items()},

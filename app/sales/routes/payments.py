@@ -25,6 +25,8 @@ class OrderPayments(MethodView):
         Answers 202 with the payment and the sentence to show (``message``); poll
         ``GET /payments/{id}`` until ``status`` is ``succeeded`` or ``failed``. A failed
         payment lists ``other_methods`` that can pay the order now; its seats stay held.
+        Prompts to one phone are limited (a few a minute, fewer to a number not your own):
+        beyond that 429 ``too-many-prompts`` with ``Retry-After``, and no prompt.
         """
         return pay_order(who_is_calling(user=current_user()), order_id, data["method"], phone=data["phone"])
 

@@ -19,8 +19,8 @@ from app.errors import ApiError
 from app.sales.common import MAX_PASSENGERS, check_passenger_count
 from app.sales.offers import search_offers
 from app.sales.orders import hold_seats
-from app.sales.places import today_at
-from channels.i18n import short_date
+from app.sales.places import Places, place_index, today_at
+from channels.i18n import SMS_SEGMENT, short_date
 from channels.sms.commands.parse import CLASS_SHOWN, CLASS_WORDS, Inbound, join_method_words, read_choice, read_method
 from channels.sms.commands.pay import start_and_reply
 from channels.sms.commands.pending import set_pending, take_pending
@@ -35,7 +35,6 @@ from channels.sms.commands.places import (
 
 MAX_OFFERS = 4
 DAY_WORDS = {word: word for word in TODAY_WORDS | TOMORROW_WORDS}  # near misses of these are days
-SMS_LIMIT = 160  # one GSM-7 segment
 
 
 def _read_words(args: list[str]):
@@ -61,7 +60,7 @@ def _read_words(args: list[str]):
     return words, count, fare_class, method, day_word
 
 
-def _class_not_understood(msg: Inbound, words: list[str]) -> str | None:
+def _class_not_understood(msg: Inbound, words: list[str], places: Places) -> str | None:
     """When the places read without the last word, that word was meant as a class or a method: say so."""
     if len(words) < 3:
         return None
@@ -69,7 +68,7 @@ def _class_not_understood(msg: Inbound, words: list[str]) -> str | None:
     if len(rest) > 2 and rest[-1].isdigit() and len(rest[-1]) <= 2:  # "... 2 VIP"
         rest = rest[:-1]
     try:
-        split_places(rest)
+        split_places(rest, places)
     except PlaceNotUnderstood:
         return None
     word, choice = words[-1], read_choice(words[-1], CLASS_WORDS)
@@ -94,10 +93,11 @@ def buy(msg: Inbound, args: list[str]) -> str:
         check_passenger_count(count)  # before any search: no list that is then refused
     except ApiError:
         return msg.t("sms_passenger_range", max=MAX_PASSENGERS)
+    places = place_index()  # one query: every split below is read against it
     try:
-        origin, destination = split_places(words)
+        origin, destination = split_places(words, places)
     except PlaceNotUnderstood as unknown:
-        class_reply = _class_not_understood(msg, words)
+        class_reply = _class_not_understood(msg, words, places)
         if class_reply:
             return class_reply
         if unknown.suggestion:
@@ -125,7 +125,7 @@ def buy(msg: Inbound, args: list[str]) -> str:
     for number, offer in enumerate(offers, 1):
         price = offer.total(count, fare_class)  # without a class word: the offer's default class
         line = f"{number} {offer.departure_local:%H:%M} {offer.carrier_name[:14]} {msg.money(price)}"
-        if number > 1 and len("\n".join(lines + [line])) > SMS_LIMIT:
+        if number > 1 and len("\n".join(lines + [line])) > SMS_SEGMENT:
             break  # one SMS: the soonest trips that fit (the first one always)
         lines.append(line)
         choices.append({"trip_id": offer.trip_id, "origin_stop_id": offer.origin_stop_id,

@@ -9,14 +9,13 @@ more"; each line ``code route date time seat``.
 from __future__ import annotations
 
 from app.errors import NotFound
-from app.sales.cancelling import cancel as cancel_tickets, quote_to_cancel
+from app.sales.cancelling import cancel as cancel_tickets, cancellation_quote
 from app.sales.tickets import active_tickets, find_ticket_by_code, resend_ticket, trip_history
-from channels.i18n import short_date
+from channels.i18n import SMS_SEGMENT, short_date
 from channels.sms.commands.parse import Inbound
 from channels.sms.commands.pending import set_pending, take_pending
 
 MAX_HISTORY = 3  # the most recent; fewer when long stop codes or words would need a second SMS
-SMS_LIMIT = 160  # one GSM-7 segment
 
 
 def _ticket_line(view, lang: str) -> str:
@@ -35,7 +34,7 @@ def tickets(msg: Inbound, args: list[str]) -> str:
     for index, view in enumerate(active):
         line, left_after = _ticket_line(view, msg.lang), len(active) - index - 1
         tail = [msg.t("sms_more_tickets", count=left_after)] if left_after else []
-        if index and len("\n".join(lines + [line] + tail)) > SMS_LIMIT:
+        if index and len("\n".join(lines + [line] + tail)) > SMS_SEGMENT:
             # one SMS: the soonest tickets, and how many more (CANCEL/RESEND take any code)
             return "\n".join(lines + [msg.t("sms_more_tickets", count=len(active) - index)])
         lines.append(line)
@@ -51,7 +50,7 @@ def history(msg: Inbound, args: list[str]) -> str:
     for index, view in enumerate(past[:MAX_HISTORY]):
         status = "expired" if view.status == "valid" else view.status  # valid but past its window
         line = f"{_ticket_line(view, msg.lang)} {msg.t('sms_ticket_' + status)}"
-        if index and len("\n".join(lines + [line])) > SMS_LIMIT:
+        if index and len("\n".join(lines + [line])) > SMS_SEGMENT:
             break  # one SMS: the most recent that fit
         lines.append(line)
     return "\n".join(lines)
@@ -88,7 +87,7 @@ def cancel(msg: Inbound, args: list[str]) -> str:
     view = _own_active_ticket(msg, args)
     if view is None:
         return msg.t("sms_no_such_ticket", code=" ".join(args)[:14])
-    quote = quote_to_cancel(msg.user, view.id)  # refused here when the cancellation would be
+    quote = cancellation_quote(msg.user, ticket_ids=[view.id], as_cancel=True)  # refused here when cancel would be
     set_pending(msg.phone, "cancel", {"ticket_id": view.id})
     return msg.t("sms_cancel_quote", code=view.code, amount=msg.money(quote.refund), percent=quote.percent)
 
