@@ -2,7 +2,7 @@
 the carrier's commission rate, an index on ledger_transactions.order_id.
 
 Revision ID: i15reports_01
-Revises: i14money_01
+Revises: i14web_01
 Create Date: 2026-12-07 15:30:18.735794
 
 """
@@ -14,7 +14,7 @@ import app.database  # custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'i15reports_01'
-down_revision = 'i14money_01'
+down_revision = 'i14web_01'
 branch_labels = None
 depends_on = None
 
