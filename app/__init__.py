@@ -32,6 +32,7 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.sales.routes.wallet", "blp"),
     ("app.payments.statement_routes", "blp"),
     ("app.reconciliation.routes", "blp"),
+    ("app.reports.routes", "blp"),
     ("app.sales.routes.search", "public_blp"),  # the catalog's public blueprint, with the sales search view
     ("app.catalog.routes", "admin_blp"),
     ("app.catalog.routes", "trips_blp"),
