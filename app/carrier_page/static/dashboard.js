@@ -175,6 +175,7 @@ function wire() {
   $("verify").onclick = async () => {
     try {
       await signIn($("phone").value, $("otp").value.trim(), ROLES);
+      localStorage.setItem(SIGNED_IN, "1");
       await load();
     } catch (e) {
       $("signin-msg").textContent = e.status === 403 ? e.message : "Sign-in failed: check the code.";
@@ -182,6 +183,7 @@ function wire() {
   };
   $("sign-out").onclick = async () => {
     await signOut();
+    localStorage.removeItem(SIGNED_IN);
     $("signin-msg").textContent = "";
     show("signin");
   };
@@ -195,6 +197,12 @@ function wire() {
   });
 }
 
+// localStorage keeps only that someone signed in here (no token, no secret): then a reload
+// asks the cookie for a session; otherwise the page shows the sign-in at once.
+const SIGNED_IN = "carrier.signed_in";
 wire();
-if ((await refresh()) && ROLES.includes(session.user?.role)) await load();
-else show("signin");
+if (localStorage.getItem(SIGNED_IN) && (await refresh()) && ROLES.includes(session.user?.role)) await load();
+else {
+  localStorage.removeItem(SIGNED_IN);
+  show("signin");
+}
