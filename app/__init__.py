@@ -39,12 +39,14 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.sales.routes.tickets", "blp"),
     ("app.ticketing.driver_routes", "blp"),
     ("app.ticketing.scanner_routes", "blp"),
+    ("app.carrier_page.api", "blp"),
 ]
 FLASK_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.landing", "blp"),
     ("app.wellknown", "blp"),
     ("app.ticketing.shortlink", "blp"),
     ("app.scanner.page", "blp"),
+    ("app.carrier_page.page", "blp"),
 ]
 DEV_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.dev.routes", "blp"),
