@@ -15,7 +15,7 @@ from datetime import date, datetime
 import unicodedata
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.database import TimestampMixin, utcnow
@@ -64,6 +64,9 @@ class Carrier(TimestampMixin, db.Model):
     support_phone: Mapped[str | None] = mapped_column(String(20))
     refund_rules: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_REFUND_RULES))
     mpesa_refunds_allowed: Mapped[bool] = mapped_column(default=False)
+    # A second M-Pesa payment of a booking already paid is reversed to the payer through
+    # Daraja (app.payouts) instead of going to their wallet; needs the API initiator.
+    reverse_double_payments: Mapped[bool] = mapped_column(default=False, server_default=false())
     ticket_grace_minutes: Mapped[int] = mapped_column(default=60)
     boarding_opens_minutes: Mapped[int] = mapped_column(default=120)
 

@@ -6,6 +6,8 @@
 - STK pushes whose callback never came are settled by Daraja's STK query, with backoff,
   and expired after a bounded time (``app.payments.jobs``); pushes a killed worker left
   ``initiated`` are taken up after a short grace (``stuck-stk``);
+- refunds owed to M-Pesa get their payout, and payouts whose B2C or reversal result never
+  came are asked about (Transaction Status) before anything is sent again (``app.payouts.jobs``);
 - SMS left queued (a crash between commit and send) are sent;
 - tickets whose validity window has closed are recorded ``expired`` (``app.ticketing.states``);
 - USSD session rows nobody can resume are deleted (registered by the channels).
@@ -53,6 +55,7 @@ SWEEPS: list[Sweep] = [
     Sweep("expire-holds", "app.booking.jobs:expire_holds", 1, queue=MONEY_QUEUE),
     Sweep("poll-stk", "app.payments.jobs:poll_pending_stk", 1, queue=MONEY_QUEUE),
     Sweep("stuck-stk", "app.payments.jobs:resolve_stuck_pushes", 1, queue=MONEY_QUEUE),
+    Sweep("payouts", "app.payouts.jobs:sweep_payouts", 1, queue=MONEY_QUEUE),
     Sweep("stuck-sms", "app.messaging.service:send_stuck_messages", 5),
     Sweep("expire-tickets", "app.ticketing.states:expire_tickets", 5),
 ]  # components add theirs with ``register_sweep`` (the channels: stale USSD sessions)

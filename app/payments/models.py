@@ -81,7 +81,7 @@ class Refund(db.Model):
     __tablename__ = "refunds"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("destination IN ('wallet', 'mpesa')", name="destination"),
+        CheckConstraint("destination IN ('wallet', 'mpesa', 'reversal')", name="destination"),
         CheckConstraint("status IN ('completed', 'pending_payout')", name="status"),
     )
 
@@ -92,6 +92,7 @@ class Refund(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
+    # wallet (instant), mpesa (a B2C payout), reversal (the payment itself reversed; app.payouts)
     destination: Mapped[str] = mapped_column(String(8), default="wallet")
     reason: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="completed")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -20,9 +21,10 @@ from app.messaging import Amount, t, text
 from app.core.phone import mask_phone
 from app.database import utcnow
 from app.extensions import db
-from app.jobs import enqueue_after_commit
+from app.jobs import MONEY_QUEUE, enqueue_after_commit, job_id
 from app.ledger.service import (
     PLATFORM_FEES,
+    PLATFORM_PAYOUTS_PENDING,
     REVIEW_SUSPENSE,
     Leg,
     carrier_payable,
@@ -35,6 +37,7 @@ from app.messaging.service import queue_sms
 from app.payments.messages import payer_language, say
 from app.payments.models import Payment, Refund
 from app.payments.orders import apply_money, find_order
+from app.payments.providers.daraja import initiator_configured
 from app.payments.review import park
 from app.payments.states import REFUND
 from app.payments.transitions import lock_payment, transition
@@ -250,6 +253,9 @@ def _apply_to_order(payment: Payment, now) -> None:
     if result.outcome == "mismatch":
         _to_suspense(payment, payment.amount, payment.currency, "order_mismatch", "settlement", None, None, now)
         return
+    if result.outcome == "already_paid" and _reverses(payment, order):
+        _unapplied_to_reversal(payment, order, now)
+        return
     _unapplied_to_wallet(payment, order, result.outcome, now)
 
 
@@ -286,6 +292,40 @@ def _post_sale(payment: Payment, order, now) -> None:
 # Why a payment could not buy its ticket -> the catalogue key that tells the payer.
 UNAPPLIED_TEXT = {"already_paid": "unapplied_already_paid", "seats_gone": "unapplied_seats_gone",
                   "not_payable": "unapplied_not_payable"}
+
+
+def _reverses(payment: Payment, order) -> bool:
+    """Is a second payment of a paid booking reversed to the payer (not put in the wallet)?
+    An M-Pesa payment with a receipt, a carrier that asks for it, and an API initiator."""
+    return bool(payment.provider == "mpesa" and payment.receipt and order.trip.carrier.reverse_double_payments
+                and initiator_configured(current_app.config))
+
+
+def _unapplied_to_reversal(payment: Payment, order, now) -> None:
+    """The double payment is owed back to its payer by reversal: out of the Paybill's clearing
+    into ``payouts_pending:platform``, recorded as a refund ``pending_payout`` (destination
+    ``reversal``) that ``app.payouts`` pays (enqueued by name: payouts sits above payments)."""
+    ref = f"unapplied:payment:{payment.id}"
+    posted = post("unapplied", ref, [
+        Leg(_source_account(payment), -payment.amount, payment.currency),
+        Leg(PLATFORM_PAYOUTS_PENDING, payment.amount, payment.currency),
+    ], order_id=order.id, payment_id=payment.id, memo="already_paid: reversed", now=now)
+    refund = db.session.scalar(select(Refund).where(Refund.ref == ref))
+    if refund is None:
+        refund = REFUND.create(Refund(
+            ref=ref, order_id=order.id, payment_id=payment.id, user_id=order.user_id, amount=payment.amount,
+            currency=payment.currency, destination="reversal", reason="already_paid",
+            ledger_transaction_id=posted.transaction.id,
+        ), "pending_payout", actor=f"provider:{payment.provider}", reason="already paid: reversed", now=now)
+    enqueue_after_commit("app.payouts.jobs:pay_refund", refund.id, job_id=job_id("refund-payout", refund.id),
+                         queue=MONEY_QUEUE)
+    language = _language(payment)
+    values = dict(code=order.code, amount=Amount(payment.amount, payment.currency))
+    payment.message = text("unapplied_reversed", language, **values)
+    to = _sms_to(payment)
+    if to:
+        queue_sms(to, t("safiri_says", language, message=payment.message), kind="refund", user_id=order.user_id)
+    log.info("payment %s paid booking %s twice: reversed to the payer", payment.id, order.code)
 
 
 def _unapplied_to_wallet(payment: Payment, order, outcome: str, now) -> None:
