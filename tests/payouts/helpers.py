@@ -18,7 +18,7 @@ from app.extensions import db
 from app.payouts.models import Payout
 from tests.factories import make_user
 from tests.fixtures import load_fixture
-from tests.payments.helpers import DARAJA, DARAJA_CONFIG, TOKEN
+from tests.payments.helpers import DARAJA, DARAJA_CONFIG
 
 INITIATOR_CONFIG = dict(DARAJA_CONFIG, MPESA_INITIATOR_NAME="safiri.api", MPESA_SECURITY_CREDENTIAL="c3VwZXItc2VjcmV0",
                         MPESA_B2C_SHORTCODE="600980")
