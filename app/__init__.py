@@ -72,15 +72,6 @@ def _connect_areas() -> None:
 
     register_taken_seat_counter(taken_seat_counts)  # seats left, in search and on trip pages
 
-    from app.ledger.service import wallet_moving
-    from app.wallet.service import on_wallet_moving
-
-    wallet_moving.connect(on_wallet_moving, weak=False)  # a posting moves the wallet's cached balance
-
-    from app.sales.wiring import register as register_sales
-
-    register_sales()  # booking and payments do not import each other: sales answers their signals
-
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)

@@ -1,4 +1,5 @@
-"""Extensions are created here, unbound, and bound to an app in ``create_app``.
+"""Extensions are created here, unbound, and bound to an app in ``create_app``; and the one
+helper every use case commits through (``unit_of_work``).
 
 Keeping them at module level (as in Miguel Grinberg's microblog) lets models and
 blueprints import ``db`` or ``api`` without importing the factory.
@@ -8,6 +9,8 @@ import hmac
 import logging
 import math
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import current_app
 from flask_limiter import Limiter
@@ -21,12 +24,16 @@ from limits.strategies import FixedWindowRateLimiter
 from redis import Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from app.core.input_guard import BoundedInt
 from app.core.problem_docs import ProblemApi, ProblemResponses
 from app.database import Base
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 # Error responses documented as problem+json, common ones on every operation.
@@ -122,3 +129,81 @@ def commit_keeping_state() -> None:
         session.commit()
     finally:
         session.expire_on_commit = before
+
+
+# SQLSTATEs of a transaction that lost to another one and would succeed if run again.
+LOST_RACE_SQLSTATES = {"40001": "serialization failure", "40P01": "deadlock"}
+UNIT_OF_WORK_ATTEMPTS = 3
+
+
+class NestedUnitOfWork(RuntimeError):
+    """A unit of work started inside another: the inner one would commit the outer's work."""
+
+
+def lost_race(error: BaseException) -> str | None:
+    """Why ``error`` means "another transaction got there first; run again" (None: it does not).
+
+    A unique constraint that refused a row another transaction just wrote (a replayed
+    callback, two first movements of one wallet), a deadlock the database broke by aborting
+    this side, or a serialization failure: run again from the start, each finds the other's
+    committed work and acts on it.
+    """
+    if isinstance(error, IntegrityError):
+        return "unique race"
+    if isinstance(error, OperationalError):
+        orig = error.orig
+        return LOST_RACE_SQLSTATES.get(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None))
+    return None
+
+
+def unit_of_work(work: Callable[[], T], *, attempts: int = UNIT_OF_WORK_ATTEMPTS) -> T:
+    """Run ``work()`` as one transaction and commit it once; what ``work`` returns is returned.
+
+    Why one helper: a use case (``app.sales``, an operator callback, a job) owns its
+    transaction: the domain functions it calls never commit, so everything it changes (the
+    order, the payment, the tickets, the ledger, the SMS outbox) commits together or not at
+    all. A transaction that lost a race (``lost_race``) is rolled back and ``work`` runs
+    again, whole: never half-applied, never parked as an error while the operator is told
+    "Accepted". Any other exception rolls back and propagates. Objects stay loaded after
+    the commit (``commit_keeping_state``): the answer is built from the rows just written.
+
+    ``work`` must read what it needs itself (ids in, rows loaded inside), since a retry
+    starts from a rolled-back session. A session that already wrote something before the
+    unit of work began (a passenger created on first contact) is not retried: its earlier
+    writes would be lost with the rollback, so the error propagates as before.
+    """
+    session = db.session()
+    if session.info.get("unit_of_work"):
+        raise NestedUnitOfWork("a unit of work was started inside another; call the domain functions instead")
+    retryable = not (session.info.get("flushed") or session.new or session.dirty or session.deleted)
+    session.info["unit_of_work"] = True
+    try:
+        for attempt in range(1, attempts + 1):
+            try:
+                result = work()
+                commit_keeping_state()
+                return result
+            except (IntegrityError, OperationalError) as error:
+                session.rollback()
+                why = lost_race(error)
+                if why is None or not retryable or attempt == attempts:
+                    raise
+                log.info("transaction lost a race (%s); running it again (attempt %d of %d)", why, attempt + 1,
+                         attempts)
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        session.info.pop("unit_of_work", None)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_writes(session: Session, flush_context) -> None:
+    session.info["flushed"] = True  # this transaction wrote something (see unit_of_work)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writes(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("flushed", None)

@@ -4,6 +4,11 @@
         [--seconds 20] [--threads 2,8] [--workers 2] [--redis redis://127.0.0.1:6379/12]
     .venv/bin/python bench/bench_purchase.py --inprocess 200   # test client: SQL statements + ms
 
+``--inprocess`` counts the SQL statements (COMMIT not counted) of four paths through the
+test client: hold (``POST /orders``), pay with the wallet (tickets issued), cancel that
+order (refund to the wallet), and an M-Pesa purchase confirmed by Daraja's STK callback
+(Daraja mocked with ``responses``: the push is accepted, then the callback is posted).
+
 It creates a throwaway PostgreSQL database, seeds trips and funded passengers, starts
 gunicorn (``--workers``) on 127.0.0.1 serving the real app plus one bench-only endpoint
 (``POST /bench/bare``: one INSERT, mounted by ``bench_app()`` below, never in the product),
@@ -20,6 +25,7 @@ Nobody consumes the queue. Loopback only.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -34,6 +40,7 @@ from flask import g, jsonify
 import psycopg
 from redis import Redis
 import requests
+import responses
 from sqlalchemy import event, text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,12 +48,22 @@ sys.path.insert(0, str(ROOT))
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.ledger.service import Leg, post  # noqa: E402
+from app.payments.models import Payment  # noqa: E402
 from tests import factories  # noqa: E402
+from tests.fixtures import load_fixture  # noqa: E402
 
 
-def bench_app():
+# Daraja configured for the in-process run (mocked with ``responses``; nothing leaves the host).
+DARAJA = "https://daraja.bench.invalid"
+DARAJA_CONFIG = {
+    "MPESA_CONSUMER_KEY": "ck", "MPESA_CONSUMER_SECRET": "cs", "MPESA_SHORTCODE": "174379",
+    "MPESA_PASSKEY": "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919", "MPESA_BASE_URL": DARAJA,
+}
+
+
+def bench_app(extra: dict | None = None):
     """gunicorn factory: the product app plus the bare endpoint (bench only)."""
-    app = create_app({"RATELIMIT_ENABLED": False})
+    app = create_app({"RATELIMIT_ENABLED": False, **(extra or {})})
 
     @app.before_request
     def _start_timer():
@@ -149,34 +166,84 @@ def flush_redis(url: str) -> None:
     Redis.from_url(url).flushdb()
 
 
+def _mock_daraja():
+    """Daraja's OAuth and STK push, answered locally; each push gets its own CheckoutRequestID."""
+    mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+    mock.add(responses.GET, f"{DARAJA}/oauth/v1/generate", json=load_fixture("mpesa/oauth_response.json"))
+    pushes = [0]
+
+    def push(request):
+        pushes[0] += 1
+        body = dict(load_fixture("mpesa/stk_push_response.json"), CheckoutRequestID=f"ws_CO_bench{pushes[0]:08d}")
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+    mock.add_callback(responses.POST, f"{DARAJA}/mpesa/stkpush/v1/processrequest", callback=push)
+    return mock
+
+
+def _stk_callback(checkout_id: str, amount_minor: int, receipt: str) -> dict:
+    body = load_fixture("mpesa/stk_callback_success.json")
+    cb = body["Body"]["stkCallback"]
+    cb["CheckoutRequestID"] = checkout_id
+    items = {item["Name"]: item for item in cb["CallbackMetadata"]["Item"]}
+    items["Amount"]["Value"] = amount_minor / 100
+    items["MpesaReceiptNumber"]["Value"] = receipt
+    return body
+
+
 def inprocess(n: int) -> None:
     """Test client in this process: SQL statements per request and ms per purchase vs bare."""
     tokens, bodies = seed(n_users=8, n_trips=40, seats=60)
-    app = bench_app()
+    app = bench_app(DARAJA_CONFIG)
     with app.app_context():
         engine = db.engine
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     client = app.test_client()
+    token = os.environ["CHANNEL_TOKEN"]
+
+    def counted(call):
+        statements.clear()
+        resp = call()
+        return resp, list(statements)
 
     def purchase(i):
         auth = {"Authorization": tokens[i % len(tokens)]}
-        statements.clear()
-        order = client.post("/api/v1/orders", json=bodies[i % len(bodies)], headers=auth)
+        order, hold = counted(lambda: client.post("/api/v1/orders", json=bodies[i % len(bodies)], headers=auth))
         assert order.status_code == 201, order.get_json()
-        hold = list(statements)
-        statements.clear()
-        pay = client.post(f"/api/v1/orders/{order.get_json()['id']}/payments", json={"method": "wallet"},
-                          headers=auth)
+        pay, paid = counted(lambda: client.post(f"/api/v1/orders/{order.get_json()['id']}/payments",
+                                                json={"method": "wallet"}, headers=auth))
         assert pay.status_code == 202 and pay.get_json()["status"] == "succeeded", pay.get_json()
-        return hold, list(statements)
+        return hold, paid, order.get_json()["id"], auth
 
-    for i in range(20):
-        hold, pay = purchase(i)
-    print(f"SQL statements: hold {len(hold)}, pay {len(pay)} (COMMIT not counted)")
+    def cancel(order_id, auth):
+        done, stmts = counted(lambda: client.post(f"/api/v1/orders/{order_id}/cancel", json={}, headers=auth))
+        assert done.status_code == 200 and done.get_json()["refund"]["amount"] > 0, done.get_json()
+        return stmts
+
+    def stk_purchase(i):
+        auth = {"Authorization": tokens[i % len(tokens)]}
+        order = client.post("/api/v1/orders", json=bodies[(i + 1) % len(bodies)], headers=auth).get_json()
+        pay = client.post(f"/api/v1/orders/{order['id']}/payments", json={"method": "mpesa", "phone": "0708374149"},
+                          headers=auth)
+        assert pay.status_code == 202 and pay.get_json()["status"] == "pending", pay.get_json()
+        with app.app_context():
+            checkout = db.session.get(Payment, pay.get_json()["id"]).provider_ref
+        body = _stk_callback(checkout, order["total"]["amount"], f"BENCH{i:05d}")
+        answer, stmts = counted(lambda: client.post(f"/channels/mobile-money/stk?token={token}", json=body))
+        assert answer.status_code == 200 and answer.get_json()["ResultCode"] == 0, answer.get_json()
+        return stmts
+
+    with _mock_daraja():
+        for i in range(20):
+            hold, pay, order_id, auth = purchase(i)
+            cancelled = cancel(order_id, auth)
+            confirmed = stk_purchase(i)
+    print(f"SQL statements: hold {len(hold)}, pay {len(pay)}, cancel {len(cancelled)}, "
+          f"stk confirmation {len(confirmed)} (COMMIT not counted)")
     if os.environ.get("BENCH_SQL"):  # BENCH_SQL=140: print each statement, cut at 140 characters
         width = int(os.environ["BENCH_SQL"]) if os.environ["BENCH_SQL"].isdigit() else 140
-        for tag, stmts in (("hold", hold), ("pay", pay)):
+        for tag, stmts in (("hold", hold), ("pay", pay), ("cancel", cancelled), ("stk", confirmed)):
             for stmt in stmts:
                 print(f"  {tag}: {' '.join(stmt.split())[:width]}")
     buy, bare = [], []

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import OtpChallenge
-from app.booking.service import apply_payment
+from app.sales.confirming import apply_to_order
 from app.catalog.models import Stop, Timetable, Trip
 from app.database import utcnow
 from app.extensions import db as real_db
@@ -278,7 +278,7 @@ def test_a_sign_in_code_request_that_keeps_losing_the_race_is_429(client, db, mo
 def _paid_order(client, world, as_, db, passengers: int = 2) -> dict:
     order = client.post("/api/v1/orders", json=order_body(world, [{"fare_class": "standard"}] * passengers),
                         headers=as_("passenger")).get_json()
-    apply_payment(order["id"], amount=order["total"]["amount"], currency=order["total"]["currency"], payment_id=1)
+    apply_to_order(order["id"], amount=order["total"]["amount"], currency=order["total"]["currency"], payment_id=1)
     db.session.commit()
     return order
 

@@ -32,7 +32,7 @@ from werkzeug.wrappers import Request, Response
 from app import create_app
 from app.booking.models import Order
 from app.booking.service import create_order
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.payments.models import ParkedCallback, Payment
 from app.ticketing.models import Ticket
 from tests import factories
@@ -102,8 +102,9 @@ def database(tmp_path, tmp_path_factory):
             world = factories.build_world()
             world.fares[("NBO", "ELD", "standard")].amount = 100  # KES 1: what the callback fixture pays
             db.session.commit()
-            order = create_order(world.passenger, passengers=[{"fare_class": "standard"}], trip_id=world.trip.id,
-                                 origin_stop_id=world.nairobi.id, destination_stop_id=world.eldoret.id)
+            order = unit_of_work(lambda: create_order(  # as the hold use case does: committed
+                world.passenger, passengers=[{"fare_class": "standard"}], trip_id=world.trip.id,
+                origin_stop_id=world.nairobi.id, destination_stop_id=world.eldoret.id))
             yield url, order.id, factories.auth_headers(world.passenger)
             db.session.remove()
             db.engine.dispose()

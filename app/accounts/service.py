@@ -72,7 +72,7 @@ def deactivate(user: User) -> None:
 def delete_account(user: User) -> None:
     """Pay out the wallet, erase the person, keep the records. Commits."""
     # Two deletions at once: one wins (the row lock), the other finds it deleted.
-    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())  # lock only: re-read below
     db.session.refresh(user)
     if user.status == "deleted":
         raise Conflict("This account is already deleted.", slug="already-deleted")

@@ -122,6 +122,7 @@ def verify_code(phone: str, code: str) -> None:
         .order_by(OtpChallenge.id.desc())
         .limit(1)
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
     if challenge is None or challenge.status in ("verified", "superseded"):
         raise CodeRejected(

@@ -72,7 +72,7 @@ def issue(user: User, family_id: str | None = None, *, raw: str | None = None) -
 def _load(raw: str, *, lock: bool) -> RefreshToken | None:
     query = select(RefreshToken).where(RefreshToken.token_hash == _hash(raw))
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update().execution_options(populate_existing=True)
     return db.session.scalars(query).first()
 
 

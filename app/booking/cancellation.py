@@ -1,4 +1,4 @@
-"""Cancellations: the refund policy, passenger cancellations and carrier trip cancellations.
+"""Cancellations: the refund policy, and booking's part of a passenger's or a carrier's cancellation.
 
 Policy: a carrier's ``refund_rules`` is a list of ``{hours_before_departure,
 refund_percent}``; the rule with the largest ``hours_before_departure`` that is still
@@ -11,13 +11,13 @@ percentage); a carrier's trip cancellation makes them ``refunded`` (full price b
 Order statuses follow the money: ``refunded`` once ``refunded_amount == total_amount``,
 ``partially_refunded`` before that.
 
-Money moves through payments' ``refund_order`` (ledger, wallet or M-Pesa, SMS), called
-in the same transaction as the status changes, idempotent on ``ref``; booking does not
-import payments: it sends ``app.booking.signals.refund_due`` and the sales layer
-(``app.sales.wiring``) answers with the refund. A passenger's
-cancellation gets payments' refund SMS; a trip cancellation asks payments not to send
-it (``notify=False``) and sends one SMS per order that says both what happened and
-where the money went, rather than two messages about the same event.
+Booking decides *how much* goes back and moves the tickets, the seats and the order; it
+does not move money (payments does, and booking does not import payments). The use cases
+in ``app.sales.cancelling`` lock the order, call the function here, then payments'
+``refund_order`` with what it returns, and commit once. A passenger's cancellation gets
+payments' refund SMS; a trip cancellation sends one SMS per order (``trip_cancelled_sms``)
+that says both what happened and where the money went, rather than two messages about the
+same event. Nothing here commits.
 """
 from __future__ import annotations
 
@@ -28,9 +28,7 @@ from sqlalchemy import select
 from app.auth.decorators import ensure_carrier_access
 from app.booking.models import TICKETED_ORDER_STATUSES, Order
 from app.booking.pricing import departure_at_stop
-from app.booking.service import get_order_for
-from app.booking.signals import refund_due
-from app.booking.transitions import lock_order, transition_holds, transition_order
+from app.booking.transitions import transition_holds, transition_order
 from app.catalog.models import Trip
 from app.catalog.service import transition_trip
 from app.core.timeutil import to_local
@@ -38,7 +36,6 @@ from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from app.messaging import SMS_SEGMENT, Amount, Moment, t
-from app.messaging.service import queue_sms
 from app.ticketing.transitions import transition_ticket
 from app.ticketing.models import Ticket
 
@@ -47,6 +44,8 @@ REFUND_DESTINATIONS = ("wallet", "mpesa")
 
 @dataclass
 class RefundQuote:
+    """What the carrier's policy gives back for ``tickets`` at one moment."""
+
     amount: int
     currency: str
     percent: int
@@ -54,14 +53,15 @@ class RefundQuote:
     tickets: list[Ticket] = field(default_factory=list)
 
 
-def _refund_order(order, amount, *, reason, destination, ref, now=None, notify=True, actor):
-    """Ask for the money to move (``refund_due``: the sales layer hands it to payments).
-    ``actor`` (``user:12``) is who asked, for the status history."""
-    answers = refund_due.send(order, amount=amount, reason=reason, destination=destination, ref=ref, now=now,
-                              notify=notify, actor=actor)
-    if not answers:
-        raise RuntimeError("nobody answers booking's refund_due; is app.sales.wiring registered?")
-    return answers[0][1]
+@dataclass(frozen=True)
+class RefundDue:
+    """Booking's part of a cancellation is done: what payments must now give back (amount
+    0: nothing), to where, under which idempotency key (``ref``) and reason."""
+
+    amount: int
+    destination: str
+    ref: str
+    reason: str
 
 
 def pick_rule(rules: list[dict], hours_left: float) -> dict | None:
@@ -72,12 +72,11 @@ def pick_rule(rules: list[dict], hours_left: float) -> dict | None:
     return max(eligible, key=lambda r: r["hours_before_departure"], default=None)
 
 
-def quote_cancellation(order: Order, ticket_ids: list[int] | None = None, now=None) -> RefundQuote:
-    """What cancelling these tickets (default: every valid one) would refund, right now.
+def valid_tickets(order: Order, ticket_ids: list[int] | None = None) -> list[Ticket]:
+    """The order's ``valid`` tickets among ``ticket_ids`` (default: all of them), in id order.
 
-    422 ``ticket-not-cancellable`` when an id is not a valid ticket of this order.
+    422 ``ticket-not-cancellable`` when an id is not a valid ticket of this order, or none is.
     """
-    now = now or utcnow()
     valid = list(db.session.scalars(
         select(Ticket).where(Ticket.order_id == order.id, Ticket.status == "valid").order_by(Ticket.id)
     ))
@@ -92,11 +91,17 @@ def quote_cancellation(order: Order, ticket_ids: list[int] | None = None, now=No
         valid = [by_id[i] for i in sorted(set(ticket_ids))]
     if not valid:
         raise Unprocessable("This order has no valid ticket to cancel.", slug="ticket-not-cancellable")
+    return valid
+
+
+def refund_policy(order: Order, tickets: list[Ticket], now=None) -> RefundQuote:
+    """What cancelling ``tickets`` of ``order`` at ``now`` gives back under the carrier's policy."""
+    now = now or utcnow()
     hours_left = (departure_at_stop(order.trip, order.origin_stop_id) - now).total_seconds() / 3600
     rule = pick_rule(order.trip.carrier.refund_rules, hours_left)
     percent = int(rule["refund_percent"]) if rule else 0
-    amount = sum(t.order_item.price * percent // 100 for t in valid)
-    return RefundQuote(amount, order.currency, percent, rule, valid)
+    amount = sum(t.order_item.price * percent // 100 for t in tickets)
+    return RefundQuote(amount, order.currency, percent, rule, tickets)
 
 
 def _settle_order(order: Order, amount: int, reason: str, now, *, actor: str) -> None:
@@ -105,47 +110,37 @@ def _settle_order(order: Order, amount: int, reason: str, now, *, actor: str) ->
     transition_order(order, target, actor=actor, reason=reason, now=now)
 
 
-def cancel_tickets(user, order_id: int, ticket_ids: list[int] | None = None, *, refund_to: str = "wallet", now=None):
-    """The passenger gives tickets back: they become ``cancelled``, their seats free again,
-    and the quoted amount goes to ``refund_to``. Returns payments' ``Refund`` (None when the
-    policy refunds 0). Commits.
+def cancel_tickets(order: Order, ticket_ids: list[int] | None = None, *, refund_to: str = "wallet", actor: str,
+                   now=None) -> RefundDue:
+    """The passenger gives tickets back; ``order`` is locked by the caller. The tickets
+    become ``cancelled``, their seats free again, the order's refunded amount grows by what
+    the policy gives back; the caller has payments refund that (``RefundDue``) to ``refund_to``.
 
-    404 for another user's order; 409 ``order-state`` unless paid, ``trip-departed`` after
-    departure; 422 ``refund-destination`` for an unknown or disallowed destination.
+    409 ``order-state`` unless paid, ``trip-departed`` after departure; 422
+    ``refund-destination`` for an unknown or disallowed destination, ``ticket-not-cancellable``.
     """
     now = now or utcnow()
-    get_order_for(user, order_id)
-    who = f"user:{user.id}"
-    try:
-        order = lock_order(order_id)
-        if order.status not in TICKETED_ORDER_STATUSES:
-            raise Conflict(f"This order is {order.status.replace('_', ' ')}; nothing to cancel.", slug="order-state")
-        if refund_to not in REFUND_DESTINATIONS:
-            raise Unprocessable("refund_to is 'wallet' or 'mpesa'.", slug="refund-destination")
-        if refund_to == "mpesa" and not order.trip.carrier.mpesa_refunds_allowed:
-            raise Unprocessable("This carrier refunds to the Safiri wallet only.", slug="refund-destination")
-        quote = quote_cancellation(order, ticket_ids, now=now)
-        if departure_at_stop(order.trip, order.origin_stop_id) <= now:
-            raise Conflict("The trip has left; its tickets can no longer be cancelled.", slug="trip-departed")
-        for ticket in quote.tickets:
-            transition_ticket(ticket, "cancelled", actor=who, reason="cancelled by the passenger", now=now)
-        seats = [t.seat for t in quote.tickets]
-        transition_holds(to="released", reason="ticket cancelled", actor=who, now=now, order_id=order.id,
-                         seats=seats)
-        refund = None
-        if quote.amount > 0:
-            _settle_order(order, quote.amount, f"{len(seats)} ticket(s) cancelled", now, actor=who)
-            ref = "cancel-" + "-".join(str(t.id) for t in quote.tickets)
-            refund = _refund_order(order, quote.amount, reason=f"cancellation ({quote.percent}%)",
-                                   destination=refund_to, ref=ref, now=now, actor=who)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return refund
+    if order.status not in TICKETED_ORDER_STATUSES:
+        raise Conflict(f"This order is {order.status.replace('_', ' ')}; nothing to cancel.", slug="order-state")
+    if refund_to not in REFUND_DESTINATIONS:
+        raise Unprocessable("refund_to is 'wallet' or 'mpesa'.", slug="refund-destination")
+    if refund_to == "mpesa" and not order.trip.carrier.mpesa_refunds_allowed:
+        raise Unprocessable("This carrier refunds to the Safiri wallet only.", slug="refund-destination")
+    quote = refund_policy(order, valid_tickets(order, ticket_ids), now=now)
+    if departure_at_stop(order.trip, order.origin_stop_id) <= now:
+        raise Conflict("The trip has left; its tickets can no longer be cancelled.", slug="trip-departed")
+    for ticket in quote.tickets:
+        transition_ticket(ticket, "cancelled", actor=actor, reason="cancelled by the passenger", now=now)
+    seats = [t.seat for t in quote.tickets]
+    transition_holds(to="released", reason="ticket cancelled", actor=actor, now=now, order_id=order.id,
+                     seats=seats)
+    if quote.amount > 0:
+        _settle_order(order, quote.amount, f"{len(seats)} ticket(s) cancelled", now, actor=actor)
+    return RefundDue(quote.amount, refund_to, "cancel-" + "-".join(str(t.id) for t in quote.tickets),
+                  f"cancellation ({quote.percent}%)")
 
 
-def _trip_cancelled_sms(order: Order, amount: int, destination: str) -> str:
+def trip_cancelled_sms(order: Order, amount: int, destination: str) -> str:
     """The one SMS a passenger gets when the carrier cancels: what, and where the money went.
 
     In the passenger's language, within one SMS: without the carrier's name when it does
@@ -163,49 +158,37 @@ def _trip_cancelled_sms(order: Order, amount: int, destination: str) -> str:
     return text[:SMS_SEGMENT]
 
 
-def cancel_trip(actor, trip_id: int, reason: str, now=None) -> int:
-    """A carrier cancels a trip: every paid order refunded in full, tickets ``refunded``,
-    passengers told by one SMS per order (the cancellation and the refund together), unpaid
-    orders ``failed`` with their seats released. Commits.
-
-    Returns the number of orders refunded. 404 for a trip of another carrier.
-    """
-    now = now or utcnow()
+def begin_trip_cancellation(actor, trip_id: int, reason: str) -> list[int]:
+    """A carrier cancels a trip (``cancelled`` under the trip's row lock); the ids of its
+    orders, for the caller to settle one by one (``cancel_trip_order``). 404 for a trip of
+    another carrier."""
     trip = db.session.get(Trip, trip_id)
     if trip is None:
         raise NotFound("There is no such trip.", slug="trip-not-found")
     ensure_carrier_access(actor, trip.carrier_id)
-    refunded = 0
-    try:
-        who = f"user:{actor.id}"
-        transition_trip(trip, "cancelled", actor=who, reason=reason)
-        order_ids = list(db.session.scalars(select(Order.id).where(Order.trip_id == trip.id).order_by(Order.id)))
-        for order_id in order_ids:
-            order = lock_order(order_id)
-            if order.status in ("pending_payment", "expired"):
-                transition_holds(to="released", reason="trip cancelled", actor=who, now=now, order_id=order.id)
-                transition_order(order, "failed", actor=who, reason="trip cancelled", now=now)
-                continue
-            if order.status not in TICKETED_ORDER_STATUSES:
-                continue
-            tickets = list(db.session.scalars(
-                select(Ticket).where(Ticket.order_id == order.id, Ticket.status.in_(("valid", "expired")))))
-            for ticket in tickets:
-                transition_ticket(ticket, "refunded", actor=who, reason=f"trip cancelled: {reason}", now=now)
-            transition_holds(to="released", reason="trip cancelled", actor=who, now=now, order_id=order.id)
-            amount = sum(t.order_item.price for t in tickets)
-            if amount <= 0:
-                continue
-            destination = "mpesa" if trip.carrier.mpesa_refunds_allowed else "wallet"
-            _settle_order(order, amount, "trip cancelled", now, actor=who)
-            _refund_order(order, amount, reason=f"trip cancelled: {reason}", destination=destination,
-                          ref=f"trip-cancel-{order.id}", now=now, notify=False, actor=who)
-            if order.user and order.user.phone:
-                queue_sms(order.user.phone, _trip_cancelled_sms(order, amount, destination), "trip-cancelled",
-                          user_id=order.user_id)
-            refunded += 1
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return refunded
+    transition_trip(trip, "cancelled", actor=f"user:{actor.id}", reason=reason)
+    return list(db.session.scalars(select(Order.id).where(Order.trip_id == trip.id).order_by(Order.id)))
+
+
+def cancel_trip_order(order: Order, reason: str, *, actor: str, now=None) -> RefundDue | None:
+    """One order of a cancelled trip (``order`` locked by the caller): an unpaid one ``failed``
+    with its seats released; a paid one's tickets ``refunded`` and the order refunded in
+    full, returning what payments must give back (M-Pesa when the carrier allows it)."""
+    now = now or utcnow()
+    if order.status in ("pending_payment", "expired"):
+        transition_holds(to="released", reason="trip cancelled", actor=actor, now=now, order_id=order.id)
+        transition_order(order, "failed", actor=actor, reason="trip cancelled", now=now)
+        return None
+    if order.status not in TICKETED_ORDER_STATUSES:
+        return None
+    tickets = list(db.session.scalars(
+        select(Ticket).where(Ticket.order_id == order.id, Ticket.status.in_(("valid", "expired")))))
+    for ticket in tickets:
+        transition_ticket(ticket, "refunded", actor=actor, reason=f"trip cancelled: {reason}", now=now)
+    transition_holds(to="released", reason="trip cancelled", actor=actor, now=now, order_id=order.id)
+    amount = sum(t.order_item.price for t in tickets)
+    if amount <= 0:
+        return None
+    destination = "mpesa" if order.trip.carrier.mpesa_refunds_allowed else "wallet"
+    _settle_order(order, amount, "trip cancelled", now, actor=actor)
+    return RefundDue(amount, destination, f"trip-cancel-{order.id}", f"trip cancelled: {reason}")

@@ -1,32 +1,39 @@
 """Scheduled booking jobs.
 
-``expire_holds`` should run every minute (the lead schedules it): holds are also expired
-lazily before every new hold and ignored by availability once past ``expires_at``, so a
-late run only delays the order status change, never blocks a seat.
+``expire_holds`` runs every minute (``app.jobs.periodic``): holds are also expired lazily
+before every new hold and ignored by availability once past ``expires_at``, so a late run
+only delays the order status change, never blocks a seat.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 
-from app.booking.models import Order
-from app.booking.transitions import expire_stale_holds, lock_order, transition_order
+from app.booking.models import Order, SeatHold
+from app.booking.transitions import lock_order, transition_holds, transition_order
 from app.database import utcnow
 from app.extensions import db
 
 
 def expire_holds(now=None) -> dict:
-    """Mark lapsed holds ``expired`` and their unpaid orders ``expired``; commits."""
+    """Mark lapsed holds ``expired`` and their unpaid orders ``expired``; never commits (the
+    job runner does: ``app.jobs``).
+
+    Each order is locked before its holds, as every use case locks it (the order, then what
+    belongs to it): a payment applying to the same order at that moment waits, or is waited
+    for, and the two cannot deadlock.
+    """
     now = now or utcnow()
-    holds = expire_stale_holds(now=now)
-    order_ids = list(db.session.scalars(
-        select(Order.id).where(Order.status == "pending_payment", Order.hold_expires_at < now)
-    ))
-    orders = 0
+    order_ids = list(db.session.scalars(union(
+        select(SeatHold.order_id).where(SeatHold.status == "held", SeatHold.expires_at < now),
+        select(Order.id).where(Order.status == "pending_payment", Order.hold_expires_at < now),
+    ).order_by("order_id")))
+    holds = orders = 0
     for order_id in order_ids:
         order = lock_order(order_id)  # re-check: a payment may have landed meanwhile
+        holds += transition_holds(to="expired", reason="hold expired", actor="system:hold-expiry", now=now,
+                                  order_id=order_id, stale_only=True)
         if order.status == "pending_payment" and order.hold_expires_at < now:
             transition_order(order, "expired", actor="system:hold-expiry", reason="hold expired before payment",
                              now=now)
             orders += 1
-    db.session.commit()
     return {"holds": holds, "orders": orders}

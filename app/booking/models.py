@@ -22,8 +22,9 @@ from app.extensions import db
 from app.ticketing.models import TICKETED_ORDER_STATUSES  # noqa: F401 - re-exported
 
 ORDER_STATUSES = ("pending_payment", "paid", "partially_refunded", "refunded", "expired", "failed")
-# The one definition of "paid": money was received and applied (tickets were issued)...
-PAID_ORDER_STATUSES = TICKETED_ORDER_STATUSES + ("refunded",)
+# Orders whose money was received and applied (tickets were issued), whether or not it was
+# refunded since: a second payment for one of these is not wanted.
+PAID_OR_REFUNDED_ORDER_STATUSES = TICKETED_ORDER_STATUSES + ("refunded",)
 # TICKETED_ORDER_STATUSES (app.ticketing.models): of those, the orders whose tickets may still board.
 HOLD_STATUSES = ("held", "converted", "expired", "released")
 CHANNELS = ("api", "ussd", "sms")

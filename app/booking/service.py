@@ -1,8 +1,8 @@
-"""Booking services: what the REST API, USSD and SMS call to hold seats and sell tickets.
+"""Booking services: holding seats, applying a payment to an order, releasing it.
 
-Transactions: ``create_order``, ``release_order`` and the cancellation services commit
-(they are whole user actions). ``apply_payment`` never commits: payments calls it inside
-its own transaction so that "money recorded" and "tickets issued" commit together.
+Transactions: nothing here commits. The use cases of ``app.sales`` call these inside
+their unit of work (``app.extensions.unit_of_work``) and commit once, so that "money
+recorded", "order paid" and "tickets issued" commit together or not at all.
 """
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
 from app.booking.holds import place_holds
-from app.booking.models import CHANNELS, PAID_ORDER_STATUSES, Order, OrderItem, SeatHold
+from app.booking.models import CHANNELS, PAID_OR_REFUNDED_ORDER_STATUSES, Order, OrderItem, SeatHold
 from app.booking.pricing import check_stops, departure_at_stop, fares_for
 from app.booking.states import ORDER
 from app.booking.transitions import (
@@ -27,8 +28,7 @@ from app.catalog.models import SELLABLE_TRIP_STATUSES, Route, Trip
 from app.core.phone import normalize_phone
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
-from app.extensions import commit_keeping_state, db
-from app.ticketing.issuing import issue_tickets_for_order
+from app.extensions import db
 from app.ticketing.models import Ticket
 
 MAX_PASSENGERS = 10
@@ -72,8 +72,9 @@ def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_s
                  passengers: list[dict], channel: str = "api", now=None) -> Order:
     """Hold seats and price them: a ``pending_payment`` order that lives for ``HOLD_TTL_SECONDS``.
 
-    Errors (nothing is kept): 404 ``trip-not-found``; 409 ``trip-not-bookable``,
-    ``trip-departed``, ``seat-taken``, ``sold-out``; 422 ``passenger-count``,
+    Never commits (the use case does). Errors (the caller rolls back; nothing is kept):
+    404 ``trip-not-found``; 409 ``trip-not-bookable``, ``trip-departed``, ``seat-taken``,
+    ``sold-out``; 422 ``passenger-count``,
     ``seat-not-in-layout``, ``duplicate-seat``, ``stop-not-on-route``,
     ``stops-out-of-order``, ``unknown-fare-class``.
     """
@@ -101,26 +102,22 @@ def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_s
         channel=channel, hold_expires_at=expires_at, created_at=now,
         items=[],  # a new order has no items: no lazy load on append
     )
-    try:
-        ORDER.create(order, "pending_payment", actor=f"user:{user.id}", reason=f"ordered by {channel}", now=now)
-        auto = iter(place_holds(
-            order, layout, chosen, sum(1 for p in passengers if not p.get("seat")), now=now, expires_at=expires_at
+    ORDER.create(order, "pending_payment", actor=f"user:{user.id}", reason=f"ordered by {channel}", now=now)
+    auto = iter(place_holds(
+        order, layout, chosen, sum(1 for p in passengers if not p.get("seat")), now=now, expires_at=expires_at
+    ))
+    for p in passengers:
+        order.items.append(OrderItem(
+            seat=p.get("seat") or next(auto), fare_class=p["fare_class"],
+            price=fares[p["fare_class"]].amount, passenger_name=p.get("name"),
         ))
-        for p in passengers:
-            order.items.append(OrderItem(
-                seat=p.get("seat") or next(auto), fare_class=p["fare_class"],
-                price=fares[p["fare_class"]].amount, passenger_name=p.get("name"),
-            ))
-        commit_keeping_state()
-    except BaseException:
-        db.session.rollback()
-        raise
     return order
 
 
 @dataclass
 class ApplyResult:
-    """What ``apply_payment`` did; payments acts on ``outcome`` (refund, park, nothing)."""
+    """What ``apply_payment`` did; payments acts on ``outcome`` (a sale, the wallet, suspense).
+    ``tickets``: filled by the caller once ticketing has issued them for an applied payment."""
 
     outcome: str  # applied | already_paid | seats_gone | mismatch | not_payable
     order: Order | None
@@ -130,9 +127,11 @@ class ApplyResult:
 
 def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int, now=None,
                   actor: str = "system:payments") -> ApplyResult:
-    """Turn a received payment into tickets. Runs in the caller's transaction; never commits.
+    """Apply a received payment to its order, under the order's row lock (taken here unless
+    the caller already holds it). Runs in the caller's transaction; never commits.
 
-    - ``applied``: holds converted (or the seats re-claimed after expiry), tickets issued.
+    - ``applied``: holds converted (or the seats re-claimed after expiry), the order
+      ``paid``; the caller has ticketing issue the tickets (``issue_tickets_for_order``).
     - ``already_paid``: a second payment for a paid order; payments refunds it.
     - ``mismatch``: amount or currency differ from the order; nothing issued, payments parks it.
     - ``seats_gone``: the hold lapsed and someone else bought a seat; payments refunds.
@@ -146,7 +145,7 @@ def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int,
     order = lock_order(order_id)
     if order is None:
         return ApplyResult("not_payable", None, detail="No such order.")
-    if order.status in PAID_ORDER_STATUSES:
+    if order.status in PAID_OR_REFUNDED_ORDER_STATUSES:
         return ApplyResult("already_paid", order, detail=f"Order {order.code} is already paid.")
     if order.status == "failed":
         return ApplyResult("not_payable", order, detail=f"Order {order.code} was cancelled.")
@@ -155,7 +154,8 @@ def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int,
             "mismatch", order,
             detail=f"Order {order.code} costs {order.total_amount} {order.currency}; received {amount} {currency}.",
         )
-    trip = load_trip(order.trip_id)  # one query for trip, route and stops (order.trip then hits the map)
+    trip = load_trip(order.trip_id)  # one query for trip, route and stops
+    set_committed_value(order, "trip", trip)  # the order holds them: ticketing and the answer read them, no reload
     if trip.status not in BOOKABLE_TRIP_STATUSES or departure_at_stop(trip, order.origin_stop_id) <= now:
         return ApplyResult("not_payable", order, detail=f"The trip of order {order.code} is no longer sold.")
 
@@ -183,8 +183,7 @@ def apply_payment(order_id: int, *, amount: int, currency: str, payment_id: int,
         return ApplyResult("seats_gone", order, detail=f"The seats of order {order.code} were sold meanwhile.")
     order = transition_order(order, "paid", actor=actor, reason=f"payment {payment_id}", now=now)
     order.payment_id = payment_id
-    tickets = issue_tickets_for_order(order, actor=actor)
-    return ApplyResult("applied", order, tickets, detail=f"Order {order.code} paid; {len(tickets)} ticket(s).")
+    return ApplyResult("applied", order, detail=f"Order {order.code} paid.")
 
 
 def find_order(order_id: int | None = None, *, code: str | None = None, lock: bool = False) -> Order | None:
@@ -209,7 +208,7 @@ def lock_payable_order(order_id: int, now=None) -> Order:
     if order is None:
         raise NotFound("No such order.")
     if order.status != "pending_payment" or order.hold_expires_at <= now:
-        state = "already paid" if order.status in PAID_ORDER_STATUSES else (
+        state = "already paid" if order.status in PAID_OR_REFUNDED_ORDER_STATUSES else (
             "expired" if order.status == "pending_payment" else order.status.replace("_", " "))
         raise Conflict(f"Booking {order.code} cannot be paid: it is {state}.", slug="order-not-payable")
     return order
@@ -231,21 +230,16 @@ def list_orders(user: User, status: str | None = None) -> list[Order]:
 
 
 def release_order(user: User, order_id: int, now=None) -> Order:
-    """The passenger gives up an unpaid order: seats freed now instead of at expiry."""
+    """The passenger gives up an unpaid order: seats freed now instead of at expiry. Never commits."""
     now = now or utcnow()
     get_order_for(user, order_id)
-    try:
-        order = lock_order(order_id)
-        if order.status != "pending_payment":
-            raise Conflict(f"This order is {order.status.replace('_', ' ')}; only unpaid orders can be released.",
-                           slug="order-state")
-        transition_holds(to="released", reason="released by the passenger", actor=f"user:{user.id}", now=now,
-                         order_id=order.id)
-        transition_order(order, "expired", actor=f"user:{user.id}", reason="released by the passenger", now=now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    order = lock_order(order_id)
+    if order.status != "pending_payment":
+        raise Conflict(f"This order is {order.status.replace('_', ' ')}; only unpaid orders can be released.",
+                       slug="order-state")
+    transition_holds(to="released", reason="released by the passenger", actor=f"user:{user.id}", now=now,
+                     order_id=order.id)
+    transition_order(order, "expired", actor=f"user:{user.id}", reason="released by the passenger", now=now)
     return order
 
 

@@ -93,6 +93,19 @@ def _resolve(func_path: str):
     return getattr(importlib.import_module(module_name), attr)
 
 
+def run_job(func_path: str, *args, **kwargs):
+    """Run a job and commit what it did (a sweep's or a job's domain work never commits
+    itself); roll back and re-raise when it fails. A job that owns several transactions
+    (the STK poller, a top-up) has committed each already: the final commit has nothing left."""
+    try:
+        result = _resolve(func_path)(*args, **kwargs)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return result
+
+
 def _check_queue(name: str) -> None:
     if name not in QUEUES:
         raise ValueError(f"unknown queue {name!r}: one of {', '.join(QUEUES)}")
@@ -132,7 +145,8 @@ def _queue(name: str = DEFAULT_QUEUE) -> Queue:
     return queues[name]
 
 
-def _dispatch(job: PendingJob) -> None:
+def _dispatch(job: PendingJob) -> bool:
+    """Queue ``job``, or run it now (inline): True when it ran here."""
     app = current_app._get_current_object()
     if app.config.get("REDIS_URL") and not app.config.get("JOBS_INLINE"):
         _queue(job.queue).enqueue(
@@ -140,35 +154,37 @@ def _dispatch(job: PendingJob) -> None:
             job_id=job.job_id, retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
             _kwargs=job.kwargs or None,
         )
-        return
+        return False
     with app.app_context():
         try:
-            _resolve(job.func_path)(*job.args, **job.kwargs)
+            run_job(job.func_path, *job.args, **job.kwargs)
         except RetryLater as exc:  # recorded by the job; the sweep tries again
             log.info("inline job %s will be retried by its sweep: %s", job.func_path, exc)
-            db.session.rollback()
         except Exception:  # an inline job failing must not fail the request that committed
             log.exception("inline job %s failed; the sweep will retry it", job.func_path)
-            db.session.rollback()
+    return True
 
 
-def _hand_over(jobs: list[PendingJob]) -> None:
+def _hand_over(jobs: list[PendingJob]) -> bool:
     """Dispatch committed jobs one by one; nothing raised here may reach the request.
+    True when one of them ran here (inline).
 
     An exception out of the after-commit hook would leave the session in its "committed"
     state with the request answering 500 (and its Idempotency-Key never completed) for
     work that is done. Each job is dispatched on its own, so one failure drops no other.
     """
+    ran_here = False
     for index, job in enumerate(jobs):
         try:
-            _dispatch(job)
+            ran_here = _dispatch(job) or ran_here
         except RedisError as exc:  # the rest would wait on Redis too: not even tried
             names = ", ".join(f"{later.job_id or '-'} ({later.func_path})" for later in jobs[index:])
             log.warning("not queued, Redis unavailable (%s): %s; their sweeps will do them",
                         type(exc).__name__, names)
-            return
+            return ran_here
         except Exception:
             log.exception("job %s (%s) not queued: its sweep will do it", job.job_id or "-", job.func_path)
+    return ran_here
 
 
 @contextmanager
@@ -189,7 +205,8 @@ def jobs_held():
     try:
         yield
     finally:
-        _hand_over(session.info.pop("held_jobs", []))
+        if _hand_over(session.info.pop("held_jobs", [])):
+            session.expire_all()  # inline jobs wrote in sessions of their own
 
 
 @event.listens_for(Session, "after_commit")
@@ -201,7 +218,10 @@ def _run_after_commit(session: Session) -> None:
     if held is not None:
         held.extend(jobs)
         return
-    _hand_over(jobs)
+    if _hand_over(jobs):
+        # An inline job changed rows in a session of its own (the sandbox settled a payment):
+        # what this session kept loaded after its commit is older than the database now.
+        session.expire_all()
 
 
 @event.listens_for(Session, "after_soft_rollback")

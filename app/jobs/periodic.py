@@ -4,8 +4,9 @@
   expiry, because every new hold expires stale ones first; the sweep tidies the rest and
   expires unpaid orders);
 - STK pushes whose callback never came are settled by Daraja's STK query, with backoff,
-  and expired after a bounded time (``app.payments.jobs``); pushes a killed worker left
-  ``initiated`` are taken up after a short grace (``stuck-stk``);
+  and expired after a bounded time (``app.sales.confirming.poll_pending_stk`` over
+  ``app.payments.jobs``); pushes a killed worker left ``initiated`` are taken up after a
+  short grace (``stuck-stk``);
 - refunds owed to M-Pesa get their payout, and payouts whose B2C or reversal result never
   came are asked about (Transaction Status) before anything is sent again (``app.payouts.jobs``);
 - SMS left queued (a crash between commit and send) are sent;
@@ -53,7 +54,7 @@ class Sweep(NamedTuple):
 
 SWEEPS: list[Sweep] = [
     Sweep("expire-holds", "app.booking.jobs:expire_holds", 1, queue=MONEY_QUEUE),
-    Sweep("poll-stk", "app.payments.jobs:poll_pending_stk", 1, queue=MONEY_QUEUE),
+    Sweep("poll-stk", "app.sales.confirming:poll_pending_stk", 1, queue=MONEY_QUEUE),
     Sweep("stuck-stk", "app.payments.jobs:resolve_stuck_pushes", 1, queue=MONEY_QUEUE),
     Sweep("payouts", "app.payouts.jobs:sweep_payouts", 1, queue=MONEY_QUEUE),
     Sweep("stuck-sms", "app.messaging.service:send_stuck_messages", 5),

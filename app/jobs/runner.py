@@ -19,7 +19,7 @@ import os
 from flask import current_app, has_app_context
 
 from app.extensions import db
-from app.jobs import _resolve
+from app.jobs import run_job
 
 def _get_app():
     if not has_app_context():
@@ -41,4 +41,4 @@ def run(func_path: str, *args, _kwargs: dict | None = None):
     app = _get_app()
     with app.app_context():
         _fresh_pool_after_fork(app)
-        return _resolve(func_path)(*args, **(_kwargs or {}))
+        return run_job(func_path, *args, **(_kwargs or {}))

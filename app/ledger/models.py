@@ -8,12 +8,17 @@ Every transaction sums to zero per currency, so the whole ledger does too.
 
 (kind, ref) is unique: posting the same business event twice (a replayed callback, a
 retried job) hits the constraint instead of moving money twice.
+
+``AccountBalance`` is the balance the ledger keeps itself for each account that may never go
+below zero (a passenger's wallet), written by ``post`` in the same transaction as the
+entries, under that row's lock; ``CHECK balance >= 0`` refuses a negative one whatever the
+code does. The entries stay the truth (tests compare the two).
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import utcnow
@@ -55,3 +60,15 @@ class LedgerEntry(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
 
     transaction: Mapped[LedgerTransaction] = relationship(back_populates="entries")
+
+
+class AccountBalance(db.Model):
+    """The kept balance of one account (see ``app.ledger.balances``): the sum of its entries."""
+
+    __tablename__ = "ledger_balances"
+    __table_args__ = (CheckConstraint("balance >= 0", name="balance_nonnegative"),)
+
+    account: Mapped[str] = mapped_column(String(60), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,10 +1,11 @@
 """Posting to the ledger and reading balances and statements from it.
 
 ``post`` is the only writer. It refuses an unbalanced set (per currency), is idempotent
-on (kind, ref) and keeps each wallet's cached balance in step in the same transaction
-(under the wallet's row lock, through the ``wallet_moving`` signal the wallet area connects to), so the database's ``CHECK balance >= 0`` refuses a
-negative wallet even if a caller forgot to check. It never commits: the caller's
-business change and its money movement commit together or not at all.
+on (kind, ref) and moves the balance it keeps for each account that may not go negative
+(``app.ledger.balances``: a wallet) in the same transaction, under that row's lock, so a
+wallet is never overdrawn (the database's ``CHECK balance >= 0`` refuses it even if a
+caller forgot to check). It never commits: the caller's business change and its money
+movement commit together or not at all.
 """
 from __future__ import annotations
 
@@ -13,20 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from blinker import Namespace
 from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.ledger.balances import keeps_balance, lock_balance, move
 from app.ledger.models import LedgerEntry, LedgerTransaction
-
-_signals = Namespace()
-#: Sent for each wallet leg of a posting (sender: the wallet owner's user id; ``amount``,
-#: ``currency``), in account order, before the transaction is written. The wallet area
-#: connects in ``create_app`` to keep its cached balance in step under the wallet's row
-#: lock; an exception it raises (insufficient funds, another currency) stops the posting.
-#: A signal because the ledger sits below the wallet and must not import it.
-wallet_moving = _signals.signal("ledger-wallet-moving")
 
 # Where a carrier's "day" starts, by its country (statements are per local day).
 COUNTRY_ZONES = {
@@ -103,8 +96,9 @@ def post(
 ) -> Posted:
     """Record one balanced movement of money; a repeat of (kind, ref) moves nothing.
 
-    Raises ``UnbalancedTransaction`` for a set that does not sum to zero per currency and
-    ``app.wallet.service.InsufficientFunds`` when a wallet would go below zero.
+    Raises ``UnbalancedTransaction`` for a set that does not sum to zero per currency,
+    ``InsufficientFunds`` (402) when a kept balance (a wallet) would go below zero and 422
+    ``wallet-currency`` for a leg in another currency than that account's.
     ``known_new``: the caller's own lock guarantees (kind, ref) was never posted, so the
     look-up is skipped; the unique constraint on (kind, ref) still refuses a repeat, as an
     ``IntegrityError`` that aborts the caller's transaction instead of a silent no-op.
@@ -126,10 +120,10 @@ def post(
     if any(totals.values()):
         raise UnbalancedTransaction(f"{kind}:{ref} does not balance: {dict(totals)}")
 
-    # Lock wallets in a fixed order so two postings touching the same wallets cannot deadlock.
+    # Kept balances are locked in account order, so two postings touching the same ones cannot deadlock.
     for leg in sorted(legs, key=lambda leg: leg.account):
-        if leg.account.startswith("wallet:"):
-            wallet_moving.send(int(leg.account.split(":", 1)[1]), amount=leg.amount, currency=leg.currency)
+        if keeps_balance(leg.account):
+            move(lock_balance(leg.account, leg.currency), leg.amount, leg.currency)
 
     txn = LedgerTransaction(
         kind=kind, ref=ref, carrier_id=carrier_id, order_id=order_id, payment_id=payment_id,

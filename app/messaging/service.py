@@ -178,7 +178,7 @@ def _send(message_id: int) -> None:
     ``MAX_ATTEMPTS`` the message is ``failed``. A final refusal (blacklisted, invalid
     number) is ``rejected`` at once. Per-recipient status codes are kept on the row.
     """
-    message = db.session.get(OutboundMessage, message_id, with_for_update=True)
+    message = db.session.get(OutboundMessage, message_id, with_for_update=True, populate_existing=True)
     if message is None or message.status != "queued" or not message.to_phone:
         db.session.rollback()
         return

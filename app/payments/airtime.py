@@ -6,7 +6,8 @@ succeed or fail on their own (one delivery report each). This module decides up 
 whether a total can be paid at all (``plan_airtime``: refused with 422
 ``airtime-amount-not-payable`` otherwise, before anything is sent), records one
 ``AirtimeCharge`` per message, and settles the payment when the last report arrives:
-all delivered → ``settle_success``; any failed → ``settle_failure`` with the reason, and
+all delivered → the payment succeeds (the use case confirms it: ``app.sales.confirming``);
+any failed → ``settle_failure`` with the reason, and
 whatever the delivered messages took is credited to the passenger's wallet (balanced
 ledger entries, a ``Refund`` row and an SMS). Each report settles its own charge once, so
 a replayed report changes nothing. The real gateway and the sandbox both end here.
@@ -14,6 +15,7 @@ a replayed report changes nothing. The real gateway and the sandbox both end her
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
@@ -27,9 +29,10 @@ from app.messaging import Amount, t
 from app.messaging.service import queue_sms
 from app.payments.messages import airtime_failure_key, payer_language
 from app.payments.models import AirtimeCharge, Payment, Refund
-from app.payments.orders import find_order
-from app.payments.settlement import settle_failure, settle_success
+from app.payments.settlement import settle_failure
 from app.payments.states import AIRTIME_CHARGE, REFUND
+from app.payments.transitions import lock_payment
+from app.wallet.service import get_wallet
 from app.payments.price_points import (
     MAX_MESSAGES,
     PricePoint,
@@ -37,7 +40,6 @@ from app.payments.price_points import (
     nearest_payable,
     parse_price_points,
 )
-from app.payments.transitions import lock_payment
 
 log = logging.getLogger(__name__)
 
@@ -93,22 +95,34 @@ def find_charge(message_id: str) -> AirtimeCharge | None:
     return db.session.scalar(select(AirtimeCharge).where(AirtimeCharge.provider_ref == message_id))
 
 
-def settle_charge(message_id: str, status: str, reason: str | None, *, source: str, raw=None, now=None) -> bool:
-    """A premium message's delivery report: settle its charge, then the payment if it was the last.
+@dataclass(frozen=True)
+class ChargeSettled:
+    """What a delivery report did. ``outcome`` is set once the payment's last report is in:
+    ``succeeded`` (every message delivered: the caller confirms ``charged`` as the payment's
+    money, ``app.sales.confirming``) or ``failed`` (settled here, the charged part refunded)."""
 
-    Returns False when ``message_id`` is no airtime charge. Does not commit.
-    """
+    handled: bool  # False: the report is about no airtime charge
+    payment_id: int | None = None
+    outcome: str | None = None
+    charged: int = 0
+    receipt: str | None = None
+
+
+def settle_charge(message_id: str, status: str, reason: str | None, *, source: str, raw=None,
+                  now=None) -> ChargeSettled:
+    """A premium message's delivery report: settle its charge; after the last one, say how
+    the payment ended. Does not commit."""
     now = now or utcnow()
     charge = find_charge(message_id)
     if charge is None:
-        return False
+        return ChargeSettled(False)
     actor = f"provider:{lock_payment(charge.payment_id).provider}"  # the lock serialises one payment's reports
     charge = db.session.scalar(
         select(AirtimeCharge).where(AirtimeCharge.id == charge.id).with_for_update()
         .execution_options(populate_existing=True)
     )
     if charge.status != "pending":
-        return True  # a replay: this charge is already settled
+        return ChargeSettled(True, charge.payment_id)  # a replay: this charge is already settled
     if status in DELIVERED:
         AIRTIME_CHARGE.transition(charge, "delivered", actor=actor, reason=status, now=now,
                                   locked=True)
@@ -117,31 +131,29 @@ def settle_charge(message_id: str, status: str, reason: str | None, *, source: s
                                   locked=True)
         charge.failure_reason = (reason or status)[:80]
     else:
-        return True  # Sent, Submitted, Buffered: not final
+        return ChargeSettled(True, charge.payment_id)  # Sent, Submitted, Buffered: not final
     charge.settled_at = now
-    _maybe_settle_payment(charge.payment_id, source=source, raw=raw, now=now)
-    return True
+    return _payment_outcome(charge.payment_id, source=source, now=now)
 
 
-def _maybe_settle_payment(payment_id: int, *, source: str, raw, now) -> None:
+def _payment_outcome(payment_id: int, *, source: str, now) -> ChargeSettled:
     charges = db.session.scalars(
         select(AirtimeCharge).where(AirtimeCharge.payment_id == payment_id).order_by(AirtimeCharge.seq)
     ).all()
     if any(c.status == "pending" for c in charges):
-        return  # wait for the other reports
+        return ChargeSettled(True, payment_id)  # wait for the other reports
     payment = db.session.get(Payment, payment_id)
     failed = [c for c in charges if c.status == "failed"]
     charged = sum(c.amount for c in charges if c.status == "delivered")
     if not failed:
-        settle_success(payment_id, amount=charged, currency=payment.currency, receipt=charges[0].provider_ref,
-                       source=source, raw=raw, now=now)
-        return
+        return ChargeSettled(True, payment_id, "succeeded", charged, charges[0].provider_ref)
     reason = failed[0].failure_reason or "Failed"
     language = passenger_language(payment)
     settle_failure(payment_id, code=reason[:20], reason=reason, message=airtime_failure_key(reason),
                    source=source, now=now)
     if charged:
         _refund_charged_part(payment, charged, language, now)
+    return ChargeSettled(True, payment_id, "failed", charged)
 
 
 def passenger_language(payment: Payment) -> str:
@@ -154,6 +166,7 @@ def _refund_charged_part(payment: Payment, amount: int, language: str, now) -> N
     ref = f"unapplied:airtime:payment:{payment.id}"
     if db.session.scalar(select(Refund.id).where(Refund.ref == ref)) is not None:
         return
+    get_wallet(payment.user_id, lock=True)  # the wallet's lock (and row) before its balance moves
     posted = post("unapplied", ref, [
         Leg(provider_clearing(payment.provider), -amount, payment.currency),
         Leg(wallet_account(payment.user_id), amount, payment.currency),
@@ -163,7 +176,7 @@ def _refund_charged_part(payment: Payment, amount: int, language: str, now) -> N
         currency=payment.currency, destination="wallet", reason="airtime_partial",
         ledger_transaction_id=posted.transaction.id,
     ), "completed", actor=f"provider:{payment.provider}", reason="airtime_partial", now=now)
-    order = find_order(payment.order_id) if payment.order_id else None
+    order = payment.order  # read through the payment's own foreign key
     to = payment.phone
     if to:
         queue_sms(to, t("airtime_partial_refund", language, code=order.code if order else "",

@@ -1,10 +1,12 @@
 """Jobs of the payments area: settling STK pushes whose callback never came, and pushes
 whose worker died before it knew how the push went.
 
-Daraja sometimes never calls back. ``poll_pending_stk`` (a sweep, ``app.jobs.periodic``)
-asks Daraja (STK query) about each pending push when it is due and settles it through the
-same settlement functions as the callback, each in its own transaction (one Daraja error
-does not stop the others).
+Daraja sometimes never calls back. ``poll_pending_stk`` asks Daraja (STK query) about each
+pending push when it is due and settles it as the callback would, each in its own
+transaction (one Daraja error does not stop the others). A success is confirmed by the
+use case the sweep hands in (``confirm``: ``app.sales.confirming.confirm_payment``, which
+has booking apply an order payment; payments does not import booking); the sweep itself
+is ``app.sales.confirming.poll_pending_stk`` (``app.jobs.periodic``).
 
 The schedule lives on the row (``next_poll_at``, ``poll_count``), so the poller takes the
 pushes that are *due*, earliest first: a push that stays pending moves to the back of the
@@ -32,12 +34,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.database import utcnow
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.payments.messages import stk_failure_key
 from app.payments.models import Payment
 from app.payments.providers.daraja import DarajaError
 from app.payments.providers.mpesa_stk import daraja_configured, get_client
-from app.payments.settlement import settle_expired, settle_failure, settle_success
+from app.payments.settlement import settle_expired, settle_failure
 from app.payments.stk_window import close_window, resolve_stuck, stuck_pushes
 from app.payments.transitions import lock_payment
 
@@ -86,42 +88,42 @@ def due_stk_payments(now: datetime, limit: int | None = None) -> list[int]:
 
 
 def _claim(payment_id: int, now: datetime) -> Payment | None:
-    """Lock the push, re-check it is due, book this query and the next one; commits.
+    """Lock the push, re-check it is due, book this query and the next one (its own unit of work).
 
     Committing before Daraja is asked keeps no transaction open during the HTTP call, and
     a second poller running at the same time finds the push no longer due.
     """
     payment = lock_payment(payment_id)
     if payment.status != "pending" or payment.next_poll_at is None or payment.next_poll_at > now:
-        db.session.rollback()
         return None
     payment.poll_count += 1
     payment.next_poll_at = next_poll_after(payment, now)
-    db.session.commit()
     return payment
 
 
-def poll_pending_stk(now=None) -> dict:
-    """Query the due pending STK pushes and settle what Daraja answers; counts per result."""
+def poll_pending_stk(now=None, *, confirm) -> dict:
+    """Query the due pending STK pushes and settle what Daraja answers; counts per result.
+
+    ``confirm(payment_id, amount=..., currency=..., source=..., raw=..., now=...)`` settles a
+    success (the use case's ``confirm_payment``). Each push is settled in its own unit of work.
+    """
     counts = {"succeeded": 0, "failed": 0, "pending": 0, "expired": 0, "errors": 0}
     now = now or utcnow()
     configured = daraja_configured(current_app.config)
     ids = due_stk_payments(now)
     db.session.rollback()  # end the read; each push gets its own transactions
     for payment_id in ids:
-        payment = _claim(payment_id, now)
+        payment = unit_of_work(lambda: _claim(payment_id, now))
         if payment is None:
             continue
         try:
             if payment.provider_ref is None:  # an unknown push: nothing to ask Daraja about
-                outcome = close_window(payment, now)
+                outcome = unit_of_work(lambda: close_window(payment, now))
             elif configured:
-                outcome = _poll_one(payment, now)
+                outcome = _poll_one(payment, now, confirm)
             else:
-                outcome = _expire_if_overdue(payment, now, error=True)
-            db.session.commit()
+                outcome = unit_of_work(lambda: _expire_if_overdue(payment, now, error=True))
         except Exception:  # this push is retried at its next_poll_at (booked by _claim); the others go on
-            db.session.rollback()
             log.exception("settling STK payment %s from its query failed", payment_id)
             outcome = "errors"
         counts[outcome] += 1
@@ -138,19 +140,24 @@ def _expire_if_overdue(payment: Payment, now: datetime, *, error: bool) -> str:
     return "expired"
 
 
-def _poll_one(payment: Payment, now: datetime) -> str:
+def _poll_one(payment: Payment, now: datetime, confirm) -> str:
+    """Ask Daraja about one push (no transaction open meanwhile), then settle its answer."""
     try:
         answer = get_client().stk_query(payment.provider_ref)
     except (DarajaError, ValueError) as exc:
         log.warning("STK query for payment %s failed: %s", payment.id, exc)
-        return _expire_if_overdue(payment, now, error=True)
+        return unit_of_work(lambda: _expire_if_overdue(payment, now, error=True))
+    return unit_of_work(lambda: _settle_answer(payment, answer, now, confirm))
+
+
+def _settle_answer(payment: Payment, answer, now: datetime, confirm) -> str:
     if answer.pending:
         return _expire_if_overdue(payment, now, error=False)
     code = str(answer.result_code)
     if answer.succeeded:
         # The query carries no receipt or payer; the amount is the one we pushed.
-        settle_success(payment.id, amount=payment.amount, currency=payment.currency,
-                       source="stk_query", raw=dict(answer.raw), now=now)
+        confirm(payment.id, amount=payment.amount, currency=payment.currency,
+                source="stk_query", raw=dict(answer.raw), now=now)
         return "succeeded"
     if code in EXPIRED_CODES:
         settle_expired(payment.id, reason=answer.result_desc or "request expired", code=code,
@@ -174,10 +181,8 @@ def resolve_stuck_pushes(now=None) -> dict:
     db.session.rollback()  # end the read; each push gets its own transaction
     for payment_id in ids:
         try:
-            outcome = resolve_stuck(payment_id, now)
-            db.session.commit()
+            outcome = unit_of_work(lambda: resolve_stuck(payment_id, now))
         except Exception:  # left initiated: the next sweep tries again
-            db.session.rollback()
             log.exception("resolving stuck STK payment %s failed", payment_id)
             outcome = "errors"
         if outcome:

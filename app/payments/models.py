@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import utcnow
 from app.extensions import db
@@ -73,6 +73,10 @@ class Payment(db.Model):
     # STK pushes only: when the poller next asks Daraja (NULL: never polled) and how often it did.
     next_poll_at: Mapped[datetime | None]
     poll_count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    # The order it pays, read through this row's own foreign key (payments does not import
+    # booking): what a message about the payment names (its code, whether it is still unpaid).
+    order = relationship("Order", viewonly=True)
 
 
 class Refund(db.Model):

@@ -56,7 +56,7 @@ def refundable_amount(order) -> int:
 
 def refund_order(order, amount: int, *, reason: str, destination: str = "wallet", ref: str, now=None,
                  notify: bool = True, actor: str = "system:refunds") -> Refund:
-    """Give ``amount`` of ``order`` back to its passenger; never commits (the caller does).
+    """Give ``amount`` of ``order`` (locked by the caller) back to its passenger; never commits.
 
     ``notify=False`` leaves the passenger's SMS to the caller, for a caller that tells them
     more in one message (a carrier's trip cancellation: why, and the refund together).
@@ -83,6 +83,8 @@ def refund_order(order, amount: int, *, reason: str, destination: str = "wallet"
             slug="refund-exceeds-paid",
         )
     fee_back = platform_fee(amount)
+    if destination == "wallet":
+        get_wallet(order.user_id, lock=True)  # the wallet's lock (and row) before its balance moves
     target = wallet_account(order.user_id) if destination == "wallet" else payouts_pending(carrier.id)
     posted = post("refund", ref, [
         Leg(carrier_payable(carrier.id), -(amount - fee_back), order.currency),

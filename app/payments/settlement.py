@@ -1,11 +1,18 @@
-"""Settling a payment: the ONE path every confirmation takes.
+"""Settling a payment: what payments does when an operator says money moved (or did not).
 
 Daraja callbacks, Paybill confirmations, airtime delivery reports, the sandbox provider,
 the STK-query poller and wallet payments all end in ``settle_success`` or
-``settle_failure`` (or, for a push nobody answered, ``settle_expired``). They lock the payment row first, so a callback racing the poller (or
-its own replay) waits and then finds the payment settled and changes nothing. Neither
-commits: the caller commits, so the payment, the order, the tickets, the ledger and the
-SMS outbox rows commit together.
+``settle_failure`` (or, for a push nobody answered, ``settle_expired``). They lock the
+payment row first, so a callback racing the poller (or its own replay) waits and then finds
+the payment settled and changes nothing.
+
+A payment for an order is settled in two steps around booking, which payments does not
+import: ``settle_success`` records that the money arrived (``Settled.to_apply``), the use
+case (``app.sales.confirming.confirm_payment``) has booking apply it to the order, then
+``record_order_payment`` moves the money in the ledger as booking's answer says (a sale, or
+the payer's wallet when the order could not take it) and writes the receipt. Nothing here
+commits: the use case commits once, so the payment, the order, the tickets, the ledger and
+the SMS outbox rows commit together.
 """
 from __future__ import annotations
 
@@ -36,10 +43,10 @@ from app.ledger.service import (
 from app.messaging.service import queue_sms
 from app.payments.messages import payer_language, say
 from app.payments.models import Payment, Refund
-from app.payments.orders import apply_money, find_order
 from app.payments.providers.daraja import initiator_configured
 from app.payments.review import park
 from app.payments.states import REFUND
+from app.payments.topups import maybe_schedule_auto_recharge
 from app.payments.transitions import lock_payment, transition
 from app.wallet.service import get_wallet
 
@@ -54,6 +61,9 @@ METHOD_LABEL = {"mpesa_stk": "method_mpesa", "mpesa_paybill": "method_mpesa", "a
 class Settled:
     payment: Payment
     changed: bool  # False: a replay or a late duplicate; nothing moved
+    # True: money for an order, received in full; the caller applies it to the order
+    # (booking) and then calls ``record_order_payment`` with booking's answer.
+    to_apply: bool = False
 
 
 def _source_account(payment: Payment) -> str:
@@ -88,12 +98,14 @@ def settle_success(
     now=None,
     inserted: Payment | None = None,
 ) -> Settled:
-    """Money arrived for this payment: record it and apply it (or park it), exactly once.
+    """Money arrived for this payment: record it (or park it), exactly once.
 
     ``payer_phone`` is checked only when it is a real E.164 number (Daraja often masks it);
     a different payer or amount parks the money in ``review_suspense`` and issues nothing.
+    A top-up credits the wallet here. An order payment comes back ``to_apply``: the caller
+    has booking apply it, then calls ``record_order_payment`` (``app.sales.confirming``).
     ``inserted``: the payment itself when the caller inserted it in this very transaction
-    (the wallet path): no other transaction can see the row yet, so it is not re-read.
+    (wallet and Paybill payments): no other transaction can see the row yet, so it is not re-read.
     """
     now = now or utcnow()
     if inserted is not None and inserted.id == payment_id and inserted in db.session:
@@ -124,7 +136,7 @@ def settle_success(
     elif payment.purpose == "topup":
         _apply_topup(payment, now)
     else:
-        _apply_to_order(payment, now)
+        return Settled(payment, True, to_apply=True)
     return Settled(payment, True)
 
 
@@ -161,7 +173,7 @@ def _another_way(payment: Payment, language: str) -> str:
     """For an order still waiting to be paid: how to pay it another way (its seats stay held)."""
     if payment.purpose != "order" or not payment.order_id:
         return ""
-    order = find_order(payment.order_id)
+    order = payment.order  # read through the payment's own foreign key
     if order is None or order.status != "pending_payment":
         return ""
     return " " + t("pay_another_way", language, code=order.code)
@@ -210,11 +222,11 @@ def _to_suspense(payment: Payment, amount: int, currency: str, reason: str, sour
 
 
 def _apply_topup(payment: Payment, now) -> None:
+    wallet = get_wallet(payment.user_id, lock=True)  # the wallet's lock before its balance moves
     post("topup", f"payment:{payment.id}", [
         Leg(provider_clearing(payment.provider), -payment.amount, payment.currency),
         Leg(wallet_account(payment.user_id), payment.amount, payment.currency),
     ], payment_id=payment.id, now=now)
-    wallet = get_wallet(payment.user_id, lock=True)
     if not payment.auto_recharge:
         wallet.last_topup_amount = payment.amount
     payment.outcome = "topped_up"
@@ -228,12 +240,19 @@ def _apply_topup(payment: Payment, now) -> None:
                   kind="receipt", user_id=payment.user_id)
 
 
-def _apply_to_order(payment: Payment, now) -> None:
-    result = apply_money(payment.order_id, amount=payment.amount, currency=payment.currency,
-                         payment_id=payment.id, now=now, actor=f"provider:{payment.provider}")
-    order = result.order or find_order(payment.order_id)
-    payment.outcome = result.outcome
-    if result.outcome == "applied":
+def record_order_payment(payment: Payment, order, outcome: str, now) -> None:
+    """Move the money of a settled order payment as booking's ``outcome`` says; the receipt.
+
+    ``applied``: a sale (the payer's money to the carrier's payable and the platform's fee)
+    and the receipt SMS; a wallet purchase may then schedule an auto-recharge.
+    ``mismatch``: parked in ``review_suspense``. Anything else (``already_paid``,
+    ``seats_gone``, ``not_payable``): the money goes to the payer's wallet with an SMS (a
+    second M-Pesa payment of a paid booking is reversed instead where the carrier asks for
+    it, ``_reverses``), except from the wallet itself, which is refused (409) so the caller rolls back and
+    nothing was taken. ``order`` is the order booking answered about (locked).
+    """
+    payment.outcome = outcome
+    if outcome == "applied":
         language = _language(payment)
         payment.message = text("paid_ticket_coming", language)  # set before posting: one UPDATE
         _post_sale(payment, order, now)
@@ -244,34 +263,19 @@ def _apply_to_order(payment: Payment, now) -> None:
                             receipt=payment.receipt, code=order.code),
                       kind="receipt", user_id=payment.user_id)
         if payment.method == "wallet":
-            _schedule_auto_recharge(payment.user_id)
+            maybe_schedule_auto_recharge(payment.user_id)
         return
     if payment.method == "wallet":
         # Nothing was taken from the wallet yet: refuse, and the caller rolls back.
-        raise Conflict(f"Booking {order.code} cannot be paid now ({result.outcome.replace('_', ' ')}).",
+        raise Conflict(f"Booking {order.code} cannot be paid now ({outcome.replace('_', ' ')}).",
                        slug="order-not-payable")
-    if result.outcome == "mismatch":
+    if outcome == "mismatch":
         _to_suspense(payment, payment.amount, payment.currency, "order_mismatch", "settlement", None, None, now)
         return
-    if result.outcome == "already_paid" and _reverses(payment, order):
+    if outcome == "already_paid" and _reverses(payment, order):
         _unapplied_to_reversal(payment, order, now)
         return
-    _unapplied_to_wallet(payment, order, result.outcome, now)
-
-
-def _schedule_auto_recharge(user_id: int) -> bool:
-    """After a wallet debit: if the balance fell under the threshold, top up after commit.
-
-    By job name (``app.payments.topups:run_auto_recharge``): the top-up starts a payment,
-    which sits above settlement, so settlement does not import it.
-    """
-    wallet = get_wallet(user_id, create=False)
-    if wallet is None or not wallet.auto_recharge_enabled or not wallet.last_topup_amount:
-        return False
-    if wallet.balance >= wallet.auto_recharge_threshold:
-        return False
-    enqueue_after_commit("app.payments.topups:run_auto_recharge", user_id)
-    return True
+    _unapplied_to_wallet(payment, order, outcome, now)
 
 
 def _post_sale(payment: Payment, order, now) -> None:
@@ -332,6 +336,7 @@ def _unapplied_to_wallet(payment: Payment, order, outcome: str, now) -> None:
     """Money that cannot buy the ticket goes to the payer's wallet at once, with an SMS."""
     user_id = order.user_id
     ref = f"unapplied:payment:{payment.id}"
+    get_wallet(user_id, lock=True)  # the wallet's lock (and row) before its balance moves
     posted = post("unapplied", ref, [
         Leg(_source_account(payment), -payment.amount, payment.currency),
         Leg(wallet_account(user_id), payment.amount, payment.currency),

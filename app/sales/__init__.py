@@ -6,6 +6,10 @@ one question got different answers depending on how it was asked. Here each deci
 made once; channels translate their protocol into one call below and render the plain
 dataclass that comes back. Nothing in this package formats a sentence for a person.
 
+Each use case owns its transaction: it calls the domain areas directly (booking and
+payments do not import each other; a use case here calls both) and commits once through
+``app.extensions.unit_of_work``, which runs it again, whole, when it lost a race.
+
 Modules (stable names; add, do not rename):
 - ``common``: ``Money`` (``.text(language)`` to render), ``MAX_PASSENGERS`` and
   ``check_passenger_count``, ``default_fare_class``, ``PAYMENT_METHODS``, the paid/ticketed
@@ -20,15 +24,19 @@ Modules (stable names; add, do not rename):
   ``list_orders``, ``release``, ``unpaid_order_to_retry``.
 - ``methods``: ``payment_options`` → ``PaymentOption`` (which method can pay an order now).
 - ``paying``: ``pay_order`` → ``PaymentOutcome`` (``other_methods`` after a failure),
-  ``payment_status``, ``method_from_word``.
+  ``payment_options``, ``payment_status``, ``method_from_word``, ``start_with_operator``.
 - ``rules``: ``is_active``, ``can_cancel`` (the one rule), read by tickets and cancelling.
-- ``cancelling``: ``cancellable_tickets``,
-  ``cancellation_quote`` / ``quote_to_cancel`` → ``CancelQuote``,
-  ``find_cancellable_ticket``, ``cancel`` → ``CancelResult`` (the refund really made).
+- ``cancelling``: ``cancellable_tickets``, ``cancellation_quote`` → ``CancelQuote``
+  (``as_cancel=True``: refused exactly when ``cancel`` would be), ``find_cancellable_ticket``,
+  ``cancel`` → ``CancelResult`` (the refund really made), ``cancel_trip`` (a carrier cancels
+  a whole trip).
+- ``confirming``: money coming in: ``confirm_payment`` (settle, apply, issue, queue,
+  record), the Daraja and Africa's Talking callbacks' use cases, the STK-query sweep and
+  the sandbox's answering job.
 - ``tickets``: ``active_tickets``, ``trip_history`` → ``TicketView``; ``get_ticket``,
   ``find_ticket_by_code``, ``resend_ticket``.
-- ``wallet``: ``wallet_balance`` → ``Money``, ``top_up`` → ``TopUpOutcome``.
+- ``wallet``: ``wallet_balance`` → ``Money``, ``wallet_of``, ``top_up`` → ``TopUpOutcome``,
+  ``auto_recharge`` (settings), ``run_auto_recharge`` (the job a low wallet queues).
 - ``profile``: ``set_language``, ``opt_out``.
-- ``wiring``: the signals booking and payments send, answered here (``create_app``).
 - ``routes``: the REST views of these use cases (orders, tickets, payments, wallet, search).
 """

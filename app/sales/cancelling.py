@@ -1,9 +1,13 @@
-"""Cancel tickets: which ticket can be cancelled, the quote, and the refund actually made.
+"""Cancel tickets: which ticket can be cancelled, the quote, and the refund actually made;
+and a carrier's cancellation of a whole trip.
 
 Why a use case: SMS cancelled any ``valid`` ticket, USSD only those not yet expired, and
 the refund announced was computed three ways (the API from the money really moved, USSD
-falling back to the quote, SMS to 0). One rule now (``can_cancel``) and one figure: the
-refund is what the order's ``refunded_amount`` grew by in the cancelling transaction.
+falling back to the quote, SMS to 0). One rule now (``can_cancel``), one quote
+(``cancellation_quote``, priced by booking's ``refund_policy``) and one figure: the refund
+is what the order's ``refunded_amount`` grew by in the cancelling transaction. Booking and
+payments do not import each other: ``cancel`` and ``cancel_trip`` call both, in one unit
+of work each.
 """
 from __future__ import annotations
 
@@ -12,13 +16,22 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.booking.cancellation import cancel_tickets, quote_cancellation
-from app.booking.models import Order
+from app.booking.cancellation import (
+    begin_trip_cancellation,
+    cancel_tickets,
+    cancel_trip_order,
+    refund_policy,
+    trip_cancelled_sms,
+    valid_tickets,
+)
 from app.booking.pricing import departure_at_stop
 from app.booking.service import get_order_for
+from app.booking.transitions import lock_order
 from app.database import utcnow
 from app.errors import Conflict, Unprocessable
-from app.extensions import db
+from app.extensions import db, unit_of_work
+from app.messaging.service import queue_sms
+from app.payments.refunds import refund_order
 from app.sales.common import TICKETED_ORDER_STATUSES, Money
 from app.sales.rules import can_cancel
 from app.sales.tickets import TicketView, active_ticket_rows, find_ticket_by_code, own_ticket, ticket_view
@@ -67,10 +80,6 @@ def _order_rows(order, *statuses: str) -> list:
     return list(db.session.scalars(stmt))
 
 
-def _valid_tickets(order) -> list:
-    return _order_rows(order, "valid")
-
-
 def cancellable_tickets(user, now: datetime | None = None) -> list[TicketView]:
     """The caller's tickets that can be cancelled now, soonest first."""
     now = now or utcnow()
@@ -116,7 +125,8 @@ def _order_tickets(user, order_id: int | None, ticket_ids: list[int] | None, now
         order = get_order_for(user, order_id)
         if order.status not in TICKETED_ORDER_STATUSES:
             raise Conflict(f"This order is {order.status.replace('_', ' ')}; nothing to cancel.", slug="order-state")
-        tickets = _valid_tickets(order) if quoting else [t for t in active_ticket_rows(user, now) if t.order_id == order.id]
+        tickets = _order_rows(order, "valid") if quoting else \
+            [t for t in active_ticket_rows(user, now) if t.order_id == order.id]
         if not quoting and not tickets:
             tickets = _order_rows(order, "valid", "expired")  # past: _check names why (trip-departed)
         if not tickets:
@@ -125,54 +135,84 @@ def _order_tickets(user, order_id: int | None, ticket_ids: list[int] | None, now
 
 
 def cancellation_quote(user, *, ticket_ids: list[int] | None = None, order_id: int | None = None,
-                       now: datetime | None = None) -> CancelQuote:
+                       now: datetime | None = None, as_cancel: bool = False) -> CancelQuote:
     """What cancelling ``ticket_ids`` (or every cancellable ticket of ``order_id``) refunds now.
 
     404 for tickets or orders not the caller's; 422 ``ticket-not-cancellable`` for a ticket
-    ``can_cancel`` refuses.
+    that is not valid. The API's quote also prices a valid ticket whose trip has left (0%);
+    ``as_cancel=True`` refuses exactly when ``cancel`` would (409 ``trip-departed``...): what
+    a channel shows before asking "confirm?", so no passenger confirms a cancellation that
+    then fails.
     """
     now = now or utcnow()
-    order, tickets = _order_tickets(user, order_id, ticket_ids, now, quoting=True)
-    _check(tickets, now, quoting=True)
-    quote = quote_cancellation(order, [t.id for t in tickets], now=now)
+    order, tickets = _order_tickets(user, order_id, ticket_ids, now, quoting=not as_cancel)
+    _check(tickets, now, quoting=not as_cancel)
+    quote = refund_policy(order, valid_tickets(order, [t.id for t in tickets]), now=now)
     return CancelQuote(order.id, Money(quote.amount, quote.currency), quote.percent, quote.rule,
                        [ticket_view(t, now) for t in quote.tickets])
 
 
 def cancel(user, *, ticket_ids: list[int] | None = None, order_id: int | None = None, refund_to: str = "wallet",
            now: datetime | None = None) -> CancelResult:
-    """Cancel tickets and refund per the carrier's policy to ``refund_to``. Commits.
+    """Cancel tickets and refund per the carrier's policy to ``refund_to``: one unit of work.
 
-    The refund reported is the money really moved (the order's ``refunded_amount`` before
-    and after), never a re-computed quote. Errors as ``cancellation_quote``, plus 409
-    ``trip-departed`` and 422 ``refund-destination``.
+    It reads: lock the order (booking), booking cancels the tickets (seats free, the order's
+    refunded amount grows), payments refunds that amount, commit. The refund reported is
+    the money really moved (the order's ``refunded_amount`` before and after), never a
+    re-computed quote. Errors as ``cancellation_quote``, plus 409 ``trip-departed`` and 422
+    ``refund-destination``.
     """
     now = now or utcnow()
-    order, tickets = _order_tickets(user, order_id, ticket_ids, now)
-    _check(tickets, now)
-    before, currency, ids = order.refunded_amount, order.currency, [t.id for t in tickets]
-    cancel_tickets(user, order.id, ids, refund_to=refund_to, now=now)
-    order = db.session.get(Order, order.id)
-    db.session.refresh(order)
-    rows = [own_ticket(user, tid) for tid in ids]
-    return CancelResult(order.id, order.status, Money(order.refunded_amount - before, currency), refund_to,
-                        [ticket_view(t, now) for t in rows])
+    who = f"user:{user.id}"
 
+    def work() -> CancelResult:
+        order, tickets = _order_tickets(user, order_id, ticket_ids, now)
+        _check(tickets, now)
+        order = lock_order(order.id)
+        before = order.refunded_amount
+        due = cancel_tickets(order, [t.id for t in tickets], refund_to=refund_to, actor=who, now=now)
+        if due.amount > 0:
+            refund_order(order, due.amount, reason=due.reason, destination=due.destination, ref=due.ref, now=now,
+                         actor=who)
+        return CancelResult(order.id, order.status, Money(order.refunded_amount - before, order.currency), refund_to,
+                            [ticket_view(t, now) for t in tickets])
 
-def quote_to_cancel(user, ticket_id: int, now: datetime | None = None) -> CancelQuote:
-    """The quote a channel shows before asking "confirm?": refused (409 ``trip-departed``,
-    422 ``ticket-not-cancellable``...) exactly when ``cancel`` would refuse, so no passenger
-    confirms a cancellation that then fails. (The API's quote also prices a departed trip's
-    ticket, at 0%.)"""
-    now = now or utcnow()
-    _order, tickets = _order_tickets(user, None, [ticket_id], now)
-    _check(tickets, now)
-    return cancellation_quote(user, ticket_ids=[ticket_id], now=now)
+    return unit_of_work(work)
 
 
 def find_cancellable_ticket(user, code: str, now: datetime | None = None) -> TicketView:
     """The caller's ticket by its short code as typed, if ``can_cancel`` allows it; else as
-    ``quote_to_cancel`` refuses (404 for a code that is not theirs)."""
+    ``cancellation_quote(as_cancel=True)`` refuses (404 for a code that is not theirs)."""
     view = find_ticket_by_code(user, code)
-    quote_to_cancel(user, view.id, now=now)
+    cancellation_quote(user, ticket_ids=[view.id], now=now, as_cancel=True)
     return view
+
+
+def cancel_trip(actor, trip_id: int, reason: str, now: datetime | None = None) -> int:
+    """A carrier cancels a trip: one unit of work; the number of orders refunded.
+
+    It reads: the trip cancelled (booking, under the trip's lock); then for each of its
+    orders: lock the order, booking settles it (a paid one's tickets ``refunded`` and the
+    order refunded in full; an unpaid one ``failed``, its seats released), payments refunds
+    (without its own SMS), messaging queues the one SMS that says what happened and where
+    the money went; commit. 404 for a trip of another carrier.
+    """
+    now = now or utcnow()
+    who = f"user:{actor.id}"
+
+    def work() -> int:
+        refunded = 0
+        for order_id in begin_trip_cancellation(actor, trip_id, reason):
+            order = lock_order(order_id)
+            due = cancel_trip_order(order, reason, actor=who, now=now)
+            if due is None:
+                continue
+            refund_order(order, due.amount, reason=due.reason, destination=due.destination, ref=due.ref, now=now,
+                         notify=False, actor=who)
+            if order.user and order.user.phone:
+                queue_sms(order.user.phone, trip_cancelled_sms(order, due.amount, due.destination), "trip-cancelled",
+                          user_id=order.user_id)
+            refunded += 1
+        return refunded
+
+    return unit_of_work(work)

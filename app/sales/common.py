@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.booking.service import MAX_PASSENGERS  # noqa: F401 - one order, whatever the channel
-from app.booking.models import PAID_ORDER_STATUSES, TICKETED_ORDER_STATUSES  # noqa: F401 - re-exported
+from app.booking.models import PAID_OR_REFUNDED_ORDER_STATUSES, TICKETED_ORDER_STATUSES  # noqa: F401 - re-exported
 from app.catalog.models import FARE_CLASSES, SELLABLE_TRIP_STATUSES  # noqa: F401 - re-exported
 from app.core.money import MINOR_UNITS, format_money
 from app.errors import Unprocessable

@@ -25,7 +25,7 @@ from app.catalog.service import fares_between, seats_left
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.payments.models import PUBLIC_METHODS, Payment
 from app.sales.common import Money, check_passenger_count, default_fare_class
 from app.sales.methods import PaymentOption, payment_options
@@ -149,7 +149,7 @@ def default_class(trip, origin_stop_id: int, destination_stop_id: int) -> str:
 def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: int,
                passengers: int | list[dict], fare_class: str | None = None, channel: str = "api",
                now: datetime | None = None) -> OrderView:
-    """Hold seats for a party and price them: a ``pending_payment`` order. Commits.
+    """Hold seats for a party and price them: a ``pending_payment`` order (one unit of work).
 
     ``passengers`` is a count (seats assigned, every one of ``fare_class``) or the API's list
     of ``{"fare_class", "seat", "passenger_name"}``; a passenger without a class gets ``fare_class``,
@@ -167,8 +167,9 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
     party = [{"fare_class": p.get("fare_class") or fare_class, "seat": p.get("seat"), "name": p.get("passenger_name")}
              for p in party]
     check_seats_left(trip_id, len(party))
-    order = create_order(user, trip_id=trip_id, origin_stop_id=origin_stop_id,
-                         destination_stop_id=destination_stop_id, passengers=party, channel=channel, now=now)
+    order = unit_of_work(lambda: create_order(user, trip_id=trip_id, origin_stop_id=origin_stop_id,
+                                              destination_stop_id=destination_stop_id, passengers=party,
+                                              channel=channel, now=now))
     return order_view(order, now=now)
 
 
@@ -207,8 +208,8 @@ def list_orders(user, status: str | None = None) -> list[Order]:
 
 
 def release(user, order_id: int) -> OrderView:
-    """Give up an unpaid order: its seats are free again at once. Commits."""
-    return order_view(release_order(user, order_id))
+    """Give up an unpaid order: its seats are free again at once (one unit of work)."""
+    return order_view(unit_of_work(lambda: release_order(user, order_id)))
 
 
 def unpaid_order_to_retry(user, *, now: datetime | None = None) -> OrderView | None:

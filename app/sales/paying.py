@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.booking.service import get_order_for
+from app.booking.service import get_order_for, lock_payable_order
+from app.database import utcnow
 from app.errors import ApiError, NotFound, Unprocessable
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.payments.models import PUBLIC_METHODS, Payment
-from app.payments.service import start_payment
+from app.payments.service import Opened, ask_operator, open_payment, record_operator_answer, take_from_wallet
 from app.sales.common import PAYMENT_METHODS, PaymentLike
+from app.sales.confirming import confirm_payment
 from app.sales.orders import OrderView, order_view
 from app.sales.prompts import PROMPTING_METHODS, guard_prompt
 
@@ -55,32 +57,59 @@ def method_from_word(word: str) -> str:
 def pay_order(user, order_id: int, method: str, *, phone: str | None = None, link_id: str | None = None) -> PaymentOutcome:
     """Start paying one of the caller's orders by ``method`` (``mpesa``, ``airtime``, ``wallet``).
 
-    Commits. Wallet payments settle before returning (402 ``insufficient-funds`` and no
-    change when short); M-Pesa and phone balance are ``pending`` until the operator answers
-    (the sandbox answers at once). A refusal up front raises (422 ``invalid-method``,
+    Wallet payments settle before returning, in one unit of work (``_pay_from_wallet``; 402
+    ``insufficient-funds`` and no change when short); M-Pesa and phone balance are
+    ``pending`` until the operator answers (the sandbox answers at once): the payment row
+    commits, the operator is asked outside any transaction, its answer commits
+    (``start_with_operator``). A refusal up front raises (422 ``invalid-method``,
     ``airtime-amount-not-payable``; 409 ``order-not-payable``); a failure reported by the
     operator comes back as ``status="failed"`` with ``other_methods`` to try next.
     """
     if method not in PAYMENT_METHODS:
         method = method_from_word(method)
-    order = get_order_for(user, order_id)
+    order = get_order_for(user, order_id)  # 404 for anyone else's order, before anything is locked
     if method in PROMPTING_METHODS:
         guard_prompt(user, phone)  # 429 too-many-prompts before anything is locked or sent
+    now = utcnow()
     try:
-        payment = start_payment(order, method, phone=phone, link_id=link_id if method == "airtime" else None)
+        if method == "wallet":
+            payment = unit_of_work(lambda: _pay_from_wallet(order_id, now))
+        else:
+            opened = unit_of_work(lambda: open_payment(lock_payable_order(order_id, now), method, phone, now=now))
+            payment = start_with_operator(opened, link_id if method == "airtime" else None)
+            db.session.refresh(payment)  # the sandbox (inline jobs) may have settled it already
     except ApiError as refused:
         # Refused up front (wallet too low, a total phone balance cannot make...): nothing
         # changed; name the ways that can pay it now, as after a failure.
         if refused.slug in REFUSALS_WITH_ALTERNATIVES:
             refused.extra.setdefault("other_methods", _others_now(user, order_id, method))
         raise
-    db.session.refresh(payment)  # the sandbox (inline jobs) may have settled it already
-    view = order_view(get_order_for(user, order_id))
+    view = order_view(order)  # the row the unit of work locked and changed (one object per row)
     public = PUBLIC_METHODS.get(payment.method, payment.method)
     outcome = PaymentOutcome(payment, public, payment.status, payment.message, view)
     if outcome.failed:
         outcome.other_methods = view.other_methods
     return outcome
+
+
+def _pay_from_wallet(order_id: int, now) -> Payment:
+    """A wallet purchase, whole: the order locked, the payment row, the wallet locked and
+    checked, then the confirmation every payment gets (``confirm_payment``). Never commits."""
+    order = lock_payable_order(order_id, now)
+    payment = open_payment(order, "wallet", now=now).payment
+    take_from_wallet(payment)
+    confirm_payment(payment.id, amount=payment.amount, currency=payment.currency, source="wallet", now=now,
+                    inserted=payment)
+    return payment
+
+
+def start_with_operator(opened: Opened, link_id: str | None = None) -> Payment:
+    """Ask the operator about a payment whose row is committed, then record its answer (a
+    unit of work of its own). One already in flight is returned as it is: no second prompt."""
+    if not opened.started:
+        return opened.payment
+    answer = ask_operator(opened, link_id)
+    return unit_of_work(lambda: record_operator_answer(opened.payment.id, answer))
 
 
 def _others_now(user, order_id: int, refused_method: str) -> list[str]:

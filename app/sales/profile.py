@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from app.accounts.service import update_profile
 from app.errors import Unprocessable
-from app.extensions import db
+from app.extensions import unit_of_work
 
 LANGUAGES = ("en", "fr", "sw")
 
@@ -21,7 +21,10 @@ def set_language(user, language: str):
 
 
 def opt_out(user, opted_out: bool = True):
-    """No more marketing messages (tickets and receipts are the service and keep coming). Commits."""
-    user.marketing_opt_out = opted_out
-    db.session.commit()
-    return user
+    """No more marketing messages (tickets and receipts are the service and keep coming): one unit of work."""
+
+    def work():
+        user.marketing_opt_out = opted_out
+        return user
+
+    return unit_of_work(work)

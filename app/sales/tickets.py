@@ -15,7 +15,7 @@ from app.booking.pricing import departure_at_stop
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import NotFound
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.messaging.service import queue_sms
 from app.sales.rules import can_cancel, is_active
 from app.ticketing.issuing import ticket_sms_text
@@ -118,8 +118,11 @@ def find_ticket_by_code(user, code: str) -> TicketView:
 
 
 def resend_ticket(user, ticket_id: int, language: str | None = None) -> TicketView:
-    """Send the ticket SMS again to the caller's phone (in their language). Commits."""
-    ticket = own_ticket(user, ticket_id)
-    queue_sms(user.phone, ticket_sms_text(ticket, language or user.language), "ticket", user_id=user.id)
-    db.session.commit()
-    return ticket_view(ticket)
+    """Send the ticket SMS again to the caller's phone (in their language): one unit of work."""
+
+    def work():
+        ticket = own_ticket(user, ticket_id)
+        queue_sms(user.phone, ticket_sms_text(ticket, language or user.language), "ticket", user_id=user.id)
+        return ticket
+
+    return ticket_view(unit_of_work(work))

@@ -170,7 +170,7 @@ class Machine:
             return []
         rows = db.session.execute(
             select(self.model.id, self.model.status).where(self.model.status.in_(allowed), *criteria)
-            .order_by(self.model.id).with_for_update(of=self.model)
+            .order_by(self.model.id).with_for_update(of=self.model)  # lock only: ids and statuses, no objects
         ).all()
         if not rows:
             return []

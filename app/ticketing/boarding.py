@@ -31,6 +31,7 @@ def undo_boarding(user, *, trip_id: int, ticket_id: int, device_id: str, undone_
     boarding = db.session.scalar(
         select(Scan).where(Scan.ticket_id == ticket_id, Scan.result == "valid", Scan.undone_at.is_(None))
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if boarding is None or boarding.ticket.trip_id != trip_id:
         exists = db.session.scalar(select(Scan.id).where(Scan.ticket_id == ticket_id, Scan.trip_id == trip_id).limit(1))

@@ -30,10 +30,10 @@ log = logging.getLogger(__name__)
 
 
 def issue_tickets_for_order(order, *, actor: str = "system:payments") -> list[Ticket]:
-    """One valid ticket per order item, plus the SMS(es) that carry their short codes.
+    """One valid ticket per order item; the caller then queues their SMS (``send_tickets``).
 
     The caller holds the order's row lock and has just moved it to ``paid``; the unique
-    ``order_item_id`` makes a second issue for the same item fail loudly.
+    ``order_item_id`` makes a second issue for the same item fail loudly. Never commits.
     """
     trip, carrier = order.trip, order.trip.carrier
     valid_from = departure_at_stop(trip, order.origin_stop_id) - timedelta(minutes=carrier.boarding_opens_minutes)
@@ -50,11 +50,16 @@ def issue_tickets_for_order(order, *, actor: str = "system:payments") -> list[Ti
         for item in order.items
     ]
     TICKET.create_all(tickets, "valid", actor=actor, reason=f"order {order.code} paid")
+    return tickets
+
+
+def send_tickets(order, tickets: list[Ticket]) -> None:
+    """Queue the SMS(es) that carry the tickets' short codes and QR links to the passenger
+    (the outbox: sent after the caller commits). Never commits."""
     user = order.user
     if user is not None and user.phone:
         for text in order_sms_texts(tickets, language=user.language):
             queue_sms(user.phone, text, "ticket", user_id=user.id)
-    return tickets
 
 
 def _plain(text: str) -> str:

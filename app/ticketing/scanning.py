@@ -45,7 +45,6 @@ from app.ticketing.models import TICKETED_ORDER_STATUSES, Ticket
 from app.ticketing.scan_models import Scan, ScanConflict
 from tickets.shortcode import CODE_LENGTH, format_short_code, is_well_formed, normalize_short_code
 
-PAID_ORDER_STATUSES = TICKETED_ORDER_STATUSES  # an order whose tickets may board (one definition)
 # A device that showed "valid" for one of these let in someone it should not have.
 REVOKED_RESULTS = ("cancelled", "refunded", "unpaid")
 FOREIGN_TICKET = "Wrong bus: this is another company's ticket."
@@ -226,7 +225,7 @@ def _find_ticket(qr_payload, short_code, at, carrier_id):
         return ticket, None
     if len(code) == _ORDER_CODE_LENGTH:
         order_status = _order_status(code, carrier_id)
-        if order_status is not None and order_status not in PAID_ORDER_STATUSES:
+        if order_status is not None and order_status not in TICKETED_ORDER_STATUSES:
             return None, ("unpaid", f"Booking {code} is not paid: the passenger must pay before boarding.", None)
         if order_status is not None:
             return None, ("invalid", "That is a booking code: ask for the 10-character ticket code in the SMS.", None)
@@ -281,7 +280,7 @@ def _judge_ticket(ticket: Ticket, trip_id: int | None, at: datetime):
         return "refunded", "Refunded (trip cancelled): do not board; the fare was paid back.", None
     if ticket.status == "cancelled":
         return "cancelled", "Cancelled by the passenger: do not board; they may buy a new ticket.", None
-    if ticket.order.status not in PAID_ORDER_STATUSES:
+    if ticket.order.status not in TICKETED_ORDER_STATUSES:
         return "unpaid", f"Booking {ticket.order.code} is not paid: do not board until it is paid.", None
     if ticket.status == "used":
         first = _boarding_scan(ticket.id)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.extensions import db
 from app.states.machine import Machine
 from app.database import utcnow
 from app.ticketing.models import Ticket
@@ -34,9 +33,9 @@ TICKET = Machine("ticket", Ticket, {
 
 
 def expire_tickets(now: datetime | None = None) -> int:
-    """Periodic sweep: every ``valid`` ticket whose window has closed becomes ``expired``. Commits."""
+    """Periodic sweep: every ``valid`` ticket whose window has closed becomes ``expired``.
+    Never commits: the job runner does (``app.jobs``), once the sweep returns."""
     now = now or utcnow()
     moved = TICKET.bulk(Ticket.valid_until <= now, to="expired", actor="system:ticket-expiry",
                         reason="validity window closed", now=now)
-    db.session.commit()
     return len(moved)

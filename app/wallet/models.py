@@ -1,32 +1,62 @@
-"""The wallet row: a cache of the ledger account ``wallet:<user_id>`` plus settings.
+"""The wallet row: a passenger's settings (auto-recharge, last top-up) beside the balance
+the ledger keeps for the account ``wallet:<user_id>``.
 
-The balance column is kept by ``app.ledger.service.post`` in the same transaction as the
-entries, under this row's lock; ``CHECK balance >= 0`` makes the database refuse a
-negative wallet whatever the code does. The ledger stays the truth (tests compare them).
+The balance is not stored here: ``app.ledger.service.post`` keeps it (``AccountBalance``,
+``app.ledger.balances``) in the same transaction as the entries, under that row's lock,
+and ``CHECK balance >= 0`` there refuses a negative wallet whatever the code does.
+``Wallet.balance`` reads it (in SQL too: ``select(Wallet.balance)``); ``get_wallet`` loads
+both rows in one query.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, cast, func, literal, select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import utcnow
 from app.extensions import db
+from app.ledger.models import AccountBalance
+from app.ledger.service import wallet_account
 
 
 class Wallet(db.Model):
     __tablename__ = "wallets"
     __table_args__ = (
-        CheckConstraint("balance >= 0", name="balance_nonnegative"),
         CheckConstraint("auto_recharge_threshold >= 0", name="threshold_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     currency: Mapped[str] = mapped_column(String(3), default="KES")
-    balance: Mapped[int] = mapped_column(BigInteger, default=0)
     auto_recharge_enabled: Mapped[bool] = mapped_column(default=False)
     auto_recharge_threshold: Mapped[int] = mapped_column(BigInteger, default=0)
     last_topup_amount: Mapped[int | None] = mapped_column(BigInteger)  # last *manual* top-up
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def account_balance(self) -> AccountBalance | None:
+        """The ledger's row for this wallet (``get_wallet`` loads it with the wallet)."""
+        row = self.__dict__.get("_balance_row")
+        if row is None:
+            row = db.session.get(AccountBalance, wallet_account(self.user_id))
+        return row
+
+    @hybrid_property
+    def balance(self) -> int:
+        """What the wallet holds, in minor units: the balance the ledger keeps for it."""
+        row = self.account_balance()
+        return row.balance if row is not None else 0
+
+    @balance.inplace.setter
+    def _set_balance(self, value: int) -> None:
+        # Only the ledger moves money (``post``); this writes the kept row as it stands, so
+        # that a test can show the database itself refuses a negative wallet.
+        self.account_balance().balance = value
+
+    @balance.inplace.expression
+    @classmethod
+    def _balance_expression(cls):
+        account = literal("wallet:") + cast(cls.user_id, String)
+        kept = select(AccountBalance.balance).where(AccountBalance.account == account).scalar_subquery()
+        return func.coalesce(kept, 0)

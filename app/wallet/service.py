@@ -1,9 +1,9 @@
 """Wallet balance, top-up limits and auto-recharge settings.
 
-Money only moves through the ledger (``app.ledger.service.post``); this module keeps the
-cached balance in step (``apply_ledger_delta``, on the ledger's ``wallet_moving`` signal).
+Money only moves through the ledger (``app.ledger.service.post``), which keeps the wallet's
+balance itself (``app.ledger.balances``); this module reads it with the wallet's settings.
 Top-ups are payments with ``purpose="topup"``: starting them, auto-recharge included, is
-the payments area's job (``app.payments.topups``), which sits above the wallet.
+the job of the use cases above (``app.sales.wallet``). Nothing here commits.
 """
 from __future__ import annotations
 
@@ -15,8 +15,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.database import transaction_locks, utcnow
-from app.errors import ApiError, Unprocessable
+from app.errors import Unprocessable
 from app.extensions import db
+from app.ledger.balances import InsufficientFunds  # noqa: F401 - a wallet too short; raised by the ledger
+from app.ledger.balances import open_balance, remember_locked
+from app.ledger.models import AccountBalance
+from app.ledger.service import wallet_account
 from app.wallet.models import Wallet
 
 log = logging.getLogger(__name__)
@@ -26,68 +30,68 @@ TOPUP_MIN = 1_000  # KES 10
 TOPUP_MAX = 15_000_000  # KES 150,000: M-Pesa's per-transaction cap
 
 
-class InsufficientFunds(ApiError):
-    status, title, slug = 402, "Insufficient funds", "insufficient-funds"
-
-
 def wallet_currency() -> str:
     return current_app.config.get("WALLET_CURRENCY", "KES")
 
 
-def get_wallet(user_id: int, *, lock: bool = False, create: bool = True) -> Wallet | None:
-    """The user's wallet row (created empty on first use); ``lock`` takes a row lock.
+def _read(user_id: int, lock: bool) -> tuple[AccountBalance | None, Wallet | None]:
+    """The ledger's balance row and the wallet row, in one query (either may be missing).
 
-    A wallet this transaction already locked is returned from the session without a new
-    query: the lock means nobody else changed it, and our own changes are on the object.
+    ``lock`` takes the balance row's lock (the money's lock) and re-reads both rows, so a
+    wallet this session loaded earlier shows what it holds now, not what it held then.
+    """
+    query = (select(AccountBalance, Wallet)
+             .outerjoin(Wallet, Wallet.user_id == user_id)
+             .where(AccountBalance.account == wallet_account(user_id)))
+    if lock:
+        query = query.with_for_update(of=AccountBalance).execution_options(populate_existing=True)
+    found = db.session.execute(query).first()
+    return (found[0], found[1]) if found else (None, None)
+
+
+def _insert_wallet(user_id: int, currency: str) -> None:
+    # INSERT ... ON CONFLICT DO NOTHING: two first movements racing both end up with the
+    # one row, without aborting either transaction.
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(Wallet)
+        .values(user_id=user_id, currency=currency, auto_recharge_enabled=False, auto_recharge_threshold=0,
+                updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["user_id"])
+    )
+
+
+def get_wallet(user_id: int, *, lock: bool = False, create: bool = True) -> Wallet | None:
+    """The user's wallet with its balance (opened empty on first use); ``lock`` takes the
+    balance's row lock, re-reading it (another request may just have moved money).
+
+    ``create=False``: None when the user never had a wallet; a wallet the ledger opened by a
+    movement but whose settings row was never written comes back unsaved, with defaults.
+    A wallet this transaction already locked is returned from the session without a query.
     """
     held = transaction_locks(db.session())
     if held is not None and (Wallet, user_id) in held:
-        wallet = db.session.get(Wallet, held[(Wallet, user_id)])
-        if wallet is not None:
-            return wallet
-    query = select(Wallet).where(Wallet.user_id == user_id)
+        return held[(Wallet, user_id)]
+    row, wallet = _read(user_id, lock)
+    if row is None and create:
+        open_balance(wallet_account(user_id), wallet_currency())
+        row, wallet = _read(user_id, lock)
+    if row is None:
+        return None
+    if wallet is None:
+        if create:
+            _insert_wallet(user_id, row.currency)
+            wallet = db.session.scalar(select(Wallet).where(Wallet.user_id == user_id))
+        else:
+            wallet = Wallet(user_id=user_id, currency=row.currency, auto_recharge_enabled=False,
+                            auto_recharge_threshold=0, last_topup_amount=None)
+    wallet.__dict__["_balance_row"] = row
     if lock:
-        query = query.with_for_update()
-    wallet = db.session.scalar(query)
-    if wallet is None and create:
-        # INSERT ... ON CONFLICT DO NOTHING: two first movements racing both end up with
-        # the one row, without aborting either transaction.
-        dialect = db.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        db.session.execute(
-            insert(Wallet)
-            .values(user_id=user_id, currency=wallet_currency(), balance=0,
-                    auto_recharge_enabled=False, auto_recharge_threshold=0, updated_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["user_id"])
-        )
-        wallet = db.session.scalar(query)
-    if lock and wallet is not None:
-        held = transaction_locks(db.session())
+        remember_locked(row)
         if held is not None:
-            held[(Wallet, user_id)] = wallet.id  # keyed by owner: callers ask by user
+            held[(Wallet, user_id)] = wallet  # keyed by owner: callers ask by user
     return wallet
-
-
-def apply_ledger_delta(user_id: int, amount: int, currency: str) -> Wallet:
-    """Move the cached balance with a ledger entry; only ``ledger.post`` calls this
-    (through its ``wallet_moving`` signal, connected in ``create_app`` by ``on_wallet_moving``)."""
-    wallet = get_wallet(user_id, lock=True)
-    if currency != wallet.currency:
-        raise Unprocessable(
-            f"This wallet holds {wallet.currency}; it cannot take {currency}.", slug="wallet-currency"
-        )
-    if wallet.balance + amount < 0:
-        raise InsufficientFunds(
-            "Your wallet balance is too low for this payment; top it up or pay by M-Pesa.",
-            balance={"amount": wallet.balance, "currency": wallet.currency},
-        )
-    wallet.balance += amount
-    return wallet
-
-
-def on_wallet_moving(user_id: int, *, amount: int, currency: str) -> None:
-    """Receiver of ``app.ledger.service.wallet_moving``: apply the leg to the cached balance."""
-    apply_ledger_delta(user_id, amount, currency)
 
 
 def validate_topup_amount(amount: int) -> None:
@@ -106,7 +110,7 @@ def validate_topup_amount(amount: int) -> None:
 
 
 def set_auto_recharge(user, *, enabled: bool, threshold: int) -> Wallet:
-    """Turn auto-recharge on/off; it tops up by the amount of the last manual top-up."""
+    """Turn auto-recharge on/off; it tops up by the amount of the last manual top-up. Never commits."""
     if threshold < 0 or threshold > TOPUP_MAX:
         raise Unprocessable("The threshold must be between 0 and KES 150,000.", slug="invalid-amount")
     wallet = get_wallet(user.id, lock=True)
@@ -117,5 +121,4 @@ def set_auto_recharge(user, *, enabled: bool, threshold: int) -> Wallet:
         )
     wallet.auto_recharge_enabled = enabled
     wallet.auto_recharge_threshold = threshold
-    db.session.commit()
     return wallet

@@ -1,22 +1,28 @@
-"""Daraja callbacks: translate the wire format, call the payments service, answer Daraja.
+"""Daraja callbacks: translate the wire format, call the use case, answer Daraja.
 
 Rules every handler follows (docs/CONTRIBUTING.md, "Operator callbacks"): token-guarded (403, nothing changes),
 idempotent on Daraja's ids, a quick 200 with Daraja's answer shape for anything that
 parses, and never a 500. A body that is not JSON gets 400 in the same shape (a retry of
 garbage cannot help); JSON we cannot read is parked for a person and accepted.
+
+Each callback is one unit of work (``app.extensions.unit_of_work``) around one use case of
+``app.sales.confirming``: a transaction that loses a race (a deadlock, a serialization
+failure, a unique constraint another request just satisfied) runs again, whole, so Daraja
+is told "Accepted" only for money that was recorded. Only a failure that is not a race (a
+bug) parks the body for a person.
 """
 from __future__ import annotations
 
 import logging
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db
-from app.payments.operator import REJECT_OTHER, confirm_paybill, handle_stk_result, validate_paybill
+from app.extensions import unit_of_work
+from app.payments.operator import REJECT_OTHER
 from app.payments.providers.daraja import MalformedCallback, parse_c2b, parse_result, parse_stk_callback
 from app.payments.review import park
 from app.payouts import results as payout_results
+from app.sales import confirming
 from channels.security import answer_bad_input, require_channel_token
 
 log = logging.getLogger(__name__)
@@ -45,28 +51,19 @@ def _read_json(source: str):
     body = request.get_json(silent=True)
     if body is None:
         raw = request.get_data(as_text=True)[:20000]
-        park(source, "not_json", raw)
-        db.session.commit()
+        unit_of_work(lambda: park(source, "not_json", raw))
     return body
 
 
-def _run(source: str, raw, work, attempts: int = 2):
-    """Run ``work`` in a transaction; retry once on a race, park the body if it still fails."""
-    for attempt in range(1, attempts + 1):
-        try:
-            result = work()
-            db.session.commit()
-            return result
-        except IntegrityError:
-            db.session.rollback()
-            log.info("%s callback raced another writer (attempt %d)", source, attempt)
-        except Exception:
-            db.session.rollback()
-            log.exception("%s callback could not be processed; parked", source)
-            break
-    park(source, "processing_error", raw)
-    db.session.commit()
-    return None
+def _run(source: str, raw, work):
+    """Run ``work`` as one unit of work (run again, whole, when it lost a race); park the
+    body for a person if it fails otherwise, so that no money is lost."""
+    try:
+        return unit_of_work(work)
+    except Exception:
+        log.exception("%s callback could not be processed; parked", source)
+        unit_of_work(lambda: park(source, "processing_error", raw))
+        return None
 
 
 def _settle(source: str, parse, handle):
@@ -81,8 +78,7 @@ def _settle(source: str, parse, handle):
     try:
         notification = parse(body)
     except MalformedCallback as exc:
-        park(source, "malformed", body)
-        db.session.commit()
+        unit_of_work(lambda: park(source, "malformed", body))
         log.warning("malformed %s callback parked: %s", source, exc)
         return _answer(ACCEPTED)
     _run(source, body, lambda: handle(notification, body))
@@ -93,7 +89,7 @@ def _settle(source: str, parse, handle):
 @require_channel_token
 def stk_result():
     push = request.args.get("push")  # the payment our CallBackURL named (see app.payments.stk_window)
-    return _settle("stk", parse_stk_callback, lambda cb, raw: handle_stk_result(cb, raw, push_id=push))
+    return _settle("stk", parse_stk_callback, lambda cb, raw: confirming.stk_result(cb, raw, push_id=push))
 
 
 @blp.post("/c2b/validation")
@@ -107,14 +103,14 @@ def c2b_validation():
     except MalformedCallback as exc:
         log.warning("malformed C2B validation rejected: %s", exc)
         return _answer({"ResultCode": REJECT_OTHER[0], "ResultDesc": REJECT_OTHER[1]})
-    code = _run("c2b_validation", body, lambda: validate_paybill(c2b, body)) or REJECT_OTHER
+    code = _run("c2b_validation", body, lambda: confirming.paybill_validation(c2b, body)) or REJECT_OTHER
     return _answer({"ResultCode": code[0], "ResultDesc": code[1]})
 
 
 @blp.post("/c2b/confirmation")
 @require_channel_token
 def c2b_confirmation():
-    return _settle("c2b_confirmation", parse_c2b, confirm_paybill)
+    return _settle("c2b_confirmation", parse_c2b, confirming.paybill_confirmation)
 
 
 # ---- money going back out (app.payouts): B2C, reversal and transaction status results.

@@ -1,11 +1,11 @@
 """Africa's Talking delivery reports: POST /channels/sms/delivery (form-encoded).
 
-One report shape serves two purposes: a premium SMS's report is the result of one airtime
-charge (``app.payments.airtime.settle_charge``: the payment settles when its last charge
-does), and any other
-report updates the outbound message row. Idempotent: a replayed report finds everything
-already settled and answers 200 again. Intermediate statuses (Sent, Submitted, Buffered)
-change nothing.
+One report shape serves two purposes: a premium SMS's report is about money (one charge
+of an airtime payment, which settles when its last charge does: the use case
+``app.sales.confirming.premium_sms_report``), and any other report updates the outbound
+message row. Each report is one unit of work (a lost race runs again, whole).
+Idempotent: a replayed report finds everything already settled and answers 200 again.
+Intermediate statuses (Sent, Submitted, Buffered) change nothing.
 """
 from __future__ import annotations
 
@@ -13,17 +13,13 @@ import logging
 
 from flask import Blueprint, Response, request
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.core.phone import mask_phone
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.messaging.models import OutboundMessage
 from app.messaging.states import SMS
-from app.payments.airtime import settle_charge
-from app.payments.messages import airtime_failure_message
-from app.payments.models import Payment
 from app.payments.review import park
-from app.payments.settlement import settle_failure, settle_success
+from app.sales.confirming import premium_sms_report
 from channels.security import answer_bad_input, require_channel_token
 
 log = logging.getLogger(__name__)
@@ -46,21 +42,11 @@ answer_bad_input(blp, lambda error: Response("ignored", status=200, mimetype="te
 def _apply(report: dict) -> None:
     message_id, status = report["id"], report["status"]
     reason = report.get("failureReason") or status
-    if settle_charge(message_id, status, reason, source="sms_delivery", raw=report):
-        return  # one premium message of an airtime payment
-    payment = db.session.scalar(
-        select(Payment).where(Payment.provider == "africastalking", Payment.provider_ref == message_id)
-    )
-    if payment is not None:
-        if status in FINAL_OK:
-            settle_success(payment.id, amount=payment.amount, currency=payment.currency, receipt=message_id,
-                           source="sms_delivery", raw=report)
-        elif status in FINAL_FAILED:
-            settle_failure(payment.id, code=reason[:20], reason=reason,
-                           message=airtime_failure_message(reason), source="sms_delivery")
-        return
+    if premium_sms_report(message_id, status, reason, report):
+        return  # about money: an airtime charge or a premium payment
     message = db.session.scalar(
         select(OutboundMessage).where(OutboundMessage.provider_message_id == message_id).with_for_update()
+        .execution_options(populate_existing=True)
     )
     if message is None:
         park("sms_delivery", "unknown_message", report, provider_ref=message_id)
@@ -81,19 +67,11 @@ def delivery_report():
     if not report.get("id") or not report.get("status"):
         log.warning("delivery report without id/status ignored")
         return Response("Missing id or status", status=400, mimetype="text/plain")
-    for attempt in (1, 2):
-        try:
-            _apply(report)
-            db.session.commit()
-            break
-        except IntegrityError:
-            db.session.rollback()
-        except Exception:
-            db.session.rollback()
-            log.exception("delivery report %s could not be processed; parked", report["id"])
-            park("sms_delivery", "processing_error", report, provider_ref=report["id"])
-            db.session.commit()
-            break
+    try:
+        unit_of_work(lambda: _apply(report))
+    except Exception:
+        log.exception("delivery report %s could not be processed; parked", report["id"])
+        unit_of_work(lambda: park("sms_delivery", "processing_error", report, provider_ref=report["id"]))
     log.info("delivery report %s: %s for %s", report["id"], report["status"],
              mask_phone(report.get("phoneNumber")))
     return _ok()

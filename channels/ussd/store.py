@@ -32,6 +32,7 @@ class DbStore:
     def load(self, session_id: str) -> dict | None:
         row = db.session.scalar(
             select(UssdSession).where(UssdSession.session_id == session_id).with_for_update()
+            .execution_options(populate_existing=True)
         )
         return dict(row.state) if row is not None else None
 
@@ -58,6 +59,7 @@ class DbStore:
             .order_by(UssdSession.resumable_until.desc())
             .limit(1)
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
         if row is None:
             return None

@@ -5,7 +5,7 @@ Which tickets are active, which can be cancelled and what the refund is are
 """
 from __future__ import annotations
 
-from app.sales.cancelling import cancel, cancellable_tickets, quote_to_cancel
+from app.sales.cancelling import cancel, cancellable_tickets, cancellation_quote
 from app.sales.tickets import active_tickets, get_ticket, resend_ticket
 from channels.i18n import short_date
 from channels.ussd.screens import End, Go
@@ -61,7 +61,7 @@ def resend(ctx):
 
 
 def load_quote(ctx):
-    quote = quote_to_cancel(ctx.user, ctx.data.get("ticket_id"))
+    quote = cancellation_quote(ctx.user, ticket_ids=[ctx.data.get("ticket_id")], as_cancel=True)
     ctx.data["quote"] = {"code": quote.tickets[0].code, "amount": quote.refund.text(ctx.lang), "percent": quote.percent}
 
 

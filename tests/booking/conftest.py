@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from app.booking import cancellation
-from app.booking.service import apply_payment
 from app.extensions import db
 from tests import factories
+from app.sales import cancelling
+from app.sales.confirming import apply_to_order
 
 
 def order_body(world, passengers=None, origin=None, destination=None, trip=None):
@@ -38,7 +38,7 @@ def pay():
     counter = iter(range(1000, 100000))
 
     def _pay(order, now=None, amount=None, currency=None):
-        result = apply_payment(
+        result = apply_to_order(
             order["id"], amount=order["total"]["amount"] if amount is None else amount,
             currency=currency or order["total"]["currency"], payment_id=next(counter), now=now,
         )
@@ -55,14 +55,14 @@ class RefundCalls:
 
 @pytest.fixture
 def refunds(monkeypatch):
-    """Record what booking asks payments to refund (the seam ``refund_order``)."""
+    """Record what the cancelling use cases ask payments to refund (the seam ``refund_order``)."""
     recorded = RefundCalls()
 
     def fake(order, amount, *, reason, destination, ref, now=None, notify=True, actor=None):
         recorded.calls.append({"order_id": order.id, "amount": amount, "destination": destination, "ref": ref})
         return recorded.calls[-1]
 
-    monkeypatch.setattr(cancellation, "_refund_order", fake)
+    monkeypatch.setattr(cancelling, "refund_order", fake)
     return recorded
 
 

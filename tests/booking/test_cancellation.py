@@ -54,6 +54,7 @@ def test_cancelling_after_the_expiry_sweep_gets_the_same_answer(paid, client, wo
     set_departure(db, world, -30)
     # The sweep as it runs once the tickets' window (fixed when they were issued) has closed.
     assert expire_tickets(now=utcnow() + timedelta(days=30)) == len(ticket_ids)
+    db.session.commit()  # the job runner commits a sweep
     headers = auth_headers(world.passenger)
     whole = client.post(f"/api/v1/orders/{order['id']}/cancel", json={}, headers=headers)
     one = client.post(f"/api/v1/orders/{order['id']}/cancel", json={"ticket_ids": ticket_ids[:1]}, headers=headers)

@@ -19,6 +19,7 @@ from app.booking.models import Order, SeatHold
 from app.booking.service import create_order, new_order_code
 from app.database import utcnow
 from app.errors import Conflict
+from app.extensions import unit_of_work
 from app.extensions import db as tdb
 from tests import factories
 
@@ -53,9 +54,9 @@ def _fill(db, world, seats_left):
     """Sell all but ``seats_left`` seats to one earlier buyer."""
     buyer = factories.make_user()
     db.session.commit()
-    create_order(buyer, trip_id=world.trip.id, origin_stop_id=world.nairobi.id,
-                 destination_stop_id=world.eldoret.id,
-                 passengers=[{"fare_class": "standard"}] * (10 - seats_left))
+    unit_of_work(lambda: create_order(buyer, trip_id=world.trip.id, origin_stop_id=world.nairobi.id,
+                                      destination_stop_id=world.eldoret.id,
+                                      passengers=[{"fare_class": "standard"}] * (10 - seats_left)))
 
 
 def _naive_buyers(busy_app, world, order_ids):
@@ -123,8 +124,9 @@ def test_dozens_of_buyers_get_exactly_the_free_seats(busy_app, world, db):
             try:
                 user = tdb.session.get(User, buyers[i])
                 barrier.wait()
-                order = create_order(user, trip_id=trip_id, origin_stop_id=origin, destination_stop_id=destination,
-                                     passengers=[{"fare_class": "standard", "seat": None}])
+                order = unit_of_work(lambda: create_order(  # as the use case holds seats
+                    user, trip_id=trip_id, origin_stop_id=origin, destination_stop_id=destination,
+                    passengers=[{"fare_class": "standard", "seat": None}]))
                 return order.items[0].seat
             except Conflict as exc:
                 return exc.slug
@@ -149,8 +151,9 @@ def test_buyers_racing_for_one_chosen_seat(busy_app, world, db):
             try:
                 user = tdb.session.get(User, buyers[i])
                 barrier.wait()
-                create_order(user, trip_id=trip_id, origin_stop_id=origin, destination_stop_id=destination,
-                             passengers=[{"fare_class": "standard", "seat": "5"}])
+                unit_of_work(lambda: create_order(  # as the use case holds seats
+                    user, trip_id=trip_id, origin_stop_id=origin, destination_stop_id=destination,
+                    passengers=[{"fare_class": "standard", "seat": "5"}]))
                 return "ok"
             except Conflict as exc:
                 return exc.slug

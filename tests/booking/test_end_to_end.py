@@ -6,10 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.booking.models import Order
 from app.database import utcnow
 from app.payments.models import Refund
-from app.payments.service import start_payment
+from app.sales.paying import pay_order
 
 
 def test_book_pay_cancel_refund(book, client, world, auth_headers, db):
@@ -17,7 +16,7 @@ def test_book_pay_cancel_refund(book, client, world, auth_headers, db):
     world.trip.arrival_at = world.trip.departure_at + timedelta(hours=6)
     db.session.commit()
     order = book([{"seat": "3"}, {"seat": "4"}]).json
-    start_payment(db.session.get(Order, order["id"]), "mpesa", world.passenger.phone)
+    pay_order(world.passenger, order["id"], "mpesa", phone=world.passenger.phone)
     h = auth_headers(world.passenger)
     assert client.get(f"/api/v1/orders/{order['id']}", headers=h).json["status"] == "paid"
     tickets = client.get("/api/v1/tickets", headers=h).json
@@ -31,7 +30,7 @@ def test_book_pay_cancel_refund(book, client, world, auth_headers, db):
 
 def test_trip_cancellation_refunds_through_payments(book, client, world, auth_headers, db):
     order = book([{"seat": "1"}]).json
-    start_payment(db.session.get(Order, order["id"]), "mpesa", world.passenger.phone)
+    pay_order(world.passenger, order["id"], "mpesa", phone=world.passenger.phone)
     url = f"/api/v1/carriers/{world.carrier.id}/trips/{world.trip.id}/cancel"
     resp = client.post(url, json={"reason": "Road closed"}, headers=auth_headers(world.admin))
     assert resp.status_code == 200 and resp.json["orders_refunded"] == 1

@@ -9,6 +9,7 @@ from app.booking.jobs import expire_holds
 from app.booking.models import Order, SeatHold
 from app.booking.service import create_order, get_or_create_passenger
 from app.database import utcnow
+from app.extensions import db as _db
 from app.messaging.models import OutboundMessage
 from app.ticketing.models import Ticket
 from tests.booking.conftest import new_passenger
@@ -83,12 +84,14 @@ def test_expire_job_marks_holds_and_orders(book, client, world, auth_headers):
     order = book().json
     assert expire_holds()["orders"] == 0
     assert expire_holds(now=utcnow() + timedelta(minutes=11)) == {"holds": 1, "orders": 1}
+    _db.session.commit()  # the job runner commits a sweep
     assert get_order(client, auth_headers, world.passenger, order["id"])["status"] == "expired"
 
 
 def test_late_payment_reclaims_free_seats(book, pay, client, world, auth_headers):
     order = book([{"seat": "2"}]).json
     expire_holds(now=utcnow() + timedelta(minutes=11))
+    _db.session.commit()  # the job runner commits a sweep
     result = pay(order)
     assert result.outcome == "applied" and [t.seat for t in result.tickets] == ["2"]
     assert get_order(client, auth_headers, world.passenger, order["id"])["status"] == "paid"

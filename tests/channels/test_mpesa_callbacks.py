@@ -12,8 +12,8 @@ from app.booking.models import Order, SeatHold
 from app.database import utcnow
 from app.extensions import db as _db
 from app.ledger.service import balance
-from app.payments.jobs import poll_pending_stk
 from app.payments.models import ParkedCallback, Payment
+from app.sales.confirming import poll_pending_stk
 from tests.factories import make_user
 from tests.fixtures import load_fixture
 from tests.payments.helpers import (

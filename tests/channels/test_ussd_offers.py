@@ -6,7 +6,8 @@ trip apart by their seat; the trip list names its currency once and explains "(1
 """
 from datetime import time
 
-from app.booking.service import apply_payment, create_order
+from app.booking.service import create_order
+from app.sales.confirming import apply_to_order
 from app.extensions import db
 from app.ticketing.models import Ticket
 from channels.ussd.engine import Ctx
@@ -54,7 +55,7 @@ def test_my_tickets_shows_the_seat_of_each_ticket_of_one_trip(client, world):
     order = create_order(world.passenger, trip_id=world.trip.id, origin_stop_id=world.nairobi.id,
                          destination_stop_id=world.eldoret.id, channel="ussd",
                          passengers=[{"fare_class": "standard", "seat": None, "name": None}] * 2)
-    apply_payment(order.id, amount=order.total_amount, currency=order.currency, payment_id=1)
+    apply_to_order(order.id, amount=order.total_amount, currency=order.currency, payment_id=1)
     db.session.commit()
     seats = sorted(db.session.scalars(db.select(Ticket.seat).where(Ticket.order_id == order.id)))
     assert len(set(seats)) == 2

@@ -54,7 +54,7 @@ def test_every_sweep_runs_even_when_one_fails(app, monkeypatch):
     monkeypatch.setattr(booking_jobs, "expire_holds", broken)
     outcome = run_all_once()
     assert outcome["app.booking.jobs:expire_holds"] == "failed: RuntimeError"
-    assert outcome["app.payments.jobs:poll_pending_stk"].startswith("ok")
+    assert outcome["app.sales.confirming:poll_pending_stk"].startswith("ok")
     assert outcome["channels.ussd.store:purge_stale_sessions"].startswith("ok")
 
 
@@ -62,7 +62,7 @@ def test_sweep_command_reports_each_sweep(runner):
     result = runner.invoke(args=["sweep"])
     assert result.exit_code == 0
     assert "app.booking.jobs:expire_holds: ok" in result.output
-    assert "app.payments.jobs:poll_pending_stk: ok" in result.output
+    assert "app.sales.confirming:poll_pending_stk: ok" in result.output
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "abc", "inf"])

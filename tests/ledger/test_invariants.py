@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from app.booking.models import Order
 from app.extensions import db
 from app.payments.models import Payment
-from app.payments.settlement import settle_failure, settle_success
+from app.payments.settlement import settle_failure
+from app.sales.confirming import confirm_payment
 from tests import factories
 from tests.conftest import _empty_all_tables
 from tests.payments.helpers import ledger_balanced, wallets_match_ledger
@@ -59,7 +60,7 @@ def test_ledger_invariants_hold_for_any_sequence(app, actions):
             payments = db.session.query(Payment).order_by(Payment.id).all()
             if payments:
                 p = payments[arg % len(payments)]
-                settle_success(p.id, amount=p.amount, currency=p.currency, receipt=p.receipt, source="replay")
+                confirm_payment(p.id, amount=p.amount, currency=p.currency, receipt=p.receipt, source="replay")
                 settle_failure(p.id, code="1032", reason="late failure", message="x", source="replay")
                 db.session.commit()
         elif action == "second_payment" and orders:
@@ -70,7 +71,7 @@ def test_ledger_invariants_hold_for_any_sequence(app, actions):
                         phone=world.passenger.phone, status="pending")
             db.session.add(p)
             db.session.flush()
-            settle_success(p.id, amount=p.amount, currency=p.currency, receipt=f"DUP{p.id}", source="test")
+            confirm_payment(p.id, amount=p.amount, currency=p.currency, receipt=f"DUP{p.id}", source="test")
             db.session.commit()
         assert ledger_balanced()
         assert wallets_match_ledger()

@@ -10,6 +10,7 @@ from app.ledger.service import Leg, post
 from app.messaging.models import OutboundMessage
 from app.payments.models import ParkedCallback, Payment, Refund
 from app.wallet.models import Wallet
+from app.wallet.service import get_wallet
 from app.ticketing.models import Ticket
 
 TOKEN = "s3cret-token"
@@ -71,7 +72,8 @@ def book(client, world, headers, fare_class="standard", seat=None):
 
 
 def fund_wallet(user, amount: int) -> None:
-    """Credit a wallet through the ledger (as a settled top-up would)."""
+    """Credit a wallet through the ledger (as a settled top-up would: the wallet locked, then posted)."""
+    get_wallet(user.id, lock=True)
     post("topup", f"test-fund:{user.id}:{amount}:{counts()['ledger_txns']}", [
         Leg("provider_clearing:sandbox", -amount, "KES"), Leg(f"wallet:{user.id}", amount, "KES"),
     ])

@@ -10,8 +10,10 @@ import pytest
 
 from app.extensions import db
 from app.payments.models import Payment
-from app.payments.providers.sandbox import SandboxForbidden, SandboxProvider, confirm
-from app.payments.service import PaymentMethodUnavailable, select_provider, start_topup
+from app.payments.providers.sandbox import SandboxForbidden, SandboxProvider
+from app.payments.service import PaymentMethodUnavailable, select_provider
+from app.sales.confirming import confirm_sandbox_payment as confirm
+from app.sales.wallet import top_up
 from tests.payments.helpers import book, counts, order_status
 
 
@@ -43,7 +45,7 @@ def test_a_top_up_without_daraja_in_production_is_refused_and_credits_nothing(ap
     force_production()
     before = counts()
     with pytest.raises(PaymentMethodUnavailable):
-        start_topup(world.passenger, 15_000_000)  # the KES 150,000 obtained for nothing
+        top_up(world.passenger, 15_000_000)  # the KES 150,000 obtained for nothing
     assert counts() == before
 
 

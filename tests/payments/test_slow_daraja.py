@@ -19,9 +19,9 @@ import responses
 from sqlalchemy import select
 
 from app.extensions import db
-from app.payments.jobs import poll_pending_stk
 from app.payments.models import ParkedCallback, Payment
 from app.payments.stk_window import window_closes_at
+from app.sales.confirming import poll_pending_stk
 from tests.channels.test_mpesa_callbacks import STK, cheap, daraja  # noqa: F401 - fixtures
 from tests.fixtures import load_fixture
 from tests.payments.helpers import (

@@ -15,7 +15,8 @@ from app.states.history import history_of
 from app.database import utcnow
 from app.extensions import db
 from app.payments import jobs
-from app.payments.jobs import poll_pending_stk
+from app.sales import confirming
+from app.sales.confirming import poll_pending_stk
 from app.payments.models import Payment
 from tests.channels.test_mpesa_callbacks import STK, cheap, daraja, pushed  # noqa: F401 - fixtures
 from tests.factories import make_user
@@ -117,6 +118,7 @@ def _expire_everything(payment_id, order_id):
     db.session.commit()
     assert poll_pending_stk()["expired"] == 1
     expire_holds()
+    db.session.commit()  # the job runner commits a sweep
     assert order_status(order_id) == "expired" and _payment(payment_id).status == "expired"
 
 
@@ -161,14 +163,14 @@ def test_one_push_that_cannot_be_settled_does_not_stop_the_others(app, world, da
                                 next_poll_at=now - timedelta(minutes=2 - n)) for n in range(2)])
     db.session.commit()
     daraja.add(responses.POST, QUERY, json=load_fixture("mpesa/stk_query_response.json"))
-    real = jobs.settle_success
+    real = confirming.confirm_payment
 
     def flaky(payment_id, **kw):
         if db.session.get(Payment, payment_id).provider_ref == "ws_CO_0":
             raise RuntimeError("database hiccup")
         return real(payment_id, **kw)
 
-    monkeypatch.setattr(jobs, "settle_success", flaky)
+    monkeypatch.setattr(confirming, "confirm_payment", flaky)
     assert poll_pending_stk(now=now) == {"succeeded": 1, "failed": 0, "pending": 0, "expired": 0, "errors": 1}
     first, second = (db.session.scalar(select(Payment).where(Payment.provider_ref == f"ws_CO_{n}")) for n in (0, 1))
     assert second.status == "succeeded"

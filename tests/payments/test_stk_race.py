@@ -20,7 +20,7 @@ from app.extensions import db
 from app.ledger.models import LedgerTransaction
 from app.messaging.models import OutboundMessage
 from app.payments import settlement
-from app.payments.jobs import poll_pending_stk
+from app.sales.confirming import poll_pending_stk
 from app.payments.models import Payment
 from tests.channels.test_mpesa_callbacks import STK, cheap, daraja, pushed  # noqa: F401 - fixtures
 from tests.fixtures import load_fixture

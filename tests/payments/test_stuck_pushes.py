@@ -16,11 +16,12 @@ import responses
 from app.database import utcnow
 from app.extensions import db
 from app.jobs.periodic import SWEEPS
-from app.payments.jobs import poll_pending_stk, resolve_stuck_pushes
+from app.payments.jobs import resolve_stuck_pushes
 from app.payments.models import Payment
 from app.payments.providers import mpesa_stk
 from app.payments.stk_window import stuck_after, window_closes_at
 from app.states.history import history_of
+from app.sales.confirming import poll_pending_stk
 from tests.channels.test_mpesa_callbacks import STK, cheap, daraja  # noqa: F401 - fixtures
 from tests.fixtures import load_fixture
 from tests.payments.helpers import DARAJA, DARAJA_CONFIG, FIXTURE_PHONE, book, counts, order_status, sms_to

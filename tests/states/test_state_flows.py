@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.booking import cancellation
-from app.booking.models import Order
 from app.booking.service import list_tickets
 from app.states.history import history_of
 from app.database import utcnow
 from app.extensions import db
 from app.jobs.periodic import run_all_once
-from app.payments.service import start_payment
+from app.sales import cancelling
+from app.sales.paying import pay_order
 from app.ticketing.states import expire_tickets
 from tests.tickets.test_scan_batch import item, past_trip, upload
 from tests.tickets.test_scan_support import sell
@@ -32,7 +31,7 @@ def test_a_tickets_history_says_who_issued_and_who_cancelled_it(client, world, a
     order = client.post("/api/v1/orders", headers=h, json={
         "trip_id": world.trip.id, "origin_stop_id": world.nairobi.id, "destination_stop_id": world.eldoret.id,
         "passengers": [{"fare_class": "standard"}]}).get_json()
-    payment = start_payment(db.session.get(Order, order["id"]), "mpesa", world.passenger.phone)  # sandbox
+    payment = pay_order(world.passenger, order["id"], "mpesa", phone=world.passenger.phone)  # sandbox
     [ticket] = client.get("/api/v1/tickets", headers=h).get_json()
     response = client.post(f"/api/v1/orders/{order['id']}/cancel", json={"ticket_ids": [ticket["id"]]}, headers=h)
     assert response.status_code == 200, response.get_json()
@@ -90,6 +89,7 @@ def test_a_boarding_made_offline_inside_the_window_counts_even_after_the_sweep(c
     ticket = sell(world, trip)[0]
     ticket_id = ticket.id
     assert expire_tickets() == 1
+    db.session.commit()  # the job runner commits a sweep
     boarded_at = trip.departure_at - timedelta(minutes=10)
     response = upload(client, auth_headers(world.driver), trip, "dev-A", [item("n1", boarded_at,
                                                                                code=ticket.short_code)])
@@ -102,11 +102,12 @@ def test_a_boarding_made_offline_inside_the_window_counts_even_after_the_sweep(c
 
 def test_a_trip_cancelled_after_its_time_refunds_tickets_the_sweep_expired(client, world, auth_headers, monkeypatch):
     refunded = []
-    monkeypatch.setattr(cancellation, "_refund_order", lambda order, amount, **kw: refunded.append(amount))
+    monkeypatch.setattr(cancelling, "refund_order", lambda order, amount, **kw: refunded.append(amount))
     trip = past_trip(world)  # never ran: still scheduled, its tickets' window closed
     ticket = sell(world, trip)[0]
     ticket_id, price = ticket.id, ticket.order_item.price
     assert expire_tickets() == 1
+    db.session.commit()  # the job runner commits a sweep
     response = client.post(f"/api/v1/carriers/{world.carrier.id}/trips/{trip.id}/cancel",
                            json={"reason": "Bus broke down"}, headers=auth_headers(world.admin))
     assert response.status_code == 200 and response.get_json()["orders_refunded"] == 1

@@ -1,6 +1,6 @@
 """Helpers shared by the scan, manifest and ticket API tests (no tests here).
 
-Tickets are sold through booking's own services (``create_order`` + ``apply_payment``,
+Tickets are sold through booking's own services (``create_order`` + ``apply_to_order``,
 what the payments area does), with ``now`` moved back for trips in the past, so every
 ticket here is one the real code issued.
 """
@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from app.booking.service import apply_payment, create_order
+from app.booking.service import create_order
+from app.sales.confirming import apply_to_order
 from app.catalog.models import TripDriver
 from app.database import utcnow
 from app.extensions import db
@@ -52,8 +53,9 @@ def sell(world, trip=None, names=("Wanjiku Kamau",), *, user=None, fare_class="s
         passengers=[{"fare_class": fare_class, "name": name, "seat": seat} for name, seat in zip(names, seats)],
     )
     if not pay:
+        db.session.commit()  # the use case would have committed the hold
         return order
-    result = apply_payment(order.id, amount=order.total_amount, currency=order.currency,
+    result = apply_to_order(order.id, amount=order.total_amount, currency=order.currency,
                            payment_id=next(_payments), now=bought)
     db.session.commit()
     assert result.outcome == "applied", result.detail

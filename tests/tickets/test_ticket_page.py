@@ -13,7 +13,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from app.booking.service import apply_payment, create_order
+from app.booking.service import create_order
+from app.sales.confirming import apply_to_order
 from app.extensions import db
 from app.ticketing.transitions import transition_ticket
 from tests.browser_support import ARGS, CHROMIUM, offline, require_chromium, serve
@@ -28,7 +29,7 @@ def _ticket(world, *, origin=None, destination=None, language="en", name="Wanjik
     order = create_order(world.passenger, trip_id=world.trip.id, origin_stop_id=(origin or world.nairobi).id,
                          destination_stop_id=(destination or world.nakuru).id, now=bought,
                          passengers=[{"fare_class": fare_class, "name": name, "seat": None}])
-    result = apply_payment(order.id, amount=order.total_amount, currency=order.currency,
+    result = apply_to_order(order.id, amount=order.total_amount, currency=order.currency,
                            payment_id=next(_payments), now=bought)
     db.session.commit()
     return result.tickets[0]

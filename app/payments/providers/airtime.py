@@ -3,7 +3,7 @@
 The operator bills each premium message the fixed tariff of its keyword (price points set
 with the operator, ``AT_PREMIUM_PRICE_POINTS``), so a total is sent as the few messages
 whose prices make it exactly (``app.payments.airtime.plan_airtime``, checked up front by
-``start_payment``). Each message's outcome comes by its own delivery report
+``open_payment``). Each message's outcome comes by its own delivery report
 (POST /channels/sms/delivery), keyed by the message id the gateway returns here. An
 ambiguous send is not retried (double charge); after a refused send the remaining messages
 are not sent, and the payment fails once the reports of those already sent arrive (what

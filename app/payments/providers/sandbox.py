@@ -13,21 +13,24 @@ and never in production: it refuses to start or settle anything there, whoever p
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs import enqueue_after_commit, job_id
-from app.payments.airtime import plan_airtime, settle_charge
+from app.payments.airtime import plan_airtime
 from app.payments.messages import stk_failure_key
 from app.payments.models import AirtimeCharge, Payment
 from app.payments.providers.base import StartResult
-from app.payments.settlement import settle_failure, settle_success
 from app.production import is_production
 
 FAIL_SUFFIX = "0000"
 PARTIAL_SUFFIX = "0099"
+# The sandbox's "operator answering": a use case (it settles orders through booking, which
+# payments does not import), queued by job name after the payment row commits.
+CONFIRM_JOB = "app.sales.confirming:confirm_sandbox_payment"
 
 
 class SandboxForbidden(RuntimeError):
@@ -48,7 +51,7 @@ class SandboxProvider:
     def start(self, payment, *, account_reference: str, description: str, link_id: str | None = None) -> StartResult:
         _refuse_in_production()
         ref = f"SBX-{uuid.uuid4().hex[:16]}"
-        enqueue_after_commit("app.payments.providers.sandbox:confirm", payment.id, job_id=job_id("sandbox", payment.id))
+        enqueue_after_commit(CONFIRM_JOB, payment.id, job_id=job_id("sandbox", payment.id))
         if payment.method == "airtime":
             charges = tuple((seq, point.keyword, point.amount, f"{ref}-{seq}", None)
                             for seq, point in enumerate(plan_airtime(payment.amount, payment.currency), 1))
@@ -58,33 +61,41 @@ class SandboxProvider:
         return StartResult(accepted=True, provider_ref=ref, message=message)
 
 
-def confirm(payment_id: int) -> None:
-    """Job: settle a sandbox payment as the operator would, then commit."""
+@dataclass(frozen=True)
+class SandboxAnswer:
+    """What the sandbox, playing the operator, says about one payment."""
+
+    payment: Payment | None  # None: not a sandbox payment, nothing to say
+    receipt: str | None = None  # set: the money moved
+    failure: dict | None = None  # set: ``settle_failure`` arguments (a cancelled prompt)
+    reports: tuple = ()  # airtime: one delivery report per premium message (message_id, status, reason)
+
+
+def answer(payment_id: int) -> SandboxAnswer:
+    """How the operator would answer ``payment_id``: a success, a failure (payer phone ending
+    in ``0000``), or for airtime one delivery report per message. Changes nothing."""
     _refuse_in_production()
     payment = db.session.get(Payment, payment_id)
     if payment is None or payment.provider != SandboxProvider.name:
-        return
+        return SandboxAnswer(None)
     if payment.method == "airtime":
-        _confirm_airtime(payment)
-    elif (payment.phone or "").endswith(FAIL_SUFFIX):
-        settle_failure(payment_id, code="1032", reason="Request cancelled by user",
-                       message=stk_failure_key(1032), source="sandbox")
-    else:
-        settle_success(payment_id, amount=payment.amount, currency=payment.currency,
-                       receipt=f"SBX{payment.id:07d}", payer_phone=payment.phone, source="sandbox")
-    db.session.commit()
+        return SandboxAnswer(payment, reports=_airtime_reports(payment))
+    if (payment.phone or "").endswith(FAIL_SUFFIX):
+        return SandboxAnswer(payment, failure=dict(code="1032", reason="Request cancelled by user",
+                                                   message=stk_failure_key(1032)))
+    return SandboxAnswer(payment, receipt=f"SBX{payment.id:07d}")
 
 
-def _confirm_airtime(payment) -> None:
-    """One delivery report per premium message, through the same path as the gateway's."""
+def _airtime_reports(payment) -> tuple:
+    """One delivery report per premium message, as the gateway would send them."""
     charges = db.session.scalars(
         select(AirtimeCharge).where(AirtimeCharge.payment_id == payment.id, AirtimeCharge.status == "pending")
         .order_by(AirtimeCharge.seq)
     ).all()
     phone = payment.phone or ""
-    refs = [(c.provider_ref, c.seq) for c in charges]
-    last = max((seq for _, seq in refs), default=0)
-    for ref, seq in refs:
-        fails = phone.endswith(FAIL_SUFFIX) or (phone.endswith(PARTIAL_SUFFIX) and seq == last)
-        settle_charge(ref, "Failed" if fails else "Success", "InsufficientCredit" if fails else None,
-                      source="sandbox")
+    last = max((c.seq for c in charges), default=0)
+    reports = []
+    for charge in charges:
+        fails = phone.endswith(FAIL_SUFFIX) or (phone.endswith(PARTIAL_SUFFIX) and charge.seq == last)
+        reports.append((charge.provider_ref, "Failed" if fails else "Success", "InsufficientCredit" if fails else None))
+    return tuple(reports)

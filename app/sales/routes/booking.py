@@ -2,8 +2,8 @@
 
 Translation only: each view parses with a schema, calls one use case of ``app.sales``
 (the same ones USSD and SMS call, so the channels cannot disagree) and renders with a
-schema. The carrier's trip cancellation is an operator action, not a sale: it calls
-booking's cancellation service directly.
+schema; the carrier's trip cancellation too (``cancelling.cancel_trip``: booking and
+payments in one unit of work).
 """
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.decorators import auth_required, current_user, ensure_carrier_access
-from app.booking import cancellation
 from app.booking.schemas import (
     OrderCancelResultSchema, OrderCancelSchema, OrderCreateSchema, OrderListQuerySchema, OrderSchema, CancellationQuoteQuerySchema,
     CancellationQuoteSchema, BookingTicketQuerySchema, BookingTicketSchema, BookingTripCancelResultSchema, BookingTripCancelSchema,
@@ -115,5 +114,5 @@ class TripCancel(MethodView):
         trip = db.session.get(Trip, trip_id)
         if trip is None or trip.carrier_id != carrier_id:
             raise NotFound("There is no such trip.", slug="trip-not-found")
-        count = cancellation.cancel_trip(user, trip_id, data["reason"])
+        count = cancelling.cancel_trip(user, trip_id, data["reason"])
         return {"trip_id": trip_id, "status": db.session.get(Trip, trip_id).status, "orders_refunded": count}

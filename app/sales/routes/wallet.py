@@ -12,13 +12,12 @@ from flask_smorest import Blueprint
 from app.auth.decorators import auth_required, current_user
 from app.auth.idempotency import idempotent
 from app.core.money import amount_in, money
-from app.extensions import db
 from app.ledger.service import account_history, wallet_account
 from app.payments.schemas import PaymentSchema
 from app.sales.callers import who_is_calling
-from app.sales.wallet import top_up
+from app.sales.wallet import auto_recharge, top_up, wallet_of
 from app.wallet.schemas import AutoRechargeSchema, TopUpSchema, WalletEntrySchema, WalletHistoryQuery, WalletSchema
-from app.wallet.service import TOPUP_MAX, TOPUP_MIN, TOPUP_PRESETS, get_wallet, set_auto_recharge, wallet_currency
+from app.wallet.service import TOPUP_MAX, TOPUP_MIN, TOPUP_PRESETS, wallet_currency
 
 blp = Blueprint("wallet", __name__, url_prefix="/api/v1/wallet", description="Prepaid wallet")
 
@@ -45,9 +44,7 @@ class WalletResource(MethodView):
     @blp.response(200, WalletSchema)
     def get(self):
         """Your balance, the top-up presets and limits, and auto-recharge settings."""
-        wallet = get_wallet(current_user().id)
-        db.session.commit()
-        return _wallet_view(wallet)
+        return _wallet_view(wallet_of(current_user()))
 
 
 @blp.route("/transactions")
@@ -89,4 +86,4 @@ class AutoRecharge(MethodView):
     def put(self, data):
         """When a wallet purchase leaves less than ``threshold``, top up by your last manual top-up."""
         threshold = amount_in(data["threshold"], wallet_currency(), field="threshold")
-        return _auto_recharge_view(set_auto_recharge(current_user(), enabled=data["enabled"], threshold=threshold))
+        return _auto_recharge_view(auto_recharge(current_user(), enabled=data["enabled"], threshold=threshold))

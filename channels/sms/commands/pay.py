@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from app.core.money import MINOR_UNITS
 from app.errors import ApiError, NotFound
-from app.sales.common import PAID_ORDER_STATUSES, PAYMENT_METHODS
+from app.sales.common import PAID_OR_REFUNDED_ORDER_STATUSES, PAYMENT_METHODS
 from app.sales.orders import get_order_by_code
 from app.sales.paying import pay_order
 from app.sales.wallet import wallet_balance
@@ -96,7 +96,7 @@ def pay(msg: Inbound, args: list[str]) -> str:
             return msg.t("sms_no_such_order", code="".join(words[:-1])[:12])
     if view is None:
         return msg.t("sms_no_such_order", code="".join(words)[:12])
-    if view.status in PAID_ORDER_STATUSES:
+    if view.status in PAID_OR_REFUNDED_ORDER_STATUSES:
         return msg.t("sms_order_already_paid", code=view.code)
     if not view.payment_options:  # sales offers ways to pay only while the order can be paid
         return msg.t("sms_order_not_payable", code=view.code)

@@ -28,7 +28,8 @@ def set_pending(phone: str, kind: str, data: dict) -> None:
 
 def take_pending(phone: str, kind: str, take_if=None) -> dict | None:
     """The pending question's data; the question is removed unless ``take_if(data)`` is false."""
-    row = db.session.scalar(select(SmsPending).where(SmsPending.phone == phone).with_for_update())
+    row = db.session.scalar(select(SmsPending).where(SmsPending.phone == phone).with_for_update()
+                            .execution_options(populate_existing=True))
     if row is None or row.kind != kind or row.expires_at <= utcnow():
         return None
     data = dict(row.data)

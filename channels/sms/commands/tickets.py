@@ -9,7 +9,7 @@ more"; each line ``code route date time seat``.
 from __future__ import annotations
 
 from app.errors import NotFound
-from app.sales.cancelling import cancel as cancel_tickets, quote_to_cancel
+from app.sales.cancelling import cancel as cancel_tickets, cancellation_quote
 from app.sales.tickets import active_tickets, find_ticket_by_code, resend_ticket, trip_history
 from channels.i18n import SMS_SEGMENT, short_date
 from channels.sms.commands.parse import Inbound
@@ -87,7 +87,7 @@ def cancel(msg: Inbound, args: list[str]) -> str:
     view = _own_active_ticket(msg, args)
     if view is None:
         return msg.t("sms_no_such_ticket", code=" ".join(args)[:14])
-    quote = quote_to_cancel(msg.user, view.id)  # refused here when the cancellation would be
+    quote = cancellation_quote(msg.user, ticket_ids=[view.id], as_cancel=True)  # refused here when cancel would be
     set_pending(msg.phone, "cancel", {"ticket_id": view.id})
     return msg.t("sms_cancel_quote", code=view.code, amount=msg.money(quote.refund), percent=quote.percent)
 
