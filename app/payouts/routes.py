@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.auth.decorators import auth_required, current_user, ensure_carrier_access
 from app.catalog.models import Carrier
 from app.errors import NotFound
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.payouts import disputes, service
 from app.payouts.schemas import (
     GiveBackSchema,
@@ -53,9 +53,10 @@ def _carrier(carrier_id: int) -> int:
     return carrier_id
 
 
-def _committed(payout):
-    db.session.commit()
-    db.session.refresh(payout)
+def _committed(work):
+    """One action, one transaction (run again, whole, if it lost a race); the payout as committed."""
+    payout = unit_of_work(work)
+    db.session.refresh(payout)  # a send job may have moved it since (inline jobs)
     return payout
 
 
@@ -90,8 +91,8 @@ class CarrierPayoutPaid(MethodView):
     @blp.alt_response(409, description=STATE_CONFLICT)
     def post(self, data, carrier_id, payout_id):
         """Mark it paid by hand, from the carrier's own M-Pesa, with the payment's reference."""
-        return _committed(service.mark_paid(current_user(), payout_id, data["reference"],
-                                            carrier_id=_carrier(carrier_id)))
+        carrier_id = _carrier(carrier_id)
+        return _committed(lambda: service.mark_paid(current_user(), payout_id, data["reference"], carrier_id=carrier_id))
 
 
 @blp.route("/carriers/<int:carrier_id>/payouts/<int:payout_id>/retry")
@@ -101,7 +102,8 @@ class CarrierPayoutRetry(MethodView):
     @blp.alt_response(409, description=STATE_CONFLICT)
     def post(self, carrier_id, payout_id):
         """Send a failed payout to M-Pesa again (a new attempt)."""
-        return _committed(service.retry(current_user(), payout_id, carrier_id=_carrier(carrier_id)))
+        carrier_id = _carrier(carrier_id)
+        return _committed(lambda: service.retry(current_user(), payout_id, carrier_id=carrier_id))
 
 
 @blp.route("/carriers/<int:carrier_id>/payouts/<int:payout_id>/return")
@@ -112,7 +114,8 @@ class CarrierPayoutReturn(MethodView):
     @blp.alt_response(409, description=STATE_CONFLICT)
     def post(self, data, carrier_id, payout_id):
         """Give a pending or failed payout back to the passenger's wallet instead."""
-        return _committed(service.give_back(current_user(), payout_id, data["reason"], carrier_id=_carrier(carrier_id)))
+        carrier_id = _carrier(carrier_id)
+        return _committed(lambda: service.give_back(current_user(), payout_id, data["reason"], carrier_id=carrier_id))
 
 
 # ---- every payout (platform admins)
@@ -145,7 +148,7 @@ class PayoutPaid(MethodView):
     @blp.alt_response(409, description=STATE_CONFLICT)
     def post(self, data, payout_id):
         """Mark it paid by hand, from the platform's M-Pesa, with the payment's reference."""
-        return _committed(service.mark_paid(current_user(), payout_id, data["reference"]))
+        return _committed(lambda: service.mark_paid(current_user(), payout_id, data["reference"]))
 
 
 @blp.route("/payouts/<int:payout_id>/retry")
@@ -155,7 +158,7 @@ class PayoutRetry(MethodView):
     @blp.alt_response(409, description=STATE_CONFLICT)
     def post(self, payout_id):
         """Send a failed payout to M-Pesa again (a new attempt)."""
-        return _committed(service.retry(current_user(), payout_id))
+        return _committed(lambda: service.retry(current_user(), payout_id))
 
 
 @blp.route("/payouts/<int:payout_id>/return")
@@ -166,7 +169,7 @@ class PayoutReturn(MethodView):
     @blp.alt_response(409, description=STATE_CONFLICT)
     def post(self, data, payout_id):
         """Give a pending or failed payout back to the passenger's wallet instead."""
-        return _committed(service.give_back(current_user(), payout_id, data["reason"]))
+        return _committed(lambda: service.give_back(current_user(), payout_id, data["reason"]))
 
 
 # ---- status checks of disputed receipts
@@ -180,8 +183,7 @@ class StatusChecks(MethodView):
     @blp.alt_response(409, description="No Daraja API initiator (status-check-unavailable)")
     def post(self, data):
         """Ask M-Pesa how a receipt a passenger disputes went; read the answer with GET."""
-        check = disputes.ask_about_receipt(current_user(), data["receipt"])
-        db.session.commit()
+        check = unit_of_work(lambda: disputes.ask_about_receipt(current_user(), data["receipt"]))
         db.session.refresh(check)
         return check
 

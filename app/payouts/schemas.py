@@ -89,6 +89,16 @@ class WithdrawalSchema(Schema):
     paid_at = fields.Timestamp(allow_none=True, metadata={"description": "UTC"})
 
 
+class WithdrawalRulesSchema(Schema):
+    min = MoneyField(dump_only=True, metadata={"description": "the least one withdrawal may be"})
+    max = MoneyField(dump_only=True, metadata={"description": "the most one withdrawal may be"})
+    daily_max = MoneyField(dump_only=True, metadata={"description": "the most over any 24 hours"})
+    left = MoneyField(dump_only=True, metadata={"description": "what you may still withdraw in the next 24 hours"})
+    fee = MoneyField(dump_only=True, metadata={"description": "taken from the wallet on top of the amount"})
+    automatic = fields.Boolean(metadata={"description": "sent by M-Pesa at once (false: paid by our team "
+                                                        "within 2 working days)"})
+
+
 class StatusCheckCreateSchema(Schema):
     EXAMPLE = {"receipt": "SL19A7TT3M"}
     receipt = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9]{8,20}$",

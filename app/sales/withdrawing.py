@@ -11,20 +11,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.errors import Unprocessable
-from app.extensions import db
-from app.payouts.withdrawals import limits, withdraw as take_from_wallet, withdrawals_of
+from app.extensions import unit_of_work
+from app.database import utcnow
+from app.payouts.service import initiator_ready
+from app.payouts.withdrawals import WINDOW, limits, withdrawals_of, withdrawn_since
+from app.payouts.withdrawals import withdraw as take_from_wallet
 from app.sales.common import Money, major_to_minor
 from app.sales.wallet import wallet_balance
 
 
 @dataclass(frozen=True)
 class WithdrawalRules:
-    """What a withdrawal may be, for a channel to show: per withdrawal, per 24 hours, the fee."""
+    """What a withdrawal may be, for a channel to show: per withdrawal, per 24 hours, the fee;
+    ``automatic``: sent by M-Pesa at once (else paid by the platform's team)."""
 
     low: Money
     high: Money
     daily: Money
     fee: Money
+    automatic: bool
 
 
 @dataclass
@@ -33,6 +38,7 @@ class WithdrawalOutcome:
     money: Money
     fee: Money
     balance: Money
+    automatic: bool
 
     @property
     def status(self) -> str:
@@ -41,7 +47,17 @@ class WithdrawalOutcome:
 
 def withdrawal_rules() -> WithdrawalRules:
     rules = limits()
-    return WithdrawalRules(*(Money(value, rules.currency) for value in (rules.low, rules.high, rules.daily, rules.fee)))
+    return WithdrawalRules(*(Money(value, rules.currency) for value in (rules.low, rules.high, rules.daily, rules.fee)),
+                           automatic=initiator_ready())
+
+
+def withdrawal_rules_for(user) -> dict:
+    """The rules as the API shows them, with what the caller may still withdraw today."""
+    rules = withdrawal_rules()
+    left = max(0, rules.daily.amount - withdrawn_since(user.id, utcnow() - WINDOW))
+    return {"min": rules.low.as_dict(), "max": rules.high.as_dict(), "daily_max": rules.daily.as_dict(),
+            "left": Money(left, rules.daily.currency).as_dict(), "fee": rules.fee.as_dict(),
+            "automatic": rules.automatic}
 
 
 def withdraw(user, amount: int | Money, *, major: bool = False) -> WithdrawalOutcome:
@@ -58,11 +74,9 @@ def withdraw(user, amount: int | Money, *, major: bool = False) -> WithdrawalOut
         amount = amount.amount
     if major:
         amount = major_to_minor(amount, currency)
-    payout = take_from_wallet(user, amount)
-    db.session.commit()
-    db.session.refresh(payout)
+    payout = unit_of_work(lambda: take_from_wallet(user, amount))
     return WithdrawalOutcome(payout, Money(payout.amount, payout.currency), Money(payout.fee, payout.currency),
-                             wallet_balance(user))
+                             wallet_balance(user), initiator_ready())
 
 
 def my_withdrawals(user) -> list:

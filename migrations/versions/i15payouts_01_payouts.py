@@ -2,7 +2,7 @@
 reverse double payments; a refund's destination may be a reversal.
 
 Revision ID: i15payouts_01
-Revises: i9states_01
+Revises: i14money_01
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import app.database  # custom column types (UTCDateTime)
 
 
 revision = 'i15payouts_01'
-down_revision = 'i9states_01'
+down_revision = 'i14money_01'
 branch_labels = None
 depends_on = None
 

@@ -9,10 +9,10 @@ from flask_smorest import Blueprint
 
 from app.auth.decorators import auth_required, current_user
 from app.auth.idempotency import idempotent
-from app.payouts.schemas import WithdrawalCreateSchema, WithdrawalSchema
+from app.payouts.schemas import WithdrawalCreateSchema, WithdrawalRulesSchema, WithdrawalSchema
 from app.sales.callers import who_is_calling
 from app.sales.common import Money
-from app.sales.withdrawing import my_withdrawals, withdraw
+from app.sales.withdrawing import my_withdrawals, withdraw, withdrawal_rules_for
 
 blp = Blueprint("withdrawals", __name__, url_prefix="/api/v1/wallet/withdrawals",
                 description="Wallet withdrawals to your own M-Pesa number")
@@ -33,10 +33,19 @@ class Withdrawals(MethodView):
     @blp.alt_response(402, description="Wallet balance too low for the amount and its fee (insufficient-funds)")
     @blp.alt_response(409, description="An Idempotency-Key in flight or reused with another body")
     def post(self, data):
-        """Send part of your wallet to your own M-Pesa number (limits and fee: ``GET /api/v1/wallet``).
+        """Send part of your wallet to your own M-Pesa number (limits and fee: ``GET .../withdrawals/rules``).
 
         422 ``withdrawal-amount`` (not whole shillings within the limits), ``withdrawal-daily-limit``
         (over the 24-hour limit), ``withdrawal-number`` (the account has no Kenyan M-Pesa number).
         """
         amount = Money(data["amount"]["amount"], data["amount"]["currency"])
         return withdraw(who_is_calling(user=current_user()), amount).payout
+
+
+@blp.route("/rules")
+class WithdrawalRules(MethodView):
+    @auth_required()
+    @blp.response(200, WithdrawalRulesSchema)
+    def get(self):
+        """The withdrawal limits and fee, and what you may still withdraw in the next 24 hours."""
+        return withdrawal_rules_for(current_user())
