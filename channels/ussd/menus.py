@@ -86,7 +86,8 @@ _SCREEN_LIST = [
     Menu("ticket", "ticket_detail", params=tickets.ticket_params, choices={"1": tickets.resend}),
     Picker("cancel", "cancel_title", items=tickets.cancellable_items, on_pick=tickets.pick_ticket("cancel_confirm"),
            empty="no_tickets"),
-    Menu("cancel_confirm", "cancel_quote", on_enter=tickets.load_quote, params=lambda ctx: ctx.data["quote"],
+    Menu("cancel_confirm", tickets.quote_text, on_enter=tickets.load_quote,
+         params=lambda ctx: {k: v for k, v in ctx.data["quote"].items() if k != "refund_to"},
          choices={"1": tickets.do_cancel}),
     # Wallet, language.
     Menu("wallet", "wallet", on_enter=paying.load_balance, params=lambda ctx: {"balance": ctx.data["balance"]},

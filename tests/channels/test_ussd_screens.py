@@ -90,7 +90,8 @@ def test_every_empty_list_fits_one_gsm7_screen(worst, monkeypatch, name, languag
 
 
 END_TEXTS = ["paid_mpesa", "paid_airtime", "paid_wallet", "topup_started", "ticket_resent", "cancelled",
-             "help_ussd", "rate_limited", "error_generic", "bye", "withdrawal_started", "withdrawal_by_hand"]
+             "help_ussd", "rate_limited", "error_generic", "bye", "withdrawal_started", "withdrawal_by_hand",
+             "cancelled_mpesa"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

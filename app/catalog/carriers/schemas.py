@@ -55,7 +55,9 @@ class SettingsSchema(Schema):
                "support_phone": "+254700123456"}
 
     refund_rules = fields.List(fields.Nested(RefundRuleSchema), validate=validate.Length(max=20))
-    mpesa_refunds_allowed = fields.Boolean()
+    mpesa_refunds_allowed = fields.Boolean(metadata={
+        "description": "refunds go back the way the money came (M-Pesa payments to M-Pesa); false keeps "
+                       "every refund in the Safiri wallet"})
     reverse_double_payments = fields.Boolean(metadata={
         "description": "a second M-Pesa payment of a booking already paid is reversed to the payer "
                        "(Daraja reversal) instead of going to their wallet"})
