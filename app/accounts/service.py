@@ -9,8 +9,9 @@ The number is then free: the same person (or the next owner of a recycled SIM) s
 up afresh as a new user.
 
 Money first: a wallet balance is the person's, so before anything is erased it becomes a
-pending M-Pesa payout to their number (``app.payments.refunds.pay_out_wallet``), and
-M-Pesa refunds still to be paid keep the number they go to. Tickets already bought stay
+pending M-Pesa payout to their number (``app.payments.refunds.pay_out_wallet``), paid as any
+payout is (``app.payouts``: B2C, or the platform's team), and M-Pesa refunds still to be paid
+keep the number they go to. Tickets already bought stay
 valid, anonymised: a ticket is a bearer document (its code and QR board), and deleting an
 account must not cost the trip it paid for.
 
@@ -37,6 +38,7 @@ from app.extensions import db
 from app.messaging.service import erase_recipient
 from app.payments.models import Payment
 from app.payments.refunds import keep_payout_numbers, pay_out_wallet
+from app.payouts.service import payout_for_refund
 from app.ticketing.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,8 @@ def delete_account(user: User) -> None:
         raise Conflict("This account is already deleted.", slug="already-deleted")
     phone = user.phone
     payout = pay_out_wallet(user, phone) if phone else None
+    if payout is not None:  # paid like any payout: B2C after commit, else by the platform's team
+        payout_for_refund(payout, actor=f"user:{user.id}")
     keep_payout_numbers(user.id, phone)
     refresh.revoke_all_for_user(user.id)
     if phone:

@@ -152,8 +152,18 @@ def settle_paid(payout: Payout, *, receipt: str | None, method: str, actor: str,
     ], carrier_id=payout.carrier_id, payment_id=payout.payment_id, memo=f"{payout.kind} paid ({method})", now=now)
     _complete_refund(payout, actor, now)
     _tell(payout, "payout_paid", reference=payout.receipt or "-")
+    if payout.kind == "closure":
+        _forget_number(payout)
     log.info("payout %s paid (%s)", payout.id, method)
     return True
+
+
+def _forget_number(payout: Payout) -> None:
+    """A deleted account's number was kept only to pay it: once paid, it goes."""
+    payout.phone = None
+    refund = db.session.get(Refund, payout.refund_id) if payout.refund_id else None
+    if refund is not None:
+        refund.payout_phone = None
 
 
 def settle_failed(payout: Payout, *, code: str | None, desc: str, actor: str, now: datetime | None = None) -> bool:
