@@ -142,6 +142,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PAYOUT_CHECK_AFTER_SECONDS": _seconds_env("PAYOUT_CHECK_AFTER_SECONDS", 90),
         "PAYOUT_CHECK_MAX_DELAY_SECONDS": _seconds_env("PAYOUT_CHECK_MAX_DELAY_SECONDS", 30 * 60),
         "PAYOUT_MAX_CHECKS": int(_env("PAYOUT_MAX_CHECKS", "8")),
+        # Starts every B2C OriginatorConversationID (<prefix>-payout-<id>-<attempt>): two
+        # deployments sharing a B2C shortcode (staging, production) must not share keys.
+        "PAYOUT_KEY_PREFIX": _env("PAYOUT_KEY_PREFIX", "safiri"),
         # Wallet withdrawals to the passenger's own M-Pesa (minor units of WALLET_CURRENCY):
         # per withdrawal, per 24 hours, and the fee (0: none) taken on top of the amount.
         "WITHDRAWAL_MIN": int(_env("WITHDRAWAL_MIN", "10000")),  # KES 100
