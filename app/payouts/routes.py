@@ -180,6 +180,7 @@ class StatusChecks(MethodView):
     @auth_required(*ADMINS)
     @blp.arguments(StatusCheckCreateSchema)
     @blp.response(202, StatusCheckSchema)
+    @blp.alt_response(404, description="No payment of your carrier with this receipt")
     @blp.alt_response(409, description="No Daraja API initiator (status-check-unavailable)")
     def post(self, data):
         """Ask M-Pesa how a receipt a passenger disputes went; read the answer with GET."""
