@@ -32,6 +32,7 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.payments.statement_routes", "blp"),
     ("app.payouts.routes", "blp"),
     ("app.sales.routes.withdrawals", "blp"),
+    ("app.sales.routes.suspense", "blp"),
     ("app.sales.routes.search", "public_blp"),  # the catalog's public blueprint, with the sales search view
     ("app.catalog.routes", "admin_blp"),
     ("app.catalog.routes", "trips_blp"),

@@ -127,7 +127,8 @@ class ParkedCallback(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
-    resolution: Mapped[str | None] = mapped_column(String(200))
+    resolution: Mapped[str | None] = mapped_column(String(200))  # what was done and why (app.payouts.suspense)
+    resolved_by: Mapped[str | None] = mapped_column(String(48))  # an actor: user:12
 
 
 AIRTIME_CHARGE_STATUSES = ("pending", "delivered", "failed")

@@ -1,5 +1,6 @@
 """Payouts (money going back out to M-Pesa) and Transaction Status checks; carriers may
-reverse double payments; a refund's destination may be a reversal.
+reverse double payments; a refund's destination may be a reversal; who resolved a parked
+callback (the suspense review).
 
 Revision ID: i15payouts_01
 Revises: i14money_01
@@ -107,9 +108,13 @@ def upgrade():
         batch_op.drop_constraint(batch_op.f('ck_refunds_destination'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_refunds_destination'),
                                          "destination IN ('wallet', 'mpesa', 'reversal')")
+    with op.batch_alter_table('parked_callbacks', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('resolved_by', sa.String(length=48), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('parked_callbacks', schema=None) as batch_op:
+        batch_op.drop_column('resolved_by')
     op.execute("UPDATE refunds SET destination = 'mpesa' WHERE destination = 'reversal'")
     with op.batch_alter_table('refunds', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_refunds_destination'), type_='check')
