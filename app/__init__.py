@@ -16,7 +16,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import app.core.sqlprivacy  # noqa: F401 - database errors quote no personal data
 from app.config import build_config
 from app.errors import register_error_handlers
-from app.core import input_guard
+from app.core import input_guard, security_headers
+from app.core.log_redaction import redact_handlers
 from app.extensions import api, db, limiter, migrate, web_redis_options
 from app.openapi import init_openapi, request_examples
 
@@ -84,11 +85,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     load_all()  # the .po files read once (Babel): a broken catalogue fails at start, not in an SMS
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact_handlers(logging.getLogger().handlers)  # no ?token= in any line (app.core.log_redaction)
     app.json.sort_keys = False
 
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
     input_guard.init_app(app)  # before any blueprint: the bounded <int:> converter
+    security_headers.init_app(app)  # CSP, frame-ancestors, nosniff... on every response
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):

@@ -159,10 +159,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
-        "OPENAPI_SWAGGER_UI_PATH": "docs",
-        # Swagger UI's files are served by the app (app.openapi), from a pinned wheel: the
-        # docs work offline. No validator badge: it would call validator.swagger.io.
-        "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+        # /api/docs is app.openapi's own page (flask-smorest's starts Swagger UI with an
+        # inline script, which the CSP refuses). Swagger UI's files are served by the app,
+        # from a pinned wheel: the docs work offline. No validator badge: it would call
+        # validator.swagger.io.
+        "OPENAPI_SWAGGER_UI_PATH": None,
         "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None, "deepLinking": True},
         "MAX_CONTENT_LENGTH": 64 * 1024,  # no legitimate request is bigger
         # Auth

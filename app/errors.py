@@ -48,6 +48,10 @@ class ApiError(Exception):
         self.extra = extra
 
 
+class BadRequest(ApiError):
+    status, title, slug = 400, "Bad request", "bad-request"
+
+
 class NotFound(ApiError):
     status, title, slug = 404, "Not found", "not-found"
 

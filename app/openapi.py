@@ -6,7 +6,10 @@ with how to sign in and the conventions every endpoint shares (money, times, err
 ``schemas.py``/``routes.py``. ``/api/docs`` must work on a machine without internet:
 Swagger UI's files come from the pinned ``flask-swagger-ui`` wheel (its ``dist/``
 folder, nothing else of that package is used) and are served under
-``/api/docs/assets/``; nothing is downloaded at run time.
+``/api/docs/assets/``; nothing is downloaded at run time. The page itself is ours
+(``openapi_ui/``), not flask-smorest's: theirs starts Swagger UI with an inline script,
+which the Content-Security-Policy refuses (``app.core.security_headers``), so ours
+loads ``/api/docs/init.js`` instead.
 """
 from __future__ import annotations
 
@@ -14,10 +17,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import flask_swagger_ui
-from flask import Blueprint, Flask, send_from_directory
+from flask import Blueprint, Flask, current_app, render_template, send_from_directory
 
 SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
 SWAGGER_UI_ASSETS_URL = "/api/docs/assets/"
+HERE = Path(__file__).resolve().parent / "openapi_ui"
 
 INTRODUCTION = """\
 Buy bus tickets, pay by M-Pesa, airtime or wallet, and board with a signed QR code.
@@ -50,13 +54,26 @@ Buy bus tickets, pay by M-Pesa, airtime or wallet, and board with a signed QR co
 """
 
 
-assets = Blueprint("swagger_ui_assets", __name__)
+assets = Blueprint("swagger_ui_assets", __name__, template_folder=str(HERE))
 
 
 @assets.get(SWAGGER_UI_ASSETS_URL + "<path:filename>")
 def swagger_ui_asset(filename: str):
     """One file of the pinned Swagger UI build (cacheable: it changes only with the pin)."""
     return send_from_directory(SWAGGER_UI_DIST, filename, max_age=24 * 3600)
+
+
+@assets.get("/api/docs")
+def swagger_ui():
+    """Swagger UI over ``/api/openapi.json``, started by a served script (no inline script)."""
+    config = {"url": "/api/openapi.json", **current_app.config["OPENAPI_SWAGGER_UI_CONFIG"]}
+    return render_template("api_docs.html", title=current_app.config["API_TITLE"], config=config,
+                           assets_url=SWAGGER_UI_ASSETS_URL)
+
+
+@assets.get("/api/docs/init.js")
+def swagger_ui_init():
+    return send_from_directory(HERE, "swagger-init.js", mimetype="text/javascript", max_age=3600)
 
 
 def example_day(days_ahead: int) -> str:

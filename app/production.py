@@ -5,7 +5,9 @@ quietly unsafe. Without Daraja credentials the self-confirming sandbox provider 
 tickets and top-ups for no money; short secrets can be guessed; an unreadable signing key
 turned every ticket endpoint into a 500; without Redis each worker kept its own rate
 limits (a limit of 3 let 9 sign-in codes through with 3 workers); without Africa's
-Talking sign-in codes went to the outbox, i.e. nowhere. A crash at start is seen at once
+Talking sign-in codes went to the outbox, i.e. nowhere; a ``PUBLIC_BASE_URL`` or
+``CHANNEL_TOKEN`` holding a word Daraja refuses in callback URLs (``mpesa``, ``cmd``...)
+made every M-Pesa payment fail with "try again in a minute". A crash at start is seen at once
 by whoever deploys; these were not.
 
 Why one line per problem and no traceback: the person reading it is deploying, not
@@ -33,6 +35,20 @@ DARAJA_SETTINGS = ("MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCO
 AT_SETTINGS = ("AT_USERNAME", "AT_API_KEY")
 INITIATOR_SETTINGS = ("MPESA_INITIATOR_NAME", "MPESA_SECURITY_CREDENTIAL", "MPESA_INITIATOR_PASSWORD",
                       "MPESA_CERT_FILE", "MPESA_B2C_SHORTCODE")
+
+# Daraja's URL registration refuses a callback URL holding any of these, in any case
+# ("M-PESA, M-Pesa, Safaricom, exe, exec, cmd, SQL, query or any similar keyword"); "exe"
+# covers "exec". Our paths say "mobile-money" for that reason; the base URL and the
+# token are the deployer's, so production refuses to start with one of these in
+# them: every payment would fail with a reason no passenger can act on.
+DARAJA_REFUSED_WORDS = ("m-pesa", "mpesa", "safaricom", "exe", "cmd", "sql", "query")
+
+
+def daraja_refused_word(text: str) -> str | None:
+    """The first word of ``DARAJA_REFUSED_WORDS`` that ``text`` holds (any case), or None."""
+    lowered = text.lower()
+    return next((word for word in DARAJA_REFUSED_WORDS if word in lowered), None)
+
 
 # gunicorn's own "App failed to load" code: a worker that exits with it stops the master
 # instead of being respawned forever (gunicorn.arbiter.Arbiter.APP_LOAD_ERROR).
@@ -77,6 +93,13 @@ def production_problems(cfg: Mapping[str, Any]) -> list[str]:
     if not base_url.startswith("https://"):
         problems.append("PUBLIC_BASE_URL must be this app's public https:// address; "
                         "callback URLs and ticket links are built from it")
+    for name, advice in (("PUBLIC_BASE_URL", "use another host name or path"),
+                         ("CHANNEL_TOKEN", "generate a hex one: python -c 'import secrets; "
+                                           "print(secrets.token_hex(32))'")):
+        word = daraja_refused_word(cfg.get(name) or "")
+        if word:  # only the word: a token is never echoed
+            problems.append(f"{name} contains {word!r}, which Daraja refuses in a callback URL "
+                            f"(every M-Pesa payment would fail); {advice}")
     return problems
 
 

@@ -170,6 +170,27 @@ def test_development_public_base_url_when_set_wins_over_port(monkeypatch, tmp_pa
     assert build_config(str(tmp_path))["PUBLIC_BASE_URL"] == "https://abc.ngrok.example"
 
 
+@pytest.mark.parametrize(("name", "value", "word"), [
+    ("PUBLIC_BASE_URL", "https://mpesa.safiri.example.test", "mpesa"),
+    ("PUBLIC_BASE_URL", "https://tickets.example.test/Safaricom", "safaricom"),
+    ("PUBLIC_BASE_URL", "https://SQL-gateway.example.test", "sql"),
+    ("PUBLIC_BASE_URL", "https://tickets.example.test/m-pesa", "m-pesa"),
+    ("CHANNEL_TOKEN", "k9Xw2CmDq8" + "z" * 30, "cmd"),
+    ("CHANNEL_TOKEN", "a" * 20 + "ExEc" + "b" * 20, "exe"),
+    ("CHANNEL_TOKEN", "q" * 20 + "QUERY" + "r" * 20, "query"),
+])
+def test_callback_urls_daraja_refuses_are_refused_naming_the_setting(monkeypatch, tmp_path, name, value, word):
+    """Daraja refuses a callback URL holding such a word: every payment would then fail."""
+    (problem,) = refusal(monkeypatch, tmp_path, **{name: value}).problems
+    assert problem.startswith(f"{name} contains {word!r}"), problem
+    assert value not in problem  # a token is never echoed, only the word
+
+
+def test_a_hex_channel_token_never_holds_a_refused_word(monkeypatch, tmp_path):
+    set_environ(monkeypatch, production_environ(CHANNEL_TOKEN="0123456789abcdef" * 4))
+    assert build_config(str(tmp_path))["CHANNEL_TOKEN"] == "0123456789abcdef" * 4
+
+
 def test_half_an_api_initiator_is_refused_and_a_whole_one_starts(monkeypatch, tmp_path):
     """Payouts to M-Pesa (app.payouts) are optional; half-configured they would quietly wait
     for a person, or fail at Daraja one by one."""

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.auth import service
 from app.auth.decorators import auth_required, current_user
 from app.auth.schemas import RoleGrantSchema, UserQuerySchema, UserSchema
+from app.core.input_guard import DB_INT_MAX
 from app.extensions import db
 
 blp = Blueprint("admin_users", __name__, url_prefix="/api/v1/admin", description="User and role administration")
@@ -26,6 +27,8 @@ class _QueryPage(Page):
 
     @property
     def items(self):
+        if self.page_params.first_item > DB_INT_MAX:  # past every row; too far for OFFSET (a 500 before)
+            return []
         query = self.collection.offset(self.page_params.first_item).limit(self.page_params.page_size)
         return db.session.scalars(query).all()
 

@@ -18,8 +18,9 @@ from flask.views import MethodView
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
-from app.auth import service
+from app.auth import cookie_session, service
 from app.auth.schemas import (
+    LogoutRequestSchema,
     OtpAcceptedSchema,
     OtpRequestSchema,
     RefreshRequestSchema,
@@ -27,6 +28,7 @@ from app.auth.schemas import (
     TokenResponseSchema,
 )
 from app.core.phone import normalize_phone
+from app.errors import ApiError, Unauthorized, Unprocessable
 from app.extensions import limiter
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign in with a phone number")
@@ -70,8 +72,13 @@ class TokenExchange(MethodView):
     @blp.response(200, TokenResponseSchema)
     @blp.alt_response(400, description="Code wrong (invalid-code), expired (code-expired) or dead (too-many-attempts)")
     def post(self, data):
-        """Exchange a code for an access token and a refresh token."""
-        return service.sign_in(data["phone"], data["code"], data.get("language"))
+        """Exchange a code for an access token and a refresh token.
+
+        With `"refresh_token_in": "cookie"` (a page in a browser) the refresh token is set
+        as an HttpOnly cookie limited to `/api/v1/auth/refresh` instead of answered.
+        """
+        pair = service.sign_in(data["phone"], data["code"], data.get("language"))
+        return cookie_session.answer(pair, data["refresh_token_in"])
 
 
 def _client_fingerprint() -> str:
@@ -96,13 +103,37 @@ class TokenRefresh(MethodView):
         gets the same successor token back (200) and stays signed in, as long as that
         successor has not been used yet. Keep whichever answer arrives; both carry the
         same refresh token.
+
+        Without `refresh_token` in the body, the session cookie is used (set by
+        `"refresh_token_in": "cookie"`), and the new refresh token goes back in it.
         """
-        return service.refresh_session(data["refresh_token"], _client_fingerprint())
+        raw = data["refresh_token"] or cookie_session.cookie_refresh_token()
+        if raw is None:
+            raise Unprocessable("Send refresh_token (or sign in again: no session cookie came).",
+                                errors={"refresh_token": ["Missing data for required field."]})
+        mode = data["refresh_token_in"] or ("body" if data["refresh_token"] else "cookie")
+        try:
+            pair = service.refresh_session(raw, _client_fingerprint())
+        except ApiError:
+            if raw == cookie_session.cookie_refresh_token():
+                cookie_session.clear_refresh_cookie()  # a dead session: the page signs in again
+            raise
+        return cookie_session.answer(pair, mode)
+
+    @blp.response(204)
+    @blp.alt_response(401, description="no session cookie, or one of an ended sign-in")
+    def delete(self):
+        """Sign out of the cookie's session: every refresh token of its sign-in is revoked."""
+        raw = cookie_session.cookie_refresh_token()
+        cookie_session.clear_refresh_cookie()
+        if raw is None:
+            raise Unauthorized("No session cookie came.", slug="refresh-token-missing")
+        service.end_session(raw)
 
 
 @blp.route("/logout")
 class Logout(MethodView):
-    @blp.arguments(RefreshRequestSchema)
+    @blp.arguments(LogoutRequestSchema)
     @blp.response(204)
     def post(self, data):
         """End this sign-in: every refresh token of its family is revoked."""

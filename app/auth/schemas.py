@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app
 from marshmallow import Schema, ValidationError, validate
 
+from app.auth.cookie_session import MODES
 from app.auth.models import LANGUAGES, PAYMENT_METHODS, ROLES, USER_STATUSES
 from app.core import fields
 from app.core.phone import InvalidPhone, normalize_phone
@@ -40,6 +41,12 @@ class OtpAcceptedSchema(Schema):
     expires_in = fields.Integer(metadata={"description": "Seconds the code stays valid."})
 
 
+_REFRESH_TOKEN_IN = {
+    "description": "`cookie` (pages in a browser): the refresh token comes back as an HttpOnly, "
+                   "SameSite=Strict cookie sent only to /api/v1/auth/refresh, not in the answer "
+                   "(app.auth.cookie_session); `body` (default, apps): in the answer"}
+
+
 class TokenRequestSchema(Schema):
     EXAMPLE = {"phone": "+254711000111", "code": "123456"}
     phone = PhoneField(required=True)
@@ -51,9 +58,21 @@ class TokenRequestSchema(Schema):
         validate=validate.OneOf(LANGUAGES),
         metadata={"description": "Language of a newly created account."},
     )
+    refresh_token_in = fields.String(load_default="body", validate=validate.OneOf(MODES),
+                                     metadata=_REFRESH_TOKEN_IN)
 
 
 class RefreshRequestSchema(Schema):
+    """Refresh: the token in the body, or (no body token) the session cookie."""
+
+    EXAMPLE = {"refresh_token": "rt_3q2kJd0m4V0f3Xb7w1tY9c8eZp6aLsQn"}
+    refresh_token = fields.String(load_default=None, validate=validate.Length(min=1, max=200), metadata={
+        "description": "required unless the browser sends the session cookie"})
+    refresh_token_in = fields.String(load_default=None, validate=validate.OneOf(MODES), metadata={
+        "description": _REFRESH_TOKEN_IN["description"] + "; default: where it came from"})
+
+
+class LogoutRequestSchema(Schema):
     EXAMPLE = {"refresh_token": "rt_3q2kJd0m4V0f3Xb7w1tY9c8eZp6aLsQn"}
     refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
@@ -74,7 +93,7 @@ class UserSchema(Schema):
 
 class TokenResponseSchema(Schema):
     access_token = fields.String()
-    refresh_token = fields.String()
+    refresh_token = fields.String(metadata={"description": "absent with refresh_token_in=cookie"})
     token_type = fields.String()
     expires_in = fields.Integer(metadata={"description": "Seconds until the access token expires."})
     user = fields.Nested(UserSchema)

@@ -2,7 +2,9 @@
 
 Why in core: payments builds the STK ``CallBackURL`` and the channels serve and check
 those callbacks (``channels.security``); both need the same URL, and the app never
-imports the channels.
+imports the channels. Daraja refuses callback URLs holding certain words (``mpesa``,
+``cmd``...): production refuses to start when ``PUBLIC_BASE_URL`` or ``CHANNEL_TOKEN``
+holds one (``app.production.DARAJA_REFUSED_WORDS``).
 """
 from __future__ import annotations
 

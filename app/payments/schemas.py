@@ -30,8 +30,10 @@ class PaymentSchema(Schema):
     amount = MoneyField(lambda p: (p.amount, p.currency))
     status = fields.String()
     outcome = fields.String(allow_none=True)
-    message = fields.String(allow_none=True, metadata={"description": "what to show the passenger"})
-    failure_reason = fields.String(allow_none=True)
+    # The operator's own reason (``Payment.failure_reason``: codes, English, internals such
+    # as "Invalid CallBackURL") is for logs and staff; a passenger gets ``message`` only.
+    message = fields.String(allow_none=True, metadata={
+        "description": "what to show the passenger, in their language (from the message catalogue)"})
     receipt = fields.String(allow_none=True)
     created_at = fields.Timestamp(metadata={"description": "UTC"})
     settled_at = fields.Timestamp(allow_none=True, metadata={"description": "UTC"})

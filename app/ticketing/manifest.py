@@ -14,13 +14,15 @@ answer is a pure function of the data, so an unchanged re-sync has the same ETag
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from app.core.fields import MAX_YEAR
 from app.core.timeutil import isoformat
 from app.database import utcnow
-from app.errors import Unprocessable
+from app.errors import BadRequest
 from app.extensions import db
 from app.ticketing.models import Ticket
 from app.ticketing.scanning import initials
@@ -29,6 +31,8 @@ from tickets.shortcode import short_code_hash
 CURSOR_LAG = timedelta(seconds=5)
 FORMAT = "safiri-manifest/1"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MAX_CURSOR_AT = datetime(MAX_YEAR + 1, 1, 1, tzinfo=timezone.utc)
+_CURSOR_DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 def encode_cursor(moment: datetime) -> str:
@@ -38,9 +42,18 @@ def encode_cursor(moment: datetime) -> str:
 
 
 def decode_cursor(cursor: str) -> datetime:
-    if not cursor.isdigit() or len(cursor) > 18:
-        raise Unprocessable("since is not a cursor this server handed out.", slug="bad-cursor")
+    """The moment ``cursor`` stands for; 400 ``bad-cursor`` for anything not handed out here.
+
+    Only ASCII digits (``str.isdigit`` also takes ``"１２３"``), and only moments up to
+    ``MAX_CURSOR_AT``: 18 digits reach the year 31,690, where ``datetime`` overflows.
+    """
+    if not (_CURSOR_DIGITS.fullmatch(cursor) and int(cursor) <= _MAX_CURSOR):
+        raise BadRequest("since is not a cursor this server handed out; sync again without it.",
+                         slug="bad-cursor")
     return _EPOCH + timedelta(microseconds=int(cursor))
+
+
+_MAX_CURSOR = int(encode_cursor(MAX_CURSOR_AT))
 
 
 def _entry(ticket: Ticket, zone: str) -> dict:

@@ -5,6 +5,11 @@ flaky link, so each scan carries the device's ``(device_id, nonce)``; the unique
 constraint on that pair makes a retried upload return the first answer instead of
 boarding twice. The rows also tell a carrier who was turned away and why.
 
+Why ``request_digest``: the unique ``(device_id, nonce)`` lets one row answer per nonce;
+the digest of what that scan was for (trip, code or payload) lets a retry be told from
+the same nonce sent with another ticket, which is refused rather than answered with the
+first ticket's verdict.
+
 Why a partial unique index on ``ticket_id`` where ``result = 'valid'``: at most one scan
 may ever board a ticket, whatever races between two devices or two workers. The status
 change ``valid → used`` itself goes through ``app.ticketing.transitions.transition_ticket``.
@@ -27,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import utcnow
 from app.extensions import db
+from app.ticketing.verdicts import SCAN_CODES
 
 SCAN_RESULTS = (
     "valid", "already_used", "wrong_trip", "not_yet_valid", "expired",
@@ -34,6 +40,7 @@ SCAN_RESULTS = (
 )
 SCAN_SOURCES = ("online", "batch", "sms")
 _RESULTS_SQL = ", ".join(f"'{r}'" for r in SCAN_RESULTS)
+_CODES_SQL = ", ".join(f"'{c}'" for c in SCAN_CODES)
 _BOARDING = "result = 'valid' AND undone_at IS NULL"
 
 
@@ -42,6 +49,7 @@ class Scan(db.Model):
     __table_args__ = (
         UniqueConstraint("device_id", "nonce"),
         CheckConstraint(f"result IN ({_RESULTS_SQL})", name="result"),
+        CheckConstraint(f"code IN ({_CODES_SQL})", name="code"),
         CheckConstraint("source IN ('online', 'batch', 'sms')", name="source"),
         CheckConstraint("result <> 'valid' OR ticket_id IS NOT NULL", name="valid_has_ticket"),
         CheckConstraint("(undone_at IS NULL) = (undone_by_id IS NULL)", name="undone_by_whom"),
@@ -61,10 +69,13 @@ class Scan(db.Model):
     trip_id: Mapped[int | None] = mapped_column(ForeignKey("trips.id"))  # the door it was shown at
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     result: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(24))  # the verdict (app.ticketing.verdicts)
+    reason: Mapped[str] = mapped_column(String(200))  # the verdict in English, for the audit trail
     source: Mapped[str] = mapped_column(String(8), default="online")
     scanned_at: Mapped[datetime]  # when it happened on the device (judged at this time)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the nonce was used for (scanning.request_digest); NULL on rows older than it.
+    request_digest: Mapped[str | None] = mapped_column(String(64))
     # A boarding undone by mistake (see app.ticketing.boarding): when, and by whom.
     undone_at: Mapped[datetime | None]
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

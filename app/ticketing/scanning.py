@@ -20,13 +20,22 @@ Rules, in the order a driver needs them:
 4. Time, at ``scanned_at`` (never later than the server's clock): ``not_yet_valid``,
    ``expired``. Otherwise ``valid`` and the ticket is boarded.
 
-Idempotency: a scan is named by ``(device_id, nonce)`` (unique in the database); a
-retried upload gets the stored answer back (``replayed``) and boards nothing.
+Verdicts are codes (``app.ticketing.verdicts``): each outcome carries a ``code`` saying
+exactly which case it is (``forged``, ``code_typo``, ``booking_unpaid``...) and the
+``result`` a scanner acts on; channels put it in words from the message catalogue.
+
+Idempotency: a scan is named by ``(device_id, nonce)`` (unique in the database), and the
+row stores what it was for (``request_digest``: the trip and the normalised code or
+payload). A retried upload of the same scan gets the stored answer back (``replayed``)
+and boards nothing; the same nonce with another ticket or trip is refused (409
+``nonce-reused``): answering it with the first ticket's verdict told a driver that a
+passenger who was not boarded had been.
 Drivers must be assigned to the trip (``TripDriver``); a carrier admin of the trip's
 carrier may scan any of its trips (a gate agent at a terminal).
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,30 +52,43 @@ from app.ticketing.transitions import transition_ticket
 from app.ticketing.keyring import get_verifier
 from app.ticketing.models import TICKETED_ORDER_STATUSES, Ticket
 from app.ticketing.scan_models import Scan, ScanConflict
-from tickets.shortcode import CODE_LENGTH, format_short_code, is_well_formed, normalize_short_code
+from app.ticketing.verdicts import reason_text, result_of
+from tickets.shortcode import CODE_LENGTH, is_well_formed, normalize_short_code
 
 # A device that showed "valid" for one of these let in someone it should not have.
 REVOKED_RESULTS = ("cancelled", "refunded", "unpaid")
-FOREIGN_TICKET = "Wrong bus: this is another company's ticket."
 SCANNER_ROLES = ("driver", "carrier_admin")
 _ORDER_CODE_LENGTH = 8  # app.booking.service.CODE_LENGTH
 
 
 @dataclass
 class ScanOutcome:
-    """What to tell the driver. ``ticket`` is set whenever the ticket is known."""
+    """What to tell the driver: a verdict ``code`` (``app.ticketing.verdicts``), never a sentence.
 
-    result: str
-    reason: str
+    ``ticket`` is set whenever the ticket is known; ``typed`` is the short or booking code
+    as typed (normalised) when no ticket answers to it.
+    """
+
+    code: str
     ticket: Ticket | None = None
     scan: Scan | None = None
     first_use: Scan | None = None  # the boarding scan, for ``already_used``
     replayed: bool = False  # a retried (device_id, nonce): the stored answer
     conflict: bool = False  # boarded on another device too (offline uploads)
+    typed: str | None = None
+
+    @property
+    def result(self) -> str:
+        return result_of(self.code)
 
     @property
     def boarded(self) -> bool:
         return self.result == "valid"
+
+    @property
+    def reason(self) -> str:
+        """The verdict in English words (the API's ``reason``; see ``verdicts.reason_text``)."""
+        return reason_text(self)
 
 
 def authorize_trip(user, trip_id: int) -> Trip:
@@ -104,33 +126,49 @@ def check_ticket(
     if scanned_at is not None and scanned_at.tzinfo is None:
         raise Unprocessable("scanned_at needs a UTC offset.", slug="scan-input")
     at = min(scanned_at or now, now)  # a device clock running ahead is not trusted
+    digest = request_digest(trip_id, qr_payload, short_code)
     for _ in range(3):
         # Judge first and let the unique (device_id, nonce) catch a retry: a retry is
         # rare, a scan is not, so the common path saves a query.
         try:
-            outcome = _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source, device_result)
+            outcome = _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source, device_result,
+                             digest)
             commit_keeping_state()
             return outcome
         except IntegrityError:
             # A retry of the same nonce, or another worker boarded this ticket first:
-            # start again from the committed state.
+            # start again from the committed state (nothing of this attempt was boarded).
             db.session.rollback()
-        prior = _replay(driver, device_id, nonce)
+        prior = _replay(driver, device_id, nonce, digest, short_code)
         if prior is not None:
             return prior
     raise Conflict("This scan could not be recorded; send it again.", slug="scan-retry")
 
 
+def request_digest(trip_id: int | None, qr_payload: str | None, short_code: str | None) -> str:
+    """What a nonce was used for: the trip and the ticket input, normalised (a retry of
+    the same scan typed as ``abcde fghij`` or ``ABCDE-FGHIJ`` is the same scan)."""
+    if qr_payload is not None:
+        what = f"qr:{qr_payload.strip()}"
+    else:
+        what = f"code:{normalize_short_code(short_code.strip())}"
+    return hashlib.sha256(f"{trip_id if trip_id is not None else '-'}\n{what}".encode()).hexdigest()
 
-def _replay(driver, device_id: str, nonce: str) -> ScanOutcome | None:
+
+def _replay(driver, device_id: str, nonce: str, digest: str, short_code: str | None) -> ScanOutcome | None:
     scan = db.session.scalar(select(Scan).where(Scan.device_id == device_id, Scan.nonce == nonce))
     if scan is None:
         return None
     if scan.user_id != driver.id:
         raise Conflict("This device_id and nonce belong to another account's scan.", slug="nonce-reused")
+    if scan.request_digest is not None and scan.request_digest != digest:
+        # Rows from before digests were stored (NULL) replay as they always did.
+        raise Conflict("This device_id and nonce were already used for another ticket; "
+                       "send a new nonce for each scan.", slug="nonce-reused")
     conflict = db.session.scalar(select(exists().where(ScanConflict.second_scan_id == scan.id)))
     first = _boarding_scan(scan.ticket_id) if scan.result == "already_used" else None
-    return ScanOutcome(scan.result, scan.reason, scan.ticket, scan, first, replayed=True, conflict=bool(conflict))
+    typed = normalize_short_code(short_code.strip()) if short_code is not None and scan.ticket is None else None
+    return ScanOutcome(scan.code, scan.ticket, scan, first, replayed=True, conflict=bool(conflict), typed=typed)
 
 
 def _boarding_scan(ticket_id: int | None) -> Scan | None:
@@ -141,28 +179,31 @@ def _boarding_scan(ticket_id: int | None) -> Scan | None:
     )
 
 
-def _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source, device_result=None
+def _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source, device_result, digest
            ) -> ScanOutcome:
-    ticket, early = _find_ticket(qr_payload, short_code, at, driver.carrier_id)
+    ticket, code, typed = _find_ticket(qr_payload, short_code, at, driver.carrier_id)
+    first = None
     if ticket is not None and ticket.trip.carrier_id != driver.carrier_id:
         # Another company's passenger: the driver learns that much and nothing else (no
         # seat, initials, status or trip), and our scan record does not point at it.
-        ticket, early = None, ("wrong_trip", FOREIGN_TICKET, None)
+        ticket, code = None, "foreign_ticket"
     if ticket is not None and trip_id is None:
         trip_id = _infer_trip(driver, ticket, at)
-    if early is None:
-        early = _judge_ticket(ticket, trip_id, at)
-    result, reason, first = early
+    if code is None:
+        code, first = _judge_ticket(ticket, trip_id, at)
+    result = result_of(code)
     if result == "valid":
         transition_ticket(ticket, "used", actor=f"user:{driver.id}", reason=f"boarded on device {device_id}"[:200],
                           now=at)
+    outcome = ScanOutcome(code, ticket, None, first, typed=typed)
     scan = Scan(
         device_id=device_id, nonce=nonce, user_id=driver.id, carrier_id=driver.carrier_id,
-        trip_id=trip_id, ticket_id=ticket.id if ticket else None, result=result,
-        reason=reason[:200], source=source, scanned_at=at,
+        trip_id=trip_id, ticket_id=ticket.id if ticket else None, result=result, code=code,
+        reason=outcome.reason[:200], source=source, scanned_at=at, request_digest=digest,
     )
     db.session.add(scan)
     db.session.flush()
+    outcome.scan = scan
     conflict = False
     if result == "already_used" and source == "batch" and first is not None and first.device_id != device_id:
         # Both devices were offline and both let the passenger in.
@@ -180,7 +221,8 @@ def _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source
         ))
         db.session.flush()
         conflict = True
-    return ScanOutcome(result, reason, ticket, scan, first, conflict=conflict)
+    outcome.conflict = conflict
+    return outcome
 
 
 def _lock_ticket(**where) -> Ticket | None:
@@ -188,22 +230,24 @@ def _lock_ticket(**where) -> Ticket | None:
     return db.session.scalar(stmt)
 
 
-_INVALID_REASONS = (
-    ("signature does not match", "Forged or altered ticket: do not board. Ask for the SMS code to check."),
-    ("signed with unknown key", "Ticket signed by a key we do not know: do not board; call the office."),
-    ("not a ticket", "Not a Safiri ticket code: scan the ticket QR again or type the SMS code."),
+# What the pure verifier's reason says → the verdict code.
+_INVALID_QR = (
+    ("signature does not match", "forged"),
+    ("signed with unknown key", "unknown_key"),
+    ("not a ticket", "not_a_ticket"),
 )
 
 
-def _invalid_qr_reason(verifier_reason: str) -> str:
-    for needle, human in _INVALID_REASONS:
+def _invalid_qr_code(verifier_reason: str) -> str:
+    for needle, code in _INVALID_QR:
         if needle in verifier_reason:
-            return human
-    return "Unreadable ticket: scan again or type the SMS code."
+            return code
+    return "unreadable"
 
 
-def _find_ticket(qr_payload, short_code, at, carrier_id):
-    """``(ticket, None)`` when found, else ``(None, (result, reason, None))``.
+def _find_ticket(qr_payload, short_code, at, carrier_id) -> tuple[Ticket | None, str | None, str | None]:
+    """``(ticket, None, None)`` when found, else ``(None, code, typed)``: the verdict and
+    the code as typed (normalised; None for a QR).
 
     A booking code is looked up among ``carrier_id``'s orders only: whether another
     company's booking exists or is paid is none of this driver's business.
@@ -211,28 +255,27 @@ def _find_ticket(qr_payload, short_code, at, carrier_id):
     if qr_payload is not None:
         verdict = get_verifier().verify(qr_payload, now=at)
         if verdict.claims is None:
-            return None, ("invalid", _invalid_qr_reason(verdict.reason), None)
+            return None, _invalid_qr_code(verdict.reason), None
         claims = verdict.claims
         ticket = _lock_ticket(id=claims.ticket_id)
         if ticket is None or ticket.trip_id != claims.trip_id or ticket.seat_index != claims.seat_index:
-            return None, ("invalid", "Genuine code but no such ticket here: do not board; call the office.", None)
-        return ticket, None
+            return None, "no_such_ticket", None
+        return ticket, None, None
     code = normalize_short_code(short_code.strip())
     if is_well_formed(code):
         ticket = _lock_ticket(short_code=code)
         if ticket is None:
-            return None, ("invalid", f"No ticket has code {format_short_code(code)}: check the SMS again.", None)
-        return ticket, None
+            return None, "unknown_code", code
+        return ticket, None, None
     if len(code) == _ORDER_CODE_LENGTH:
         order_status = _order_status(code, carrier_id)
         if order_status is not None and order_status not in TICKETED_ORDER_STATUSES:
-            return None, ("unpaid", f"Booking {code} is not paid: the passenger must pay before boarding.", None)
+            return None, "booking_unpaid", code
         if order_status is not None:
-            return None, ("invalid", "That is a booking code: ask for the 10-character ticket code in the SMS.", None)
+            return None, "booking_code", code
     if len(code) == CODE_LENGTH:
-        return None, ("invalid", "Mistyped code? It fails its check character; ask the passenger to read it again.", None)
-    return None, ("invalid", f"Mistyped code? A ticket code has 10 characters (XXXXX-XXXXX), not {len(code)}.", None)
-
+        return None, "code_typo", code
+    return None, "code_length", code
 
 
 def _order_status(code: str, carrier_id: int) -> str | None:
@@ -266,35 +309,21 @@ def _infer_trip(driver, ticket: Ticket, at: datetime) -> int | None:
     return ticket.trip_id if any(t.id == ticket.trip_id for t in assigned) else None
 
 
-def _when(moment: datetime, ticket: Ticket) -> str:
-    return to_local(moment, ticket.trip.timezone).strftime("%d %b %H:%M")
-
-
-def _judge_ticket(ticket: Ticket, trip_id: int | None, at: datetime):
-    seat = f"seat {ticket.seat}"
+def _judge_ticket(ticket: Ticket, trip_id: int | None, at: datetime) -> tuple[str, Scan | None]:
+    """The verdict code on a known ticket of this carrier, and its boarding for ``already_used``."""
     if trip_id is None or ticket.trip_id != trip_id:
-        trip = ticket.trip
-        return ("wrong_trip", f"Wrong bus: this ticket is for {trip.route.code} leaving "
-                f"{_when(trip.departure_at, ticket)}, {seat}.", None)
-    if ticket.status == "refunded":
-        return "refunded", "Refunded (trip cancelled): do not board; the fare was paid back.", None
-    if ticket.status == "cancelled":
-        return "cancelled", "Cancelled by the passenger: do not board; they may buy a new ticket.", None
+        return "wrong_trip", None
+    if ticket.status in ("refunded", "cancelled"):
+        return ticket.status, None
     if ticket.order.status not in TICKETED_ORDER_STATUSES:
-        return "unpaid", f"Booking {ticket.order.code} is not paid: do not board until it is paid.", None
+        return "unpaid", None
     if ticket.status == "used":
-        first = _boarding_scan(ticket.id)
-        if first is not None:
-            where = f"at {_when(first.scanned_at, ticket)} on device {first.device_id}"
-        else:
-            where = f"at {_when(ticket.status_changed_at or at, ticket)}"
-        return "already_used", f"Already used {where}: do not board again ({seat}).", first
+        return "already_used", _boarding_scan(ticket.id)
     if ticket.expired_at(at):
-        return "expired", f"Expired at {_when(ticket.valid_until, ticket)}: not valid for boarding now.", None
+        return "expired", None
     if at < ticket.valid_from:
-        return "not_yet_valid", f"Not valid yet: boarding opens {_when(ticket.valid_from, ticket)}.", None
-    extra = " Check the student card." if ticket.fare_class == "student" else ""
-    return "valid", f"Valid: board, {seat} ({ticket.fare_class}).{extra}", None
+        return "not_yet_valid", None
+    return "valid", None
 
 
 def upload_batch(driver, *, trip_id: int, device_id: str, scans: list[dict], now: datetime | None = None

@@ -88,7 +88,9 @@ def _first_use(outcome):
 class ScanResultSchema(Schema):
     result = fields.String(metadata={"description": "valid | already_used | wrong_trip | not_yet_valid | "
                                                     "expired | cancelled | refunded | unpaid | invalid"})
-    reason = fields.String(metadata={"description": "short, human, actionable"})
+    code = fields.String(metadata={"description": "which case it is, for a program to branch on "
+                                                  "(docs/ticket-format.md 6.3): e.g. forged, code_typo, booking_unpaid"})
+    reason = fields.String(metadata={"description": "short, human, actionable (English)"})
     boarded = fields.Boolean(metadata={"description": "true only for result valid"})
     ticket = fields.Nested(TicketSummarySchema, allow_none=True)
     first_use = fields.Function(_first_use, metadata={"description": "already_used: when and where"})
@@ -106,8 +108,8 @@ class BatchResponseSchema(Schema):
 
 
 class ManifestQuerySchema(Schema):
-    since = fields.String(load_default=None, validate=validate.Length(min=1, max=18),
-                          metadata={"description": "cursor of the previous manifest"})
+    since = fields.String(load_default=None, metadata={
+        "description": "cursor of the previous manifest (anything else: 400 bad-cursor)"})
 
 
 class ManifestTicketSchema(Schema):

@@ -36,7 +36,9 @@ from app.ticketing.scanning import initials
 from tickets.qr import render_svg
 from tickets.shortcode import format_short_code, is_well_formed, normalize_short_code
 
-blp = Blueprint("ticket_shortlink", __name__, template_folder="templates")
+# The page's style sheet is a served file: the CSP allows no inline style (app.core.security_headers).
+blp = Blueprint("ticket_shortlink", __name__, template_folder="templates", static_folder="static",
+                static_url_path="/t/assets")
 
 _HEADERS = {
     "Cache-Control": "private, no-store",

@@ -44,7 +44,7 @@ def pay(method: str):
         except TooManyPrompts as limited:  # the whole sentence, not a clipped error line
             return End(error_text(limited, ctx.lang))
         if outcome.failed:  # the seats stay held: the same menu offers the other methods
-            return Stay(ctx.t("payment_failed", reason=outcome.message or outcome.failure_reason or ""))
+            return Stay(ctx.t("payment_failed", reason=outcome.message or ctx.t("error_generic")))
         return End(ctx.t(f"paid_{method}"))
 
     return action

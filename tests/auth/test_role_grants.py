@@ -100,3 +100,9 @@ def test_user_list_filters_and_paginates(client, world, platform_admin, auth_hea
     assert len(response.get_json()) == 2
     assert '"total": 4' in response.headers["X-Pagination"]
     assert_problem(client.get("/api/v1/admin/users", headers=admin, query_string={"role": "king"}), 422)
+
+
+@pytest.mark.parametrize("page", [2 ** 31, 2 ** 63 - 1, 10 ** 20])
+def test_a_page_beyond_every_row_is_empty_not_a_500(client, world, platform_admin, auth_headers, page):
+    response = client.get("/api/v1/admin/users", headers=auth_headers(platform_admin), query_string={"page": page})
+    assert response.status_code == 200 and response.get_json() == []

@@ -5,6 +5,7 @@ import gzip
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from app.database import utcnow
@@ -78,13 +79,25 @@ def test_incremental_sync_and_304(client, world, auth_headers, db):
 
 def test_bad_cursor_and_access(client, world, auth_headers, db):
     assign(world.driver, world.trip)
-    assert client.get(url(world.trip, "yesterday"), headers=auth_headers(world.driver)).status_code == 422
+    assert client.get(url(world.trip, "yesterday"), headers=auth_headers(world.driver)).status_code == 400
     stranger = factories.make_user("driver", carrier=factories.make_carrier("Other"))
     idle = factories.make_user("driver", carrier=world.carrier)
     db.session.commit()
     assert client.get(url(world.trip), headers=auth_headers(stranger)).status_code == 404
     assert client.get(url(world.trip), headers=auth_headers(idle)).status_code == 403
     assert client.get(url(world.trip), headers=auth_headers(world.passenger)).status_code == 403
+
+
+@pytest.mark.parametrize("since", [
+    "999999999999999999",  # 18 digits: year 31,690 (OverflowError in decode_cursor before)
+    "99999999999999999",  # year 5138: never handed out either
+    "9" * 19, "9" * 400, "-1", "1e9", "１２３",  # too long, signed, not digits, non-ASCII digits
+])
+def test_a_cursor_this_server_never_handed_out_is_a_400_problem(client, world, auth_headers, since):
+    assign(world.driver, world.trip)
+    response = client.get(url(world.trip, since), headers=auth_headers(world.driver))
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+    assert response.get_json()["type"] == "/problems/bad-cursor"
 
 
 def test_sixty_seat_manifest_stays_small(client, auth_headers, app):

@@ -3,6 +3,12 @@
 // (docs/ticket-format.md sections 1.5 and 6), so a scan answers in milliseconds with or
 // without signal; the scans wait in IndexedDB and go to the server in batches, which
 // judges them again and reports conflicts to the carrier.
+//
+// The session: the refresh token lives in an HttpOnly, SameSite=Strict cookie sent only to
+// /api/v1/auth/refresh (no script, ours or an injected one, can read it); the access token
+// (15 minutes) lives in this module's memory only. localStorage keeps who signed in (id,
+// role, carrier, language), no secret, so that after a reload the page opens offline and,
+// once online, gets a fresh access token from the cookie.
 import { loadKeys, verifyTicket, normalizeShortCode, isWellFormedShortCode, shortCodeHash } from "./ticket.js";
 import { kvGet, kvSet, queueAdd, queuePut, queueAll, queueDelete, clearAll } from "./store.js";
 import { decodeCanvas, draw } from "./decode.js";
@@ -17,7 +23,8 @@ const KEEP_UPLOADED_MS = 2 * 86400000; // uploaded scans stay for "already used 
 
 const state = {
   lang: localStorage.getItem("scan.lang") || pickLanguage(),
-  session: JSON.parse(localStorage.getItem("scan.session") || "null"),
+  user: JSON.parse(localStorage.getItem("scan.user") || "null"), // {id, role, carrier_id, language}
+  accessToken: null, // in memory only
   deviceId: localStorage.getItem("scan.device") || newDeviceId(),
   tripId: Number(localStorage.getItem("scan.trip")) || null,
   online: navigator.onLine,
@@ -174,7 +181,8 @@ function setOnline(online) {
 async function api(path, { method = "GET", body, headers = {}, auth = true, retried = false } = {}) {
   const h = { ...headers };
   if (body !== undefined) h["Content-Type"] = "application/json";
-  if (auth && state.session) h.Authorization = "Bearer " + state.session.access_token;
+  if (auth && !state.accessToken && state.user && !retried) await refreshSession(); // after a reload
+  if (auth && state.accessToken) h.Authorization = "Bearer " + state.accessToken;
   let response;
   try {
     response = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
@@ -183,7 +191,7 @@ async function api(path, { method = "GET", body, headers = {}, auth = true, retr
     throw new Offline("offline");
   }
   setOnline(true);
-  if (response.status === 401 && auth && !retried && state.session?.refresh_token && (await refreshSession())) {
+  if (response.status === 401 && auth && !retried && state.user && (await refreshSession())) {
     return api(path, { method, body, headers, auth, retried: true });
   }
   if (response.status === 304) return { status: 304, headers: response.headers, data: null };
@@ -195,26 +203,57 @@ async function api(path, { method = "GET", body, headers = {}, auth = true, retr
   return { status: response.status, headers: response.headers, data };
 }
 
-async function refreshSession() {
-  try {
-    const r = await api("/api/v1/auth/refresh", { method: "POST", body: { refresh_token: state.session.refresh_token }, auth: false });
-    saveSession(r.data);
-    return true;
-  } catch {
-    return false;
-  }
+let refreshing = null;
+/** A new access token from the session cookie (one request at a time); false if none came. */
+function refreshSession(body = {}) {
+  refreshing = refreshing || (async () => {
+    try {
+      const r = await api("/api/v1/auth/refresh", { method: "POST", body, auth: false });
+      saveSession(r.data);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
 }
 
 function saveSession(data) {
-  state.session = data;
-  localStorage.setItem("scan.session", JSON.stringify(data));
+  state.accessToken = data.access_token;
+  const { id, role, carrier_id, language } = data.user;
+  state.user = { id, role, carrier_id, language };
+  localStorage.setItem("scan.user", JSON.stringify(state.user));
 }
 
 function signedOut(message) {
-  state.session = null;
-  localStorage.removeItem("scan.session");
+  state.accessToken = null;
+  state.user = null;
+  localStorage.removeItem("scan.user");
   show("signin");
   $("signin-msg").textContent = message || "";
+}
+
+/** Pages from before the cookie kept both tokens in localStorage: move the session into
+ * the cookie once online, and drop the stored tokens. */
+async function forgetStoredTokens() {
+  const legacy = JSON.parse(localStorage.getItem("scan.session") || "null");
+  if (!legacy) return;
+  if (!legacy.refresh_token || !legacy.user) return localStorage.removeItem("scan.session");
+  try {
+    const r = await api("/api/v1/auth/refresh", {
+      method: "POST", auth: false, body: { refresh_token: legacy.refresh_token, refresh_token_in: "cookie" },
+    });
+    saveSession(r.data);
+    localStorage.removeItem("scan.session");
+  } catch (e) {
+    if (e instanceof HttpError) localStorage.removeItem("scan.session"); // dead: sign in again
+    else if (!state.user) { // offline: keep working, move it next time
+      const { id, role, carrier_id, language } = legacy.user;
+      state.user = { id, role, carrier_id, language };
+    }
+  }
 }
 
 // ---------- data ----------
@@ -338,7 +377,7 @@ function scheduleSync(delay) {
 }
 
 async function sync() {
-  if (!state.session) return;
+  if (!state.user) return;
   if (state.syncing) return state.syncing;
   state.syncing = (async () => {
     try {
@@ -523,7 +562,7 @@ async function showTrips() {
   $("trips-msg").textContent = "";
   let trips = (await kvGet("trips")) || [];
   try {
-    const user = state.session.user;
+    const user = state.user;
     const today = new Date().toLocaleDateString("sv"); // YYYY-MM-DD, the phone's day
     trips = (await api(user.role === "driver" ? "/api/v1/driver/trips"
       : `/api/v1/carriers/${user.carrier_id}/trips?from=${today}&until=${today}`)).data
@@ -584,8 +623,14 @@ function wire() {
   };
   $("verify").onclick = async () => {
     try {
-      const r = await api("/api/v1/auth/token", { method: "POST", auth: false, body: { phone: $("phone").value, code: $("otp").value.trim() } });
-      if (!["driver", "carrier_admin"].includes(r.data.user?.role)) return signedOut(t("not_staff"));
+      const r = await api("/api/v1/auth/token", {
+        method: "POST", auth: false,
+        body: { phone: $("phone").value, code: $("otp").value.trim(), refresh_token_in: "cookie" },
+      });
+      if (!["driver", "carrier_admin"].includes(r.data.user?.role)) {
+        api("/api/v1/auth/refresh", { method: "DELETE", auth: false }).catch(() => {}); // not this page's session
+        return signedOut(t("not_staff"));
+      }
       saveSession(r.data);
       if (!localStorage.getItem("scan.lang") && CATALOGUE[r.data.user.language]) {
         state.lang = r.data.user.language; // the account's language until the driver picks one
@@ -597,8 +642,8 @@ function wire() {
     }
   };
   $("sign-out").onclick = async () => {
-    const refresh = state.session?.refresh_token;
-    if (refresh) api("/api/v1/auth/logout", { method: "POST", auth: false, body: { refresh_token: refresh } }).catch(() => {});
+    // Ends the cookie's sign-in on the server and clears the cookie (the page cannot).
+    api("/api/v1/auth/refresh", { method: "DELETE", auth: false }).catch(() => {});
     if (state.pending === 0) await clearAll(); // never drop scans the server has not seen
     localStorage.removeItem("scan.trip");
     state.tripId = null;
@@ -631,7 +676,8 @@ async function start() {
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(main.dataset.sw, { scope: "/scan" }).catch(() => {});
   }
-  if (!state.session) return show("signin");
+  await forgetStoredTokens();
+  if (!state.user) return show("signin");
   if (state.tripId) return openTrip(state.tripId);
   return showTrips();
 }
