@@ -38,7 +38,7 @@ from app.extensions import db
 from app.messaging.service import erase_recipient
 from app.payments.models import Payment
 from app.payments.refunds import keep_payout_numbers, pay_out_wallet
-from app.payouts.service import payout_for_refund
+from app.payouts.service import hand_numbers_to_payouts
 from app.ticketing.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,10 @@ def delete_account(user: User) -> None:
         raise Conflict("This account is already deleted.", slug="already-deleted")
     phone = user.phone
     payout = pay_out_wallet(user, phone) if phone else None
-    if payout is not None:  # paid like any payout: B2C after commit, else by the platform's team
-        payout_for_refund(payout, actor=f"user:{user.id}")
     keep_payout_numbers(user.id, phone)
+    # Each refund owed to M-Pesa (the wallet's too) is paid like any payout, B2C after commit or
+    # by a person; its payout is now the one place that keeps the number it goes to.
+    hand_numbers_to_payouts(user.id, actor=f"user:{user.id}")
     refresh.revoke_all_for_user(user.id)
     if phone:
         otp.erase_phone(phone)

@@ -123,11 +123,26 @@ def payout_for_refund(refund: Refund, *, actor: str = "system:payouts", now: dat
     else:
         kind = "closure" if refund.ref.startswith("wallet-payout:") else "refund"
     phone = refund.payout_phone or (payment.phone if payment else None) or (user.phone if user else None)
-    return create_payout(
+    payout = create_payout(
         kind, f"refund:{refund.id}", amount=refund.amount, currency=refund.currency, account=account,
         phone=None if kind == "reversal" else phone, actor=actor, reason=refund.reason, user_id=refund.user_id,
         carrier_id=_carrier_of(account), refund_id=refund.id, payment_id=refund.payment_id, now=now,
     )
+    refund.payout_phone = None  # the number lives in one place: the payout that pays it
+    return payout
+
+
+def hand_numbers_to_payouts(user_id: int, *, actor: str) -> int:
+    """Before an account is erased: each of its refunds still owed to M-Pesa gets its payout
+    (if it has none yet), and the payout alone keeps the number it goes to. Never commits."""
+    owed = db.session.scalars(select(Refund).where(
+        Refund.user_id == user_id, Refund.status == "pending_payout", Refund.destination == "mpesa")).all()
+    for refund in owed:
+        payout = db.session.scalar(select(Payout).where(Payout.refund_id == refund.id)) or \
+            payout_for_refund(refund, actor=actor)
+        if payout is not None:
+            refund.payout_phone = None
+    return len(owed)
 
 
 # ---- settling
@@ -161,9 +176,6 @@ def settle_paid(payout: Payout, *, receipt: str | None, method: str, actor: str,
 def _forget_number(payout: Payout) -> None:
     """A deleted account's number was kept only to pay it: once paid, it goes."""
     payout.phone = None
-    refund = db.session.get(Refund, payout.refund_id) if payout.refund_id else None
-    if refund is not None:
-        refund.payout_phone = None
 
 
 def settle_failed(payout: Payout, *, code: str | None, desc: str, actor: str, now: datetime | None = None) -> bool:
