@@ -147,10 +147,10 @@ def reversal_timeout(result: InitiatorResult, raw, payout_id: str | None = None)
 def _check(check_id: str | None, result: InitiatorResult) -> StatusCheck | None:
     check = None
     if check_id and check_id.isdigit() and len(check_id) < 10:
-        check = db.session.get(StatusCheck, int(check_id), with_for_update=True)
+        check = db.session.get(StatusCheck, int(check_id), with_for_update=True, populate_existing=True)
     if check is None and result.conversation_id:
         check = db.session.scalar(select(StatusCheck).where(StatusCheck.conversation_id == result.conversation_id[:64])
-                                  .with_for_update())
+                                  .with_for_update().execution_options(populate_existing=True))
     return check
 
 
