@@ -58,7 +58,9 @@ def ask_status(check_id: int) -> str:
     if check is None or check.conversation_id or check.answered_at:
         db.session.rollback()
         return "nothing to ask"
-    return ask(check_id, receipt=check.receipt)
+    receipt = check.receipt
+    db.session.rollback()  # no transaction open while Daraja answers
+    return ask(check_id, receipt=receipt)
 
 
 def visible_check(user, check_id: int) -> StatusCheck:

@@ -103,9 +103,10 @@ def _post(payout_id: int) -> str:
     payout.sends += 1
     first = payout.sends == 1
     payout.next_check_at = utcnow() + check_delay(0)
+    request = _request(payout)  # everything the call needs, read before the commit
     db.session.commit()  # a crash from here on leaves a sent payout the status check settles
     try:
-        accepted = _request(payout)
+        accepted = request()  # no transaction is open while Daraja answers
     except ValueError as exc:  # Daraja would refuse it (an amount in cents, a foreign number)
         return _refused(payout_id, attempt, first, "invalid", str(exc))
     except DarajaUnavailable as exc:  # never left, or maybe did (DarajaNoAnswer): ask later
@@ -124,15 +125,17 @@ def _post(payout_id: int) -> str:
 
 
 def _request(payout: Payout):
-    client = get_client()
+    """The Daraja call of this payout's current attempt, ready to make (a function of nothing)."""
+    client, remarks = get_client(), _remarks(payout)
     if payout.kind == "reversal":
-        payment = db.session.get(Payment, payout.payment_id)
-        return client.reverse(payment.receipt or "", payout.amount, remarks=_remarks(payout),
-                              result_url=callback_url(REVERSAL_RESULT, payout=payout.id),
-                              timeout_url=callback_url(REVERSAL_TIMEOUT, payout=payout.id))
-    return client.b2c_payment(payout.originator_id, payout.phone, payout.amount, remarks=_remarks(payout),
-                              occasion=payout.kind, result_url=callback_url(B2C_RESULT),
-                              timeout_url=callback_url(B2C_TIMEOUT))
+        receipt = db.session.get(Payment, payout.payment_id).receipt or ""
+        amount, result, timeout = (payout.amount, callback_url(REVERSAL_RESULT, payout=payout.id),
+                                   callback_url(REVERSAL_TIMEOUT, payout=payout.id))
+        return lambda: client.reverse(receipt, amount, remarks=remarks, result_url=result, timeout_url=timeout)
+    key, phone, amount, occasion = payout.originator_id, payout.phone, payout.amount, payout.kind
+    result, timeout = callback_url(B2C_RESULT), callback_url(B2C_TIMEOUT)
+    return lambda: client.b2c_payment(key, phone, amount, remarks=remarks, occasion=occasion, result_url=result,
+                                      timeout_url=timeout)
 
 
 def _refused(payout_id: int, attempt: int, first: bool, code: str, desc: str) -> str:

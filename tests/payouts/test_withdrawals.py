@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.ledger.service import balance
+from app.ledger.service import Leg, balance, post, wallet_account
 from app.payouts.models import Payout
 from tests.factories import make_user
 from tests.payments.helpers import counts, fund_wallet, ledger_balanced, wallets_match_ledger
@@ -79,7 +79,9 @@ def test_other_currency_or_no_kenyan_number_is_refused(client, world, auth_heade
     assert resp.status_code == 422 and resp.get_json()["type"].endswith("wrong-currency")
     foreign = make_user(phone="+256772000111")
     db.session.commit()
-    fund_wallet(foreign, 100000)
+    post("topup", "test-fund-foreign", [Leg("provider_clearing:sandbox", -100000, "KES"),
+                                        Leg(wallet_account(foreign.id), 100000, "KES")])
+    db.session.commit()
     resp = ask(client, auth_headers(foreign), 50000)
     assert resp.status_code == 422 and resp.get_json()["type"].endswith("withdrawal-number")
     assert db.session.scalar(select(func.count()).select_from(Payout)) == 0
