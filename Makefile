@@ -10,7 +10,7 @@ PORT    ?= 5000
 export HOST PORT
 PYTEST_ARGS ?=
 
-.PHONY: run test deps lint lint-imports test-sqlite test-postgres install install-dev upgrade seed bench worker clean vendor-scanner scanner-screenshots scanner-icons
+.PHONY: run test deps lint lint-imports test-sqlite test-postgres install install-dev upgrade seed bench worker clean vendor-scanner scanner-screenshots scanner-icons vendor-carrier carrier-screenshots
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -64,6 +64,13 @@ deps: install-dev
 ## (needs npm; the output in app/scanner/static/vendor/ is committed, nothing runs at run time).
 vendor-scanner:
 	cd app/scanner && npm ci --ignore-scripts --no-audit --no-fund && node vendor.mjs
+
+## Re-vendor uPlot for /carrier from app/carrier_page/package-lock.json (committed output).
+vendor-carrier:
+	cd app/carrier_page && npm ci --ignore-scripts --no-audit --no-fund && node vendor.mjs
+
+carrier-screenshots: install-dev
+	CARRIER_SCREENSHOTS=1 $(PY) -m pytest -q tests/carrier_page/test_dashboard_page.py
 
 ## Redraw the scanner's PNG home-screen icons from icon.svg's design (committed files).
 scanner-icons: install

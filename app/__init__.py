@@ -34,18 +34,22 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.payouts.routes", "blp"),
     ("app.sales.routes.withdrawals", "blp"),
     ("app.sales.routes.suspense", "blp"),
+    ("app.reconciliation.routes", "blp"),
+    ("app.reports.routes", "blp"),
     ("app.sales.routes.search", "public_blp"),  # the catalog's public blueprint, with the sales search view
     ("app.catalog.routes", "admin_blp"),
     ("app.catalog.routes", "trips_blp"),
     ("app.sales.routes.tickets", "blp"),
     ("app.ticketing.driver_routes", "blp"),
     ("app.ticketing.scanner_routes", "blp"),
+    ("app.carrier_page.api", "blp"),
 ]
 FLASK_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.landing", "blp"),
     ("app.wellknown", "blp"),
     ("app.ticketing.shortlink", "blp"),
     ("app.scanner.page", "blp"),
+    ("app.carrier_page.page", "blp"),
 ]
 DEV_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.dev.routes", "blp"),

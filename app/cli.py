@@ -59,5 +59,6 @@ def useful_urls(config) -> list[tuple[str, str]]:
     if config["APP_ENV"] != "production":
         urls.append(("phone simulator", f"{base}/dev/phone"))
     urls.append(("driver's scanner", f"{base}/scan"))
+    urls.append(("carrier dashboard", f"{base}/carrier"))
     urls.append(("ticket keys", f"{base}/.well-known/ticket-keys.json"))
     return urls

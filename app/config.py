@@ -218,6 +218,13 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # ``initiated`` this long after it started lost its worker (the stuck-stk sweep).
         "STK_UNKNOWN_WINDOW_SECONDS": _seconds_env("STK_UNKNOWN_WINDOW_SECONDS", 5 * 60),
         "STK_STUCK_AFTER_SECONDS": _seconds_env("STK_STUCK_AFTER_SECONDS", 2 * 60),
+        # Reconciliation (app.reconciliation): the biggest statement upload taken, in bytes (a
+        # month of a busy Paybill is a few MB); how long after a failed prompt a Till payment of
+        # the same amount by the same payer is taken as paying it; how far back each scheduled
+        # Pull Transactions run looks again before where the last one ended (late entries).
+        "STATEMENT_MAX_BYTES": int(_env("STATEMENT_MAX_BYTES", str(20 * 1024 * 1024))),
+        "TILL_MATCH_WINDOW_MINUTES": _seconds_env("TILL_MATCH_WINDOW_MINUTES", 30),
+        "PULL_OVERLAP_MINUTES": _seconds_env("PULL_OVERLAP_MINUTES", 30),
         # The worker's scheduler (app.jobs.periodic): interval of the frequent sweeps.
         "SWEEP_INTERVAL_SECONDS": _seconds_env("SWEEP_INTERVAL_SECONDS", 60),
         # /healthz calls the scheduler stale when its last tick is older than this.

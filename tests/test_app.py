@@ -107,5 +107,6 @@ def test_urls_command_prints_where_to_start_at_the_public_base_url(runner):
     assert [line[-1] for line in lines] == [
         "https://tickets.example.test/", "https://tickets.example.test/api/docs",
         "https://tickets.example.test/dev/phone", "https://tickets.example.test/scan",
+        "https://tickets.example.test/carrier",
         "https://tickets.example.test/.well-known/ticket-keys.json",
     ]

@@ -45,6 +45,7 @@ def pages(world):
     return {
         "/": ("h1", "Safiri ticketing"),
         "/scan": ("#signin h1", "Sign in"),  # written by scanner.js
+        "/carrier": ("#signin:not([hidden]) h1", "Sign in"),  # shown by dashboard.js
         f"/t/{ticket.short_code}": ("h1", "Safiri"),
         "/api/docs": (".info .title", "Safiri ticketing API"),  # drawn by Swagger UI
         "/dev/phone": ("h2", "SMS conversation"),

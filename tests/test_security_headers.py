@@ -21,7 +21,7 @@ def _directives(policy: str) -> dict[str, str]:
 @pytest.fixture
 def paths(world):
     ticket = sell(world)[0]
-    return ["/", "/scan", f"/t/{ticket.short_code}", "/t/NOSUCHCODE", "/api/docs", "/dev/phone",
+    return ["/", "/scan", "/carrier", f"/t/{ticket.short_code}", "/t/NOSUCHCODE", "/api/docs", "/dev/phone",
             "/api/openapi.json", "/api/v1/trips/999999", "/scan/sw.js", "/api/docs/init.js"]
 
 

@@ -54,6 +54,8 @@ class Carrier(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint("ticket_grace_minutes >= 0", name="grace_nonnegative"),
         CheckConstraint("boarding_opens_minutes >= 0", name="boarding_nonnegative"),
+        CheckConstraint("commission_bps IS NULL OR (commission_bps >= 0 AND commission_bps <= 10000)",
+                        name="commission_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +73,9 @@ class Carrier(TimestampMixin, db.Model):
     reverse_double_payments: Mapped[bool] = mapped_column(default=False, server_default=false())
     ticket_grace_minutes: Mapped[int] = mapped_column(default=60)
     boarding_opens_minutes: Mapped[int] = mapped_column(default=120)
+    # The platform's commission on this carrier's sales, in basis points; NULL: the
+    # platform's default (PLATFORM_FEE_BPS). Set by platform admins (app.ledger.fees).
+    commission_bps: Mapped[int | None]
 
 
 class Stop(TimestampMixin, db.Model):

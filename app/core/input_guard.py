@@ -16,6 +16,10 @@ Bad input is refused once, here, for every endpoint, instead of in each view:
   silently read it as "no fields": a form-encoded ``{"ticket_ids":[31]}`` cancelled every
   ticket of an order). An empty body is "no fields" whatever its content type; endpoints
   that take ``form`` or ``files`` arguments are exempt.
+- A body bigger than ``MAX_CONTENT_LENGTH`` (64 KiB) is refused with 413 before it is read.
+  A view that takes files names its own limit with ``@body_limit("SETTING")`` (bytes in
+  ``app.config``): still refused from ``Content-Length`` before reading, and a body without
+  one is cut off as it streams past the limit.
 
 Under ``/api/`` the refusal is problem+json (``app.errors``). An operator callback's
 blueprint registers its own handler for ``BadInput`` (``channels.security.refusal``)
@@ -47,6 +51,21 @@ class BadInput(ApiError):
 
 class UnsupportedMediaType(ApiError):
     status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
+class BodyTooLarge(ApiError):
+    status, title, slug = 413, "Request too large", "body-too-large"
+
+
+def body_limit(setting: str):
+    """Let this view take a body of up to ``app.config[setting]`` bytes (put it above the
+    flask-smorest decorators). Checked before the body is read (``guard_request``)."""
+
+    def mark(view):
+        view._body_limit_setting = setting
+        return view
+
+    return mark
 
 
 class BoundedInt(IntegerConverter):
@@ -114,12 +133,27 @@ def _check_json_body(data: bytes) -> None:
     _check_json_tree(document)
 
 
-def _argument_locations() -> set[str]:
-    """Where the matched flask-smorest view reads its arguments (json, query, form, files...)."""
+def _handler():
+    """The function that will answer this request (a MethodView's method, or the view)."""
     view = current_app.view_functions.get(request.endpoint)
     view_class = getattr(view, "view_class", None)
-    handler = getattr(view_class, request.method.lower(), None) if view_class else view
-    docs = getattr(handler, "_apidoc", {}).get("arguments", {})
+    return getattr(view_class, request.method.lower(), None) if view_class else view
+
+
+def _apply_body_limit() -> None:
+    setting = getattr(_handler(), "_body_limit_setting", None)
+    if setting is None:
+        return
+    limit = int(current_app.config[setting])
+    request.max_content_length = limit  # werkzeug stops a streamed body at the limit
+    if request.content_length is not None and request.content_length > limit:
+        raise BodyTooLarge(f"The body is {request.content_length:,} bytes; this endpoint takes at most "
+                           f"{limit:,} bytes ({setting}).")
+
+
+def _argument_locations() -> set[str]:
+    """Where the matched flask-smorest view reads its arguments (json, query, form, files...)."""
+    docs = getattr(_handler(), "_apidoc", {}).get("arguments", {})
     return {p.get("in") for p in docs.get("parameters", []) if isinstance(p, dict)}
 
 
@@ -139,6 +173,7 @@ def guard_request() -> None:
         _check_text("path", value)
     if request.method not in BODY_METHODS:
         return
+    _apply_body_limit()
     mimetype = request.mimetype
     if is_json_mimetype(mimetype):
         data = request.get_data(cache=True)

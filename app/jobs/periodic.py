@@ -11,6 +11,8 @@
   came are asked about (Transaction Status) before anything is sent again (``app.payouts.jobs``);
 - SMS left queued (a crash between commit and send) are sent;
 - tickets whose validity window has closed are recorded ``expired`` (``app.ticketing.states``);
+- Paybills registered for Daraja's Pull Transactions are pulled, and a payment whose
+  confirmation never came is applied as a late one (``app.reconciliation.pulling``);
 - USSD session rows nobody can resume are deleted (registered by the channels).
 
 ``flask --app wsgi sweep`` runs them once (cron, or by hand in development). The RQ worker
@@ -59,6 +61,8 @@ SWEEPS: list[Sweep] = [
     Sweep("payouts", "app.payouts.jobs:sweep_payouts", 1, queue=MONEY_QUEUE),
     Sweep("stuck-sms", "app.messaging.service:send_stuck_messages", 5),
     Sweep("expire-tickets", "app.ticketing.states:expire_tickets", 5),
+    # Paybill payments whose confirmation never came, from Daraja's Pull Transactions.
+    Sweep("pull-c2b", "app.reconciliation.pulling:pull_transactions", 5, queue=MONEY_QUEUE),
 ]  # components add theirs with ``register_sweep`` (the channels: stale USSD sessions)
 
 

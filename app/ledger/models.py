@@ -30,6 +30,7 @@ class LedgerTransaction(db.Model):
     __table_args__ = (
         UniqueConstraint("kind", "ref"),
         Index("ix_ledger_transactions_carrier_created", "carrier_id", "created_at"),
+        Index("ix_ledger_transactions_order", "order_id"),  # an order's money (reports, refunds)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

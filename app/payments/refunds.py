@@ -19,13 +19,13 @@ from app.catalog.models import Carrier, Trip
 from app.core.money import format_money
 from app.errors import Conflict, Unprocessable
 from app.extensions import db
+from app.ledger.fees import refund_commission
 from app.ledger.service import (
     PLATFORM_FEES,
     PLATFORM_PAYOUTS_PENDING,
     Leg,
     carrier_payable,
     payouts_pending,
-    platform_fee,
     post,
     wallet_account,
 )
@@ -111,7 +111,7 @@ def refund_order(order, amount: int, *, reason: str, destination: str = "wallet"
             f"Only {format_money(available, order.currency)} of booking {order.code} can be refunded.",
             slug="refund-exceeds-paid",
         )
-    fee_back = platform_fee(amount)
+    fee_back = refund_commission(amount, payment_id=order.payment_id, bps=carrier.commission_bps)
     if destination == "wallet":
         get_wallet(order.user_id, lock=True)  # the wallet's lock (and row) before its balance moves
     target = wallet_account(order.user_id) if destination == "wallet" else payouts_pending(carrier.id)

@@ -29,13 +29,13 @@ from app.core.phone import mask_phone
 from app.database import utcnow
 from app.extensions import db
 from app.jobs import MONEY_QUEUE, enqueue_after_commit, job_id
+from app.ledger.fees import commission
 from app.ledger.service import (
     PLATFORM_FEES,
     PLATFORM_PAYOUTS_PENDING,
     REVIEW_SUSPENSE,
     Leg,
     carrier_payable,
-    platform_fee,
     post,
     provider_clearing,
     wallet_account,
@@ -280,7 +280,7 @@ def record_order_payment(payment: Payment, order, outcome: str, now) -> None:
 
 def _post_sale(payment: Payment, order, now) -> None:
     """Split a sale: the carrier's share to its payable, the platform fee to fees."""
-    fee = platform_fee(payment.amount)
+    fee = commission(payment.amount, order.trip.carrier.commission_bps)  # the carrier's rate
     carrier_id = order.trip.carrier_id
     post("sale", f"payment:{payment.id}", [
         Leg(_source_account(payment), -payment.amount, payment.currency),

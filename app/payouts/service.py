@@ -74,8 +74,9 @@ def create_payout(kind: str, ref: str, *, amount: int, currency: str, account: s
     cents = amount % 100
     if cents and kind != "reversal":
         # M-Pesa pays whole shillings: the platform rounds up, in the passenger's favour.
+        # The platform's cost, not the carrier's business: not tagged with the carrier (its reports).
         post("payout_rounding", ref, [Leg(PLATFORM_FEES, cents - 100, currency), Leg(account, 100 - cents, currency)],
-             carrier_id=carrier_id, memo="rounded up to whole shillings for M-Pesa", now=now)
+             memo="rounded up to whole shillings for M-Pesa", now=now)
         amount += 100 - cents
     payout = PAYOUT.create(Payout(
         ref=ref, kind=kind, amount=amount, currency=currency, account=account, phone=phone, user_id=user_id,

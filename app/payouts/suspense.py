@@ -29,6 +29,7 @@ from app.core.phone import InvalidPhone, normalize_phone
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
+from app.ledger.fees import commission
 from app.ledger.models import LedgerEntry, LedgerTransaction
 from app.ledger.service import (
     PLATFORM_FEES,
@@ -37,7 +38,6 @@ from app.ledger.service import (
     SUSPENSE_WRITTEN_OFF,
     Leg,
     carrier_payable,
-    platform_fee,
     post,
 )
 from app.payments.models import ParkedCallback, Payment
@@ -197,8 +197,9 @@ def order_to_apply(user, code: str, found: SuspenseItem) -> Order:
 def record_applied(user, found: SuspenseItem, order, reason: str) -> None:
     """Booking took the money (``app.sales.suspense``): it leaves suspense as that booking's sale."""
     amount, currency = found.in_suspense, found.currency
-    fee = platform_fee(amount)
-    carrier_id = db.session.scalar(select(Trip.carrier_id).where(Trip.id == order.trip_id))
+    trip = db.session.get(Trip, order.trip_id)
+    carrier_id = trip.carrier_id
+    fee = commission(amount, trip.carrier.commission_bps)  # the carrier's rate, as a sale takes it
     payment = db.session.get(Payment, found.payment_id)  # now this booking's payment, refundable as one
     payment.purpose, payment.order_id, payment.outcome = "order", order.id, "applied"
     payment.user_id = payment.user_id or order.user_id

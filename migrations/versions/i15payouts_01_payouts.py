@@ -3,7 +3,7 @@ reverse double payments; a refund's destination may be a reversal; who resolved 
 callback (the suspense review).
 
 Revision ID: i15payouts_01
-Revises: i14web_01
+Revises: i15reports_01
 """
 from alembic import op
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import app.database  # custom column types (UTCDateTime)
 
 
 revision = 'i15payouts_01'
-down_revision = 'i14web_01'
+down_revision = 'i15reports_01'
 branch_labels = None
 depends_on = None
 

@@ -28,3 +28,9 @@ def test_landing_page_in_production_does_not_link_the_dev_tools(monkeypatch):
     assert page.status_code == 200
     links = _links(page.get_data(as_text=True))
     assert "/api/docs" in links and not any(link.startswith("/dev") for link in links)
+
+
+def test_landing_page_links_every_page(client):
+    """CONTRACTS.md "Pages": the scanner and the carrier dashboard are reachable from ``/``."""
+    links = _links(client.get("/").get_data(as_text=True))
+    assert {"/scan", "/carrier"} <= links

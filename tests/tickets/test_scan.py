@@ -1,7 +1,7 @@
 """Online scans through HTTP: every result kind, nonces, access rules."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -180,19 +180,27 @@ def test_nonce_of_another_account_is_refused(client, world, auth_headers, boardi
     assert response.status_code == 409
 
 
-def test_check_ticket_without_trip_uses_the_drivers_boarding_trip(world, boarding_trip, db):
-    """What the SMS ``CHECK <code>`` command calls."""
-    later = trip_departing(world, boarding_trip.departure_at + timedelta(hours=4))
-    assign(world.driver, later)
-    ticket, other = sell(world, boarding_trip)[0], sell(world, later)[0]
-    # Two trips today, neither boarding: the ticket's own assigned trip is used.
+def test_check_ticket_without_trip_uses_the_drivers_boarding_trip(world, db):
+    """What the SMS ``CHECK <code>`` command calls.
+
+    Both trips leave on one local day (the day after tomorrow, 10:00 and 14:00 Nairobi)
+    and every check names its time: "today's trips" must not depend on the hour the suite
+    runs (a trip four hours after one leaving in 30 minutes is tomorrow's after 20:00)."""
+    first = trip_departing(world, factories.local_departure(days_ahead=2, at=time(10, 0)))
+    later = trip_departing(world, first.departure_at + timedelta(hours=4))
+    assign(world.driver, first, later)
+    ticket, other = sell(world, first)[0], sell(world, later)[0]
+    # Two trips that day, neither boarding: the ticket's own assigned trip is used.
     outcome = check_ticket(world.driver, trip_id=None, short_code=other.short_code, device_id="sms", nonce="1",
                            now=later.departure_at - timedelta(minutes=30))
     assert outcome.result == "valid" and outcome.ticket.id == other.id
-    transition_trip(boarding_trip, "boarding", actor=f"user:{world.driver.id}", reason=None)
+    boarding_now = first.departure_at - timedelta(minutes=30)
+    transition_trip(first, "boarding", actor=f"user:{world.driver.id}", reason=None, now=boarding_now)
     db.session.commit()
-    outcome = check_ticket(world.driver, trip_id=None, short_code=ticket.short_code, device_id="sms", nonce="2")
+    outcome = check_ticket(world.driver, trip_id=None, short_code=ticket.short_code, device_id="sms", nonce="2",
+                           now=boarding_now)
     assert outcome.result == "valid"
     third = sell(world, later, names=["Juma Otieno"])[0]
-    outcome = check_ticket(world.driver, trip_id=None, short_code=third.short_code, device_id="sms", nonce="3")
+    outcome = check_ticket(world.driver, trip_id=None, short_code=third.short_code, device_id="sms", nonce="3",
+                           now=boarding_now)
     assert outcome.result == "wrong_trip"  # boarding trip is the other one

@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask.views import MethodView
 from sqlalchemy import select
 
-from app.auth.decorators import auth_required
+from app.auth.decorators import auth_required, current_user
 from app.catalog.api import ADMINS, nonempty, scope
 from app.catalog.api import admin_blp as blp
 from app.catalog.carriers import service
 from app.catalog.carriers.schemas import CarrierSchema, SettingsPatchSchema, SettingsSchema
 from app.catalog.models import Carrier
+from app.errors import Forbidden
 from app.extensions import db
 
 @blp.route("")
@@ -48,5 +49,9 @@ class Settings(MethodView):
     @blp.arguments(SettingsPatchSchema)
     @blp.response(200, SettingsSchema)
     def patch(self, data, carrier_id):
-        """Change settings. Refund rules: unique hours, percent never growing closer to departure."""
-        return service.update_settings(scope(carrier_id), nonempty(data))
+        """Change settings. Refund rules: unique hours, percent never growing closer to departure.
+        The commission (``commission_bps``) is the platform's to set: 403 for a carrier admin."""
+        carrier = scope(carrier_id)
+        if "commission_bps" in data and current_user().role != "platform_admin":
+            raise Forbidden("Only a platform admin sets the commission.", slug="commission-platform-only")
+        return service.update_settings(carrier, nonempty(data))

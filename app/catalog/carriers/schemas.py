@@ -64,6 +64,10 @@ class SettingsSchema(Schema):
     ticket_grace_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=24 * 60))
     boarding_opens_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=24 * 60))
     support_phone = fields.String(allow_none=True, validate=_phone)
+    commission_bps = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0, max=10_000),
+                                    metadata={"description": "the platform's commission on this carrier's sales, "
+                                                             "basis points (500 = 5%); null: the platform's default. "
+                                                             "Only platform admins change it"})
 
     @validates_schema
     def _rules(self, data, **kwargs):
