@@ -31,6 +31,9 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.sales.routes.payments", "blp"),
     ("app.sales.routes.wallet", "blp"),
     ("app.payments.statement_routes", "blp"),
+    ("app.payouts.routes", "blp"),
+    ("app.sales.routes.withdrawals", "blp"),
+    ("app.sales.routes.suspense", "blp"),
     ("app.reconciliation.routes", "blp"),
     ("app.reports.routes", "blp"),
     ("app.sales.routes.search", "public_blp"),  # the catalog's public blueprint, with the sales search view

@@ -129,6 +129,28 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # bounds how long one push holds a web thread, not whether the payment survives;
         # 6 s plus the 3 s connect keeps a USSD step within the gateway's 15 s.
         "MPESA_READ_TIMEOUT_SECONDS": _seconds_env("MPESA_READ_TIMEOUT_SECONDS", 6),
+        # The API initiator for money going back out (B2C refunds and withdrawals, reversals,
+        # transaction status; app.payouts). Unset: payouts wait for a person to pay them.
+        "MPESA_INITIATOR_NAME": _env("MPESA_INITIATOR_NAME"),
+        "MPESA_SECURITY_CREDENTIAL": _env("MPESA_SECURITY_CREDENTIAL"),
+        "MPESA_INITIATOR_PASSWORD": _env("MPESA_INITIATOR_PASSWORD"),
+        "MPESA_CERT_FILE": _env("MPESA_CERT_FILE"),
+        "MPESA_B2C_SHORTCODE": _env("MPESA_B2C_SHORTCODE"),
+        # A sent payout with no result this long after it left is asked about (Transaction
+        # Status) before anything is sent again; the checks back off up to the cap, and after
+        # PAYOUT_MAX_CHECKS unanswered ones the payout waits for a person.
+        "PAYOUT_CHECK_AFTER_SECONDS": _seconds_env("PAYOUT_CHECK_AFTER_SECONDS", 90),
+        "PAYOUT_CHECK_MAX_DELAY_SECONDS": _seconds_env("PAYOUT_CHECK_MAX_DELAY_SECONDS", 30 * 60),
+        "PAYOUT_MAX_CHECKS": int(_env("PAYOUT_MAX_CHECKS", "8")),
+        # Starts every B2C OriginatorConversationID (<prefix>-payout-<id>-<attempt>): two
+        # deployments sharing a B2C shortcode (staging, production) must not share keys.
+        "PAYOUT_KEY_PREFIX": _env("PAYOUT_KEY_PREFIX", "safiri"),
+        # Wallet withdrawals to the passenger's own M-Pesa (minor units of WALLET_CURRENCY):
+        # per withdrawal, per 24 hours, and the fee (0: none) taken on top of the amount.
+        "WITHDRAWAL_MIN": int(_env("WITHDRAWAL_MIN", "10000")),  # KES 100
+        "WITHDRAWAL_MAX": int(_env("WITHDRAWAL_MAX", "7000000")),  # KES 70,000
+        "WITHDRAWAL_DAILY_MAX": int(_env("WITHDRAWAL_DAILY_MAX", "15000000")),  # KES 150,000
+        "WITHDRAWAL_FEE": int(_env("WITHDRAWAL_FEE", "0")),
         "PUBLIC_BASE_URL": (_env("PUBLIC_BASE_URL") or local_base_url()).rstrip("/"),
         "DEFAULT_COUNTRY": _env("DEFAULT_COUNTRY", "KE"),
         # API and OpenAPI (flask-smorest)

@@ -13,5 +13,6 @@ from app.wallet import models as wallet_models  # noqa: F401
 from app.payments import models as payment_models  # noqa: F401
 from app.ticketing import models as ticket_models  # noqa: F401
 from app.ticketing import scan_models as ticket_scan_models  # noqa: F401
+from app.payouts import models as payout_models  # noqa: F401
 from app.reconciliation import models as reconciliation_models  # noqa: F401
 from app.reports import models as report_models  # noqa: F401

@@ -26,11 +26,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+
 from tickets.keys import KeyringError, resolve_keyring
 
 MIN_SECRET_LENGTH = 32
 DARAJA_SETTINGS = ("MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE", "MPESA_PASSKEY")
 AT_SETTINGS = ("AT_USERNAME", "AT_API_KEY")
+INITIATOR_SETTINGS = ("MPESA_INITIATOR_NAME", "MPESA_SECURITY_CREDENTIAL", "MPESA_INITIATOR_PASSWORD",
+                      "MPESA_CERT_FILE", "MPESA_B2C_SHORTCODE")
 
 # Daraja's URL registration refuses a callback URL holding any of these, in any case
 # ("M-PESA, M-Pesa, Safaricom, exe, exec, cmd, SQL, query or any similar keyword"); "exe"
@@ -77,6 +81,9 @@ def production_problems(cfg: Mapping[str, Any]) -> list[str]:
                         "(there are no sandbox payments in production)")
     elif (cfg.get("MPESA_ENV") or "sandbox") != "production":
         problems.append("MPESA_ENV must be 'production'; Daraja's sandbox moves no money")
+    problem = _initiator_problem(cfg)
+    if problem:
+        problems.append(problem)
     missing = [name for name in AT_SETTINGS if not cfg.get(name)]
     if missing:
         problems.append(f"{', '.join(missing)} not set; without Africa's Talking sign-in codes go nowhere")
@@ -94,6 +101,30 @@ def production_problems(cfg: Mapping[str, Any]) -> list[str]:
             problems.append(f"{name} contains {word!r}, which Daraja refuses in a callback URL "
                             f"(every M-Pesa payment would fail); {advice}")
     return problems
+
+
+def _initiator_problem(cfg: Mapping[str, Any]) -> str | None:
+    """The API initiator (refunds and withdrawals to M-Pesa) is optional, but half of one is a
+    mistake: payouts would silently wait for a person, or fail at Daraja one by one."""
+    if not any(cfg.get(name) for name in INITIATOR_SETTINGS):
+        return None
+    if not cfg.get("MPESA_INITIATOR_NAME"):
+        return "MPESA_INITIATOR_NAME is not set, but other MPESA_INITIATOR settings are"
+    if not cfg.get("MPESA_B2C_SHORTCODE"):
+        return "MPESA_B2C_SHORTCODE is not set; B2C payouts need the shortcode they are paid from"
+    if cfg.get("MPESA_SECURITY_CREDENTIAL"):
+        return None
+    if not (cfg.get("MPESA_INITIATOR_PASSWORD") and cfg.get("MPESA_CERT_FILE")):
+        return "MPESA_SECURITY_CREDENTIAL (or MPESA_INITIATOR_PASSWORD with MPESA_CERT_FILE) is not set"
+    try:
+        pem = Path(cfg["MPESA_CERT_FILE"]).read_bytes()
+        if b"-----BEGIN" in pem:
+            x509.load_pem_x509_certificate(pem)
+        else:
+            x509.load_der_x509_certificate(pem)
+    except (OSError, ValueError):
+        return "MPESA_CERT_FILE is not a readable X.509 certificate (Safaricom's, for the initiator password)"
+    return None
 
 
 def _signing_key_problem(cfg: Mapping[str, Any]) -> str | None:

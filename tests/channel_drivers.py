@@ -16,7 +16,7 @@ from app.core.money import MINOR_UNITS
 from app.extensions import db
 from app.messaging import t
 from app.messaging.models import OutboundMessage
-from channels.sms.commands.parse import METHOD_SHOWN
+from channels.sms.commands.parse import KEYWORDS, METHOD_SHOWN
 from tests import factories
 from tests.channels.scripts.runner import Conversation
 
@@ -153,6 +153,14 @@ class Api:
                                     json={"amount": {"amount": units * 100, "currency": "KES"}})
         assert response.status_code == 202, response.json
 
+    def withdraw(self, units):
+        """Facts of a withdrawal to one's own M-Pesa: taken or refused, and the amount said."""
+        response = self.client.post("/api/v1/wallet/withdrawals", headers=self.headers,
+                                    json={"amount": {"amount": units * 100, "currency": "KES"}})
+        if response.status_code != 202:
+            return {"taken": False}
+        return {"taken": True, "amount": response.json["amount"]["amount"]}
+
 
 class Ussd:
     name = "ussd"
@@ -259,6 +267,18 @@ class Ussd:
         self.talk.input("1")
         assert self.talk.input(str(units)).startswith("END "), self.talk.answer
 
+    def withdraw(self, units):
+        """Wallet, 2 Withdraw, the amount, 1 Send: an END screen naming the amount, or the
+        same screen again with a short line saying why not."""
+        self.talk.dial("")
+        self.talk.input("4")
+        self.talk.input("2")
+        self.talk.input(str(units))
+        answer = self.talk.input("1")
+        if not answer.startswith("END "):
+            return {"taken": False}
+        return {"taken": True, "amount": money_in(answer)[0][0]}
+
 
 class Sms:
     name = "sms"
@@ -358,6 +378,15 @@ class Sms:
 
     def top_up(self, units):
         self.send(f"TOPUP {units}")
+
+    def withdraw(self, units):
+        """``WITHDRAW 500`` in the passenger's language (RETIRER, TOA): the reply names the amount
+        taken first, or says why not (no amount, or the limits' amounts after the word)."""
+        word = next(word for word, language in KEYWORDS["withdraw"].items() if language == self.user.language)
+        reply = self.send(f"{word} {units}")
+        said = money_in(reply)
+        taken = bool(said) and reply.find(said[0][1]) < 40 and "M-Pesa" in reply and said[0][0] == units * 100
+        return {"taken": True, "amount": said[0][0]} if taken else {"taken": False}
 
 
 CHANNELS = (Api, Ussd, Sms)

@@ -83,6 +83,14 @@ def journey_top_up(channel, world):
     return {"balance": channel.balance()}
 
 
+def journey_withdraw(channel, world):
+    """From the funded wallet: KES 500 to one's own M-Pesa, the balance after it, and more than
+    the wallet holds refused (nothing taken)."""
+    done = channel.withdraw(500)
+    return {"withdrawal": done, "balance": channel.balance(), "too much": channel.withdraw(5_000),
+            "balance after refusal": channel.balance()}
+
+
 def journey_mpesa_fails_then_wallet(channel, world):
     facts = dict(channel.buy(_day(), "mpesa"))
     facts.update(channel.after_failed_payment())
@@ -128,6 +136,7 @@ JOURNEYS = {
     "cancel after the trip left": (journey_cancel_after_departure, None),
     "top up": (journey_top_up, None),
     "M-Pesa fails, pay by wallet": (journey_mpesa_fails_then_wallet, FAILING_PHONE),
+    "withdraw to M-Pesa, then more than the wallet holds": (journey_withdraw, FAILING_PHONE),
 }
 
 

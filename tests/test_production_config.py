@@ -189,3 +189,22 @@ def test_callback_urls_daraja_refuses_are_refused_naming_the_setting(monkeypatch
 def test_a_hex_channel_token_never_holds_a_refused_word(monkeypatch, tmp_path):
     set_environ(monkeypatch, production_environ(CHANNEL_TOKEN="0123456789abcdef" * 4))
     assert build_config(str(tmp_path))["CHANNEL_TOKEN"] == "0123456789abcdef" * 4
+
+
+def test_half_an_api_initiator_is_refused_and_a_whole_one_starts(monkeypatch, tmp_path):
+    """Payouts to M-Pesa (app.payouts) are optional; half-configured they would quietly wait
+    for a person, or fail at Daraja one by one."""
+    assert refusal(monkeypatch, tmp_path, MPESA_INITIATOR_NAME="safiri.api", MPESA_B2C_SHORTCODE="600980").problems \
+        == ["MPESA_SECURITY_CREDENTIAL (or MPESA_INITIATOR_PASSWORD with MPESA_CERT_FILE) is not set"]
+    assert refusal(monkeypatch, tmp_path, MPESA_SECURITY_CREDENTIAL="abc=").problems == [
+        "MPESA_INITIATOR_NAME is not set, but other MPESA_INITIATOR settings are"]
+    assert refusal(monkeypatch, tmp_path, MPESA_INITIATOR_NAME="safiri.api", MPESA_SECURITY_CREDENTIAL="abc=").problems \
+        == ["MPESA_B2C_SHORTCODE is not set; B2C payouts need the shortcode they are paid from"]
+    junk = tmp_path / "junk.cer"
+    junk.write_text("not a certificate")
+    (problem,) = refusal(monkeypatch, tmp_path, MPESA_INITIATOR_NAME="safiri.api", MPESA_B2C_SHORTCODE="600980",
+                         MPESA_INITIATOR_PASSWORD="secret-password", MPESA_CERT_FILE=str(junk)).problems
+    assert problem.startswith("MPESA_CERT_FILE is not a readable X.509") and "secret-password" not in problem
+    set_environ(monkeypatch, production_environ(MPESA_INITIATOR_NAME="safiri.api", MPESA_B2C_SHORTCODE="600980",
+                                                MPESA_SECURITY_CREDENTIAL="abc="))
+    assert build_config(str(tmp_path))["MPESA_INITIATOR_NAME"] == "safiri.api"

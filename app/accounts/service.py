@@ -9,8 +9,9 @@ The number is then free: the same person (or the next owner of a recycled SIM) s
 up afresh as a new user.
 
 Money first: a wallet balance is the person's, so before anything is erased it becomes a
-pending M-Pesa payout to their number (``app.payments.refunds.pay_out_wallet``), and
-M-Pesa refunds still to be paid keep the number they go to. Tickets already bought stay
+pending M-Pesa payout to their number (``app.payments.refunds.pay_out_wallet``), paid as any
+payout is (``app.payouts``: B2C, or the platform's team), and M-Pesa refunds still to be paid
+keep the number they go to. Tickets already bought stay
 valid, anonymised: a ticket is a bearer document (its code and QR board), and deleting an
 account must not cost the trip it paid for.
 
@@ -37,6 +38,7 @@ from app.extensions import db, unit_of_work
 from app.messaging.service import erase_recipient
 from app.payments.models import Payment
 from app.payments.refunds import keep_payout_numbers, pay_out_wallet
+from app.payouts.service import hand_numbers_to_payouts
 from app.ticketing.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -91,6 +93,9 @@ def _erase(user: User) -> None:
     phone = user.phone
     payout = pay_out_wallet(user, phone) if phone else None
     keep_payout_numbers(user.id, phone)
+    # Each refund owed to M-Pesa (the wallet's too) is paid like any payout, B2C after commit or
+    # by a person; its payout is now the one place that keeps the number it goes to.
+    hand_numbers_to_payouts(user.id, actor=f"user:{user.id}")
     refresh.revoke_all_for_user(user.id)
     if phone:
         otp.erase_phone(phone)

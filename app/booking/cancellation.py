@@ -170,10 +170,11 @@ def begin_trip_cancellation(actor, trip_id: int, reason: str) -> list[int]:
     return list(db.session.scalars(select(Order.id).where(Order.trip_id == trip.id).order_by(Order.id)))
 
 
-def cancel_trip_order(order: Order, reason: str, *, actor: str, now=None) -> RefundDue | None:
+def cancel_trip_order(order: Order, reason: str, *, actor: str, now=None, destination: str = "wallet") -> RefundDue | None:
     """One order of a cancelled trip (``order`` locked by the caller): an unpaid one ``failed``
     with its seats released; a paid one's tickets ``refunded`` and the order refunded in
-    full, returning what payments must give back (M-Pesa when the carrier allows it)."""
+    full, returning what payments must give back, to ``destination`` (the caller's choice:
+    the way the money came, ``app.payments.refunds.way_back``)."""
     now = now or utcnow()
     if order.status in ("pending_payment", "expired"):
         transition_holds(to="released", reason="trip cancelled", actor=actor, now=now, order_id=order.id)
@@ -189,6 +190,5 @@ def cancel_trip_order(order: Order, reason: str, *, actor: str, now=None) -> Ref
     amount = sum(t.order_item.price for t in tickets)
     if amount <= 0:
         return None
-    destination = "mpesa" if order.trip.carrier.mpesa_refunds_allowed else "wallet"
     _settle_order(order, amount, "trip cancelled", now, actor=actor)
     return RefundDue(amount, destination, f"trip-cancel-{order.id}", f"trip cancelled: {reason}")

@@ -144,13 +144,16 @@ class CancellationQuoteSchema(Schema):
     percent = fields.Integer()
     rule = fields.Nested(BookingRefundRuleSchema, allow_none=True)
     ticket_ids = fields.Function(lambda q: [t.id for t in q.tickets])
+    refund_to = fields.String(metadata={"description": "where the refund goes by default: the way the money came"})
 
 
 class OrderCancelSchema(Schema):
     EXAMPLE = {"ticket_ids": [31], "refund_to": "wallet"}
     ticket_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), load_default=None,
                              validate=validate.Length(min=1))
-    refund_to = fields.String(load_default="wallet", validate=validate.OneOf(("wallet", "mpesa")))
+    refund_to = fields.String(load_default=None, validate=validate.OneOf(("wallet", "mpesa")), metadata={
+        "description": "default: the way the money came (an M-Pesa payment back to M-Pesa, where the carrier "
+                       "allows it; anything else to the wallet)"})
 
 
 class OrderCancelResultSchema(Schema):

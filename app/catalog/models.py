@@ -15,7 +15,7 @@ from datetime import date, datetime
 import unicodedata
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.database import TimestampMixin, utcnow
@@ -65,7 +65,12 @@ class Carrier(TimestampMixin, db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="KES")
     support_phone: Mapped[str | None] = mapped_column(String(20))
     refund_rules: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_REFUND_RULES))
-    mpesa_refunds_allowed: Mapped[bool] = mapped_column(default=False)
+    # Refunds of M-Pesa payments go back to M-Pesa (app.payments.refunds.way_back); off: every
+    # refund stays in the Safiri wallet.
+    mpesa_refunds_allowed: Mapped[bool] = mapped_column(default=True)
+    # A second M-Pesa payment of a booking already paid is reversed to the payer through
+    # Daraja (app.payouts) instead of going to their wallet; needs the API initiator.
+    reverse_double_payments: Mapped[bool] = mapped_column(default=False, server_default=false())
     ticket_grace_minutes: Mapped[int] = mapped_column(default=60)
     boarding_opens_minutes: Mapped[int] = mapped_column(default=120)
     # The platform's commission on this carrier's sales, in basis points; NULL: the

@@ -7,6 +7,8 @@
   and expired after a bounded time (``app.sales.confirming.poll_pending_stk`` over
   ``app.payments.jobs``); pushes a killed worker left ``initiated`` are taken up after a
   short grace (``stuck-stk``);
+- refunds owed to M-Pesa get their payout, and payouts whose B2C or reversal result never
+  came are asked about (Transaction Status) before anything is sent again (``app.payouts.jobs``);
 - SMS left queued (a crash between commit and send) are sent;
 - tickets whose validity window has closed are recorded ``expired`` (``app.ticketing.states``);
 - Paybills registered for Daraja's Pull Transactions are pulled, and a payment whose
@@ -55,6 +57,7 @@ SWEEPS: list[Sweep] = [
     Sweep("expire-holds", "app.booking.jobs:expire_holds", 1, queue=MONEY_QUEUE),
     Sweep("poll-stk", "app.sales.confirming:poll_pending_stk", 1, queue=MONEY_QUEUE),
     Sweep("stuck-stk", "app.payments.jobs:resolve_stuck_pushes", 1, queue=MONEY_QUEUE),
+    Sweep("payouts", "app.payouts.jobs:sweep_payouts", 1, queue=MONEY_QUEUE),
     Sweep("stuck-sms", "app.messaging.service:send_stuck_messages", 5),
     Sweep("expire-tickets", "app.ticketing.states:expire_tickets", 5),
     # Paybill payments whose confirmation never came, from Daraja's Pull Transactions.

@@ -67,6 +67,12 @@ PLATFORM_FEES = "platform_fees"
 # (wallet money is held by the platform, not by a carrier).
 PLATFORM_PAYOUTS_PENDING = "payouts_pending:platform"
 REVIEW_SUSPENSE = "review_suspense"
+# Money held at the platform's B2C shortcode (an asset, like provider_clearing:mpesa for the
+# Paybill): payouts to M-Pesa leave from here (app.payouts).
+B2C_CLEARING = "provider_clearing:mpesa_b2c"
+# Money in review_suspense nobody could be found to give back, written off with a reason
+# (app.payouts.suspense): the platform's, like a fee.
+SUSPENSE_WRITTEN_OFF = "suspense_written_off"
 
 
 def platform_fee(amount: int) -> int:

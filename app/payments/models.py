@@ -85,7 +85,7 @@ class Refund(db.Model):
     __tablename__ = "refunds"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("destination IN ('wallet', 'mpesa')", name="destination"),
+        CheckConstraint("destination IN ('wallet', 'mpesa', 'reversal')", name="destination"),
         CheckConstraint("status IN ('completed', 'pending_payout')", name="status"),
     )
 
@@ -96,6 +96,7 @@ class Refund(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
+    # wallet (instant), mpesa (a B2C payout), reversal (the payment itself reversed; app.payouts)
     destination: Mapped[str] = mapped_column(String(8), default="wallet")
     reason: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="completed")
@@ -126,7 +127,8 @@ class ParkedCallback(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
-    resolution: Mapped[str | None] = mapped_column(String(200))
+    resolution: Mapped[str | None] = mapped_column(String(200))  # what was done and why (app.payouts.suspense)
+    resolved_by: Mapped[str | None] = mapped_column(String(48))  # an actor: user:12
 
 
 AIRTIME_CHARGE_STATUSES = ("pending", "delivered", "failed")

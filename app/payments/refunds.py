@@ -2,10 +2,11 @@
 
 Booking decides *how much* (its refund policy) and moves the order's state; this module
 moves the money: carrier payable (and the proportional platform fee) back to the
-passenger. To the wallet it is instant. To M-Pesa it needs Daraja B2C, which needs an
-initiator security credential we do not hold, so it is recorded as a pending payout on
-``payouts_pending:<carrier>`` for the carrier's finance team, and the passenger is told
-so plainly. Idempotent on ``ref`` (unique), so a retried cancellation refunds once.
+passenger, and says *where* by default (``way_back``: the way the money came). To the
+wallet it is instant. To M-Pesa it is owed on ``payouts_pending:<carrier>`` (a refund
+``pending_payout``) and paid by ``app.payouts``: Daraja B2C when an API initiator is
+configured, else the carrier's finance team; the passenger is told it is not instant.
+Idempotent on ``ref`` (unique), so a retried cancellation refunds once.
 """
 from __future__ import annotations
 
@@ -36,6 +37,34 @@ from app.payments.transitions import lock_payment, transition
 from app.wallet.service import get_wallet
 
 log = logging.getLogger(__name__)
+
+#: Payments whose money can go back the way it came: M-Pesa (a B2C payout; in development
+#: the sandbox provider stands for M-Pesa, so its refunds take the same path). Phone balance
+#: cannot be given back to a phone, and the wallet's money goes back to the wallet.
+MPESA_METHODS = ("mpesa_stk", "mpesa_paybill")
+
+
+def way_back(order, requested: str | None = None) -> str:
+    """Where a refund of ``order`` goes: the way the money came by default (M-Pesa to M-Pesa,
+    anything else to the wallet), the wallet whenever the carrier keeps refunds there
+    (``mpesa_refunds_allowed`` off), or ``requested`` (``wallet``/``mpesa``) when it may.
+
+    422 ``refund-destination`` for M-Pesa asked of a carrier that refunds to the wallet only,
+    or of a booking paid from the wallet (that would be a withdrawal without its limits).
+    """
+    trip = db.session.get(Trip, order.trip_id)
+    carrier = db.session.get(Carrier, trip.carrier_id)
+    payment = db.session.get(Payment, order.payment_id) if order.payment_id else None
+    if requested == "mpesa":
+        if not carrier.mpesa_refunds_allowed:
+            raise Unprocessable("This carrier refunds to the Safiri wallet only.", slug="refund-destination")
+        if payment is not None and payment.method == "wallet":
+            raise Unprocessable("A booking paid from the wallet is refunded to the wallet.", slug="refund-destination")
+        return "mpesa"
+    if requested is not None:
+        return requested
+    came_by_mpesa = payment is not None and payment.method in MPESA_METHODS
+    return "mpesa" if came_by_mpesa and carrier.mpesa_refunds_allowed else "wallet"
 
 
 def refundable_amount(order) -> int:

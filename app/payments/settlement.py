@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -27,9 +28,11 @@ from app.messaging import Amount, t, text
 from app.core.phone import mask_phone
 from app.database import utcnow
 from app.extensions import db
+from app.jobs import MONEY_QUEUE, enqueue_after_commit, job_id
 from app.ledger.fees import commission
 from app.ledger.service import (
     PLATFORM_FEES,
+    PLATFORM_PAYOUTS_PENDING,
     REVIEW_SUSPENSE,
     Leg,
     carrier_payable,
@@ -40,6 +43,7 @@ from app.ledger.service import (
 from app.messaging.service import queue_sms
 from app.payments.messages import payer_language, say
 from app.payments.models import Payment, Refund
+from app.payments.providers.daraja import initiator_configured
 from app.payments.review import park
 from app.payments.states import REFUND
 from app.payments.topups import maybe_schedule_auto_recharge
@@ -242,8 +246,9 @@ def record_order_payment(payment: Payment, order, outcome: str, now) -> None:
     ``applied``: a sale (the payer's money to the carrier's payable and the platform's fee)
     and the receipt SMS; a wallet purchase may then schedule an auto-recharge.
     ``mismatch``: parked in ``review_suspense``. Anything else (``already_paid``,
-    ``seats_gone``, ``not_payable``): the money goes to the payer's wallet with an SMS,
-    except from the wallet itself, which is refused (409) so the caller rolls back and
+    ``seats_gone``, ``not_payable``): the money goes to the payer's wallet with an SMS (a
+    second M-Pesa payment of a paid booking is reversed instead where the carrier asks for
+    it, ``_reverses``), except from the wallet itself, which is refused (409) so the caller rolls back and
     nothing was taken. ``order`` is the order booking answered about (locked).
     """
     payment.outcome = outcome
@@ -267,6 +272,9 @@ def record_order_payment(payment: Payment, order, outcome: str, now) -> None:
     if outcome == "mismatch":
         _to_suspense(payment, payment.amount, payment.currency, "order_mismatch", "settlement", None, None, now)
         return
+    if outcome == "already_paid" and _reverses(payment, order):
+        _unapplied_to_reversal(payment, order, now)
+        return
     _unapplied_to_wallet(payment, order, outcome, now)
 
 
@@ -288,6 +296,40 @@ def _post_sale(payment: Payment, order, now) -> None:
 # Why a payment could not buy its ticket -> the catalogue key that tells the payer.
 UNAPPLIED_TEXT = {"already_paid": "unapplied_already_paid", "seats_gone": "unapplied_seats_gone",
                   "not_payable": "unapplied_not_payable"}
+
+
+def _reverses(payment: Payment, order) -> bool:
+    """Is a second payment of a paid booking reversed to the payer (not put in the wallet)?
+    An M-Pesa payment with a receipt, a carrier that asks for it, and an API initiator."""
+    return bool(payment.provider == "mpesa" and payment.receipt and order.trip.carrier.reverse_double_payments
+                and initiator_configured(current_app.config))
+
+
+def _unapplied_to_reversal(payment: Payment, order, now) -> None:
+    """The double payment is owed back to its payer by reversal: out of the Paybill's clearing
+    into ``payouts_pending:platform``, recorded as a refund ``pending_payout`` (destination
+    ``reversal``) that ``app.payouts`` pays (enqueued by name: payouts sits above payments)."""
+    ref = f"unapplied:payment:{payment.id}"
+    posted = post("unapplied", ref, [
+        Leg(_source_account(payment), -payment.amount, payment.currency),
+        Leg(PLATFORM_PAYOUTS_PENDING, payment.amount, payment.currency),
+    ], order_id=order.id, payment_id=payment.id, memo="already_paid: reversed", now=now)
+    refund = db.session.scalar(select(Refund).where(Refund.ref == ref))
+    if refund is None:
+        refund = REFUND.create(Refund(
+            ref=ref, order_id=order.id, payment_id=payment.id, user_id=order.user_id, amount=payment.amount,
+            currency=payment.currency, destination="reversal", reason="already_paid",
+            ledger_transaction_id=posted.transaction.id,
+        ), "pending_payout", actor=f"provider:{payment.provider}", reason="already paid: reversed", now=now)
+    enqueue_after_commit("app.payouts.jobs:pay_refund", refund.id, job_id=job_id("refund-payout", refund.id),
+                         queue=MONEY_QUEUE)
+    language = _language(payment)
+    values = dict(code=order.code, amount=Amount(payment.amount, payment.currency))
+    payment.message = text("unapplied_reversed", language, **values)
+    to = _sms_to(payment)
+    if to:
+        queue_sms(to, t("safiri_says", language, message=payment.message), kind="refund", user_id=order.user_id)
+    log.info("payment %s paid booking %s twice: reversed to the payer", payment.id, order.code)
 
 
 def _unapplied_to_wallet(payment: Payment, order, outcome: str, now) -> None:

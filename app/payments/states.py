@@ -9,10 +9,10 @@ would be worse than a late change. ``expired`` is reached by the STK poller
 ``provider_ref`` is one whose outcome is unknown (its answer never reached us, or its worker
 died): no state of its own, see ``app.payments.stk_window``.
 
-Refund: created ``completed`` (to the wallet, instant) or ``pending_payout`` (to M-Pesa,
-paid by the carrier's or the platform's finance team). Nothing moves a refund yet: the
-B2C result that would make a payout ``paid``/``failed`` is not built (needs an initiator
-credential), so the table names no such state rather than one nothing reaches.
+Refund: created ``completed`` (to the wallet, instant) or ``pending_payout`` (owed to
+M-Pesa); ``pending_payout → completed`` when its payout (``app.payouts``) is paid, or its
+money given back to the wallet instead. How the payout gets there (B2C, reversal, a person)
+is the payout's own state machine (``app.payouts.states``).
 
 Airtime charge (one premium SMS of an airtime payment): created ``pending`` (sent) or
 ``failed`` (the gateway refused it); ``pending → delivered | failed`` by its delivery report.
@@ -33,7 +33,9 @@ PAYMENT = Machine("payment", Payment, {
     refusal=lambda machine, current, to: Conflict(f"This payment is {current}; it cannot become {to}.",
                                                   slug="payment-state"))
 
-REFUND = Machine("refund", Refund, {}, initial={"completed", "pending_payout"}, slug="refund-state")
+REFUND = Machine("refund", Refund, {
+    "pending_payout": {"completed"},
+}, initial={"completed", "pending_payout"}, slug="refund-state")
 
 AIRTIME_CHARGE = Machine("airtime_charge", AirtimeCharge, {
     "pending": {"delivered", "failed"},

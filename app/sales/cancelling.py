@@ -31,7 +31,8 @@ from app.database import utcnow
 from app.errors import Conflict, Unprocessable
 from app.extensions import db, unit_of_work
 from app.messaging.service import queue_sms
-from app.payments.refunds import refund_order
+from app.payments.refunds import refund_order, way_back
+from app.payouts.service import payout_for_refund
 from app.sales.common import TICKETED_ORDER_STATUSES, Money
 from app.sales.rules import can_cancel
 from app.sales.tickets import TicketView, active_ticket_rows, find_ticket_by_code, own_ticket, ticket_view
@@ -47,6 +48,7 @@ class CancelQuote:
     percent: int
     rule: dict | None
     tickets: list[TicketView]
+    refund_to: str = "wallet"  # where it would go by default: the way the money came
 
     @property
     def ticket_ids(self) -> list[int]:
@@ -149,12 +151,21 @@ def cancellation_quote(user, *, ticket_ids: list[int] | None = None, order_id: i
     _check(tickets, now, quoting=not as_cancel)
     quote = refund_policy(order, valid_tickets(order, [t.id for t in tickets]), now=now)
     return CancelQuote(order.id, Money(quote.amount, quote.currency), quote.percent, quote.rule,
-                       [ticket_view(t, now) for t in quote.tickets])
+                       [ticket_view(t, now) for t in quote.tickets], way_back(order))
 
 
-def cancel(user, *, ticket_ids: list[int] | None = None, order_id: int | None = None, refund_to: str = "wallet",
+def _pay_out(refund, actor: str) -> None:
+    """A refund owed to M-Pesa gets its payout in the same transaction (sent after commit)."""
+    if getattr(refund, "status", None) == "pending_payout":
+        payout_for_refund(refund, actor=actor)
+
+
+def cancel(user, *, ticket_ids: list[int] | None = None, order_id: int | None = None, refund_to: str | None = None,
            now: datetime | None = None) -> CancelResult:
     """Cancel tickets and refund per the carrier's policy to ``refund_to``: one unit of work.
+
+    ``refund_to`` None: the way the money came (``app.payments.refunds.way_back``: M-Pesa
+    back to M-Pesa, as a payout; anything else to the wallet).
 
     It reads: lock the order (booking), booking cancels the tickets (seats free, the order's
     refunded amount grows), payments refunds that amount, commit. The refund reported is
@@ -170,11 +181,12 @@ def cancel(user, *, ticket_ids: list[int] | None = None, order_id: int | None = 
         _check(tickets, now)
         order = lock_order(order.id)
         before = order.refunded_amount
-        due = cancel_tickets(order, [t.id for t in tickets], refund_to=refund_to, actor=who, now=now)
+        destination = way_back(order, refund_to)
+        due = cancel_tickets(order, [t.id for t in tickets], refund_to=destination, actor=who, now=now)
         if due.amount > 0:
-            refund_order(order, due.amount, reason=due.reason, destination=due.destination, ref=due.ref, now=now,
-                         actor=who)
-        return CancelResult(order.id, order.status, Money(order.refunded_amount - before, order.currency), refund_to,
+            _pay_out(refund_order(order, due.amount, reason=due.reason, destination=due.destination, ref=due.ref,
+                                  now=now, actor=who), who)
+        return CancelResult(order.id, order.status, Money(order.refunded_amount - before, order.currency), destination,
                             [ticket_view(t, now) for t in tickets])
 
     return unit_of_work(work)
@@ -204,11 +216,11 @@ def cancel_trip(actor, trip_id: int, reason: str, now: datetime | None = None) -
         refunded = 0
         for order_id in begin_trip_cancellation(actor, trip_id, reason):
             order = lock_order(order_id)
-            due = cancel_trip_order(order, reason, actor=who, now=now)
+            due = cancel_trip_order(order, reason, actor=who, now=now, destination=way_back(order))
             if due is None:
                 continue
-            refund_order(order, due.amount, reason=due.reason, destination=due.destination, ref=due.ref, now=now,
-                         notify=False, actor=who)
+            _pay_out(refund_order(order, due.amount, reason=due.reason, destination=due.destination, ref=due.ref,
+                                  now=now, notify=False, actor=who), who)
             if order.user and order.user.phone:
                 queue_sms(order.user.phone, trip_cancelled_sms(order, due.amount, due.destination), "trip-cancelled",
                           user_id=order.user_id)

@@ -19,8 +19,9 @@ from flask import Blueprint, jsonify, request
 
 from app.extensions import unit_of_work
 from app.payments.operator import REJECT_OTHER
-from app.payments.providers.daraja import MalformedCallback, parse_c2b, parse_stk_callback
+from app.payments.providers.daraja import MalformedCallback, parse_c2b, parse_result, parse_stk_callback
 from app.payments.review import park
+from app.payouts import results as payout_results
 from app.sales import confirming
 from channels.security import answer_bad_input, require_channel_token
 
@@ -110,3 +111,48 @@ def c2b_validation():
 @require_channel_token
 def c2b_confirmation():
     return _settle("c2b_confirmation", parse_c2b, confirming.paybill_confirmation)
+
+
+# ---- money going back out (app.payouts): B2C, reversal and transaction status results.
+# Each ResultURL names what it answers (``?payout=`` for a reversal, ``?check=`` for a status
+# check), besides Daraja's own ids; a timeout is not a failure (the status is asked).
+
+
+@blp.post("/b2c/result")
+@require_channel_token
+def b2c_result():
+    return _settle("b2c_result", parse_result, payout_results.b2c_result)
+
+
+@blp.post("/b2c/timeout")
+@require_channel_token
+def b2c_timeout():
+    return _settle("b2c_timeout", parse_result, payout_results.b2c_timeout)
+
+
+@blp.post("/reversal/result")
+@require_channel_token
+def reversal_result():
+    payout = request.args.get("payout")
+    return _settle("reversal_result", parse_result, lambda r, raw: payout_results.reversal_result(r, raw, payout))
+
+
+@blp.post("/reversal/timeout")
+@require_channel_token
+def reversal_timeout():
+    payout = request.args.get("payout")
+    return _settle("reversal_timeout", parse_result, lambda r, raw: payout_results.reversal_timeout(r, raw, payout))
+
+
+@blp.post("/status/result")
+@require_channel_token
+def status_result():
+    check = request.args.get("check")
+    return _settle("status_result", parse_result, lambda r, raw: payout_results.status_result(r, raw, check))
+
+
+@blp.post("/status/timeout")
+@require_channel_token
+def status_timeout():
+    check = request.args.get("check")
+    return _settle("status_timeout", parse_result, lambda r, raw: payout_results.status_timeout(r, raw, check))

@@ -86,13 +86,18 @@ _SCREEN_LIST = [
     Menu("ticket", "ticket_detail", params=tickets.ticket_params, choices={"1": tickets.resend}),
     Picker("cancel", "cancel_title", items=tickets.cancellable_items, on_pick=tickets.pick_ticket("cancel_confirm"),
            empty="no_tickets"),
-    Menu("cancel_confirm", "cancel_quote", on_enter=tickets.load_quote, params=lambda ctx: ctx.data["quote"],
+    Menu("cancel_confirm", tickets.quote_text, on_enter=tickets.load_quote,
+         params=lambda ctx: {k: v for k, v in ctx.data["quote"].items() if k != "refund_to"},
          choices={"1": tickets.do_cancel}),
     # Wallet, language.
     Menu("wallet", "wallet", on_enter=paying.load_balance, params=lambda ctx: {"balance": ctx.data["balance"]},
-         choices={"1": "topup"}),
+         choices={"1": "topup", "2": "withdraw"}),
     Prompt("topup", "ask_topup", params=lambda ctx: {"currency": ctx.data.get("currency", "KES")},
            on_input=paying.topup),
+    # Withdraw to one's own M-Pesa: the amount, then a confirmation naming the fee.
+    Prompt("withdraw", "ask_withdraw", params=paying.withdraw_params, on_input=paying.ask_withdraw),
+    Menu("withdraw_confirm", "withdraw_confirm", params=paying.withdraw_confirm_params, resumable=False,
+         choices={"1": paying.withdraw}),
     Menu("language", "language_help", choices={
         "1": _language_choice("en"), "2": _language_choice("fr"), "3": _language_choice("sw"),
         "4": lambda ctx: End(ctx.t("help_ussd")),

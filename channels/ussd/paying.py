@@ -1,4 +1,5 @@
-"""USSD, paying: the purchase's pay screen, an unpaid order found on dialling back, top-ups.
+"""USSD, paying: the purchase's pay screen, an unpaid order found on dialling back, top-ups
+and withdrawals to the caller's own M-Pesa.
 
 Every payment is ``app.sales.paying.pay_order`` (or ``app.sales.wallet.top_up``); the
 methods have the same keys wherever they are offered (1 M-Pesa, 2 Phone balance,
@@ -11,7 +12,10 @@ from __future__ import annotations
 from app.sales.orders import get_order, release
 from app.sales.paying import pay_order
 from app.sales.prompts import TooManyPrompts
+from app.sales.common import Money, major_to_minor
 from app.sales.wallet import top_up, wallet_balance
+from app.sales.withdrawing import withdraw as withdraw_from_wallet
+from app.sales.withdrawing import withdrawal_rules
 from channels.i18n import error_text, short_date
 from channels.ussd.choosing import CITY_WIDTH, day_label, offer, route_params
 from channels.ussd.screens import End, Go, Stay, clip
@@ -92,3 +96,30 @@ def topup(ctx, value: str):
     if outcome.failed:
         return Stay(ctx.t("payment_failed", reason=outcome.message or ""))
     return End(ctx.t("topup_started", amount=outcome.money.text(ctx.lang)))
+
+
+def withdraw_params(ctx) -> dict:
+    rules = withdrawal_rules()
+    return {"currency": rules.low.currency, "low": rules.low.text(ctx.lang), "high": rules.high.text(ctx.lang)}
+
+
+def ask_withdraw(ctx, value: str):
+    """A whole amount typed on the keypad: confirmed on the next screen (with the fee)."""
+    if not value.isdigit() or len(value) > 9 or int(value) == 0:
+        return Stay(ctx.t("invalid"))
+    ctx.data["withdraw"] = int(value)
+    return Go("withdraw_confirm")
+
+
+def withdraw_confirm_params(ctx) -> dict:
+    rules = withdrawal_rules()
+    amount = Money(major_to_minor(ctx.data.get("withdraw") or 0, rules.low.currency), rules.low.currency)
+    return {"amount": amount.text(ctx.lang), "fee": rules.fee.text(ctx.lang)}
+
+
+def withdraw(ctx):
+    """1 on the confirmation: the money leaves the wallet for the caller's own M-Pesa."""
+    outcome = withdraw_from_wallet(ctx.ensure_user(), ctx.data.get("withdraw") or 0, major=True)
+    key = "withdrawal_started" if outcome.automatic else "withdrawal_by_hand"
+    return End(ctx.t(key, amount=outcome.money.text(ctx.lang), fee=outcome.fee.text(ctx.lang),
+                     balance=outcome.balance.text(ctx.lang)))

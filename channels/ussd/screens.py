@@ -46,7 +46,7 @@ def clip(text: str, width: int) -> str:
 
 @dataclass
 class Screen:
-    """Base: ``text`` is an i18n key, ``params(ctx)`` its values."""
+    """Base: ``text`` is an i18n key (or ``text(ctx)`` chooses one), ``params(ctx)`` its values."""
 
     name: str
     text: str
@@ -61,7 +61,8 @@ class Screen:
             self.on_enter(ctx)
 
     def head(self, ctx) -> str:
-        return t(self.text, ctx.lang, **self.params(ctx))
+        key = self.text(ctx) if callable(self.text) else self.text  # a key, or a choice of keys
+        return t(key, ctx.lang, **self.params(ctx))
 
     def render(self, ctx, error: str | None) -> str:
         lines = [clip(error, ERROR_WIDTH)] if error else []

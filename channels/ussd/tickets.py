@@ -62,9 +62,16 @@ def resend(ctx):
 
 def load_quote(ctx):
     quote = cancellation_quote(ctx.user, ticket_ids=[ctx.data.get("ticket_id")], as_cancel=True)
-    ctx.data["quote"] = {"code": quote.tickets[0].code, "amount": quote.refund.text(ctx.lang), "percent": quote.percent}
+    ctx.data["quote"] = {"code": quote.tickets[0].code, "amount": quote.refund.text(ctx.lang), "percent": quote.percent,
+                         "refund_to": quote.refund_to}
+
+
+def quote_text(ctx) -> str:
+    """The quote says where the refund goes: back to the M-Pesa that paid, or the wallet."""
+    return "cancel_quote_mpesa" if (ctx.data.get("quote") or {}).get("refund_to") == "mpesa" else "cancel_quote"
 
 
 def do_cancel(ctx):
-    done = cancel(ctx.user, ticket_ids=[ctx.data.get("ticket_id")], refund_to="wallet")
-    return End(ctx.t("cancelled", code=done.tickets[0].code, amount=done.refund.text(ctx.lang)))  # the refund really made
+    done = cancel(ctx.user, ticket_ids=[ctx.data.get("ticket_id")])  # the way the money came, as quoted
+    key = "cancelled_mpesa" if done.refund_to == "mpesa" else "cancelled"
+    return End(ctx.t(key, code=done.tickets[0].code, amount=done.refund.text(ctx.lang)))  # the refund really made

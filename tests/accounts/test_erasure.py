@@ -20,6 +20,7 @@ from app.ledger.models import LedgerEntry, LedgerTransaction
 from app.ledger.service import PLATFORM_PAYOUTS_PENDING, balance, wallet_account
 from app.messaging.models import OutboundMessage
 from app.messaging.service import send_stuck_messages
+from app.payouts.models import Payout
 from app.payments.models import Refund
 from app.ticketing.scan_models import Scan
 from app.wallet.service import get_wallet
@@ -71,14 +72,16 @@ def test_the_wallet_balance_becomes_a_pending_mpesa_payout_and_the_person_is_tol
     (payout,) = db.session.scalars(select(Refund)).all()
     assert (payout.amount, payout.currency, payout.destination, payout.status, payout.order_id) == (
         50_000, "KES", "mpesa", "pending_payout", None)
-    assert payout.payout_phone == phone  # the one place the number stays: where to pay
+    (owed,) = db.session.scalars(select(Payout)).all()  # paid like any payout (app.payouts)
+    assert (owed.phone, owed.refund_id, owed.status) == (phone, payout.id, "pending")
+    assert payout.payout_phone is None  # the number moved to its payout: the one place it stays
     legs = db.session.scalars(select(LedgerEntry).where(LedgerEntry.transaction_id == payout.ledger_transaction_id)).all()
     assert sum(leg.amount for leg in legs) == 0 and len(legs) == 2
 
     goodbye = db.session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "account_deleted")).one()
     assert goodbye.text == t("account_deleted_payout", "sw", amount="KES 500")
     assert goodbye.status == "sent" and goodbye.to_phone is None  # sent, then forgotten
-    assert _rows_mentioning(phone) == [f"refunds: {tuple(db.session.execute(select(Refund.__table__)).one())}"]
+    assert _rows_mentioning(phone) == [f"payouts: {tuple(db.session.execute(select(Payout.__table__)).one())}"]
 
 
 def test_without_money_the_goodbye_says_so_and_nothing_is_paid(client, world, auth_headers):

@@ -21,7 +21,8 @@ def test_book_pay_cancel_refund(book, client, world, auth_headers, db):
     assert client.get(f"/api/v1/orders/{order['id']}", headers=h).json["status"] == "paid"
     tickets = client.get("/api/v1/tickets", headers=h).json
     assert len(tickets) == 2
-    resp = client.post(f"/api/v1/orders/{order['id']}/cancel", json={"ticket_ids": [tickets[0]["id"]]}, headers=h)
+    resp = client.post(f"/api/v1/orders/{order['id']}/cancel", json={"ticket_ids": [tickets[0]["id"]],
+                                                                      "refund_to": "wallet"}, headers=h)
     assert resp.status_code == 200, resp.json
     assert resp.json["refund"] == {"amount": 150000, "currency": "KES"}
     (refund,) = db.session.scalars(select(Refund)).all()

@@ -21,7 +21,8 @@ from channels.ussd.screens import MAX_SCREEN, Picker
 LONG_CITY = "Mtwapa Kisauni Ferry Côte Terminal Annex"
 LONG_CARRIER = "Modern Coast Express Luxury Shuttle Ltd"
 WORST_ERROR = max(
-    [t(key, lang, minutes=60) for key in keys() if key.startswith("error:") for lang in LANGUAGES]
+    [t(key, lang, minutes=60, low="KES 15,000,000.00", high="KES 15,000,000.00", amount="KES 15,000,000.00")
+     for key in keys() if key.startswith("error:") for lang in LANGUAGES]
     + [t("payment_failed", lang, reason="x" * 80) for lang in LANGUAGES],
     key=len,
 )
@@ -38,7 +39,7 @@ def _worst_data() -> dict:
         "day": "2026-09-30", "offers": [offer] * 12, "offer": 0, "count": 10, "fare_class": "student",
         "order_id": 1, "ticket_id": 1, "balance": "KES 15,000,000.00", "currency": "KES",
         "quote": {"code": "ABCDE-FGHJK", "amount": "KES 1,500,000.50", "percent": 100},
-        "resume": {"screen": "buy_trip"},
+        "resume": {"screen": "buy_trip"}, "withdraw": 999_999_999,
     }
 
 
@@ -89,12 +90,14 @@ def test_every_empty_list_fits_one_gsm7_screen(worst, monkeypatch, name, languag
 
 
 END_TEXTS = ["paid_mpesa", "paid_airtime", "paid_wallet", "topup_started", "ticket_resent", "cancelled",
-             "help_ussd", "rate_limited", "error_generic", "bye"]
+             "help_ussd", "rate_limited", "error_generic", "bye", "withdrawal_started", "withdrawal_by_hand",
+             "cancelled_mpesa"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_closing_screens_fit(language):
-    values = {"code": "ABCDE-FGHJK", "amount": "KES 15,000,000.00"}
+    values = {"code": "ABCDE-FGHJK", "amount": "KES 15,000,000.00", "fee": "KES 15,000,000.00",
+              "balance": "KES 15,000,000.00"}
     for key in END_TEXTS:
         text = t(key, language, **values)
         assert len(text) <= MAX_SCREEN and is_gsm7(text), (key, text)

@@ -84,7 +84,7 @@ def test_the_scheduler_enqueues_each_sweep_once_per_interval_and_rq_runs_them(re
     assert sorted(queue.job_ids + money.job_ids) == sorted(first)
     # The money sweeps wait on their own queue, not behind SMS on the default one.
     assert sorted(jid.rsplit("-", 1)[0] for jid in money.job_ids) == [
-        "sweep-expire-holds", "sweep-poll-stk", "sweep-pull-c2b", "sweep-stuck-stk"]
+        "sweep-expire-holds", "sweep-payouts", "sweep-poll-stk", "sweep-pull-c2b", "sweep-stuck-stk"]
     work_burst(money)
     work_burst(queue)
     assert queue.count == money.count == 0

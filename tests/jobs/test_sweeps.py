@@ -75,5 +75,5 @@ def test_a_bad_sweep_interval_is_refused_naming_the_setting(monkeypatch, tmp_pat
 def test_the_sweep_interval_scales_every_sweep(monkeypatch, tmp_path):
     monkeypatch.setenv("SWEEP_INTERVAL_SECONDS", "2")
     assert sweep_intervals(build_config(str(tmp_path))) == {
-        "expire-holds": 2, "poll-stk": 2, "stuck-stk": 2, "stuck-sms": 10, "expire-tickets": 10, "pull-c2b": 10,
-        "purge-ussd": 120}
+        "expire-holds": 2, "poll-stk": 2, "stuck-stk": 2, "payouts": 2, "stuck-sms": 10, "expire-tickets": 10,
+        "pull-c2b": 10, "purge-ussd": 120}

@@ -104,7 +104,8 @@ def test_money_sweeps_are_served_before_an_sms_backlog(queues):
     enqueued = enqueue_due_sweeps(app, named[DEFAULT_QUEUE].connection)
 
     money_sweeps = {jid.rsplit("-", 1)[0] for jid in named[MONEY_QUEUE].job_ids}
-    assert money_sweeps == {"sweep-expire-holds", "sweep-poll-stk", "sweep-stuck-stk", "sweep-pull-c2b"}
+    assert money_sweeps == {"sweep-expire-holds", "sweep-poll-stk", "sweep-stuck-stk", "sweep-pull-c2b",
+                            "sweep-payouts"}
     _work_in_process(named, max_jobs=len(money_sweeps))  # the next jobs this worker takes
 
     ran_first = {jid.rsplit("-", 1)[0] for jid in enqueued} - {

@@ -43,7 +43,7 @@ def test_carrier_statement_shows_sales_refunds_fees_and_net(client, world, auth_
     for _ in range(2):
         order = book(client, world, headers)
         client.post(f"/api/v1/orders/{order['id']}/payments", json={"method": "mpesa"}, headers=headers)
-    client.post(f"/api/v1/orders/{order['id']}/cancel", json={}, headers=headers)
+    client.post(f"/api/v1/orders/{order['id']}/cancel", json={"refund_to": "wallet"}, headers=headers)
     refunded = client.get("/api/v1/wallet", headers=headers).get_json()["balance"]["amount"]
     resp = client.get(f"/api/v1/carriers/{world.carrier.id}/statement", headers=auth_headers(world.admin))
     assert resp.status_code == 200, resp.get_json()

@@ -24,6 +24,9 @@ MONTHS = range(1, 13)
 WORST = {
     "amount": lambda m: Amount(99_999_999, "KES"),  # KES 999,999.99: above any fare, top-up or wallet
     "balance": lambda m: Amount(99_999_999, "KES"),
+    "fee": lambda m: Amount(99_999_999, "KES"),  # withdrawal fee and limits (settings)
+    "low": lambda m: Amount(99_999_999, "KES"),
+    "high": lambda m: Amount(99_999_999, "KES"),
     "total": lambda m: Amount(99_999_999, "KES"),
     "carrier": lambda m: "C" * 30,  # carriers' names are cut to 30 (refunds, cancellation)
     "code": lambda m: "ABCDE-FGHJK",  # a formatted ticket code; booking codes have 8
@@ -42,6 +45,7 @@ WORST = {
     "price": lambda m: "150,000.50", "fare_class": lambda m: "Mwanafunzi", "fare": lambda m: "Mwanafunzi",
     "booking": lambda m: "7K37QBKA",
     "receipt": lambda m: "SBX1234567890A",  # M-Pesa receipts have 10, sandbox 14
+    "reference": lambda m: "R" * 40,  # a payout's M-Pesa receipt, or the reference of one paid by hand
     "via": lambda m: "crédit téléphonique SBX1234567890A",
     "method": lambda m: "crédit téléphonique",
     "link": lambda m: "https://tickets.example.test/t/ABCDEFGHJK",

@@ -27,7 +27,7 @@ def test_cancellation_refunds_quote_to_wallet_with_fee_returned(client, world, a
     order = paid_order(client, world, headers)
     quote = client.get(f"/api/v1/orders/{order['id']}/cancellation-quote", headers=headers).get_json()
     amount = quote["refund"]["amount"]
-    resp = client.post(f"/api/v1/orders/{order['id']}/cancel", json={}, headers=headers)
+    resp = client.post(f"/api/v1/orders/{order['id']}/cancel", json={"refund_to": "wallet"}, headers=headers)
     assert resp.status_code == 200, resp.get_json()
     assert client.get("/api/v1/wallet", headers=headers).get_json()["balance"]["amount"] == amount
     fee_back = amount * 500 // 10000
@@ -58,6 +58,8 @@ def test_refund_order_is_idempotent_on_ref_and_guards_amounts(client, world, aut
 
 
 def test_mpesa_refund_only_where_carrier_allows_and_is_a_pending_payout(client, world, auth_headers):
+    world.carrier.mpesa_refunds_allowed = False  # a carrier that keeps refunds in the wallet
+    db.session.commit()
     order_json = paid_order(client, world, auth_headers(world.passenger))
     order = db.session.get(Order, order_json["id"])
     before = counts()
@@ -77,6 +79,8 @@ def test_mpesa_refund_only_where_carrier_allows_and_is_a_pending_payout(client, 
 
 
 def test_trip_cancellation_refunds_everyone_in_full(client, world, auth_headers):
+    world.carrier.mpesa_refunds_allowed = False  # a carrier that keeps refunds in the wallet
+    db.session.commit()
     headers = auth_headers(world.passenger)
     paid_order(client, world, headers)
     resp = client.post(f"/api/v1/carriers/{world.carrier.id}/trips/{world.trip.id}/cancel",

@@ -25,6 +25,8 @@ from app.messaging import states as _sms_states  # noqa: F401
 from app.payments import states as _payment_states  # noqa: F401
 from app.reports import states as _report_states  # noqa: F401
 from app.reports.models import Settlement
+from app.payouts import states as _payout_states  # noqa: F401
+from app.payouts.models import Payout
 from app.ticketing import states as _ticket_states  # noqa: F401
 from app.ticketing.states import TICKET
 from tests import factories
@@ -33,7 +35,7 @@ from app.ticketing.models import Ticket
 
 
 EXPECTED = {"order", "hold", "payment", "refund", "airtime_charge", "ticket", "trip", "user", "otp", "sms",
-            "settlement"}
+            "settlement", "payout"}
 
 
 def test_every_area_declares_its_machine():
@@ -180,6 +182,9 @@ def _make(entity, world, n):
         day = utcnow().date() - timedelta(days=400 + n)
         row = Settlement(carrier_id=world.carrier.id, period_start=day, period_end=day, currency="KES", days=1,
                          gross=100, refunds=0, commission=5, fees=0, net=95, reference="REF1", created_by="user:7")
+    elif entity == "payout":
+        row = Payout(ref=f"p{n}", kind="withdrawal", user_id=world.passenger.id, amount=10000, currency="KES",
+                     account="payouts_pending:platform", phone="+254711000111", paid_at=utcnow())
     db.session.add(row)
     db.session.flush()
     return row

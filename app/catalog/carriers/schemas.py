@@ -50,11 +50,17 @@ class SettingsSchema(Schema):
 
     EXAMPLE = {"refund_rules": [{"hours_before_departure": 24, "refund_percent": 90},
                                 {"hours_before_departure": 2, "refund_percent": 50}],
-               "mpesa_refunds_allowed": True, "ticket_grace_minutes": 30, "boarding_opens_minutes": 60,
+               "mpesa_refunds_allowed": True, "reverse_double_payments": True, "ticket_grace_minutes": 30,
+               "boarding_opens_minutes": 60,
                "support_phone": "+254700123456"}
 
     refund_rules = fields.List(fields.Nested(RefundRuleSchema), validate=validate.Length(max=20))
-    mpesa_refunds_allowed = fields.Boolean()
+    mpesa_refunds_allowed = fields.Boolean(metadata={
+        "description": "refunds go back the way the money came (M-Pesa payments to M-Pesa); false keeps "
+                       "every refund in the Safiri wallet"})
+    reverse_double_payments = fields.Boolean(metadata={
+        "description": "a second M-Pesa payment of a booking already paid is reversed to the payer "
+                       "(Daraja reversal) instead of going to their wallet"})
     ticket_grace_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=24 * 60))
     boarding_opens_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=24 * 60))
     support_phone = fields.String(allow_none=True, validate=_phone)

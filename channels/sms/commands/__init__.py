@@ -13,11 +13,12 @@ from channels.sms.commands.buy import buy, choose
 from channels.sms.commands.parse import KEYWORDS, Command, Inbound, close_match, parse
 from channels.sms.commands.pay import pay
 from channels.sms.commands.tickets import cancel, confirm, history, resend, tickets
-from channels.sms.commands.wallet import balance, topup
+from channels.sms.commands.wallet import balance, topup, withdraw
 
 HANDLERS = {
     "buy": buy, "number": choose, "pay": pay, "tickets": tickets, "history": history, "resend": resend,
-    "cancel": cancel, "yes": confirm, "balance": balance, "topup": topup, "lang": lang, "stop": stop,
+    "cancel": cancel, "yes": confirm, "balance": balance, "topup": topup, "withdraw": withdraw, "lang": lang,
+    "stop": stop,
     "check": check, "help": help_, "unknown": help_,
 }
 

@@ -5,7 +5,7 @@ a keyword also reveals the sender's language (a new sender who writes ``NUNUA`` 
 Swahili replies). Texts from feature phones are forgiving-read: trailing punctuation is
 dropped ("Bal."), a near-miss keyword is acted on when one candidate is close (difflib
 ratio >= ``ACT_RATIO``), and only suggested ("did you mean ...?") when it is less close
-(>= ``SUGGEST_RATIO``) or when acting would be irreversible (STOP, YES). Two candidates of
+(>= ``SUGGEST_RATIO``) or when acting would be irreversible (STOP, YES, WITHDRAW). Two candidates of
 different meaning are never guessed between: the sender gets the help text instead.
 
 The same rule reads the words inside a command that name a choice: a fare class
@@ -21,7 +21,7 @@ from channels.i18n import LANGUAGES, fold_keyword, t
 
 ACT_RATIO = 0.85  # "TICKET", "TIKETS" (0.92 to TICKETS), "NAIROBY" (0.86 to Nairobi)
 SUGGEST_RATIO = 0.7  # "HALP" (0.75 to HELP), "NARBI" (0.83 to Nairobi); "HELLO" (0.67) is not
-NEVER_GUESSED = {"stop", "yes"}  # opting out and confirming a cancellation must be typed
+NEVER_GUESSED = {"stop", "yes", "withdraw"}  # opting out, confirming a cancellation, money out: typed
 
 KEYWORDS: dict[str, dict[str, str]] = {
     # command → {keyword: language it reveals}; add, never rename (people learn them)
@@ -33,6 +33,7 @@ KEYWORDS: dict[str, dict[str, str]] = {
     "cancel": {"CANCEL": "en", "ANNULER": "fr", "GHAIRI": "sw"},
     "balance": {"BAL": "en", "BALANCE": "en", "SOLDE": "fr", "SALIO": "sw"},
     "topup": {"TOPUP": "en", "RECHARGE": "fr", "ONGEZA": "sw"},
+    "withdraw": {"WITHDRAW": "en", "RETIRER": "fr", "TOA": "sw"},
     "lang": {"LANG": "en", "LANGUE": "fr", "LUGHA": "sw"},
     "help": {"HELP": "en", "AIDE": "fr", "MSAADA": "sw"},
     "stop": {"STOP": "en"},

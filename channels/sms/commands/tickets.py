@@ -89,13 +89,16 @@ def cancel(msg: Inbound, args: list[str]) -> str:
         return msg.t("sms_no_such_ticket", code=" ".join(args)[:14])
     quote = cancellation_quote(msg.user, ticket_ids=[view.id], as_cancel=True)  # refused here when cancel would be
     set_pending(msg.phone, "cancel", {"ticket_id": view.id})
-    return msg.t("sms_cancel_quote", code=view.code, amount=msg.money(quote.refund), percent=quote.percent)
+    key = "sms_cancel_quote_mpesa" if quote.refund_to == "mpesa" else "sms_cancel_quote"
+    return msg.t(key, code=view.code, amount=msg.money(quote.refund), percent=quote.percent)
 
 
 def confirm(msg: Inbound, args: list[str]) -> str:
-    """YES to the last quote: cancel, refund to the wallet, and say the refund actually made."""
+    """YES to the last quote: cancel, refund the way the money came (as quoted), and say the
+    refund actually made and where it went."""
     pending = take_pending(msg.phone, "cancel")
     if pending is None:
         return msg.t("sms_nothing_pending")
-    result = cancel_tickets(msg.user, ticket_ids=[pending["ticket_id"]], refund_to="wallet")
-    return msg.t("cancelled", code=result.tickets[0].code, amount=msg.money(result.refund))
+    result = cancel_tickets(msg.user, ticket_ids=[pending["ticket_id"]])
+    key = "cancelled_mpesa" if result.refund_to == "mpesa" else "cancelled"
+    return msg.t(key, code=result.tickets[0].code, amount=msg.money(result.refund))

@@ -1,4 +1,5 @@
-"""Parsers for the bodies Daraja POSTs to us: STK push results and C2B notifications.
+"""Parsers for the bodies Daraja POSTs to us: STK push results, C2B notifications, and the
+``Result`` of the initiator APIs (B2C, reversal, transaction status).
 
 Why apart from the client: the M-Pesa channel parses callbacks without ever calling
 Daraja, and a malformed body must become ``MalformedCallback`` (parked by the caller),
@@ -10,12 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.payments.providers.daraja.errors import MalformedCallback
-from app.payments.providers.daraja.results import C2BNotification, StkCallback
+from app.payments.providers.daraja.results import C2BNotification, InitiatorResult, StkCallback
 from app.payments.providers.daraja.wire import (
     _as_int,
     _optional_str,
     _parse_daraja_time,
     _require_str,
+    _result_time,
     _to_minor,
 )
 
@@ -123,4 +125,55 @@ def parse_c2b(body: Any) -> C2BNotification:
         invoice_number=_optional_str(body, "InvoiceNumber"),
         org_account_balance=_optional_str(body, "OrgAccountBalance"),
         third_party_trans_id=_optional_str(body, "ThirdPartyTransID"),
+    )
+
+
+_AMOUNT_KEYS = ("TransactionAmount", "Amount")
+_TIME_KEYS = ("TransactionCompletedDateTime", "TransCompletedTime", "FinalisedTime")
+
+
+def parse_result(body: Any) -> InitiatorResult:
+    """Parse the ``{"Result": {...}}`` Daraja posts to a B2C, reversal or status ResultURL
+    (and, in the same shape, to QueueTimeOutURL).
+
+    ``ResultParameters.ResultParameter`` is a list of ``{Key, Value}`` on success and absent
+    on failure (and a lone object is seen too). ``ResultCode`` is an int, or a string such as
+    ``R000001`` for reversals; it is kept as a string. An amount or a time that is present
+    but unreadable makes the body malformed (the caller parks it) rather than half-read.
+    """
+    if not isinstance(body, Mapping):
+        raise MalformedCallback("result body must be a JSON object")
+    result = body.get("Result")
+    if not isinstance(result, Mapping):
+        raise MalformedCallback("missing Result")
+    if "ResultCode" not in result:
+        raise MalformedCallback("missing field ResultCode")
+    code = result["ResultCode"]
+    if isinstance(code, bool) or not isinstance(code, (int, str)) or not str(code).strip():
+        raise MalformedCallback("ResultCode must be a number or a code")
+    result_type = result.get("ResultType")
+    parameters: dict[str, Any] = {}
+    raw = result.get("ResultParameters")
+    if raw is not None:
+        items = raw.get("ResultParameter") if isinstance(raw, Mapping) else None
+        if isinstance(items, Mapping):
+            items = [items]
+        if not isinstance(items, list):
+            raise MalformedCallback("ResultParameters.ResultParameter must be a list")
+        for item in items:
+            if not isinstance(item, Mapping) or not isinstance(item.get("Key"), str):
+                raise MalformedCallback("each ResultParameter needs a Key")
+            parameters[item["Key"]] = item.get("Value")
+    amount = next((parameters[k] for k in _AMOUNT_KEYS if parameters.get(k) not in (None, "")), None)
+    when = next((parameters[k] for k in _TIME_KEYS if parameters.get(k) not in (None, "")), None)
+    return InitiatorResult(
+        result_type=result_type if isinstance(result_type, int) and not isinstance(result_type, bool) else None,
+        result_code=str(code).strip(),
+        result_desc=_optional_str(result, "ResultDesc"),
+        originator_conversation_id=_optional_str(result, "OriginatorConversationID").strip(),
+        conversation_id=_optional_str(result, "ConversationID").strip(),
+        transaction_id=_optional_str(result, "TransactionID").strip(),
+        parameters=parameters,
+        amount_minor=_to_minor(amount, "Amount") if amount is not None else None,
+        completed_at=_result_time(when, "completion time") if when is not None else None,
     )

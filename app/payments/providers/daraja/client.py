@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from app.payments.providers.daraja.c2b import C2BRegistration
 from app.payments.providers.daraja.http import DarajaHttp
+from app.payments.providers.daraja.outbound import OutboundOperations
 from app.payments.providers.daraja.stk import StkOperations
 
 
-class DarajaClient(StkOperations, C2BRegistration, DarajaHttp):
+class DarajaClient(StkOperations, C2BRegistration, OutboundOperations, DarajaHttp):
     """Outbound Daraja calls with explicit timeouts, a cached OAuth token and one 401 retry."""

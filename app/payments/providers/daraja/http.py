@@ -23,6 +23,7 @@ import requests
 from urllib3.exceptions import ProtocolError
 
 from app.payments.providers.daraja.errors import DarajaError, DarajaNoAnswer, DarajaUnavailable
+from app.payments.providers.daraja.initiator import Initiator, InitiatorConfigError
 from app.payments.providers.daraja.wire import (
     INVALID_TOKEN_CODE,
     NAIROBI,
@@ -49,6 +50,7 @@ class DarajaHttp:
         timeout: float | tuple[float, float] = (3.05, 10),
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
+        initiator: Initiator | None = None,
     ) -> None:
         for name, value in (
             ("consumer_key", consumer_key),
@@ -71,13 +73,23 @@ class DarajaHttp:
         self._lock = threading.Lock()
         self._token: str | None = None
         self._token_expires_at = 0.0
+        self.initiator = initiator  # B2C, reversal, status (``outbound``); None: not configured
 
     def __repr__(self) -> str:  # never show secrets
         return f"{type(self).__name__}(shortcode={self.shortcode!r}, base_url={self.base_url!r})"
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], **kwargs: Any) -> DarajaHttp:
-        """Build from the contract's ``MPESA_*`` names (``MPESA_BASE_URL`` overrides the env)."""
+        """Build from the contract's ``MPESA_*`` names (``MPESA_BASE_URL`` overrides the env).
+
+        The API initiator (``MPESA_INITIATOR_NAME``...) is optional: without it, or with it
+        half set (production refuses that at start, ``app.production``), the client still
+        takes payments and payouts wait for a person.
+        """
+        try:
+            kwargs.setdefault("initiator", Initiator.from_settings(settings))
+        except InitiatorConfigError as exc:
+            log.warning("daraja: no API initiator (%s); payouts wait for a person", exc)
         return cls(
             consumer_key=settings.get("MPESA_CONSUMER_KEY") or "",
             consumer_secret=settings.get("MPESA_CONSUMER_SECRET") or "",

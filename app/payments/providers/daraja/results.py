@@ -76,3 +76,55 @@ class C2BNotification:
     invoice_number: str = ""
     org_account_balance: str = ""
     third_party_trans_id: str = ""
+
+
+@dataclass(frozen=True)
+class InitiatorAccepted:
+    """Daraja took a B2C, reversal or status request; the outcome comes later to ResultURL.
+
+    ``originator_conversation_id`` is ours for B2C (the idempotency key we sent) and
+    Daraja's own for reversals and status checks; ``conversation_id`` is always Daraja's.
+    """
+
+    conversation_id: str
+    originator_conversation_id: str
+    description: str
+
+
+@dataclass(frozen=True)
+class InitiatorResult:
+    """A parsed ``Result`` body (B2C, reversal, transaction status, or their timeouts).
+
+    ``result_code`` stays a string: Daraja sends ints (``0``, ``2001``) and, for reversals,
+    codes such as ``R000001``. ``parameters`` are the ``ResultParameters`` by key; the
+    properties below read the ones each API names differently.
+    """
+
+    result_type: int | None
+    result_code: str
+    result_desc: str
+    originator_conversation_id: str
+    conversation_id: str
+    transaction_id: str
+    parameters: Mapping[str, Any] = field(repr=False)
+    amount_minor: int | None
+    completed_at: datetime | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.result_code == "0"
+
+    @property
+    def receipt(self) -> str:
+        """The M-Pesa receipt the result is about (B2C: the payout; status: the one asked)."""
+        for key in ("TransactionReceipt", "ReceiptNo"):
+            value = self.parameters.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+        return self.transaction_id
+
+    @property
+    def transaction_status(self) -> str | None:
+        """Transaction status results: ``Completed``, ``Failed``... (None for other APIs)."""
+        value = self.parameters.get("TransactionStatus")
+        return str(value) if value not in (None, "") else None

@@ -43,8 +43,20 @@ ACCOUNT_REFERENCE_MAX = 12
 #: Daraja documents TransactionDesc as at most 13 characters; longer ones are refused.
 TRANSACTION_DESC_MAX = 13
 
+# The initiator APIs (B2C, reversal, transaction status): paths, commands and field limits.
+B2C_PATH = "/mpesa/b2c/v3/paymentrequest"
+REVERSAL_PATH = "/mpesa/reversal/v1/request"
+STATUS_PATH = "/mpesa/transactionstatus/v1/query"
+B2C_COMMAND = "BusinessPayment"
+REMARKS_MAX = 100  # Remarks and Occasion: "a sequence of characters up to 100"
+ORIGINATOR_ID_MAX = 64
+SHORTCODE_IDENTIFIER = "4"  # IdentifierType of an organisation's shortcode (status checks)
+REVERSAL_RECEIVER_TYPE = "11"  # RecieverIdentifierType for the Paybill that received the money
+
 _KENYAN_MOBILE = re.compile(r"^\+254([17]\d{8})$")
 _DARAJA_DATETIME = re.compile(r"^\d{14}$")
+_B2C_DATETIME = re.compile(r"^\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2}$")
+_ORIGINATOR_ID = re.compile(r"^[A-Za-z0-9_-]{1,%d}$" % ORIGINATOR_ID_MAX)
 
 
 def base_url_for(env: str, override: str | None = None) -> str:
@@ -171,3 +183,96 @@ def _daraja_msisdn(phone_e164: str) -> str:
     if not match:
         raise ValueError("phone must be a Kenyan mobile number in E.164 (+2547XXXXXXXX / +2541XXXXXXXX)")
     return f"254{match.group(1)}"
+
+
+def _result_time(value: Any, what: str) -> datetime:
+    """A result's time in either of Daraja's forms: ``20261201144452`` (reversal, status) or
+    ``01.12.2026 14:22:08`` (B2C), both Kenyan wall time, as aware UTC."""
+    text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    if _B2C_DATETIME.match(text):
+        try:
+            local = datetime.strptime(text, "%d.%m.%Y %H:%M:%S").replace(tzinfo=NAIROBI)
+        except ValueError:
+            raise MalformedCallback(f"{what} is not a valid date: {value!r}") from None
+        return local.astimezone(timezone.utc)
+    return _parse_daraja_time(value, what)
+
+
+def _whole_shillings(amount_minor: int) -> str:
+    """Daraja's ``Amount``: whole shillings as a string; cents are refused, never rounded."""
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
+        raise ValueError("amount_minor must be an int")
+    if amount_minor <= 0 or amount_minor % 100:
+        raise ValueError("amount_minor must be a positive whole number of shillings (x100)")
+    return str(amount_minor // 100)
+
+
+def _remark(text: str, what: str) -> str:
+    text = " ".join((text or "").split())[:REMARKS_MAX]
+    if len(text) < 2:  # Daraja refuses an empty (or one-letter) Remarks
+        raise ValueError(f"{what} must have at least 2 characters")
+    return text
+
+
+def b2c_payload(initiator, originator_id: str, phone_e164: str, amount_minor: int, *, remarks: str,
+                occasion: str, result_url: str, timeout_url: str) -> dict[str, str]:
+    """The B2C payment request (``BusinessPayment``). ``originator_id`` is our idempotency
+    key: Daraja refuses a second request with the same one, so a retry cannot pay twice."""
+    if not isinstance(originator_id, str) or not _ORIGINATOR_ID.match(originator_id):
+        raise ValueError(f"originator_id must be 1..{ORIGINATOR_ID_MAX} letters, digits, '-' or '_'")
+    return {
+        "OriginatorConversationID": originator_id,
+        "InitiatorName": initiator.name,
+        "SecurityCredential": initiator.credential,
+        "CommandID": B2C_COMMAND,
+        "Amount": _whole_shillings(amount_minor),
+        "PartyA": initiator.b2c_shortcode,
+        "PartyB": _daraja_msisdn(phone_e164),
+        "Remarks": _remark(remarks, "remarks"),
+        "QueueTimeOutURL": check_callback_url(timeout_url),
+        "ResultURL": check_callback_url(result_url),
+        "Occassion": " ".join((occasion or "").split())[:REMARKS_MAX],  # sic: Daraja's spelling
+    }
+
+
+def reversal_payload(initiator, receipt: str, amount_minor: int, *, remarks: str, result_url: str,
+                     timeout_url: str) -> dict[str, str]:
+    """The reversal request of a payment ``receipt`` made to the Paybill (``TransactionReversal``)."""
+    if not isinstance(receipt, str) or not receipt.strip():
+        raise ValueError("receipt must not be empty")
+    return {
+        "Initiator": initiator.name,
+        "SecurityCredential": initiator.credential,
+        "CommandID": "TransactionReversal",
+        "TransactionID": receipt.strip(),
+        "Amount": _whole_shillings(amount_minor),
+        "ReceiverParty": initiator.shortcode,
+        "RecieverIdentifierType": REVERSAL_RECEIVER_TYPE,  # sic: Daraja's spelling
+        "ResultURL": check_callback_url(result_url),
+        "QueueTimeOutURL": check_callback_url(timeout_url),
+        "Remarks": _remark(remarks, "remarks"),
+        "Occasion": "",
+    }
+
+
+def status_payload(initiator, *, party: str, receipt: str | None = None, originator_id: str | None = None,
+                   remarks: str, result_url: str, timeout_url: str) -> dict[str, str]:
+    """The transaction status request: by M-Pesa receipt, or by the OriginatorConversationID
+    of a request whose receipt we never learnt (a B2C payment whose result did not come)."""
+    if not (receipt or originator_id):
+        raise ValueError("a status check needs a receipt or an originator id")
+    payload = {
+        "Initiator": initiator.name,
+        "SecurityCredential": initiator.credential,
+        "CommandID": "TransactionStatusQuery",
+        "TransactionID": (receipt or "").strip(),
+        "PartyA": party,
+        "IdentifierType": SHORTCODE_IDENTIFIER,
+        "ResultURL": check_callback_url(result_url),
+        "QueueTimeOutURL": check_callback_url(timeout_url),
+        "Remarks": _remark(remarks, "remarks"),
+        "Occasion": "",
+    }
+    if originator_id:
+        payload["OriginatorConversationID"] = originator_id
+    return payload
