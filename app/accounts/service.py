@@ -34,7 +34,7 @@ from app.auth.models import User
 from app.auth.states import USER
 from app.database import utcnow
 from app.errors import Conflict
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.messaging.service import erase_recipient
 from app.payments.models import Payment
 from app.payments.refunds import keep_payout_numbers, pay_out_wallet
@@ -50,29 +50,41 @@ EDITABLE = ("name", "language", "preferred_payment")
 
 
 def update_profile(user: User, changes: dict) -> User:
-    """Apply the editable fields present in ``changes``. Commits."""
-    for field in EDITABLE:
-        if field in changes:
-            setattr(user, field, changes[field])
-    db.session.commit()
-    return user
+    """Apply the editable fields present in ``changes``: one unit of work."""
+
+    def work() -> User:
+        for field in EDITABLE:
+            if field in changes:
+                setattr(user, field, changes[field])
+        return user
+
+    return unit_of_work(work)
 
 
 def deactivate(user: User) -> None:
-    """Pause the account: every session ends; signing in again reactivates it. Commits."""
-    user = USER.lock(user.id)
+    """Pause the account: every session ends; signing in again reactivates it. One unit of work."""
+    unit_of_work(lambda: _deactivate(user.id))
+    log.info("user %s deactivated", user.id)
+
+
+def _deactivate(user_id: int) -> None:
+    user = USER.lock(user_id)
     if user.status != "active":
         raise Conflict("This account is not active.", slug="not-active")
     USER.transition(user, "deactivated", actor=f"user:{user.id}", reason="paused by the account holder",
                     locked=True)
     user.deactivated_at = utcnow()
     refresh.revoke_all_for_user(user.id)
-    db.session.commit()
-    log.info("user %s deactivated", user.id)
 
 
 def delete_account(user: User) -> None:
-    """Pay out the wallet, erase the person, keep the records. Commits."""
+    """Pay out the wallet, erase the person, keep the records: one unit of work."""
+    user_id = user.id
+    unit_of_work(lambda: _erase(user))
+    log.info("user %s deleted (personal data erased)", user_id)
+
+
+def _erase(user: User) -> None:
     # Two deletions at once: one wins (the row lock), the other finds it deleted.
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())  # lock only: re-read below
     db.session.refresh(user)
@@ -99,5 +111,3 @@ def delete_account(user: User) -> None:
     USER.transition(user, "deleted", actor=f"user:{user.id}", reason="erased at the account holder's request",
                     locked=True)
     user.deleted_at = utcnow()
-    db.session.commit()
-    log.info("user %s deleted (personal data erased)", user.id)

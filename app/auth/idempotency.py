@@ -26,6 +26,10 @@ insert wins, the other reads the winner's record. Answers < 500 (including probl
 errors such as 409 seat-taken) are stored and replayed; on a 500, a 429 (a limit: try
 later) or a validation error the record is deleted so the client can retry with the same key.
 
+Three units of work (``app.extensions.unit_of_work``), on purpose: the claim commits before
+the view runs (so that a concurrent duplicate sees it), the view's use case commits its own
+work, and the answer is stored after it (so that it describes what the view committed).
+
 Usage (the view must commit its own work; put it under ``auth_required``, above
 flask-smorest's decorators, so it sees the final response)::
 
@@ -52,7 +56,7 @@ from app.auth.decorators import current_user
 from app.auth.idempotency_models import IdempotencyRecord
 from app.database import utcnow
 from app.errors import ApiError, Conflict, Unprocessable, handle_api_error
-from app.extensions import db
+from app.extensions import db, unit_of_work
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -63,15 +67,15 @@ def _take_over(record: IdempotencyRecord) -> IdempotencyRecord | None:
     """Claim an in-flight record whose request is presumed dead; None if not stale or lost the race."""
     now = utcnow()
     cutoff = now - timedelta(seconds=current_app.config.get("IDEMPOTENCY_INFLIGHT_SECONDS", DEFAULT_INFLIGHT_SECONDS))
-    result = db.session.execute(
+    record_id = record.id
+    taken = unit_of_work(lambda: db.session.execute(  # the takeover is its own unit of work, before the view
         update(IdempotencyRecord)
-        .where(IdempotencyRecord.id == record.id, IdempotencyRecord.response_status.is_(None),
+        .where(IdempotencyRecord.id == record_id, IdempotencyRecord.response_status.is_(None),
                IdempotencyRecord.created_at < cutoff)
         .values(created_at=now)
         .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    if result.rowcount != 1:
+    ).rowcount)
+    if taken != 1:
         return None
     return db.session.execute(
         select(IdempotencyRecord).where(IdempotencyRecord.id == record.id)
@@ -81,13 +85,15 @@ def _take_over(record: IdempotencyRecord) -> IdempotencyRecord | None:
 
 def _claim(user_id: int, key: str, endpoint: str, digest: str) -> IdempotencyRecord | Response:
     """Insert the in-flight record, or answer from an existing one (replay / 409 / 422)."""
-    try:
+    def insert() -> IdempotencyRecord:
         record = IdempotencyRecord(user_id=user_id, key=key, endpoint=endpoint, request_hash=digest)
         db.session.add(record)
-        db.session.commit()
         return record
+
+    try:  # committed before the view runs; one attempt: a duplicate key is the answer, not a race to rerun
+        return unit_of_work(insert, attempts=1)
     except IntegrityError:
-        db.session.rollback()
+        pass  # the key is taken: answer from its record
     existing = db.session.scalar(select(IdempotencyRecord).where(
         IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key, IdempotencyRecord.endpoint == endpoint))
     if existing is None:  # deleted meanwhile (the first attempt failed): let the client retry
@@ -115,16 +121,15 @@ def _finish(record_id: int, claimed_at, response: Response | None) -> None:
     mine = (IdempotencyRecord.id == record_id, IdempotencyRecord.created_at == claimed_at,
             IdempotencyRecord.response_status.is_(None))
     if response is None or response.status_code >= 500 or response.status_code == 429:
-        db.session.execute(delete(IdempotencyRecord).where(*mine).execution_options(synchronize_session=False))
+        statement = delete(IdempotencyRecord).where(*mine)
     else:
-        db.session.execute(
-            update(IdempotencyRecord).where(*mine).values(
-                response_status=response.status_code,
-                response_body=response.get_json(silent=True),
-                completed_at=utcnow(),
-            ).execution_options(synchronize_session=False)
+        statement = update(IdempotencyRecord).where(*mine).values(
+            response_status=response.status_code,
+            response_body=response.get_json(silent=True),
+            completed_at=utcnow(),
         )
-    db.session.commit()
+    # Its own unit of work, after the view's: the answer stored is the one the view committed.
+    unit_of_work(lambda: db.session.execute(statement.execution_options(synchronize_session=False)))
 
 
 def idempotent(view):

@@ -8,7 +8,10 @@ Why this shape:
   then it is dead and a new code must be requested (which the rate limit throttles).
   Together that bounds guessing to a few tries per 10^6 codes per window.
 - Each wrong guess is committed before the error is raised: a rolled-back counter
-  would make the attempt limit meaningless.
+  would make the attempt limit meaningless. So ``verify_code`` returns the rejection
+  instead of raising it; the sign-in's unit of work commits the count, then raises it.
+- Nothing here commits: the use cases in ``app.auth.service`` run these functions in
+  their unit of work (``app.extensions.unit_of_work``).
 - Status strings change only in ``_close`` (the one transition of this state machine:
   ``pending → verified | superseded | expired | exhausted``).
 """
@@ -22,7 +25,6 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import OtpChallenge
 from app.auth.states import OTP, SIGN_IN
@@ -36,7 +38,7 @@ from app.messaging.service import queue_sms
 log = logging.getLogger(__name__)
 
 CODE_DIGITS = 6
-ISSUE_ATTEMPTS = 3  # inserts tried when concurrent requests for one number collide
+ISSUE_ATTEMPTS = 3  # runs of ``issue_code`` tried when concurrent requests for one number collide
 
 # Short, GSM-7 only (no accents, no curly quotes), so each fits one SMS part.
 class CodeRejected(ApiError):
@@ -72,49 +74,46 @@ def _close(challenge: OtpChallenge, status: str) -> None:
 
 
 def issue_code(phone: str, *, language: str | None = None, user_id: int | None = None) -> OtpChallenge:
-    """Supersede any pending code for ``phone``, store a new one and queue its SMS.
+    """Supersede any pending code for ``phone``, store a new one and queue its SMS; never commits.
 
-    Commits. The SMS leaves only after the commit, so a failed insert never sends a code
-    that cannot be verified.
+    The caller's unit of work commits, and the SMS leaves only after that commit, so a
+    failed insert never sends a code that cannot be verified. A concurrent request for the
+    same number may insert its pending code between our update and insert: the partial
+    unique index refuses ours (``IntegrityError``) and the unit of work runs this again,
+    superseding that one too (up to ``ISSUE_ATTEMPTS`` runs; then ``code_request_raced``).
     """
     now = utcnow()
-    for attempt in range(ISSUE_ATTEMPTS):
-        code = _new_code()
-        OTP.bulk(OtpChallenge.phone == phone, to="superseded", actor=SIGN_IN, reason="a new code was requested",
-                 now=now, values={"closed_at": now})
-        challenge = OtpChallenge(
-            phone=phone,
-            code_hash=_code_hash(phone, code),
-            expires_at=now + timedelta(seconds=current_app.config["OTP_TTL_SECONDS"]),
-        )
-        db.session.add(challenge)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            # A concurrent request for the same number inserted its pending code between
-            # our update and insert (the partial unique index refused ours): supersede
-            # that one too and try again. Still racing after that means a burst of
-            # requests for one number: its code is on its way from a concurrent request.
-            db.session.rollback()
-            log.info("sign-in code request for %s raced another (attempt %d)", mask_phone(phone), attempt + 1)
-            continue
-        queue_sms(phone, sms_text(code, language), kind="otp", user_id=user_id)
-        db.session.commit()
-        log.info("sign-in code issued for %s (challenge %s)", mask_phone(phone), challenge.id)
-        return challenge
-    raise ApiError(
+    code = _new_code()
+    OTP.bulk(OtpChallenge.phone == phone, to="superseded", actor=SIGN_IN, reason="a new code was requested",
+             now=now, values={"closed_at": now})
+    challenge = OtpChallenge(
+        phone=phone,
+        code_hash=_code_hash(phone, code),
+        expires_at=now + timedelta(seconds=current_app.config["OTP_TTL_SECONDS"]),
+    )
+    db.session.add(challenge)
+    db.session.flush()  # the partial unique index decides a race here, before any SMS is queued
+    queue_sms(phone, sms_text(code, language), kind="otp", user_id=user_id)
+    return challenge
+
+
+def code_request_raced() -> ApiError:
+    """429: every run of ``issue_code`` collided. That means a burst of requests for one
+    number: its code is on its way from a concurrent request."""
+    return ApiError(
         "A code for this number was requested at the same moment and is on its way; "
         "wait for it or try again in a few seconds.",
         status=429, title="Too many requests", slug="code-request-raced", headers={"Retry-After": "2"},
     )
 
 
-def verify_code(phone: str, code: str) -> None:
-    """Accept ``code`` for ``phone`` or raise ``CodeRejected``.
+def verify_code(phone: str, code: str) -> CodeRejected | None:
+    """Accept ``code`` for ``phone`` (None) or return the ``CodeRejected`` to raise; never commits.
 
-    On success the challenge is marked verified in the caller's transaction (the caller
-    commits together with the user and tokens it creates). On failure the attempt is
-    committed before raising.
+    On success the challenge is marked verified in the caller's unit of work, which commits
+    it together with the user and tokens it creates. On failure the rejection is returned,
+    not raised: the caller's unit of work commits the attempt (or the expiry) first, then
+    raises it (raising here would roll the count back).
     """
     challenge = db.session.scalars(
         select(OtpChallenge)
@@ -125,31 +124,29 @@ def verify_code(phone: str, code: str) -> None:
         .execution_options(populate_existing=True)
     ).first()
     if challenge is None or challenge.status in ("verified", "superseded"):
-        raise CodeRejected(
+        return CodeRejected(
             "No code is waiting for this number; request a new one.", slug="invalid-code",
             attempts_left=0,
         )
     if challenge.status == "exhausted":
-        raise _too_many()
+        return _too_many()
     if challenge.status == "expired" or challenge.expires_at <= utcnow():
         if challenge.status == "pending":
             _close(challenge, "expired")
-            db.session.commit()
-        raise CodeRejected("This code has expired; request a new one.", slug="code-expired")
+        return CodeRejected("This code has expired; request a new one.", slug="code-expired")
 
     if hmac.compare_digest(challenge.code_hash, _code_hash(phone, code)):
         _close(challenge, "verified")
-        return
+        return None
 
     challenge.attempts += 1
     left = current_app.config["OTP_MAX_ATTEMPTS"] - challenge.attempts
     if left <= 0:
         _close(challenge, "exhausted")
-    db.session.commit()
     log.info("wrong sign-in code for %s (%s attempts left)", mask_phone(phone), max(left, 0))
     if left <= 0:
-        raise _too_many()
-    raise CodeRejected(
+        return _too_many()
+    return CodeRejected(
         f"That code is not right; {left} attempt{'s' if left != 1 else ''} left.",
         slug="invalid-code", attempts_left=left,
     )

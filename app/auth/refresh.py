@@ -113,13 +113,14 @@ def _live_successor(token: RefreshToken, raw: str) -> RefreshToken | None:
     return successor
 
 
-def rotate(raw: str, client: str | None = None) -> tuple[User, str]:
-    """Exchange ``raw`` for a successor; return the user and the new raw token.
+def rotate(raw: str, client: str | None = None) -> tuple[User, str] | Unauthorized:
+    """Exchange ``raw`` for a successor; return the user and the new raw token. Never commits.
 
     ``client`` fingerprints the caller (see the module docstring): a reuse by the same
     client within the grace gets the successor already issued. Raises 401 for unknown,
-    expired, revoked or reused tokens. Reuse revokes the family and commits that before
-    raising, so the revocation sticks.
+    expired or revoked tokens. A reuse revokes the family and *returns* its 401 instead of
+    raising it: the caller's unit of work commits the revocation, then raises, so the
+    revocation sticks.
     """
     token = _load(raw, lock=True)  # a concurrent rotation of the same token waits here
     if token is None or token.revoked_at is not None:
@@ -133,9 +134,8 @@ def rotate(raw: str, client: str | None = None) -> tuple[User, str]:
                          token.user_id)
                 return user, _successor(raw)
         revoke_family(token.family_id)
-        db.session.commit()
         log.warning("refresh token reuse for user %s: family revoked", token.user_id)
-        raise _invalid(
+        return _invalid(
             "This refresh token was already used; every session of this sign-in has been ended.",
             slug="refresh-token-reused",
         )

@@ -9,6 +9,9 @@ Decisions (the issue left them open):
   so the number simply signs up afresh as a new user.
 - A role grant for a number without an account creates the account (active), so a
   carrier can onboard a driver before the driver ever opens the app.
+
+Each public function here is a use case: it commits once, through
+``app.extensions.unit_of_work``; ``otp`` and ``refresh`` never commit.
 """
 from __future__ import annotations
 
@@ -24,8 +27,8 @@ from app.auth.models import CARRIER_ROLES, ROLES, User
 from app.auth.states import USER
 from app.auth.tokens import issue_access_token
 from app.core.phone import mask_phone
-from app.errors import Conflict, Unprocessable
-from app.extensions import db
+from app.errors import ApiError, Conflict, Unprocessable
+from app.extensions import db, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +72,19 @@ def request_sign_in_code(phone: str, language: str | None = None) -> int:
     """Send a sign-in code to ``phone``; return its lifetime in seconds.
 
     The SMS is in the account's language when there is an account, else in ``language``
-    (the client's choice), else English.
+    (the client's choice), else English. One unit of work, run again when a concurrent
+    request for the number won the race for its pending code (``otp.issue_code``).
     """
     user = find_user_by_phone(phone)
     if user is not None:
         language = user.language
-    otp.issue_code(phone, language=language, user_id=user.id if user else None)
+    user_id = user.id if user else None
+    try:
+        challenge = unit_of_work(lambda: otp.issue_code(phone, language=language, user_id=user_id),
+                                 attempts=otp.ISSUE_ATTEMPTS)
+    except IntegrityError:
+        raise otp.code_request_raced() from None
+    log.info("sign-in code issued for %s (challenge %s)", mask_phone(phone), challenge.id)
     return current_app.config["OTP_TTL_SECONDS"]
 
 
@@ -87,31 +97,51 @@ def _pair(user: User, raw_refresh: str) -> TokenPair:
     )
 
 
+def _raise_refusal(outcome: TokenPair | ApiError) -> TokenPair:
+    """The pair, or the refusal a unit of work returned so that its writes were committed."""
+    if isinstance(outcome, ApiError):
+        raise outcome
+    return outcome
+
+
 def sign_in(phone: str, code: str, language: str | None = None) -> TokenPair:
-    """Exchange a valid code for tokens, creating or reactivating the account. Commits."""
-    otp.verify_code(phone, code)
-    user = get_or_create_user(phone, language=language or "en")
-    if user.status == "deactivated":
-        USER.transition(user, "active", actor=f"user:{user.id}", reason="signed in again")
-        user.deactivated_at = None
-        log.info("user %s reactivated by signing in", user.id)
-    pair = _pair(user, refresh.issue(user))
-    db.session.commit()
-    return pair
+    """Exchange a valid code for tokens, creating or reactivating the account: one unit of work.
+
+    A rejected code commits too (its attempt counted, an expiry recorded) and is raised
+    after the commit (``otp.verify_code`` returns it rather than raising it).
+    """
+
+    def work() -> TokenPair | ApiError:
+        rejected = otp.verify_code(phone, code)
+        if rejected is not None:
+            return rejected
+        user = get_or_create_user(phone, language=language or "en")
+        if user.status == "deactivated":
+            USER.transition(user, "active", actor=f"user:{user.id}", reason="signed in again")
+            user.deactivated_at = None
+            log.info("user %s reactivated by signing in", user.id)
+        return _pair(user, refresh.issue(user))
+
+    return _raise_refusal(unit_of_work(work))
 
 
 def refresh_session(raw_refresh: str, client: str | None = None) -> TokenPair:
-    """Rotate a refresh token; see ``app.auth.refresh`` (``client``: its grace). Commits."""
-    user, raw = refresh.rotate(raw_refresh, client)
-    pair = _pair(user, raw)
-    db.session.commit()
-    return pair
+    """Rotate a refresh token; see ``app.auth.refresh`` (``client``: its grace). One unit of
+    work; a reused token's family revocation commits before its 401 is raised."""
+
+    def work() -> TokenPair | ApiError:
+        rotated = refresh.rotate(raw_refresh, client)
+        if isinstance(rotated, ApiError):
+            return rotated
+        user, raw = rotated
+        return _pair(user, raw)
+
+    return _raise_refusal(unit_of_work(work))
 
 
 def end_session(raw_refresh: str) -> None:
-    """Log out: revoke the refresh token's whole family. Commits."""
-    refresh.logout(raw_refresh)
-    db.session.commit()
+    """Log out: revoke the refresh token's whole family (one unit of work)."""
+    unit_of_work(lambda: refresh.logout(raw_refresh))
 
 
 def _carrier_exists(carrier_id: int) -> bool:
@@ -126,7 +156,7 @@ def _carrier_exists(carrier_id: int) -> bool:
 
 
 def grant_role(phone: str, role: str, carrier_id: int | None = None, *, granted_by: User | None = None) -> User:
-    """Give the account of ``phone`` (created if absent) ``role``. Commits.
+    """Give the account of ``phone`` (created if absent) ``role``: one unit of work.
 
     Carrier roles need ``carrier_id`` of an existing carrier; other roles refuse one
     (the database enforces the same with a check constraint). An admin cannot take
@@ -151,10 +181,14 @@ def grant_role(phone: str, role: str, carrier_id: int | None = None, *, granted_
     if granted_by is not None and granted_by.phone == phone and role != "platform_admin":
         raise Conflict("You cannot remove your own platform admin role.", slug="self-demotion")
 
-    user = get_or_create_user(phone)
-    user.role = role
-    user.carrier_id = carrier_id if role in CARRIER_ROLES else None
-    db.session.commit()
+
+    def work() -> User:
+        user = get_or_create_user(phone)
+        user.role = role
+        user.carrier_id = carrier_id if role in CARRIER_ROLES else None
+        return user
+
+    user = unit_of_work(work)
     log.info(
         "role %s (carrier %s) granted to user %s by %s",
         role, carrier_id, user.id, granted_by.id if granted_by else "cli",

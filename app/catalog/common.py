@@ -1,11 +1,14 @@
-"""What every resource of the catalog shares: scoped lookups, commit-or-409, PATCH schemas.
+"""What every resource of the catalog shares: scoped lookups, flush-or-409, PATCH schemas.
 
 Scoping: ``owned`` answers 404 for another carrier's row exactly as for a missing one,
 so ids never reveal what other carriers have. A body that names another carrier's
 stop/route/vehicle is a 422 on that field for the same reason.
 
 Uniqueness (stop codes, route codes, registrations, fares) is enforced by the database;
-``commit`` turns the ``IntegrityError`` into a 409 instead of checking first and racing.
+``flush_or_conflict`` turns the ``IntegrityError`` into a 409 instead of checking first and
+racing. Each write of the catalog is a use case: the service function runs its change as
+one unit of work (``app.extensions.unit_of_work``), which commits it or, on the 409, rolls
+it back.
 """
 from __future__ import annotations
 
@@ -22,12 +25,14 @@ NAME = validate.Length(min=1, max=120)
 ID = validate.Range(min=1)
 
 
-def commit(conflict: str, slug: str = "duplicate") -> None:
-    """Commit, or roll back and answer 409 with ``conflict`` when a constraint refuses."""
+def flush_or_conflict(conflict: str, slug: str = "duplicate") -> None:
+    """Write the changes now, or answer 409 with ``conflict`` when a constraint refuses them.
+
+    Called last inside the unit of work: the 409 rolls it back, else it commits.
+    """
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise Conflict(conflict, slug=slug) from None
 
 

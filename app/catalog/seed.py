@@ -27,7 +27,7 @@ from app.catalog.models import Carrier, Fare, Route, RouteStop, Stop, Timetable,
 from app.catalog.trips.timetable import apply_timetable
 from app.core.timeutil import to_local
 from app.database import utcnow
-from app.extensions import db
+from app.extensions import db, unit_of_work
 
 TZ = "Africa/Nairobi"
 WINDOW_DAYS = 8  # today and the next 7 days
@@ -138,8 +138,12 @@ def _get_or_add(model, defaults: dict | None = None, **key):
 
 
 def seed_demo(now: datetime | None = None) -> dict:
-    """Create or complete the demo; returns the users' phones by role."""
+    """Create or complete the demo as one unit of work; returns the users' phones by role."""
     now = now or utcnow()
+    return unit_of_work(lambda: _seed(now))
+
+
+def _seed(now: datetime) -> dict:
     carrier = _get_or_add(Carrier, {"name": "Safiri Coaches", "country": "KE", "currency": "KES",
                                     "support_phone": "+254700000000"}, slug="safiri-coaches")
     stops = {code: _get_or_add(Stop, {"name": name, "city": city, "timezone": TZ}, carrier_id=carrier.id, code=code)
@@ -190,7 +194,6 @@ def seed_demo(now: datetime | None = None) -> dict:
         phone = duty_driver(code_of.get(trip.route_id, ""), trip.departure_local)
         if phone is not None and 0 <= (trip.departure_local.date() - today).days < WINDOW_DAYS:
             _get_or_add(TripDriver, trip_id=trip.id, user_id=drivers[phone].id)
-    db.session.commit()
     return {role: user.phone for role, user in users.items()}
 
 

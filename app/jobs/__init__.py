@@ -96,7 +96,14 @@ def _resolve(func_path: str):
 def run_job(func_path: str, *args, **kwargs):
     """Run a job and commit what it did (a sweep's or a job's domain work never commits
     itself); roll back and re-raise when it fails. A job that owns several transactions
-    (the STK poller, a top-up) has committed each already: the final commit has nothing left."""
+    (the STK poller, a top-up) has committed each already: the final commit has nothing left.
+
+    The one commit of the application outside ``app.extensions.unit_of_work``
+    (``tests/core/test_one_commit_helper.py``). Not a unit of work because most jobs run
+    units of work of their own (each STK query, each SMS send, the sandbox's confirmation),
+    which a unit of work around them would refuse as nested; a single-transaction sweep
+    that lost a race is simply run again at its next tick.
+    """
     try:
         result = _resolve(func_path)(*args, **kwargs)
         db.session.commit()

@@ -38,8 +38,7 @@ from typing import NamedTuple
 
 from redis import Redis, RedisError
 
-from app.extensions import db
-from app.jobs import DEFAULT_QUEUE, MONEY_QUEUE, _resolve, enqueue, job_id
+from app.jobs import DEFAULT_QUEUE, MONEY_QUEUE, enqueue, job_id, run_job
 
 log = logging.getLogger(__name__)
 
@@ -81,15 +80,14 @@ def sweep_intervals(config) -> dict[str, float]:
 
 
 def run_all_once() -> dict[str, str]:
-    """Run every sweep now, each in its own transaction; one failing does not stop the rest."""
+    """Run every sweep now, each as the job runner runs it (``run_job``: its own transaction,
+    rolled back when it fails); one failing does not stop the rest."""
     outcome = {}
     for func_path in [sweep.func_path for sweep in SWEEPS]:
         try:
-            result = _resolve(func_path)()
-            db.session.commit()
+            result = run_job(func_path)
             outcome[func_path] = f"ok {result if result is not None else ''}".strip()
         except Exception as exc:  # reported, and the next sweep still runs
-            db.session.rollback()
             log.exception("sweep %s failed", func_path)
             outcome[func_path] = f"failed: {exc.__class__.__name__}"
     return outcome

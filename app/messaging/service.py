@@ -21,7 +21,7 @@ from sqlalchemy import or_, select, update
 
 from app.core.phone import mask_phone
 from app.database import utcnow
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.jobs import RetryLater, enqueue_after_commit, job_id
 from app.messaging.at_gateway import AfricasTalkingSms
 from app.messaging.models import OutboundMessage
@@ -177,11 +177,21 @@ def _send(message_id: int) -> None:
     is recorded and then raised, so that RQ tries again with backoff; after
     ``MAX_ATTEMPTS`` the message is ``failed``. A final refusal (blacklisted, invalid
     number) is ``rejected`` at once. Per-recipient status codes are kept on the row.
+
+    Each send is its own unit of work, the gateway's answer recorded in it, and run once
+    (``attempts=1``): running it again after the gateway took the message could send it
+    twice. A retryable failure is committed first, then raised.
     """
+    retry = unit_of_work(lambda: _send_locked(message_id), attempts=1)
+    if retry is not None:
+        raise retry
+
+
+def _send_locked(message_id: int) -> SmsRetryLater | None:
+    """Lock, send, record; the retry to raise once the attempt is committed, else None."""
     message = db.session.get(OutboundMessage, message_id, with_for_update=True, populate_existing=True)
     if message is None or message.status != "queued" or not message.to_phone:
-        db.session.rollback()
-        return
+        return None
     backend = get_backend()
     message.attempts += 1
     message.backend = backend.name
@@ -190,25 +200,23 @@ def _send(message_id: int) -> None:
     except Exception as exc:
         retryable = getattr(exc, "retryable", True)
         message.failure_reason = str(exc)[:80]
-        _fail_or_retry(message, retryable)
-        return
+        return _fail_or_retry(message, retryable)
     result = _result_for(results, message.to_phone)
     if result is None or not result.accepted:
         message.failure_reason = (result.status if result else "NoResult")[:80]
         message.status_code = result.status_code if result else None
-        _fail_or_retry(message, bool(result and result.retryable), final_status="rejected")
-        return
+        return _fail_or_retry(message, bool(result and result.retryable), final_status="rejected")
     SMS.transition(message, "sent", actor=f"provider:{backend.name}", locked=True)
     message.sent_at = utcnow()
     message.provider_message_id = result.message_id
     message.status_code = result.status_code
     message.failure_reason = None
     _forget_after_send(message)
-    db.session.commit()
+    return None
 
 
-def _fail_or_retry(message: OutboundMessage, retryable: bool, final_status: str = "failed") -> None:
-    """Commit the attempt; raise ``SmsRetryLater`` when another attempt may succeed.
+def _fail_or_retry(message: OutboundMessage, retryable: bool, final_status: str = "failed") -> SmsRetryLater | None:
+    """Record the attempt; the ``SmsRetryLater`` to raise (after the commit) when another attempt may succeed.
 
     A retry is expected (the gateway busy or out of credit): the exception's text is the
     one log line it gets (``app.jobs``). A message given up is logged here, as a warning.
@@ -217,15 +225,14 @@ def _fail_or_retry(message: OutboundMessage, retryable: bool, final_status: str 
     if retryable and message.attempts < MAX_ATTEMPTS:
         text = (f"SMS {message.id} to {masked} not sent ({message.failure_reason}, code "
                 f"{message.status_code}), attempt {message.attempts} of {MAX_ATTEMPTS}")
-        db.session.commit()
-        raise SmsRetryLater(text)
+        return SmsRetryLater(text)
     log.warning("SMS %s to %s %s: %s (code %s) after %s attempt(s)", message.id, masked,
                 final_status if not retryable else "failed", message.failure_reason, message.status_code,
                 message.attempts)
     SMS.transition(message, final_status if not retryable else "failed", actor=f"provider:{message.backend}",
                    reason=message.failure_reason, locked=True)
     _forget_after_send(message)
-    db.session.commit()
+    return None
 
 
 STUCK_AFTER = timedelta(minutes=2)  # ``SMS_STUCK_AFTER_SECONDS`` overrides it

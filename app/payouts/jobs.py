@@ -1,6 +1,6 @@
 """The payouts sweep (``app.jobs.periodic``, money queue): nothing owed is forgotten.
 
-Each run, in its own transactions:
+Each run, in its own units of work (``app.extensions.unit_of_work``):
 
 - every refund owed to M-Pesa (``pending_payout``) gets its payout, whoever created it
   (a cancellation, a deleted account, a double payment to reverse) and even if the job
@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from app.database import utcnow
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.payments.models import Refund
 from app.payouts.models import Payout
 from app.payouts.sending import check_payout, send_payout
@@ -33,15 +33,7 @@ SEND_GRACE = timedelta(seconds=60)  # a payout this new still has its own send j
 def sweep_payouts() -> str:
     """Create missing payouts, send forgotten ones, check overdue ones; a summary for the log."""
     now = utcnow()
-    created = 0
-    owed = db.session.scalars(
-        select(Refund).outerjoin(Payout, Payout.refund_id == Refund.id)
-        .where(Refund.status == "pending_payout", Payout.id.is_(None)).order_by(Refund.id).limit(BATCH)
-    ).all()
-    for refund in owed:
-        if payout_for_refund(refund, now=now) is not None:
-            created += 1
-    db.session.commit()
+    created = unit_of_work(lambda: _create_owed(now))
     sent = checked = 0
     if initiator_ready():
         forgotten = db.session.scalars(
@@ -62,6 +54,15 @@ def sweep_payouts() -> str:
     return f"created {created}, sent {sent}, checked {checked}"
 
 
+def _create_owed(now) -> int:
+    """The payouts of refunds owed to M-Pesa that have none yet; how many were created."""
+    owed = db.session.scalars(
+        select(Refund).outerjoin(Payout, Payout.refund_id == Refund.id)
+        .where(Refund.status == "pending_payout", Payout.id.is_(None)).order_by(Refund.id).limit(BATCH)
+    ).all()
+    return sum(payout_for_refund(refund, now=now) is not None for refund in owed)
+
+
 def _each(step, payout_id: int, **kwargs) -> str:
     """One payout's step; its failure is logged and the others still run."""
     try:
@@ -75,7 +76,10 @@ def _each(step, payout_id: int, **kwargs) -> str:
 def pay_refund(refund_id: int) -> str:
     """Job: the payout of one refund owed to M-Pesa, right after it was recorded (the sweep
     is the safety net when this job is lost)."""
-    refund = db.session.get(Refund, refund_id)
-    payout = payout_for_refund(refund) if refund is not None else None
-    db.session.commit()
+
+    def work():
+        refund = db.session.get(Refund, refund_id)
+        return payout_for_refund(refund) if refund is not None else None
+
+    payout = unit_of_work(work)
     return f"payout {payout.id}" if payout is not None else "nothing owed"

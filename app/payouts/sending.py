@@ -17,7 +17,9 @@ second request with a key it already has. So:
 Reversals carry no key of ours; a second reversal of one receipt is answered "already
 reversed" (R000001), so a reversal whose result does not come is simply requested again.
 
-Each step is its own transaction: these are job entry points and commit their own work.
+Each step is its own unit of work (``app.extensions.unit_of_work``), on purpose: these are
+job entry points, and no transaction is open while Daraja answers (the request leaves after
+the claim commits; its answer is recorded in a unit of work of its own).
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from flask import current_app
 
 from app.core.callback_urls import callback_url
 from app.database import utcnow
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.jobs import MONEY_QUEUE, enqueue_after_commit, job_id
 from app.payments.models import Payment
 from app.payments.providers.daraja import DarajaError, DarajaUnavailable
@@ -68,12 +70,16 @@ def _remarks(payout: Payout) -> str:
 def send_payout(payout_id: int) -> str:
     """Claim a pending or failed payout for its next attempt, then send it (job entry point)."""
     now = utcnow()
+    refused = unit_of_work(lambda: _claim(payout_id, now))
+    return refused or _post(payout_id)
+
+
+def _claim(payout_id: int, now: datetime) -> str | None:
+    """The payout moved to ``sent`` under its next key (None), or why there is nothing to send."""
     payout = PAYOUT.lock(payout_id)
     if payout is None or payout.status not in ("pending", "failed") or not initiator_ready():
-        db.session.rollback()
         return "nothing to send"
     if payout.kind != "reversal" and not payout.phone:
-        db.session.rollback()
         return "no number: a person pays it"
     payout.attempt += 1
     payout.sends, payout.checks = 0, 0
@@ -82,29 +88,32 @@ def send_payout(payout_id: int) -> str:
     payout.conversation_id = payout.result_code = payout.result_desc = None
     PAYOUT.transition(payout, "sent", actor=ACTOR, reason=f"attempt {payout.attempt}", now=now, locked=True)
     payout.sent_at = now
-    db.session.commit()
-    return _post(payout_id)
+    return None
 
 
 def resend_payout(payout_id: int) -> str:
     """Post a ``sent`` payout again under the same key (M-Pesa did not know it; job entry point)."""
     payout = PAYOUT.lock(payout_id)
-    if payout is None or payout.status != "sent" or payout.sends >= MAX_SENDS:
-        db.session.rollback()
-        return "nothing to resend"
-    db.session.commit()
-    return _post(payout_id)
+    resendable = payout is not None and payout.status == "sent" and payout.sends < MAX_SENDS
+    db.session.rollback()  # a look only: ``_post`` locks it again
+    return _post(payout_id) if resendable else "nothing to resend"
 
 
-def _post(payout_id: int) -> str:
-    """Record that a request is leaving, post it, record Daraja's answer (three short steps)."""
+def _leaving(payout_id: int):
+    """Record that a request is leaving; what the call needs, read before the commit."""
     payout = PAYOUT.lock(payout_id)
     key, attempt = payout.originator_id, payout.attempt
     payout.sends += 1
     first = payout.sends == 1
     payout.next_check_at = utcnow() + check_delay(0)
-    request = _request(payout)  # everything the call needs, read before the commit
-    db.session.commit()  # a crash from here on leaves a sent payout the status check settles
+    return key, attempt, first, _request(payout)
+
+
+def _post(payout_id: int) -> str:
+    """Record that a request is leaving, post it, record Daraja's answer (three short steps,
+    the first and the last each a unit of work)."""
+    # Committed before the call: a crash from here on leaves a sent payout the status check settles.
+    key, attempt, first, request = unit_of_work(lambda: _leaving(payout_id))
     try:
         accepted = request()  # no transaction is open while Daraja answers
     except ValueError as exc:  # Daraja would refuse it (an amount in cents, a foreign number)
@@ -117,11 +126,14 @@ def _post(payout_id: int) -> str:
             log.warning("payout %s (%s): Daraja error %s; its status will be asked", payout_id, key, exc.status)
             return "unknown"
         return _refused(payout_id, attempt, first, exc.code or str(exc.status or ""), exc.message)
+    unit_of_work(lambda: _accepted(payout_id, attempt, accepted.conversation_id))
+    return "sent"
+
+
+def _accepted(payout_id: int, attempt: int, conversation_id: str) -> None:
     payout = PAYOUT.lock(payout_id)
     if payout.status == "sent" and payout.attempt == attempt and not payout.conversation_id:
-        payout.conversation_id = accepted.conversation_id[:64]
-    db.session.commit()
-    return "sent"
+        payout.conversation_id = conversation_id[:64]
 
 
 def _request(payout: Payout):
@@ -142,46 +154,56 @@ def _refused(payout_id: int, attempt: int, first: bool, code: str, desc: str) ->
     """Daraja refused the request. The first request under a key: it did not take it, so the
     payout failed (a reversal it will not do goes back to the wallet). A resend: Daraja may
     be refusing a key it already has, so nothing is decided; the status check goes on."""
+    return unit_of_work(lambda: _refuse(payout_id, attempt, first, code, desc))
+
+
+def _refuse(payout_id: int, attempt: int, first: bool, code: str, desc: str) -> str:
     payout = PAYOUT.lock(payout_id)
     if payout.status != "sent" or payout.attempt != attempt:
-        db.session.rollback()
         return "moved on"
     if not first:
         log.info("payout %s: resend refused (%s); waiting for its status", payout_id, code)
-        db.session.rollback()
         return "resend refused"
     settle_failed(payout, code=code, desc=desc, actor="provider:mpesa")
     if payout.kind == "reversal":
         return_to_wallet(payout, actor="provider:mpesa", reason=f"reversal refused: {desc}")
-    db.session.commit()
     return "refused"
 
 
 def check_payout(payout_id: int, now: datetime | None = None) -> str:
     """A sent payout whose result is overdue: ask Daraja how it went (job entry point)."""
     now = now or utcnow()
+    step, check_id, originator_id = unit_of_work(lambda: _next_check(payout_id, now))
+    if step == "post":
+        return _post(payout_id)
+    if step == "ask":
+        return ask(check_id, originator_id=originator_id, b2c=True)
+    if step == "needs a person":
+        log.error("payout %s: no outcome after %s status checks; a person must look at it", payout_id,
+                  current_app.config.get("PAYOUT_MAX_CHECKS") or 8)
+    return step
+
+
+def _next_check(payout_id: int, now: datetime) -> tuple[str, int | None, str | None]:
+    """Count the check and say what comes next: ``post`` (a reversal requested again), ``ask``
+    (the status check written: its id and key), or the outcome (nothing to ask)."""
     payout = PAYOUT.lock(payout_id)
     if (payout is None or payout.status != "sent" or payout.next_check_at is None or payout.next_check_at > now
             or not initiator_ready()):
-        db.session.rollback()
-        return "not due"
+        return "not due", None, None
     max_checks = int(current_app.config.get("PAYOUT_MAX_CHECKS") or 8)
     if payout.checks >= max_checks:
         payout.next_check_at = None  # a person takes it from here (listed as needing attention)
-        db.session.commit()
-        log.error("payout %s: no outcome after %d status checks; a person must look at it", payout_id, max_checks)
-        return "needs a person"
+        return "needs a person", None, None
     payout.checks += 1
     payout.next_check_at = now + check_delay(payout.checks)
     if payout.kind == "reversal":  # no key to ask about: request it again (R000001 if done)
-        again = payout.sends < MAX_SENDS
-        db.session.commit()
-        return _post(payout_id) if again else "waiting"
+        return ("post" if payout.sends < MAX_SENDS else "waiting"), None, None
     check = StatusCheck(purpose="payout", payout_id=payout.id, carrier_id=payout.carrier_id,
                         originator_id=payout.originator_id, requested_by=ACTOR, created_at=now)
     db.session.add(check)
-    db.session.commit()
-    return ask(check.id, originator_id=payout.originator_id, b2c=True)
+    db.session.flush()
+    return "ask", check.id, payout.originator_id
 
 
 def ask(check_id: int, *, receipt: str | None = None, originator_id: str | None = None, b2c: bool = False) -> str:
@@ -192,15 +214,19 @@ def ask(check_id: int, *, receipt: str | None = None, originator_id: str | None 
             result_url=callback_url(STATUS_RESULT, check=check_id),
             timeout_url=callback_url(STATUS_TIMEOUT, check=check_id))
     except (DarajaError, ValueError) as exc:
-        check = db.session.get(StatusCheck, check_id)
-        check.refused = str(exc)[:200]
-        db.session.commit()
+        reason = str(exc)[:200]
+        unit_of_work(lambda: _record_check(check_id, refused=reason))
         log.warning("status check %s not taken by Daraja: %s", check_id, exc)
         return "refused"
-    check = db.session.get(StatusCheck, check_id)
-    check.conversation_id = accepted.conversation_id[:64]
-    db.session.commit()
+    unit_of_work(lambda: _record_check(check_id, conversation_id=accepted.conversation_id[:64]))
     return "asked"
+
+
+def _record_check(check_id: int, **answer) -> None:
+    """Daraja's answer to a status request, on its check (its own unit of work, after the call)."""
+    check = db.session.get(StatusCheck, check_id)
+    for field, value in answer.items():
+        setattr(check, field, value)
 
 
 def schedule_resend(payout: Payout) -> None:

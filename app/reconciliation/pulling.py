@@ -89,10 +89,12 @@ def pull_shortcode(shortcode_id: int, now: datetime) -> dict:
     except DarajaError as exc:  # unreachable, refused: nothing was applied wrongly; next run asks again
         log.warning("pull %s stopped at offset %d: %s", shortcode, offset, exc)
         return {**tally, "error": type(exc).__name__}
-    row = db.session.get(MpesaShortcode, shortcode_id)
-    row.pulled_until = now
-    db.session.commit()
+    unit_of_work(lambda: _pulled_until(shortcode_id, now))  # the next run starts here
     return tally
+
+
+def _pulled_until(shortcode_id: int, now: datetime) -> None:
+    db.session.get(MpesaShortcode, shortcode_id).pulled_until = now
 
 
 def _apply(record: PulledTransaction, shortcode: str) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.reconciliation.models import MpesaShortcode
 from app.reconciliation.statement_csv import ParsedStatement, StatementRejected
 
@@ -27,7 +27,7 @@ def carrier_shortcodes(carrier_id: int) -> list[MpesaShortcode]:
 
 
 def register_shortcode(carrier_id: int, shortcode: str, data: dict) -> MpesaShortcode:
-    """Create or change a carrier's shortcode; 409 when it is another carrier's. Commits.
+    """Create or change a carrier's shortcode; 409 when it is another carrier's. One unit of work.
 
     ``data``: ``kind`` (paybill, till), ``store_name`` (a Till's, as its export names it) and
     ``pull_transactions`` (Paybills registered with Daraja's Pull Transactions API).
@@ -37,18 +37,23 @@ def register_shortcode(carrier_id: int, shortcode: str, data: dict) -> MpesaShor
         raise Conflict(f"The shortcode {shortcode} is registered to another carrier.", slug="shortcode-taken")
     if data.get("pull_transactions") and data["kind"] != "paybill":
         raise Conflict("Pull Transactions exists for Paybills only.", slug="pull-paybill-only")
-    if row is None:
-        row = MpesaShortcode(carrier_id=carrier_id, shortcode=shortcode)
-        db.session.add(row)
-    row.kind = data["kind"]
-    row.store_name = (data.get("store_name") or "").strip() or None
-    row.pull_transactions = bool(data.get("pull_transactions"))
-    try:
-        db.session.commit()
-    except IntegrityError:  # registered by someone else a moment ago
-        db.session.rollback()
-        raise Conflict(f"The shortcode {shortcode} is registered to another carrier.", slug="shortcode-taken") from None
-    return row
+
+    def work() -> MpesaShortcode:
+        saved = row
+        if saved is None:
+            saved = MpesaShortcode(carrier_id=carrier_id, shortcode=shortcode)
+            db.session.add(saved)
+        saved.kind = data["kind"]
+        saved.store_name = (data.get("store_name") or "").strip() or None
+        saved.pull_transactions = bool(data.get("pull_transactions"))
+        try:
+            db.session.flush()
+        except IntegrityError:  # registered by someone else a moment ago (the unit of work rolls back)
+            raise Conflict(f"The shortcode {shortcode} is registered to another carrier.",
+                           slug="shortcode-taken") from None
+        return saved
+
+    return unit_of_work(work)
 
 
 def _fold(name: str) -> str:

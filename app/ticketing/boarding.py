@@ -17,17 +17,21 @@ from sqlalchemy import select
 
 from app.database import utcnow
 from app.errors import Conflict, NotFound
-from app.extensions import db
+from app.extensions import db, unit_of_work
 from app.ticketing.transitions import transition_ticket
 from app.ticketing.scan_models import Scan
 from app.ticketing.scanning import authorize_trip
 
 def undo_boarding(user, *, trip_id: int, ticket_id: int, device_id: str, undone_at: datetime | None = None,
                   now: datetime | None = None) -> Scan:
-    """Undo the ticket's boarding on ``trip_id``; returns the boarding scan, stamped. Commits."""
+    """Undo the ticket's boarding on ``trip_id``; returns the boarding scan, stamped. One unit of work."""
     authorize_trip(user, trip_id)
     now = now or utcnow()
     at = min(undone_at or now, now)  # a device clock running ahead is not trusted
+    return unit_of_work(lambda: _undo(user, trip_id, ticket_id, device_id, at))
+
+
+def _undo(user, trip_id: int, ticket_id: int, device_id: str, at: datetime) -> Scan:
     boarding = db.session.scalar(
         select(Scan).where(Scan.ticket_id == ticket_id, Scan.result == "valid", Scan.undone_at.is_(None))
         .with_for_update()
@@ -42,5 +46,4 @@ def undo_boarding(user, *, trip_id: int, ticket_id: int, device_id: str, undone_
                       reason=f"boarding undone on device {device_id}"[:200], now=at)
     boarding.undone_at = at
     boarding.undone_by_id = user.id
-    db.session.commit()
     return boarding

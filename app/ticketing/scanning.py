@@ -47,7 +47,7 @@ from app.catalog.service import is_driver_assigned
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.extensions import commit_keeping_state, db
+from app.extensions import db, unit_of_work
 from app.ticketing.transitions import transition_ticket
 from app.ticketing.keyring import get_verifier
 from app.ticketing.models import TICKETED_ORDER_STATUSES, Ticket
@@ -108,7 +108,7 @@ def check_ticket(
     device_id: str, nonce: str, scanned_at: datetime | None = None, now: datetime | None = None,
     source: str = "online", device_result: str | None = None,
 ) -> ScanOutcome:
-    """Judge one scan and board the ticket when it is good; commits.
+    """Judge one scan and board the ticket when it is good: the scan's use case, one unit of work.
 
     ``trip_id`` None (SMS ``CHECK <code>``): the driver's one assigned trip that is
     boarding, else the one assigned trip departing today (local to its first stop), else
@@ -129,16 +129,16 @@ def check_ticket(
     digest = request_digest(trip_id, qr_payload, short_code)
     for _ in range(3):
         # Judge first and let the unique (device_id, nonce) catch a retry: a retry is
-        # rare, a scan is not, so the common path saves a query.
+        # rare, a scan is not, so the common path saves a query. One attempt per unit of
+        # work: after a lost race the stored scan may be the answer (``_replay``), which
+        # running the judgement again would not see.
         try:
-            outcome = _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source, device_result,
-                             digest)
-            commit_keeping_state()
-            return outcome
+            return unit_of_work(lambda: _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at,
+                                               source, device_result, digest), attempts=1)
         except IntegrityError:
             # A retry of the same nonce, or another worker boarded this ticket first:
-            # start again from the committed state (nothing of this attempt was boarded).
-            db.session.rollback()
+            # start again from the committed state (rolled back: nothing of this attempt was boarded).
+            pass
         prior = _replay(driver, device_id, nonce, digest, short_code)
         if prior is not None:
             return prior

@@ -7,6 +7,11 @@ the commit (``queue_sms``). The answer is 200 for anything parseable; the gatewa
 use for our errors, only the phone does. A number over ``SMS_INBOUND_RATE_LIMIT`` is
 acknowledged and ignored (a flood gets no replies), and a text over ``MAX_COMMAND_TEXT``
 gets the help reply without being read.
+
+This adapter runs several units of work (``app.extensions.unit_of_work``), on purpose and
+in this order: the message row (so that a replay finds it), the sender's account (so that
+the sender exists even if the command fails), the command's own use case (``app.sales``
+commits its own; a handler never runs inside another unit of work), then the reply.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.phone import InvalidPhone, mask_phone, normalize_phone
 from app.errors import ApiError
-from app.extensions import db, limit_key, spend
+from app.extensions import db, limit_key, spend, unit_of_work
 from app.jobs import jobs_held
 from app.messaging import CONCATENATED_SEGMENT
 from app.messaging.service import queue_sms
@@ -58,31 +63,42 @@ def _gateway_id(form) -> str:
 
 
 def _record(form, phone: str, text: str) -> InboundSms | None:
-    """Insert the message row and commit; None when this id was seen before."""
-    row = InboundSms(gateway_id=_gateway_id(form), from_phone=phone, text=text[:MAX_TEXT],
-                     link_id=(form.get("linkId") or None))
-    db.session.add(row)
-    try:
-        db.session.commit()
+    """Insert the message row, its own unit of work; None when this id was seen before."""
+
+    def insert() -> InboundSms:
+        row = InboundSms(gateway_id=_gateway_id(form), from_phone=phone, text=text[:MAX_TEXT],
+                         link_id=(form.get("linkId") or None))
+        db.session.add(row)
+        return row
+
+    try:  # one attempt: a duplicate id is a replay, not a race to run again
+        return unit_of_work(insert, attempts=1)
     except IntegrityError:
-        db.session.rollback()
         return None
-    return row
 
 
 def _too_long(phone: str) -> Response:
     """The help reply to a text too long to be a command: nothing parsed, nothing else done
     (a new number gets no account), in the language of the account if there is one."""
-    try:
-        user = caller_for_phone(phone, create=False)
-    except AccountInactive as refused:
-        db.session.rollback()
-        queue_sms(phone, t("account_inactive", refused.language), "reply", user_id=refused.user_id)
-    else:
-        log.info("SMS from %s not read: over %d characters", mask_phone(phone), MAX_COMMAND_TEXT)
-        queue_sms(phone, t("sms_help_commands", user.language if user else None), "reply",
-                  user_id=user.id if user else None)
-    db.session.commit()
+
+    def reply() -> None:
+        try:
+            user = caller_for_phone(phone, create=False)
+        except AccountInactive as refused:
+            queue_sms(phone, t("account_inactive", refused.language), "reply", user_id=refused.user_id)
+        else:
+            log.info("SMS from %s not read: over %d characters", mask_phone(phone), MAX_COMMAND_TEXT)
+            queue_sms(phone, t("sms_help_commands", user.language if user else None), "reply",
+                      user_id=user.id if user else None)
+
+    unit_of_work(reply)
+    return _ok()
+
+
+def _refuse_inactive(phone: str, command_name: str, refused: AccountInactive) -> Response:
+    log.info("SMS %s from %s refused: inactive account", command_name, mask_phone(phone))
+    unit_of_work(lambda: queue_sms(phone, t("account_inactive", refused.language), "reply",
+                                   user_id=refused.user_id))
     return _ok()
 
 
@@ -110,17 +126,12 @@ def inbound():
         return _too_long(phone)
 
     command = commands.parse(text)
-    try:
-        user = caller_for_phone(phone, language=command.language)  # a first "NUNUA ..." means Swahili replies
+    try:  # its own unit of work: the sender exists even if the command below fails
+        user = unit_of_work(lambda: caller_for_phone(phone, language=command.language))  # "NUNUA ..." → Swahili
     except AccountInactive as refused:
-        db.session.rollback()
-        log.info("SMS %s from %s refused: inactive account", command.name, mask_phone(phone))
-        queue_sms(phone, t("account_inactive", refused.language), "reply", user_id=refused.user_id)
-        db.session.commit()
-        return _ok()
-    db.session.commit()  # the sender exists even if the command below fails
+        return _refuse_inactive(phone, command.name, refused)
     msg = commands.Inbound(phone=phone, user=user, link_id=row.link_id, message_id=row.gateway_id)
-    row.command = command.name
+    user_id = user.id
     with jobs_held():  # what the command set off (a payment confirming) comes after the reply
         try:
             if command.name == "unknown":
@@ -135,8 +146,14 @@ def inbound():
             db.session.rollback()
             log.exception("SMS %s from %s failed", command.name, mask_phone(phone))
             reply = error_text(RuntimeError(), msg.lang)
-        if reply:  # None: the handler's answer is already on its way (RESEND sends the ticket itself)
-            queue_sms(phone, reply, "reply", user_id=user.id)
-        db.session.commit()
+        # The reply's unit of work, after the command's: it also commits what the handler
+        # left for the conversation (a pending question) and the command's name on the row.
+        unit_of_work(lambda: _reply(row, command.name, phone, reply, user_id))
     return _ok()
+
+
+def _reply(row: InboundSms, command_name: str, phone: str, reply: str | None, user_id: int) -> None:
+    row.command = command_name
+    if reply:  # None: the handler's answer is already on its way (RESEND sends the ticket itself)
+        queue_sms(phone, reply, "reply", user_id=user_id)
 

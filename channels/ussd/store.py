@@ -17,7 +17,7 @@ from redis import RedisError
 from sqlalchemy import delete, or_, select
 
 from app.database import utcnow
-from app.extensions import db, redis_for_web
+from app.extensions import db, redis_for_web, unit_of_work
 from channels.ussd.models import UssdSession
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,12 @@ RESUME_SECONDS = 5 * 60
 
 
 class DbStore:
-    """State in ``ussd_sessions``; the row lock serialises duplicate callbacks."""
+    """State in ``ussd_sessions``; the row lock serialises duplicate callbacks.
+
+    Saving a step's state is that step's last unit of work (``app.extensions.unit_of_work``):
+    what the screens left uncommitted (a resume offer taken) commits with it; a purchase or
+    a payment the step made has committed in its own use case.
+    """
 
     def load(self, session_id: str) -> dict | None:
         row = db.session.scalar(
@@ -37,19 +42,23 @@ class DbStore:
         return dict(row.state) if row is not None else None
 
     def save(self, session_id: str, phone: str, state: dict) -> None:
-        row = db.session.scalar(select(UssdSession).where(UssdSession.session_id == session_id))
-        if row is None:
-            db.session.add(UssdSession(session_id=session_id, phone=phone, state=state))
-        else:
-            row.state = state
-            row.updated_at = utcnow()
-        db.session.commit()
+        def work() -> None:
+            row = db.session.scalar(select(UssdSession).where(UssdSession.session_id == session_id))
+            if row is None:
+                db.session.add(UssdSession(session_id=session_id, phone=phone, state=state))
+            else:
+                row.state = state
+                row.updated_at = utcnow()
+
+        unit_of_work(work)
 
     def mark_resumable(self, session_id: str, phone: str, snapshot: dict) -> None:
-        row = db.session.scalar(select(UssdSession).where(UssdSession.session_id == session_id))
-        if row is not None:
-            row.resumable_until = utcnow() + timedelta(seconds=RESUME_SECONDS)
-            db.session.commit()
+        def work() -> None:
+            row = db.session.scalar(select(UssdSession).where(UssdSession.session_id == session_id))
+            if row is not None:
+                row.resumable_until = utcnow() + timedelta(seconds=RESUME_SECONDS)
+
+        unit_of_work(work)
 
     def take_resume(self, phone: str) -> dict | None:
         """The latest resumable snapshot for ``phone``, consumed (offered once)."""

@@ -5,18 +5,22 @@ same rules hold for any future channel (a CSV import, a support console).
 """
 from __future__ import annotations
 
-from app.catalog.common import commit
+from app.catalog.common import flush_or_conflict
 from app.catalog.models import Carrier
 from app.core.phone import normalize_phone
-from app.extensions import db
+from app.extensions import db, unit_of_work
 
 
 def create_carrier(data: dict) -> Carrier:
     """A new carrier; 409 when its slug is taken (the database decides, no race)."""
-    carrier = Carrier(**data)
-    db.session.add(carrier)
-    commit(f"The slug {data['slug']!r} is taken.", "duplicate-slug")
-    return carrier
+
+    def work():
+        carrier = Carrier(**data)
+        db.session.add(carrier)
+        flush_or_conflict(f"The slug {data['slug']!r} is taken.", "duplicate-slug")
+        return carrier
+
+    return unit_of_work(work)
 
 
 def update_settings(carrier: Carrier, data: dict) -> Carrier:
@@ -27,7 +31,11 @@ def update_settings(carrier: Carrier, data: dict) -> Carrier:
         )
     if data.get("support_phone"):
         data["support_phone"] = normalize_phone(data["support_phone"], carrier.country)
-    for key, value in data.items():
-        setattr(carrier, key, value)
-    commit("The settings could not be saved.")
-    return carrier
+
+    def work():
+        for key, value in data.items():
+            setattr(carrier, key, value)
+        flush_or_conflict("The settings could not be saved.")
+        return carrier
+
+    return unit_of_work(work)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.catalog.common import commit, referenced
+from app.catalog.common import flush_or_conflict, referenced
 from collections.abc import Iterable
 
 from app.catalog.models import Fare, Route, Trip
 from app.core.money import amount_in
 from app.errors import Unprocessable
-from app.extensions import db
+from app.extensions import db, unit_of_work
 
 def _ids(value) -> list[int]:
     return [value] if isinstance(value, int) else list(value)
@@ -55,11 +55,15 @@ def create_fare(carrier, data: dict) -> Fare:
             errors={"destination_stop_id": ["Not after the origin on this route."]},
         )
     price = data.pop("price")
-    fare = Fare(carrier_id=carrier.id, currency=carrier.currency, amount=amount_in(price, carrier.currency, "price"),
-                **data)
-    db.session.add(fare)
-    commit("This route already has a fare for that pair and class; edit it instead.", "duplicate-fare")
-    return fare
+    amount = amount_in(price, carrier.currency, "price")
+
+    def work():
+        fare = Fare(carrier_id=carrier.id, currency=carrier.currency, amount=amount, **data)
+        db.session.add(fare)
+        flush_or_conflict("This route already has a fare for that pair and class; edit it instead.", "duplicate-fare")
+        return fare
+
+    return unit_of_work(work)
 
 
 def list_fares(carrier_id: int, route_id: int | None) -> list[Fare]:
@@ -73,12 +77,21 @@ def list_fares(carrier_id: int, route_id: int | None) -> list[Fare]:
 
 def change_price(fare: Fare, price: dict) -> Fare:
     """A new amount in the fare's own currency (orders already placed keep their price)."""
-    fare.amount = amount_in(price, fare.currency, "price")
-    commit("The fare could not be saved.")
-    return fare
+    amount = amount_in(price, fare.currency, "price")
+
+    def work():
+        fare.amount = amount
+        flush_or_conflict("The fare could not be saved.")
+        return fare
+
+    return unit_of_work(work)
 
 
 def delete_fare(fare: Fare) -> None:
     """Delete a fare; 409 while something still refers to it."""
-    db.session.delete(fare)
-    commit("This fare is still referenced.", "fare-in-use")
+
+    def work():
+        db.session.delete(fare)
+        flush_or_conflict("This fare is still referenced.", "fare-in-use")
+
+    unit_of_work(work)

@@ -2,15 +2,18 @@
 
 A stop on a route, a route with trips and a vehicle with upcoming trips are partly the
 passengers': they refuse the changes that would rewrite sold tickets (409).
+
+Each write is a use case: it checks first (reads), then makes its change as one unit of
+work (``app.extensions.unit_of_work``), which commits it or rolls it back on a 409.
 """
 from __future__ import annotations
 
 from sqlalchemy import exists, select
 
-from app.catalog.common import commit
+from app.catalog.common import flush_or_conflict
 from app.catalog.models import Fare, Route, RouteStop, Stop, Timetable, Trip, Vehicle
 from app.errors import Conflict, Unprocessable
-from app.extensions import db
+from app.extensions import db, unit_of_work
 
 
 # Stops ---------------------------------------------------------------------------------
@@ -19,21 +22,30 @@ def save_stop(carrier_id: int, data: dict, stop: Stop | None = None) -> Stop:
     """Create or edit a stop; its code is upper-cased and unique per carrier (409)."""
     if "code" in data:
         data["code"] = data["code"].upper()
-    if stop is None:
-        stop = Stop(carrier_id=carrier_id)
-        db.session.add(stop)
-    for key, value in data.items():
-        setattr(stop, key, value)
-    commit(f"This carrier already has a stop with code {stop.code!r}.", "duplicate-code")
-    return stop
+
+    def work():
+        saved = stop
+        if saved is None:
+            saved = Stop(carrier_id=carrier_id)
+            db.session.add(saved)
+        for key, value in data.items():
+            setattr(saved, key, value)
+        flush_or_conflict(f"This carrier already has a stop with code {saved.code!r}.", "duplicate-code")
+        return saved
+
+    return unit_of_work(work)
 
 
 def delete_stop(stop: Stop) -> None:
     """Delete a stop no route uses (else 409)."""
     if db.session.scalar(select(exists().where(RouteStop.stop_id == stop.id))):
         raise Conflict("This stop is on a route; remove it from the route first.", slug="stop-in-use")
-    db.session.delete(stop)
-    commit("This stop is still referenced.", "stop-in-use")
+
+    def work():
+        db.session.delete(stop)
+        flush_or_conflict("This stop is still referenced.", "stop-in-use")
+
+    unit_of_work(work)
 
 
 # Routes --------------------------------------------------------------------------------
@@ -74,31 +86,41 @@ def save_route(carrier_id: int, data: dict, route: Route | None = None) -> Route
     if route is not None and stops is not None and has_trips(route_id=route.id):
         raise Conflict("This route has trips; its stops can no longer change. Create a new route.",
                        slug="route-in-use")
-    new_stops = _route_stops(carrier_id, stops) if stops is not None else None  # validate before any change
-    if route is None:
-        route = Route(carrier_id=carrier_id)
-        db.session.add(route)
-    for key, value in data.items():
-        setattr(route, key, value)
-    if new_stops is not None:
-        if route.id is not None:
-            route.stops.clear()
-            db.session.flush()  # free (route_id, position) before reusing positions
-            # Fares were for the old shape; the carrier re-prices the new one.
-            db.session.execute(Fare.__table__.delete().where(Fare.route_id == route.id))
-        route.stops.extend(new_stops)
-    commit(f"This carrier already has a route with code {route.code!r}.", "duplicate-code")
-    return route
+    if stops is not None:
+        _route_stops(carrier_id, stops)  # validate before any change (built again below: a retry starts afresh)
+
+    def work():
+        saved = route
+        if saved is None:
+            saved = Route(carrier_id=carrier_id)
+            db.session.add(saved)
+        for key, value in data.items():
+            setattr(saved, key, value)
+        if stops is not None:
+            if saved.id is not None:
+                saved.stops.clear()
+                db.session.flush()  # free (route_id, position) before reusing positions
+                # Fares were for the old shape; the carrier re-prices the new one.
+                db.session.execute(Fare.__table__.delete().where(Fare.route_id == saved.id))
+            saved.stops.extend(_route_stops(carrier_id, stops))
+        flush_or_conflict(f"This carrier already has a route with code {saved.code!r}.", "duplicate-code")
+        return saved
+
+    return unit_of_work(work)
 
 
 def delete_route(route: Route) -> None:
     """Delete a route without trips, with its fares and timetables (else 409: deactivate it)."""
     if has_trips(route_id=route.id):
         raise Conflict("This route has trips; deactivate it instead.", slug="route-in-use")
-    db.session.execute(Fare.__table__.delete().where(Fare.route_id == route.id))
-    db.session.execute(Timetable.__table__.delete().where(Timetable.route_id == route.id))
-    db.session.delete(route)
-    commit("This route is still referenced.", "route-in-use")
+
+    def work():
+        db.session.execute(Fare.__table__.delete().where(Fare.route_id == route.id))
+        db.session.execute(Timetable.__table__.delete().where(Timetable.route_id == route.id))
+        db.session.delete(route)
+        flush_or_conflict("This route is still referenced.", "route-in-use")
+
+    unit_of_work(work)
 
 
 # Vehicles ------------------------------------------------------------------------------
@@ -108,17 +130,24 @@ def save_vehicle(carrier_id: int, data: dict, vehicle: Vehicle | None = None) ->
     count = data.pop("seat_count", None)
     if count is not None:
         data["seat_layout"] = [str(n) for n in range(1, count + 1)]
-    if vehicle is None:
-        vehicle = Vehicle(carrier_id=carrier_id)
-        db.session.add(vehicle)
-    elif "seat_layout" in data and data["seat_layout"] != vehicle.seat_layout and _has_upcoming_trips(vehicle):
+    if (vehicle is not None and "seat_layout" in data and data["seat_layout"] != vehicle.seat_layout
+            and _has_upcoming_trips(vehicle)):
         raise Conflict("This vehicle has upcoming trips; its seats cannot change.", slug="vehicle-in-use")
     if "seat_layout" in data:
         data["seat_count"] = len(data["seat_layout"])
-    for key, value in data.items():
-        setattr(vehicle, key, value)
-    commit(f"This carrier already has a vehicle registered {vehicle.registration!r}.", "duplicate-registration")
-    return vehicle
+
+    def work():
+        saved = vehicle
+        if saved is None:
+            saved = Vehicle(carrier_id=carrier_id)
+            db.session.add(saved)
+        for key, value in data.items():
+            setattr(saved, key, value)
+        flush_or_conflict(f"This carrier already has a vehicle registered {saved.registration!r}.",
+                          "duplicate-registration")
+        return saved
+
+    return unit_of_work(work)
 
 
 def _has_upcoming_trips(vehicle: Vehicle) -> bool:
@@ -133,6 +162,10 @@ def delete_vehicle(vehicle: Vehicle) -> None:
     """Delete a vehicle that never ran a trip, with its timetables (else 409)."""
     if has_trips(vehicle_id=vehicle.id):
         raise Conflict("This vehicle has trips; it cannot be deleted.", slug="vehicle-in-use")
-    db.session.execute(Timetable.__table__.delete().where(Timetable.vehicle_id == vehicle.id))
-    db.session.delete(vehicle)
-    commit("This vehicle is still referenced.", "vehicle-in-use")
+
+    def work():
+        db.session.execute(Timetable.__table__.delete().where(Timetable.vehicle_id == vehicle.id))
+        db.session.delete(vehicle)
+        flush_or_conflict("This vehicle is still referenced.", "vehicle-in-use")
+
+    unit_of_work(work)

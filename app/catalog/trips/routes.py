@@ -27,7 +27,7 @@ from app.catalog.trips.schemas import (
 )
 from app.catalog.trips.transitions import transition_trip
 from app.errors import Forbidden
-from app.extensions import db
+from app.extensions import db, unit_of_work
 
 @blp.route("/<int:carrier_id>/trips")
 class Trips(MethodView):
@@ -79,9 +79,9 @@ class TripStatus(MethodView):
         trip = owned(Trip, scope(carrier_id).id, trip_id)
         if user.role == "driver" and not service.is_driver_assigned(user, trip.id):
             raise Forbidden("You are not assigned to this trip.", slug="not-assigned")
-        trip = transition_trip(trip, data["status"], actor=f"user:{user.id}", reason=data.get("reason"))
-        db.session.commit()
-        return trip
+        # This view is the use case: the transition is its one unit of work.
+        return unit_of_work(lambda: transition_trip(trip, data["status"], actor=f"user:{user.id}",
+                                                    reason=data.get("reason")))
 
 
 @blp.route("/<int:carrier_id>/trips/<int:trip_id>/drivers/<int:user_id>")

@@ -12,14 +12,14 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
-from app.catalog.common import commit, referenced
+from app.catalog.common import flush_or_conflict, referenced
 from app.catalog.models import Fare, Route, RouteStop, Trip, TripDriver, Vehicle
 from app.catalog.trips.occupancy import taken_seat_counts
 from app.catalog.trips.timetable import local_departure, new_trip, trip_duration, within_horizon
 from app.core.timeutil import to_local, zone
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
-from app.extensions import db
+from app.extensions import db, unit_of_work
 
 def route_stop(trip: Trip, stop_id: int) -> RouteStop | None:
     """The trip's route stop for ``stop_id`` (None when the route does not serve it)."""
@@ -133,10 +133,14 @@ def create_trip(carrier_id: int, data: dict) -> Trip:
         raise Unprocessable("This route is inactive.", slug="route-inactive")
     departure_at = local_departure(route, data["departure_date"], data["departure_time"])
     _future(departure_at)
-    trip = new_trip(route, vehicle, departure_at)
-    db.session.add(trip)
-    commit("This route already has a trip at that time.", "duplicate-trip")
-    return trip
+
+    def work():
+        trip = new_trip(route, vehicle, departure_at)
+        db.session.add(trip)
+        flush_or_conflict("This route already has a trip at that time.", "duplicate-trip")
+        return trip
+
+    return unit_of_work(work)
 
 
 def update_trip(trip: Trip, data: dict) -> Trip:
@@ -151,12 +155,16 @@ def update_trip(trip: Trip, data: dict) -> Trip:
     if "departure_date" in data:
         departure_at = local_departure(trip.route, data["departure_date"], data["departure_time"])
         _future(departure_at)
-    if vehicle is not None:  # every check passed: now change the row
-        trip.vehicle_id = vehicle.id
-    if departure_at is not None:
-        trip.departure_at = departure_at
-        trip.arrival_at = departure_at + trip_duration(trip.route)
-    commit("This route already has a trip at that time.", "duplicate-trip")
+
+    def work():  # every check passed: now change the row
+        if vehicle is not None:
+            trip.vehicle_id = vehicle.id
+        if departure_at is not None:
+            trip.departure_at = departure_at
+            trip.arrival_at = departure_at + trip_duration(trip.route)
+        flush_or_conflict("This route already has a trip at that time.", "duplicate-trip")
+
+    unit_of_work(work)
     db.session.refresh(trip)
     return trip
 
@@ -165,8 +173,12 @@ def delete_trip(trip: Trip) -> None:
     """Delete a trip nobody holds or bought a seat on (else 409: cancel it through booking)."""
     if _has_sales(trip):
         raise Conflict("Seats on this trip are sold or held; cancel it instead.", slug="trip-has-sales")
-    db.session.delete(trip)
-    commit("This trip has orders; cancel it instead.", "trip-has-sales")
+
+    def work():
+        db.session.delete(trip)
+        flush_or_conflict("This trip has orders; cancel it instead.", "trip-has-sales")
+
+    unit_of_work(work)
 
 
 def list_trips(carrier_id: int, args: dict, *, now: datetime | None = None) -> list[Trip]:
@@ -207,17 +219,26 @@ def assign_driver(trip: Trip, user_id: int) -> TripDriver:
         raise Unprocessable("That user is not an active driver of this carrier.", slug="not-a-driver",
                             errors={"user_id": ["Not a driver of this carrier."]})
     link = db.session.scalar(select(TripDriver).where(TripDriver.trip_id == trip.id, TripDriver.user_id == user_id))
-    if link is None:
-        link = TripDriver(trip_id=trip.id, user_id=user_id)
-        db.session.add(link)
-        commit("This driver was just assigned.", "duplicate-assignment")
-    return link
+    if link is not None:
+        return link
+
+    def work():
+        new = TripDriver(trip_id=trip.id, user_id=user_id)
+        db.session.add(new)
+        flush_or_conflict("This driver was just assigned.", "duplicate-assignment")
+        return new
+
+    return unit_of_work(work)
 
 
 def unassign_driver(trip: Trip, user_id: int) -> None:
-    """Take a driver off a trip (404 when not assigned). Commits."""
-    link = db.session.scalar(select(TripDriver).where(TripDriver.trip_id == trip.id, TripDriver.user_id == user_id))
-    if link is None:
-        raise NotFound("This driver is not assigned to this trip.")
-    db.session.delete(link)
-    db.session.commit()
+    """Take a driver off a trip (404 when not assigned): one unit of work."""
+
+    def work():
+        link = db.session.scalar(select(TripDriver).where(TripDriver.trip_id == trip.id,
+                                                          TripDriver.user_id == user_id))
+        if link is None:
+            raise NotFound("This driver is not assigned to this trip.")
+        db.session.delete(link)
+
+    unit_of_work(work)

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from app.catalog.common import commit, referenced
+from app.catalog.common import flush_or_conflict, referenced
 from app.catalog.models import Route, Timetable, Trip, Vehicle
 from app.core.timeutil import zone
 from app.database import utcnow
-from app.errors import Conflict, Unprocessable
-from app.extensions import db
+from app.errors import Unprocessable
+from app.extensions import db, unit_of_work
 
 
 # Trips are sold at most this far ahead: a year plus a day, so "the same day next year"
@@ -99,7 +98,8 @@ def apply_timetable(
 ) -> TimetableResult:
     """Create the trips of a weekly pattern over a date range; past departures are skipped.
 
-    Flushes but does not commit: the caller commits (and maps a racing duplicate to 409).
+    Flushes but does not commit: the caller's unit of work does (a racing duplicate is a
+    409, and the unit of work rolls back).
     """
     now = now or utcnow()
     if not route.active:
@@ -130,22 +130,17 @@ def apply_timetable(
             continue
         db.session.add(new_trip(route, vehicle, departure_at, timetable.id))
         created += 1
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict("Another change created some of these trips at the same time; post again.",
-                       slug="concurrent-schedule") from None
+    flush_or_conflict("Another change created some of these trips at the same time; post again.",
+                      "concurrent-schedule")
     return TimetableResult(timetable, created, len(wanted) - created)
 
 
 def schedule(carrier_id: int, data: dict):
-    """Apply a carrier's weekly timetable (``apply_timetable``) and commit; a racing duplicate is a 409."""
+    """Apply a carrier's weekly timetable (``apply_timetable``) as one unit of work; a racing
+    duplicate is a 409."""
     route = referenced(Route, carrier_id, data["route_id"], "route_id")
     vehicle = referenced(Vehicle, carrier_id, data["vehicle_id"], "vehicle_id")
-    result = apply_timetable(
+    return unit_of_work(lambda: apply_timetable(
         carrier_id, route, vehicle, data["weekdays"], data["departure_time"],
         data["valid_from"], data["valid_until"],
-    )
-    commit("Another change created some of these trips at the same time; post again.", "concurrent-schedule")
-    return result
+    ))
