@@ -1,7 +1,8 @@
 """Users and their role.
 
-A user is a phone number. Roles: passenger, driver, carrier_admin (both scoped to one
-carrier, enforced by a check constraint) and platform_admin. A deleted account keeps its
+A user is a phone number. Roles: passenger, driver, agent (sells at a carrier's counter),
+carrier_admin (the three scoped to one carrier, enforced by a check constraint) and
+platform_admin. A deleted account keeps its
 row (orders and ledger entries point at it) with personal data erased.
 
 Sign-in is by one-time code (``OtpChallenge``, see ``app.auth.otp``); sessions are kept
@@ -17,8 +18,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.database import TimestampMixin, utcnow
 from app.extensions import db
 
-ROLES = ("passenger", "driver", "carrier_admin", "platform_admin")
-CARRIER_ROLES = ("driver", "carrier_admin")
+ROLES = ("passenger", "driver", "agent", "carrier_admin", "platform_admin")
+CARRIER_ROLES = ("driver", "agent", "carrier_admin")
 LANGUAGES = ("en", "fr", "sw")
 PAYMENT_METHODS = ("mpesa", "airtime", "wallet")
 USER_STATUSES = ("active", "deactivated", "deleted")
@@ -27,9 +28,9 @@ USER_STATUSES = ("active", "deactivated", "deleted")
 class User(TimestampMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('passenger', 'driver', 'carrier_admin', 'platform_admin')", name="role"),
+        CheckConstraint("role IN ('passenger', 'driver', 'agent', 'carrier_admin', 'platform_admin')", name="role"),
         CheckConstraint(
-            "(role IN ('driver', 'carrier_admin')) = (carrier_id IS NOT NULL)", name="carrier_scope"
+            "(role IN ('driver', 'agent', 'carrier_admin')) = (carrier_id IS NOT NULL)", name="carrier_scope"
         ),
         CheckConstraint("language IN ('en', 'fr', 'sw')", name="language"),
         CheckConstraint("status IN ('active', 'deactivated', 'deleted')", name="status"),
