@@ -75,6 +75,8 @@ class PassengerManifestSchema(Schema):
 def readable_trip(carrier_id: int, trip_id: int):
     """The trip if the caller may read its manifest; else 404 (never 403: ids do not leak)."""
     user = current_user()
+    if user.role not in READERS:
+        raise NotFound("No such trip.", slug="not-found")
     ensure_carrier_access(user, carrier_id)
     trip = owned(Trip, carrier_id, trip_id)
     if user.role == "driver" and not is_driver_assigned(user, trip.id):
@@ -84,7 +86,7 @@ def readable_trip(carrier_id: int, trip_id: int):
 
 @blp.route("/<int:carrier_id>/trips/<int:trip_id>/manifest")
 class Manifest(MethodView):
-    @auth_required(*READERS)
+    @auth_required()
     @blp.response(200, PassengerManifestSchema)
     @blp.alt_response(200, description="the same rows as CSV (Accept: text/csv)", content_type=CSV,
                       schema={"type": "string"}, success=True)
