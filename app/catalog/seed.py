@@ -277,6 +277,12 @@ def demo_shuttle_now(now: datetime | None = None) -> Trip | None:
         .order_by(Trip.departure_at))
 
 
+def demo_numbers() -> list[tuple[str, str]]:
+    """(phone, what it does) for each demo role, in ``PLAN`` order: the start page lists them."""
+    phones = {role: phone for phone, role, _name, _scoped in USERS}
+    return [(phones[role], what) for role, what in PLAN.items()]
+
+
 def demo_counts() -> dict[str, int]:
     """Row counts of the demo's tables (what "idempotent" is checked against)."""
     return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
