@@ -16,26 +16,28 @@ SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElemen
 
 def test_the_start_page_links_every_page_and_the_demo_numbers_on_a_phone(app, client):
     require_chromium()
+    # /counter comes with the counter's own area: linked as soon as it is served, never dead.
+    served = {rule.rule for rule in app.url_map.iter_rules()}
+    assert set(PAGES.values()) - served <= {"/counter"}
     with serve(app) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_context(viewport=PHONE).new_page()
             page.goto(f"{base}/")
             for selector, path in PAGES.items():
-                expect(page.locator(selector)).to_have_attribute("href", path)
+                if path in served:
+                    expect(page.locator(selector)).to_have_attribute("href", path)
             numbers = page.locator("#demo-numbers li")
             expect(numbers).to_have_count(5)
             for phone, role, _name, _scoped in USERS:
                 expect(page.locator("#demo-numbers")).to_contain_text(phone)
-            expect(page.locator("#demo-numbers")).to_contain_text("/counter")
             assert page.evaluate(SIDEWAYS) <= 0
             page.click("#dev-phone")
             expect(page.locator("#dial")).to_be_visible()
         finally:
             browser.close()
-    for path in PAGES.values():
-        if path != "/counter" or "counter" in {rule.rule.split("/")[1] for rule in app.url_map.iter_rules()}:
-            assert client.get(path).status_code == 200, path
+    for path in set(PAGES.values()) & served:
+        assert client.get(path).status_code == 200, path
 
 
 def test_dev_phone_fits_a_390px_phone_and_its_sms_links_open(app, db):

@@ -18,6 +18,7 @@ from app.catalog.common import owned
 from app.catalog.models import Trip
 from app.catalog.service import is_driver_assigned
 from app.core import fields
+from app.core.money import MoneyField
 from app.errors import NotFound
 from app.reports.export import CSV, wants_csv
 
@@ -25,11 +26,6 @@ blp = Blueprint("manifests", __name__, url_prefix="/api/v1/carriers",
                 description="Trip manifests: who travels (carrier admins, agents, the trip's driver)")
 
 READERS = ("carrier_admin", "platform_admin", "agent", "driver")
-
-
-class _Money(Schema):
-    amount = fields.Integer()
-    currency = fields.String()
 
 
 class ManifestRowSchema(Schema):
@@ -43,7 +39,7 @@ class ManifestRowSchema(Schema):
     destination = fields.String(metadata={"description": "alighting stop"})
     destination_code = fields.String()
     channel = fields.String()
-    paid = fields.Nested(_Money)
+    paid = MoneyField(metadata={"description": "the fare paid for this passenger"})
     status = fields.String(metadata={"description": "the ticket's: valid, used, cancelled, refunded, expired"})
     boarded = fields.Boolean(metadata={"description": "a scan boarded it (and was not undone)"})
     no_show = fields.Boolean(metadata={"description": "its stop was left behind and it never boarded"})
