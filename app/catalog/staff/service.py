@@ -81,7 +81,8 @@ def add_staff(carrier: Carrier, raw_phone: str, role: str, *, name: str | None =
     carrier_id, carrier_name = carrier.id, carrier.name
 
     def work() -> tuple[User, bool]:
-        existing = db.session.scalars(select(User).where(User.phone == phone).with_for_update(of=User)).first()
+        existing = db.session.scalars(select(User).where(User.phone == phone).with_for_update(of=User)
+                                      .execution_options(populate_existing=True)).first()
         _refuse_taken(existing, carrier_id)
         if existing is not None and existing.role == role:
             return existing, False
