@@ -64,8 +64,6 @@ def _refuse_taken(user: User | None, carrier_id: int) -> None:
                        "they must be removed there first.", slug="staff-elsewhere")
     if user.role == "carrier_admin":
         raise Conflict("This number is one of this carrier's admins.", slug="staff-admin")
-    if user.status == "deleted":  # pragma: no cover - a deleted account has no phone to find
-        raise Conflict("This account was deleted.", slug="staff-elsewhere")
 
 
 def add_staff(carrier: Carrier, raw_phone: str, role: str, *, name: str | None = None,
