@@ -29,7 +29,6 @@ PAID_OR_REFUNDED_ORDER_STATUSES = TICKETED_ORDER_STATUSES + ("refunded",)
 # TICKETED_ORDER_STATUSES (app.ticketing.models): of those, the orders whose tickets may still board.
 HOLD_STATUSES = ("held", "converted", "expired", "released")
 CHANNELS = ("api", "ussd", "sms")
-ACTIVE_HOLD = "status IN ('held', 'converted')"
 
 
 class Order(db.Model):
