@@ -5,11 +5,15 @@ Before, a hold took its seat for the whole trip: the second leg found the coach 
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
-from app.booking.models import Order, SeatSegment
+from app.booking.models import Order, SeatHold, SeatSegment
+from app.database import utcnow
 from app.extensions import db
 from tests.booking.conftest import new_passenger
+from tests.factories import auth_headers as auth
 from tests.channels.scripts.runner import Conversation
 from tests.channels.test_sms_pay import reply
 from tests.payments.helpers import fund_wallet
@@ -166,3 +170,24 @@ def test_ussd_buyer_gets_a_seat_sold_to_nakuru_before(book, pay, world, client):
     db.session.expire_all()
     order = db.session.scalar(select(Order).where(Order.channel == "ussd"))
     assert order is not None and order.items[0].seat == "1"
+
+
+def test_stale_holds_are_swept_when_they_stand_in_the_way(book, world):
+    first = book([{}] * 10, destination=world.nakuru).json
+    for hold in db.session.scalars(select(SeatHold).where(SeatHold.order_id == first["id"])):
+        hold.expires_at = utcnow() - timedelta(seconds=1)  # lapsed, not yet swept
+    db.session.commit()
+    resp = book([{}], user=new_passenger())
+    assert resp.status_code == 201 and _seats(resp) == ["1"]
+    statuses = set(db.session.scalars(select(SeatHold.status).where(SeatHold.order_id == first["id"])))
+    assert statuses == {"expired"}  # the sweep ran and gave their segments back
+
+
+def test_a_released_order_frees_its_seat_on_its_leg(book, world, client):
+    order = book([{"seat": "6"}], origin=world.nakuru).json
+    before = {s["label"]: s["status"] for s in seat_map(client, world, world.nairobi, world.eldoret).json["seats"]}
+    resp = client.post(f"/api/v1/orders/{order['id']}/release", headers=auth(world.passenger))
+    assert resp.status_code == 200
+    after = {s["label"]: s["status"] for s in seat_map(client, world, world.nairobi, world.eldoret).json["seats"]}
+    assert (before["6"], after["6"]) == ("held", "free")
+    assert db.session.scalar(select(func.count()).select_from(SeatSegment)) == 0
