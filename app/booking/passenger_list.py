@@ -36,11 +36,15 @@ CSV_COLUMNS = ("seat", "passenger_name", "phone", "fare_class", "origin", "desti
 
 
 def sold_seat_counts(trip_ids: list[int]) -> dict[int, int]:
-    """Live tickets per trip id (every id present): the carrier list's "sold"."""
+    """Seats with a live ticket per trip id (every id present): the carrier list's "sold".
+
+    Distinct seats: a seat sold Nairobi→Nakuru and again Nakuru→Kisumu is one seat.
+    """
     counts = {trip_id: 0 for trip_id in trip_ids}
     if trip_ids:
         rows = db.session.execute(
-            select(Ticket.trip_id, func.count()).where(Ticket.trip_id.in_(trip_ids), Ticket.status.in_(SOLD_STATUSES))
+            select(Ticket.trip_id, func.count(Ticket.seat.distinct()))
+            .where(Ticket.trip_id.in_(trip_ids), Ticket.status.in_(SOLD_STATUSES))
             .group_by(Ticket.trip_id))
         counts.update(dict(rows.all()))
     return counts

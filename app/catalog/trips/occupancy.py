@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-TakenSeatCounter = Callable[[list[int]], dict[int, int]]
+# (trip_ids, legs) -> {trip_id: taken}; legs maps a trip id to the route positions
+# (start, end) of the leg asked about; a trip without one: seats taken anywhere on it.
+TakenSeatCounter = Callable[..., dict[int, int]]
 
 _counter: TakenSeatCounter | None = None
 _sold_counter: TakenSeatCounter | None = None
 
 
 def register_taken_seat_counter(counter: TakenSeatCounter) -> None:
-    """Use ``counter(trip_ids) -> {trip_id: taken}`` to count held and sold seats."""
+    """Use ``counter(trip_ids, legs=...) -> {trip_id: taken}`` to count held and sold seats."""
     global _counter
     _counter = counter
 
@@ -27,21 +29,24 @@ def register_sold_seat_counter(counter: TakenSeatCounter) -> None:
     _sold_counter = counter
 
 
-def taken_seat_counts(trip_ids: list[int]) -> dict[int, int]:
-    """Held or sold seats per trip id (every id present); needs a registered counter."""
+def taken_seat_counts(trip_ids: list[int], legs: dict[int, tuple[int, int]] | None = None) -> dict[int, int]:
+    """Held or sold seats per trip id (every id present), on each trip's leg in ``legs`` (route
+    positions ``(start, end)``) or anywhere on the trip; needs a registered counter."""
     if _counter is None:
         raise RuntimeError("No taken-seat counter registered: create_app registers booking's.")
-    return _counter(trip_ids)
+    return _counter(trip_ids, legs=legs)
 
 
 def seat_tally(trips) -> dict[int, dict[str, int]]:
-    """``{trip_id: {"sold", "held", "free"}}``: sold from tickets, held = taken - sold, free = seats - taken.
+    """``{trip_id: {"sold", "held", "free"}}`` over the whole trip, in seats.
 
-    "Taken" is booking's availability (``app.booking.availability``), so the list agrees
-    with what search and the seat map offer.
+    ``sold``: seats with a live ticket on some leg; ``held``: seats taken (booking's
+    availability, ``app.booking.availability``, on any segment) and not sold; ``free``: seats
+    taken on no segment, for sale end to end (a seat sold on one leg is still offered on the
+    others, as search and the seat map show).
     """
     if _sold_counter is None:
-        raise RuntimeError("No sold-seat counter registered: create_app registers ticketing's.")
+        raise RuntimeError("No sold-seat counter registered: create_app registers booking's.")
     ids = [trip.id for trip in trips]
     taken, sold = taken_seat_counts(ids), _sold_counter(ids)
     return {
