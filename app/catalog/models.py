@@ -182,8 +182,10 @@ class Trip(TimestampMixin, db.Model):
         ),
         CheckConstraint("arrival_at > departure_at", name="arrives_after_departure"),
         Index("ix_trips_departure_at", "departure_at"),
-        # The target of trip_drivers' copy of the times and status (see TripDriver).
-        UniqueConstraint("id", "departure_at", "arrival_at", "status", name="uq_trips_id_times_status"),
+        # The target of trip_drivers' copy of the times and status (see TripDriver). A unique
+        # index, not a constraint: SQLite adds it without rebuilding trips (which every
+        # booking refers to); both databases accept it as a foreign key's parent key.
+        Index("uq_trips_id_times_status", "id", "departure_at", "arrival_at", "status", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

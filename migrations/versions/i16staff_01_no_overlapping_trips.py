@@ -28,8 +28,8 @@ _DRIVER = ("ALTER TABLE trip_drivers ADD CONSTRAINT ex_trip_drivers_driver_overl
 
 def upgrade():
     postgres = op.get_bind().dialect.name == "postgresql"
-    with op.batch_alter_table("trips", schema=None) as batch_op:
-        batch_op.create_unique_constraint("uq_trips_id_times_status", ["id", "departure_at", "arrival_at", "status"])
+    # An index, not a table rebuild: on SQLite rebuilding trips would break every row that refers to it.
+    op.create_index("uq_trips_id_times_status", "trips", ["id", "departure_at", "arrival_at", "status"], unique=True)
     with op.batch_alter_table("trip_drivers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("departure_at", app.database.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("arrival_at", app.database.UTCDateTime(), nullable=True))
@@ -62,5 +62,4 @@ def downgrade():
         batch_op.drop_column("trip_status")
         batch_op.drop_column("arrival_at")
         batch_op.drop_column("departure_at")
-    with op.batch_alter_table("trips", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_trips_id_times_status", type_="unique")
+    op.drop_index("uq_trips_id_times_status", table_name="trips")
