@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.booking.service import create_order
+from app.sales.confirming import apply_to_order
 from app.database import utcnow
 from app.ticketing.models import Ticket
 from tests.catalog.conftest import is_problem, rival  # noqa: F401 - the rival fixture
@@ -97,3 +98,20 @@ def test_the_carrier_trip_list_shows_seats_sold_held_and_free(client, world, aut
     trips = client.get(f"/api/v1/carriers/{world.carrier.id}/trips", headers=auth_headers(world.admin)).get_json()
     row = next(t for t in trips if t["id"] == world.trip.id)
     assert row["seats"] == {"sold": 2, "held": 1, "free": world.vehicle.seat_count - 3}
+
+
+def test_a_seat_sold_on_two_legs_is_one_seat_sold_and_two_manifest_rows(client, world, auth_headers, db):
+    bought = world.trip.departure_at - timedelta(days=1)
+    for origin, destination, name in ((world.nairobi, world.nakuru, "To Nakuru"), (world.nakuru, world.eldoret, "On")):
+        order = create_order(world.passenger, trip_id=world.trip.id, origin_stop_id=origin.id,
+                             destination_stop_id=destination.id, now=bought,
+                             passengers=[{"fare_class": "standard", "name": name, "seat": "1"}])
+        apply_to_order(order.id, amount=order.total_amount, currency=order.currency, payment_id=9000 + order.id,
+                       now=bought)
+        db.session.commit()
+    trips = client.get(f"/api/v1/carriers/{world.carrier.id}/trips", headers=auth_headers(world.admin)).get_json()
+    row = next(t for t in trips if t["id"] == world.trip.id)
+    assert row["seats"] == {"sold": 1, "held": 0, "free": world.vehicle.seat_count - 1}
+    rows = client.get(manifest_url(world.carrier, world.trip), headers=auth_headers(world.admin)).get_json()
+    assert [(r["seat"], r["origin"], r["destination"]) for r in rows["passengers"]] == [
+        ("1", "Nairobi", "Nakuru"), ("1", "Nakuru", "Eldoret")]
