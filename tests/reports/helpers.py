@@ -34,12 +34,13 @@ def local_bounds(day: date, zone=NAIROBI) -> tuple[datetime, datetime]:
 
 
 def ledger_day(carrier_id: int, day: date) -> dict:
-    """The ledger's own movements of a carrier's day: payable, platform fees (no settlements)."""
+    """The ledger's own movements of a carrier's day: payable, platform fees (no settlements,
+    nor hand-paid payouts: movements between carrier and platform)."""
     start, end = local_bounds(day)
     rows = db.session.execute(
         select(LedgerEntry.account, func.sum(LedgerEntry.amount))
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .where(LedgerTransaction.carrier_id == carrier_id, LedgerTransaction.kind != "settlement",
+        .where(LedgerTransaction.carrier_id == carrier_id, LedgerTransaction.kind.not_in(("settlement", "payout")),
                LedgerTransaction.created_at >= start, LedgerTransaction.created_at < end,
                LedgerEntry.account.in_([f"carrier_payable:{carrier_id}", "platform_fees"]))
         .group_by(LedgerEntry.account)
