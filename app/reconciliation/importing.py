@@ -26,6 +26,7 @@ from app.database import utcnow
 from app.errors import Conflict
 from app.extensions import db, unit_of_work
 from app.ledger.service import COUNTRY_ZONES
+from app.reconciliation.charges import post_charges
 from app.reconciliation.matching import (
     Match,
     Reconciliation,
@@ -129,6 +130,7 @@ def _import(carrier_id: int, parsed: ParsedStatement, digest: str, requested: st
         db.session.add(batch)
         db.session.flush()
         _store([_line(row, shortcode.id, batch.id, carrier.currency, matches.get(row.receipt)) for row in new_rows])
+        post_charges(carrier.id, batch.id, new_rows, carrier.currency)
     newly_matched = [{"id": line.id, "payment_id": matches[receipt].payment.id, "matched_by": matches[receipt].by}
                      for receipt, line in existing.items() if line.payment_id is None and receipt in matches]
     if newly_matched:
