@@ -99,7 +99,7 @@ def unmatched_statement_lines(carrier: Carrier, window: Window, user=None) -> di
 def _missing(carrier: Carrier, window: Window) -> list[dict]:
     """Payments settled within an uploaded statement's period that no statement line has."""
     periods = db.session.execute(
-        select(MpesaShortcode.kind, StatementImport.period_start, StatementImport.period_end)
+        select(MpesaShortcode.kind, MpesaShortcode.shortcode, StatementImport.period_start, StatementImport.period_end)
         .join(MpesaShortcode, MpesaShortcode.id == StatementImport.shortcode_id)
         .where(StatementImport.carrier_id == carrier.id)
         .order_by(StatementImport.period_end.desc())
@@ -110,8 +110,8 @@ def _missing(carrier: Carrier, window: Window) -> list[dict]:
             select(MpesaShortcode.kind, MpesaShortcode.id).where(MpesaShortcode.carrier_id == carrier.id)):
         shortcodes.setdefault(kind, []).append(shortcode_id)
     found: dict[int, dict] = {}
-    for kind, start, end in periods:
-        query = missing_query(carrier.id, kind, shortcodes.get(kind, []), (start, end))
+    for kind, number, start, end in periods:
+        query = missing_query(carrier.id, kind, shortcodes.get(kind, []), (start, end), number)
         for ref in ([] if query is None else [PaymentRef(*row) for row in plain_rows(query)]):
             found[ref.id] = {"kind": "missing_from_statement", "receipt": ref.receipt,
                              "at": _local(ref.settled_at, window), "shortcode": "", "amount": "",

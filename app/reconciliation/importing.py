@@ -118,7 +118,8 @@ def _import(carrier_id: int, parsed: ParsedStatement, digest: str, requested: st
     reconciliation = match_rows(
         carrier.id, parsed.layout, by_kind.get("payment", []), known,
         country_code=str(phonenumbers.country_code_for_region(carrier.country)),
-        window=timedelta(minutes=float(current_app.config.get("TILL_MATCH_WINDOW_MINUTES") or 30)))
+        window=timedelta(minutes=float(current_app.config.get("TILL_MATCH_WINDOW_MINUTES") or 30)),
+        shortcode=shortcode.shortcode)
     matches = {m.row.receipt: m for m in reconciliation.matched + reconciliation.amount_mismatch}
     _release_guesses_receipts_overrule(matches, existing)
     new_rows = [row for row in completed if row.receipt not in existing]
@@ -138,7 +139,7 @@ def _import(carrier_id: int, parsed: ParsedStatement, digest: str, requested: st
     db.session.flush()
     reconciliation.missing_from_statement = missing_from_statement(
         carrier.id, shortcode.kind, [row.id for row in carrier_shortcodes(carrier.id)], period,
-        {row.receipt for row in completed})
+        {row.receipt for row in completed}, shortcode.shortcode)
     return ImportResult(shortcode=shortcode, layout=parsed.layout, currency=carrier.currency, period=period,
                         rows=parsed.rows, lines_added=len(new_rows), reconciliation=reconciliation, by_kind=by_kind)
 

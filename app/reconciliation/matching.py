@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, String, any_, bindparam, exists, select
+from sqlalchemy import Integer, String, and_, any_, bindparam, exists, or_, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.booking.models import Order
@@ -115,7 +115,15 @@ def payments_by_id(ids: list[int]) -> dict[int, PaymentRef]:
     return found
 
 
-def payments_by_receipt(carrier_id: int, receipts: list[str]) -> dict[str, PaymentRef]:
+def of_shortcode(shortcode: str | None):
+    """Payments that came to ``shortcode``, or whose shortcode is not known (made before
+    payments recorded it): a statement of one Paybill never matches another's payments."""
+    if shortcode is None:
+        return true()
+    return or_(Payment.shortcode.is_(None), Payment.shortcode == shortcode)
+
+
+def payments_by_receipt(carrier_id: int, receipts: list[str], shortcode: str | None = None) -> dict[str, PaymentRef]:
     """This carrier's M-Pesa payments (or money with no booking) with these receipts.
 
     Two plain queries (the payments by receipt, then which of their bookings are this
@@ -123,7 +131,7 @@ def payments_by_receipt(carrier_id: int, receipts: list[str]) -> dict[str, Payme
     can only answer by reading every booking."""
     paid = []
     for condition in among(Payment.receipt, receipts):
-        paid += rows(receipt_query(condition)).all()
+        paid += rows(receipt_query(and_(condition, of_shortcode(shortcode)))).all()
     codes: dict[int, str] = {}
     for condition in among(Order.id, sorted({row.order_id for row in paid if row.order_id})):
         codes.update(rows(orders_query(carrier_id, condition)).all())
@@ -143,11 +151,11 @@ def orders_query(carrier_id: int, condition):
 
 
 def match_rows(carrier_id: int, layout: str, rows: list[StatementRow], known: dict[str, tuple[PaymentRef, str]],
-               *, country_code: str, window: timedelta) -> Reconciliation:
+               *, country_code: str, window: timedelta, shortcode: str | None = None) -> Reconciliation:
     """Match the money rows (completed payments) of one statement. ``known``: receipt ->
     (payment, how) an earlier import of the same line was matched by: kept as it was."""
     result = Reconciliation()
-    by_receipt = payments_by_receipt(carrier_id, [row.receipt for row in rows if row.receipt not in known])
+    by_receipt = payments_by_receipt(carrier_id, [row.receipt for row in rows if row.receipt not in known], shortcode)
     unmatched: list[StatementRow] = []
     for row in rows:
         payment, by = known.get(row.receipt) or (by_receipt.get(row.receipt), "receipt")
@@ -156,7 +164,7 @@ def match_rows(carrier_id: int, layout: str, rows: list[StatementRow], known: di
         else:
             _record(result, Match(row, payment, by))
     if layout == TILL and unmatched:
-        paired = _match_by_amount_payer_time(carrier_id, unmatched, country_code, window)
+        paired = _match_by_amount_payer_time(carrier_id, unmatched, country_code, window, shortcode)
         for match in paired:
             _record(result, match)
         taken = {match.row.line for match in paired}
@@ -173,14 +181,14 @@ def _record(result: Reconciliation, match: Match) -> None:
 
 
 def _match_by_amount_payer_time(carrier_id: int, rows: list[StatementRow], country_code: str,
-                                window: timedelta) -> list[Match]:
+                                window: timedelta, shortcode: str | None = None) -> list[Match]:
     """Rows paired with receipt-less payments where the pairing is one-to-one (see module doc)."""
     start = min(row.completed_at for row in rows) - window
     end = max(row.completed_at for row in rows) + CLOCK_SKEW
     already = exists().where(StatementLine.payment_id == Payment.id)
     candidates = _refs(_carrier_payments(carrier_id, columns=_TIMED).where(
         Payment.status.in_(NO_RECEIPT_YET), Payment.receipt.is_(None), Payment.phone.is_not(None),
-        Payment.created_at >= start, Payment.created_at <= end, ~already))
+        Payment.created_at >= start, Payment.created_at <= end, ~already, of_shortcode(shortcode)))
     by_amount: dict[int, list[PaymentRef]] = defaultdict(list)
     for ref in candidates:
         by_amount[ref.amount].append(ref)
@@ -221,15 +229,16 @@ def _same_payer(printed: str, phone: str) -> bool:
 
 
 def missing_from_statement(carrier_id: int, kind: str, shortcode_ids: list[int], period: tuple[datetime, datetime],
-                           seen: set[str]) -> list[PaymentRef]:
+                           seen: set[str], shortcode: str | None = None) -> list[PaymentRef]:
     """The carrier's money that should be on this kind of statement within ``period`` but is in
     none of its statements imported so far (nor in ``seen``, this file's receipts)."""
-    query = missing_query(carrier_id, kind, shortcode_ids, period)
+    query = missing_query(carrier_id, kind, shortcode_ids, period, shortcode)
     found = [] if query is None else [ref for ref in _refs(query) if ref.receipt not in seen]
     return sorted(found, key=lambda ref: (ref.settled_at, ref.id))  # here, not in SQL: no parallel sort plan
 
 
-def missing_query(carrier_id: int, kind: str, shortcode_ids: list[int], period: tuple[datetime, datetime]):
+def missing_query(carrier_id: int, kind: str, shortcode_ids: list[int], period: tuple[datetime, datetime],
+                  shortcode: str | None = None):
     methods = EXPECTED_METHODS[kind]
     if not methods:
         return None
@@ -240,4 +249,4 @@ def missing_query(carrier_id: int, kind: str, shortcode_ids: list[int], period: 
         Payment.method.in_(methods), Payment.status.in_(MONEY_IN), Payment.receipt.is_not(None),
         # created_at is indexed (with status); settled_at, which decides, comes shortly after it.
         Payment.created_at >= start - timedelta(days=2), Payment.created_at <= end,
-        Payment.settled_at >= start, Payment.settled_at <= end, ~on_a_statement)
+        Payment.settled_at >= start, Payment.settled_at <= end, ~on_a_statement, of_shortcode(shortcode))
