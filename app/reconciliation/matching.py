@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, String, and_, any_, bindparam, exists, or_, select, true
+from sqlalchemy import Integer, String, and_, any_, bindparam, exists, func, or_, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.booking.models import Order
@@ -126,9 +126,16 @@ def of_shortcode(shortcode: str | None):
 def payments_by_receipt(carrier_id: int, receipts: list[str], shortcode: str | None = None) -> dict[str, PaymentRef]:
     """This carrier's M-Pesa payments (or money with no booking) with these receipts.
 
-    Two plain queries (the payments by receipt, then which of their bookings are this
-    carrier's, by primary key) rather than one with outer joins and an OR, which PostgreSQL
-    can only answer by reading every booking."""
+    On PostgreSQL one statement driven by the statement's receipts (``unnest`` of one array
+    parameter): for each receipt an index probe of ``payments`` (provider, receipt), then
+    its booking and trip by primary key, and the carrier's filter on the joined rows: the
+    plan of the plain join, one round trip. (An ``= ANY(array)`` condition on ``payments``
+    instead made PostgreSQL read the whole table: 57 ms of 107,000 rows for 6,224 receipts.)
+    Elsewhere, chunks of IN lists (``receipt_query``), then which bookings are the carrier's."""
+    if not receipts:
+        return {}
+    if db.session.get_bind().dialect.name == "postgresql":
+        return {ref.receipt: ref for ref in _refs(receipts_join_query(carrier_id, receipts, shortcode))}
     paid = []
     for condition in among(Payment.receipt, receipts):
         paid += rows(receipt_query(and_(condition, of_shortcode(shortcode)))).all()
@@ -137,6 +144,17 @@ def payments_by_receipt(carrier_id: int, receipts: list[str], shortcode: str | N
         codes.update(rows(orders_query(carrier_id, condition)).all())
     return {row.receipt: PaymentRef(*row[:-1], codes.get(row.order_id)) for row in paid
             if row.order_id is None or row.order_id in codes}
+
+
+def receipts_join_query(carrier_id: int, receipts: list[str], shortcode: str | None = None):
+    """PostgreSQL: the statement's receipts joined to this carrier's payments (``_COLUMNS``)."""
+    wanted = func.unnest(bindparam("receipts", list(receipts), type_=ARRAY(String()))).table_valued(
+        "receipt").render_derived(name="wanted")
+    return (select(*_COLUMNS).select_from(wanted)
+            .join(Payment, and_(Payment.provider == "mpesa", Payment.receipt == wanted.c.receipt))
+            .outerjoin(Order, Order.id == Payment.order_id)
+            .outerjoin(Trip, Trip.id == Order.trip_id)
+            .where(or_(Payment.order_id.is_(None), Trip.carrier_id == carrier_id), of_shortcode(shortcode)))
 
 
 def receipt_query(condition):
