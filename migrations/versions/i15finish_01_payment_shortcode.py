@@ -1,13 +1,13 @@
 """payments.shortcode: the Paybill/Till an M-Pesa payment came to
 
 Revision ID: i15finish_01
-Revises: i16agent_01
+Revises: i16legs_01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i15finish_01"
-down_revision = "i16agent_01"
+down_revision = "i16legs_01"
 branch_labels = None
 depends_on = None
 
