@@ -43,6 +43,7 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.ticketing.driver_routes", "blp"),
     ("app.ticketing.scanner_routes", "blp"),
     ("app.carrier_page.api", "blp"),
+    ("app.sales.routes.counter", "blp"),
 ]
 FLASK_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.landing", "blp"),
