@@ -51,6 +51,7 @@ FLASK_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.ticketing.shortlink", "blp"),
     ("app.scanner.page", "blp"),
     ("app.carrier_page.page", "blp"),
+    ("app.counter_page.routes", "blp"),
 ]
 DEV_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.dev.routes", "blp"),
