@@ -104,3 +104,38 @@ def test_a_passenger_account_cannot_use_the_counter(client, world):
     signed = sign_in(client, world.passenger.phone)
     assert signed.status_code == 403 and "counter agents" in signed.get_data(as_text=True)
     assert "Set-Cookie" not in signed.headers or "safiri_counter" not in signed.headers.get("Set-Cookie", "")
+
+
+def test_an_mpesa_sale_shows_when_it_is_paid(client, world):
+    make_agent(world)
+    sign_in(client)
+    home = client.get("/counter").get_data(as_text=True)
+    client.post("/counter/shift", data={"opening_float": "0", "csrf": csrf(home)})
+    form = client.get(f"/counter/trips/{world.trip.id}/sell?origin={world.nairobi.id}"
+                      f"&destination={world.nakuru.id}&seat=5").get_data(as_text=True)
+    sold = client.post(f"/counter/trips/{world.trip.id}/sell", data={
+        "csrf": csrf(form), "origin": world.nairobi.id, "destination": world.nakuru.id, "seat": "5",
+        "fare_5": "student", "phone": "+254722000444", "method": "mpesa"})
+    assert sold.status_code == 302, sold.get_data(as_text=True)
+    order = client.get(sold.headers["Location"]).get_data(as_text=True)
+    assert 'data-status="paid"' in order and "Student" in order  # the sandbox's prompt was answered
+    assert db.session.scalar(select(Payment.method)) == "mpesa_stk"
+
+
+def test_a_prompt_not_yet_answered_reloads_the_page_until_paid(client, world):
+    """A pending M-Pesa payment: the order page refreshes itself (no script: a meta refresh)."""
+    make_agent(world)
+    sign_in(client)
+    home = client.get("/counter").get_data(as_text=True)
+    client.post("/counter/shift", data={"opening_float": "0", "csrf": csrf(home)})
+    form = client.get(f"/counter/trips/{world.trip.id}/sell?origin={world.nairobi.id}"
+                      f"&destination={world.nakuru.id}&seat=6").get_data(as_text=True)
+    failing = client.post(f"/counter/trips/{world.trip.id}/sell", data={
+        "csrf": csrf(form), "origin": world.nairobi.id, "destination": world.nakuru.id, "seat": "6",
+        "phone": "+254711990000", "method": "mpesa"})  # the sandbox fails prompts to numbers ending 0000
+    page = client.get(failing.headers["Location"]).get_data(as_text=True)
+    assert 'data-status="pending_payment"' in page and 'id="cash"' in page  # take cash instead
+    payment = db.session.scalar(select(Payment))
+    payment.status = "pending"
+    db.session.commit()
+    assert 'http-equiv="refresh"' in client.get(failing.headers["Location"]).get_data(as_text=True)

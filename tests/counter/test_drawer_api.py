@@ -189,3 +189,18 @@ def test_a_counter_cancellation_of_a_cash_ticket_pays_cash_out_of_the_drawer(cli
     closing = count(client, headers, 100000 + FARE - refunded).get_json()["closing"]
     assert closing["cash_refunds"]["amount"] == refunded and closing["difference"]["amount"] == 0
     assert db.session.scalar(select(func.sum(LedgerEntry.amount))) == 0
+
+
+def test_an_mpesa_sale_prompts_the_passengers_phone_and_leaves_the_drawer_alone(client, world, auth_headers):
+    agent = make_agent(world)
+    headers = auth_headers(agent)
+    open_shift(client, headers, 0)
+    resp = client.post("/api/v1/counter/sales", json=sale_body(world, method="mpesa"), headers=headers)
+    assert resp.status_code == 201, resp.get_json()
+    order = client.get(f"/api/v1/counter/orders/{resp.get_json()['id']}", headers=headers).get_json()
+    assert order["status"] == "paid" and order["channel"] == "counter"  # the sandbox answers at once
+    payment = db.session.scalar(select(Payment).where(Payment.order_id == order["id"]))
+    assert (payment.method, payment.phone, payment.collected_by) == ("mpesa_stk", WALKIN_PHONE, None)
+    assert balance(cash_drawer(agent.id), "KES") == 0
+    closed = count(client, headers, 0).get_json()
+    assert closed["status"] == "closed" and closed["closing"]["cash_sales"]["amount"] == 0
