@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -126,7 +127,7 @@ def trip_seats(agent, trip_id: int, origin_stop_id: int, destination_stop_id: in
 def passenger_for(phone: str):
     """The passenger account of ``phone`` (created for a new number); 422 ``invalid-phone``."""
     try:
-        normalized = normalize_phone(phone or "", "KE")
+        normalized = normalize_phone(phone or "", current_app.config.get("DEFAULT_COUNTRY", "KE"))
     except InvalidPhone as exc:
         raise Unprocessable(str(exc), slug="invalid-phone", errors={"phone": [str(exc)]}) from None
     return who_is_calling(phone=normalized, create=True)
