@@ -204,3 +204,13 @@ def test_an_mpesa_sale_prompts_the_passengers_phone_and_leaves_the_drawer_alone(
     assert balance(cash_drawer(agent.id), "KES") == 0
     closed = count(client, headers, 0).get_json()
     assert closed["status"] == "closed" and closed["closing"]["cash_sales"]["amount"] == 0
+
+
+@pytest.mark.parametrize("body", [{"counted": -100}, {"counted": "580000"}, {}, {"counted": 5, "comment": "x" * 501}])
+def test_a_malformed_count_is_a_problem_and_counts_nothing(client, world, auth_headers, body):
+    agent = make_agent(world)
+    headers = auth_headers(agent)
+    open_shift(client, headers)
+    resp = client.post("/api/v1/counter/drawer/count", json=body, headers=headers)
+    assert resp.status_code == 422 and resp.content_type == "application/problem+json"
+    assert client.get("/api/v1/counter/drawer", headers=headers).get_json()["status"] == "open"
