@@ -112,6 +112,8 @@ def test_every_text_exists_in_every_language_with_the_same_placeholders():
         entry = templates(key)
         assert set(entry) == set(LANGUAGES), key
         assert len({frozenset(_fields(v)) for v in entry.values()}) == 1, key
+        if key.startswith("counter:"):
+            continue  # the counter is a web page too: any character, but every language and placeholder
         for text in entry.values():
             assert is_gsm7(text.format(**{name: "" for name in _fields(text)})), (key, text)
 
