@@ -78,7 +78,7 @@ class DrawerAlreadyOpen(Conflict):
 def open_drawer_of(agent, *, lock: bool = False) -> CashDrawer | None:
     query = select(CashDrawer).where(CashDrawer.agent_id == agent.id, CashDrawer.closed_at.is_(None))
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update().execution_options(populate_existing=True)
     return db.session.scalar(query)
 
 
