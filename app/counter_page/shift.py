@@ -2,6 +2,8 @@
 a blind count) and the closing report. The sale's own pages are in ``selling``."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date
 
 from flask import current_app, redirect, request, url_for
@@ -20,6 +22,21 @@ from app.sales.counter import carrier_trips
 
 def _per_address() -> str:
     return current_app.config["OTP_RATE_LIMIT_PER_ADDRESS"]
+
+
+def _per_phone() -> str:
+    return current_app.config["OTP_RATE_LIMIT_PER_PHONE"]
+
+
+def _phone_key() -> str:
+    """Rate-limit key of the number typed (as the API's: an HMAC, never the number itself)."""
+    raw = request.form.get("phone", "")
+    try:
+        raw = normalize_phone(raw, current_app.config["DEFAULT_COUNTRY"])
+    except InvalidPhone:
+        pass  # refused by the view; counted under what was typed
+    key = current_app.config["SECRET_KEY"].encode()
+    return "otp-phone:" + hmac.new(key, raw.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def parse_amount(raw: str | None, currency: str) -> int | None:
@@ -54,6 +71,7 @@ def _date(raw: str | None) -> date | None:
 
 
 @blp.post("/code")
+@limiter.limit(_per_phone, key_func=_phone_key)
 @limiter.limit(_per_address, key_func=get_remote_address)
 def send_code():
     """Send the sign-in code by SMS (any readable number: nothing says whether it has an account)."""

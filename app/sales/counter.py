@@ -156,9 +156,10 @@ def sell(agent, *, trip_id: int, origin_stop_id: int, destination_stop_id: int, 
 
 
 def counter_order(agent, order_id: int) -> Order:
-    """An order of the agent's carrier; 404 for any other."""
+    """An order sold at one of the carrier's counters; 404 for any other (a passenger's own
+    app, USSD or SMS booking is theirs to cancel: an agent never changes it)."""
     order = db.session.get(Order, order_id)
-    if order is None or order.trip.carrier_id != agent.carrier_id:
+    if order is None or order.channel != "counter" or order.trip.carrier_id != agent.carrier_id:
         raise NotFound("There is no such order.", slug="order-not-found")
     return order
 
@@ -204,7 +205,7 @@ def release(agent, order_id: int) -> OrderView:
 
 
 def cancel(agent, order_id: int, now: datetime | None = None) -> OrderView:
-    """Cancel every valid ticket of an order of the carrier, refunded per its policy:
+    """Cancel every valid ticket of a counter order of the carrier, refunded per its policy:
     cash-paid, in cash out of the agent's (open) drawer; otherwise the way the money came.
     One unit of work; 409 ``order-state``, ``trip-departed``, ``drawer-not-open``,
     ``drawer-short`` (the drawer holds less than the refund)."""

@@ -214,3 +214,16 @@ def test_a_malformed_count_is_a_problem_and_counts_nothing(client, world, auth_h
     resp = client.post("/api/v1/counter/drawer/count", json=body, headers=headers)
     assert resp.status_code == 422 and resp.content_type == "application/problem+json"
     assert client.get("/api/v1/counter/drawer", headers=headers).get_json()["status"] == "open"
+
+
+def test_an_agent_cannot_touch_a_passengers_own_booking(client, world, auth_headers):
+    """An app booking of the carrier's trip is the passenger's: the counter answers 404."""
+    agent = make_agent(world)
+    headers = auth_headers(agent)
+    open_shift(client, headers)
+    order = client.post("/api/v1/orders", json={"trip_id": world.trip.id, "origin_stop_id": world.nairobi.id,
+                                                "destination_stop_id": world.nakuru.id, "passengers": [{}]},
+                        headers=auth_headers(world.passenger)).get_json()
+    for action in ("cash", "release", "cancel"):
+        assert client.post(f"/api/v1/counter/orders/{order['id']}/{action}", headers=headers).status_code == 404
+    assert db.session.get(Order, order["id"]).status == "pending_payment"
