@@ -43,11 +43,7 @@ def trip(agent, trip_id: int):
     except ApiError as refused:
         return _error_page(refused)
     stops = sorted(found.route.stops, key=lambda rs: rs.position)
-    rows = seats["rows"]
-    if all(len(row) == 1 for row in rows):  # plain numbers (no row letters): four abreast, as in a coach
-        labels = [row[0] for row in rows]
-        rows = [labels[i:i + 4] for i in range(0, len(labels), 4)]
-    return render("trip.html", trip=found, seats=seats, rows=rows, stops=stops, origin=origin, destination=destination,
+    return render("trip.html", trip=found, seats=seats, rows=seats["rows"], stops=stops, origin=origin, destination=destination,
                   seat_status={s["label"]: s["status"] for s in seats["seats"]}, error=request.args.get("error"))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, validate
 
-from app.booking.schemas import OrderPassengerSchema
+from app.booking.schemas import OrderPassengerSchema, SeatMapSchema
 from app.booking.service import MAX_PASSENGERS
 from app.core import fields
 from app.core.money import MoneyField
@@ -55,15 +55,9 @@ class CounterTripSchema(Schema):
     stops = fields.List(fields.Nested(CounterStopSchema))
 
 
-class SeatSchema(Schema):
-    label = fields.String()
-    status = fields.String(metadata={"enum": ["free", "held", "sold"]})
+class CounterSeatsSchema(SeatMapSchema):
+    """The leg's seat map (as ``GET /api/v1/trips/{id}/seats``) with the ride's fares by class."""
 
-
-class CounterSeatsSchema(Schema):
-    trip_id = fields.Integer(attribute="trip.id")
-    seats = fields.List(fields.Nested(SeatSchema))
-    rows = fields.List(fields.List(fields.String()))
     fares = fields.Function(lambda m: {c: f.as_dict() for c, f in m["fares"].items()},
                             metadata={"type": "object", "description": "fare class -> Money"})
 
