@@ -3,7 +3,7 @@ agents' cash drawers with their counts and closing reports, and each carrier's t
 above which a drawer's difference needs a comment.
 
 Revision ID: i16counter_01
-Revises: i16legs_01
+Revises: i15finish_01
 """
 from alembic import op
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import app.database  # custom column types (UTCDateTime)
 
 
 revision = 'i16counter_01'
-down_revision = 'i16legs_01'
+down_revision = 'i15finish_01'
 branch_labels = None
 depends_on = None
 
