@@ -69,17 +69,17 @@ def _validate_passengers(passengers: list[dict], layout: list[str]) -> list[str]
 
 
 def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_stop_id: int,
-                 passengers: list[dict], channel: str = "api", now=None) -> Order:
+                 passengers: list[dict], channel: str = "api", sold_by: User | None = None, now=None) -> Order:
     """Hold seats and price them: a ``pending_payment`` order that lives for ``HOLD_TTL_SECONDS``.
 
     Never commits (the use case does). Errors (the caller rolls back; nothing is kept):
     404 ``trip-not-found``; 409 ``trip-not-bookable``, ``trip-departed``, ``seat-taken``,
     ``sold-out``; 422 ``passenger-count``,
     ``seat-not-in-layout``, ``duplicate-seat``, ``stop-not-on-route``,
-    ``stops-out-of-order``, ``unknown-fare-class``.
+    ``stops-out-of-order``, ``unknown-fare-class``. ``sold_by``: the agent of a counter sale.
     """
     now = now or utcnow()
-    if channel not in CHANNELS:
+    if channel not in CHANNELS or (channel == "counter") != (sold_by is not None):
         raise Unprocessable(f"Unknown channel {channel!r}.", slug="channel")
     trip = load_trip(trip_id, vehicle=True)
     if trip is None:
@@ -99,7 +99,7 @@ def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_s
         code=new_order_code(), user_id=user.id, trip_id=trip.id, origin_stop_id=origin_stop_id,
         destination_stop_id=destination_stop_id, currency=currency,
         total_amount=sum(fares[p["fare_class"]].amount for p in passengers),
-        channel=channel, hold_expires_at=expires_at, created_at=now,
+        channel=channel, sold_by=sold_by.id if sold_by else None, hold_expires_at=expires_at, created_at=now,
         items=[],  # a new order has no items: no lazy load on append
     )
     ORDER.create(order, "pending_payment", actor=f"user:{user.id}", reason=f"ordered by {channel}", now=now)

@@ -61,6 +61,22 @@ def provider_clearing(provider: str) -> str:
     return f"provider_clearing:{provider}"
 
 
+def cash_drawer(agent_id: int) -> str:
+    """The cash in an agent's counter drawer (an asset: negative while it holds cash)."""
+    return f"cash_drawer:{agent_id}"
+
+
+def counter_cash(carrier_id: int) -> str:
+    """Cash the carrier holds from its counters: floats handed out (positive) and the
+    counted cash handed back at each closing (negative), so it is the carrier's cash in hand."""
+    return f"counter_cash:{carrier_id}"
+
+
+def cash_over_short(carrier_id: int) -> str:
+    """Differences between a drawer's count and the ledger: over (positive) or short (negative)."""
+    return f"cash_over_short:{carrier_id}"
+
+
 PLATFORM_FEES = "platform_fees"
 # Wallet balances of deleted accounts, owed back to their M-Pesa numbers by the platform
 # (wallet money is held by the platform, not by a carrier).

@@ -36,6 +36,7 @@ from app.ledger.service import (
     REVIEW_SUSPENSE,
     Leg,
     carrier_payable,
+    cash_drawer,
     post,
     provider_clearing,
     wallet_account,
@@ -54,7 +55,7 @@ log = logging.getLogger(__name__)
 
 # A payment method's name in a receipt (catalogue keys).
 METHOD_LABEL = {"mpesa_stk": "method_mpesa", "mpesa_paybill": "method_mpesa", "airtime": "method_airtime",
-                "wallet": "method_wallet", "sandbox": "method_mpesa"}
+                "wallet": "method_wallet", "sandbox": "method_mpesa", "cash": "method_cash"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class Settled:
 def _source_account(payment: Payment) -> str:
     if payment.method == "wallet":
         return wallet_account(payment.user_id)
+    if payment.method == "cash":
+        return cash_drawer(payment.collected_by)
     return provider_clearing(payment.provider)
 
 
@@ -265,8 +268,8 @@ def record_order_payment(payment: Payment, order, outcome: str, now) -> None:
         if payment.method == "wallet":
             maybe_schedule_auto_recharge(payment.user_id)
         return
-    if payment.method == "wallet":
-        # Nothing was taken from the wallet yet: refuse, and the caller rolls back.
+    if payment.method in ("wallet", "cash"):
+        # Nothing was taken from the wallet (or the agent keeps the cash): refuse, and the caller rolls back.
         raise Conflict(f"Booking {order.code} cannot be paid now ({outcome.replace('_', ' ')}).",
                        slug="order-not-payable")
     if outcome == "mismatch":

@@ -149,7 +149,7 @@ def default_class(trip, origin_stop_id: int, destination_stop_id: int) -> str:
 
 def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: int,
                passengers: int | list[dict], fare_class: str | None = None, channel: str = "api",
-               now: datetime | None = None) -> OrderView:
+               sold_by=None, now: datetime | None = None) -> OrderView:
     """Hold seats for a party and price them: a ``pending_payment`` order (one unit of work).
 
     ``passengers`` is a count (seats assigned, every one of ``fare_class``) or the API's list
@@ -170,7 +170,7 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
     check_seats_left(trip_id, len(party), origin_stop_id=origin_stop_id, destination_stop_id=destination_stop_id)
     order = unit_of_work(lambda: create_order(user, trip_id=trip_id, origin_stop_id=origin_stop_id,
                                               destination_stop_id=destination_stop_id, passengers=party,
-                                              channel=channel, now=now))
+                                              channel=channel, sold_by=sold_by, now=now))
     return order_view(order, now=now)
 
 
