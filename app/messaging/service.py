@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
 
 from app.core.phone import mask_phone
 from app.database import utcnow
@@ -73,12 +74,40 @@ def _build_backend(config):
 
 
 def queue_sms(to_phone: str, text: str, kind: str, user_id: int | None = None) -> OutboundMessage:
-    """Record an SMS in the caller's transaction; it is sent after commit."""
+    """Record an SMS in the caller's transaction; it is sent after commit.
+
+    Not flushed here: the rows a transaction queues (a purchase's tickets and receipt) go in
+    one multi-row INSERT with its next flush, and each send job is booked just before the
+    COMMIT, once the rows have their ids (``_book_sends``).
+    """
     message = OutboundMessage(to_phone=to_phone, text=text, kind=kind, user_id=user_id)
-    db.session.add(message)
-    db.session.flush()
-    enqueue_after_commit("app.messaging.service:deliver", message.id, job_id=job_id("sms", message.id))
+    session = db.session()
+    session.add(message)
+    session.info.setdefault(_QUEUED, []).append(message)
     return message
+
+
+_QUEUED = "outbound.queued"
+
+
+@event.listens_for(Session, "before_commit")
+def _book_sends(session):
+    """The send job of each SMS queued in this transaction (rows rolled back are skipped)."""
+    if session.in_nested_transaction():
+        return
+    messages = session.info.pop(_QUEUED, None)
+    if not messages:
+        return
+    session.flush()
+    for message in messages:
+        if message.id is not None and message in session:
+            enqueue_after_commit("app.messaging.service:deliver", message.id, job_id=job_id("sms", message.id))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_queued(session, previous_transaction):
+    if previous_transaction.parent is None:
+        session.info.pop(_QUEUED, None)
 
 
 # Kinds whose text is a secret for its recipient alone: once the gateway has it (or it is
