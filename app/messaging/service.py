@@ -83,11 +83,11 @@ def queue_sms(to_phone: str, text: str, kind: str, user_id: int | None = None) -
     message = OutboundMessage(to_phone=to_phone, text=text, kind=kind, user_id=user_id)
     session = db.session()
     session.add(message)
-    session.info.setdefault(_QUEUED, []).append(message)
+    session.info.setdefault(QUEUED_SMS, []).append(message)
     return message
 
 
-_QUEUED = "outbound.queued"
+QUEUED_SMS = "outbound.queued"
 
 
 @event.listens_for(Session, "before_commit")
@@ -95,7 +95,7 @@ def _book_sends(session):
     """The send job of each SMS queued in this transaction (rows rolled back are skipped)."""
     if session.in_nested_transaction():
         return
-    messages = session.info.pop(_QUEUED, None)
+    messages = session.info.pop(QUEUED_SMS, None)
     if not messages:
         return
     session.flush()
@@ -107,7 +107,7 @@ def _book_sends(session):
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_queued(session, previous_transaction):
     if previous_transaction.parent is None:
-        session.info.pop(_QUEUED, None)
+        session.info.pop(QUEUED_SMS, None)
 
 
 # Kinds whose text is a secret for its recipient alone: once the gateway has it (or it is

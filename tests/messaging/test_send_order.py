@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.messaging.models import OutboundMessage
-from app.messaging.service import OutboxBackend, RecipientStatus, deliver, queue_sms
+from app.messaging.service import QUEUED_SMS, OutboxBackend, RecipientStatus, deliver, queue_sms
 from tests.channels.test_sms_pay import say
 
 
@@ -57,8 +57,12 @@ def test_the_pin_prompt_reply_comes_before_the_ticket_and_the_receipt(client, wo
 
 
 def _queued_without_jobs(phone: str, *texts: str) -> list[int]:
-    ids = [queue_sms(phone, text, kind="test").id for text in texts]
-    db.session.info.pop("pending_jobs", None)  # their jobs are what the test runs, in its own order
+    messages = [queue_sms(phone, text, kind="test") for text in texts]
+    db.session.flush()  # queued rows are written with the transaction's next flush
+    ids = [message.id for message in messages]
+    # Their jobs are what the test runs, in its own order: none booked at commit.
+    db.session.info.pop(QUEUED_SMS, None)
+    db.session.info.pop("pending_jobs", None)
     db.session.commit()
     return ids
 
