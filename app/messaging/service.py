@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.core.phone import mask_phone
 from app.database import utcnow
 from app.extensions import db, unit_of_work
-from app.jobs import RetryLater, enqueue_after_commit, job_id
+from app.jobs import PendingJob, RetryLater, job_id
 from app.messaging.at_gateway import AfricasTalkingSms
 from app.messaging.models import OutboundMessage
 from app.messaging.states import SMS
@@ -77,31 +77,38 @@ def queue_sms(to_phone: str, text: str, kind: str, user_id: int | None = None) -
     """Record an SMS in the caller's transaction; it is sent after commit.
 
     Not flushed here: the rows a transaction queues (a purchase's tickets and receipt) go in
-    one multi-row INSERT with its next flush, and each send job is booked just before the
-    COMMIT, once the rows have their ids (``_book_sends``).
+    one multi-row INSERT with its next flush. Its send job is booked now, in order with the
+    transaction's other jobs, and named once the row has its id, just before the COMMIT
+    (``_name_send_jobs``).
     """
     message = OutboundMessage(to_phone=to_phone, text=text, kind=kind, user_id=user_id)
     session = db.session()
     session.add(message)
-    session.info.setdefault(QUEUED_SMS, []).append(message)
+    job = PendingJob(DELIVER, ())
+    session.info.setdefault("pending_jobs", []).append(job)
+    session.info.setdefault(QUEUED_SMS, []).append((message, job))
     return message
 
 
+DELIVER = "app.messaging.service:deliver"
 QUEUED_SMS = "outbound.queued"
 
 
 @event.listens_for(Session, "before_commit")
-def _book_sends(session):
-    """The send job of each SMS queued in this transaction (rows rolled back are skipped)."""
+def _name_send_jobs(session):
+    """Each queued SMS's job gets its row's id (a row rolled back with a SAVEPOINT: no job)."""
     if session.in_nested_transaction():
         return
-    messages = session.info.pop(QUEUED_SMS, None)
-    if not messages:
+    queued = session.info.pop(QUEUED_SMS, None)
+    if not queued:
         return
     session.flush()
-    for message in messages:
+    jobs = session.info.get("pending_jobs", [])
+    for message, job in queued:
         if message.id is not None and message in session:
-            enqueue_after_commit("app.messaging.service:deliver", message.id, job_id=job_id("sms", message.id))
+            job.args, job.job_id = (message.id,), job_id("sms", message.id)
+        elif any(j is job for j in jobs):
+            jobs.remove(job)
 
 
 @event.listens_for(Session, "after_soft_rollback")
