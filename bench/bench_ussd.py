@@ -492,8 +492,9 @@ def main() -> None:
         cmd = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-k", args.worker_class,
                "-b", f"127.0.0.1:{args.port}", "--backlog", "2048", "--log-level", "warning",
                "--access-logfile", "/dev/null", "bench.bench_ussd:bench_app()"]
-        if args.worker_class == "gthread":
-            cmd[5:5] = ["--threads", str(args.threads)]
+        # gunicorn.conf.py sets threads = 4, and gunicorn runs gthread whenever threads > 1: a
+        # "sync" run was a threaded one until issue 17 (py-spy showed gthread workers).
+        cmd[5:5] = ["--threads", str(args.threads if args.worker_class == "gthread" else 1)]
         server = subprocess.Popen(cmd, cwd=ROOT, env=env)
         for _ in range(150):  # at most ~15 s to come up
             try:
