@@ -8,7 +8,7 @@ Creates a throwaway PostgreSQL database filled by ``gen_network.py`` (50 carrier
 in 100 towns, 200 routes, 1,000 trips a day over two weeks, tomorrow's trips partly sold),
 prints the plan of every statement one search runs (``EXPLAIN (ANALYZE, BUFFERS)``, cold
 caches, so every statement is there) and whether any is a sequential scan of ``trips`` or
-``seat_holds``, then starts gunicorn (``--workers`` sync, 127.0.0.1) serving the product app
+``seat_holds``, then starts gunicorn (``--workers``, gthread as gunicorn.conf.py says, 127.0.0.1) serving the product app
 plus ``GET /bench/bare`` (a constant JSON answer, mounted by ``bench_app()``, never in the
 product), and drives both from ``--threads`` client threads (one keep-alive connection
 each, closed loop) for ``--seconds`` each: ``GET /api/v1/trips/search`` for a random pair of
@@ -196,7 +196,7 @@ def run(args) -> int:
         drive(args.port, bares, 1, args.threads)
         bare, n_bare, e_bare = drive(args.port, bares, args.seconds, args.threads)
         found, n_found, e_found = drive(args.port, searches, args.seconds, args.threads)
-        print(f"\n{args.workers} gunicorn sync workers, {args.threads} client threads (closed loop), "
+        print(f"\n{args.workers} gunicorn workers (gthread, 4 threads: gunicorn.conf.py), {args.threads} client threads, "
               f"{args.seconds:g} s each, {len(served)} served pairs, date {day}")
         print(f"{'endpoint':22} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>7}")
         for label, lat, n, errors in (("bare GET /bench/bare", bare, n_bare, e_bare),
