@@ -25,15 +25,18 @@ from app.ledger.models import AccountBalance, LedgerTransaction
 
 
 def supported() -> bool:
-    """Whether the session's database takes data-modifying CTEs (PostgreSQL)."""
-    return db.session.get_bind().dialect.name == "postgresql"
+    """Whether this posting can be one statement: PostgreSQL (data-modifying CTEs), and not
+    inside a SAVEPOINT (rolling one back would not expire balance objects the ORM never saw
+    change; the ORM path is used there)."""
+    return db.session.get_bind().dialect.name == "postgresql" and not db.session().in_nested_transaction()
 
 
-def insert_posting(kind: str, ref: str, legs: list, moved: list[AccountBalance], *, carrier_id: int | None,
+def insert_posting(kind: str, ref: str, legs: list, moved: list[tuple[AccountBalance, int]], *, carrier_id: int | None,
                    order_id: int | None, payment_id: int | None, memo: str | None,
                    now: datetime | None) -> LedgerTransaction:
-    """Write one validated posting (``legs``: account, amount, currency) and the new values
-    of the locked balance rows ``moved`` in one statement; the transaction, as a persistent
+    """Write one validated posting (``legs``: account, amount, currency) and the moves of the
+    locked balance rows ``moved`` ((row, amount) pairs, already applied to the objects) in
+    one statement; the transaction, as a persistent
     object (its entries are loaded on first access)."""
     created_at = now or utcnow()
     params = {"kind": kind, "ref": ref, "carrier_id": carrier_id, "order_id": order_id,
@@ -42,11 +45,16 @@ def insert_posting(kind: str, ref: str, legs: list, moved: list[AccountBalance],
     for i, leg in enumerate(legs):
         values.append(f"(:a{i}, CAST(:m{i} AS BIGINT), :c{i})")
         params.update({f"a{i}": leg.account, f"m{i}": leg.amount, f"c{i}": leg.currency})
+    deltas: dict[str, list] = {}  # one UPDATE per row: two in one statement would not both apply
+    for row, amount in moved:
+        deltas.setdefault(row.account, [row, 0])[1] += amount
     updates = []
-    for i, row in enumerate(moved):
-        updates.append(f", b{i} AS (UPDATE ledger_balances SET balance = :bal{i}, updated_at = :created_at "
-                       f"WHERE account = :acc{i})")
-        params.update({f"bal{i}": row.balance, f"acc{i}": row.account})
+    for i, (row, delta) in enumerate(deltas.values()):
+        # By the amount moved, not to the value computed here: the row is locked, so both agree,
+        # and the database stays right even if the object were stale.
+        updates.append(f", b{i} AS (UPDATE ledger_balances SET balance = balance + CAST(:delta{i} AS BIGINT), "
+                       f"updated_at = :created_at WHERE account = :acc{i})")
+        params.update({f"delta{i}": delta, f"acc{i}": row.account})
     statement = text(
         "WITH txn AS (INSERT INTO ledger_transactions (kind, ref, carrier_id, order_id, payment_id, memo, created_at)"
         " VALUES (:kind, :ref, :carrier_id, :order_id, :payment_id, :memo, :created_at) RETURNING id),"
@@ -56,7 +64,7 @@ def insert_posting(kind: str, ref: str, legs: list, moved: list[AccountBalance],
         + "".join(updates)
         + " SELECT id FROM txn"
     ).bindparams(bindparam("created_at", type_=db.DateTime(timezone=True)))
-    for row in moved:  # written by the statement: the ORM must not write them again
+    for row, _ in moved:  # written by the statement: the ORM must not write them again
         set_committed_value(row, "balance", row.balance)
         set_committed_value(row, "updated_at", created_at)
     with db.session.no_autoflush:  # every row it refers to has an id, hence is written already

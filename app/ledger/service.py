@@ -130,7 +130,7 @@ def post(
         if keeps_balance(leg.account):
             row = lock_balance(leg.account, leg.currency)
             move(row, leg.amount, leg.currency)
-            moved.append(row)
+            moved.append((row, leg.amount))
     if one_trip.supported():
         txn = one_trip.insert_posting(kind, ref, legs, moved, carrier_id=carrier_id, order_id=order_id,
                                       payment_id=payment_id, memo=memo[:200] if memo else None, now=now)
