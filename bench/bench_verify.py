@@ -7,7 +7,7 @@ Compares, in the same process and on the same ticket, the project's
 ``Verifier.verify`` (whole path: Base45 text -> envelope checks -> key lookup
 -> Ed25519 -> claims -> time window) with a bare ``Ed25519PublicKey.verify``
 on the exact bytes the ticket signs. The ratio is what the envelope costs;
-the target is >= 70 % of the bare rate. Best of several rounds, to keep
+the target is >= 90 % of the bare rate (issue 17; it was 70 %). Best of several rounds, to keep
 scheduler noise out of both figures alike.
 """
 
@@ -82,7 +82,7 @@ def main() -> None:
     print(f"Python {sys.version.split()[0]}, best of {args.rounds} x {args.seconds:g}s, one core")
     print(f"bare Ed25519PublicKey.verify : {best_bare:10,.0f} verifications/s")
     print(f"tickets.verifier.Verifier    : {best_project:10,.0f} verifications/s")
-    print(f"ratio                        : {best_project / best_bare:10.1%} (target >= 70%)")
+    print(f"ratio                        : {best_project / best_bare:10.1%} (target >= 90%, issue 17)")
     print(f"longest ticket payload       : {len(payload)} characters, "
           f"QR version {symbol.version}, error correction {symbol.error_correction}")
 
