@@ -8,7 +8,7 @@ Creates a throwaway PostgreSQL database filled by ``gen_network.py`` (50 carrier
 in 100 towns, 200 routes, 1,000 trips a day over two weeks, tomorrow's trips partly sold),
 prints the plan of every statement one search runs (``EXPLAIN (ANALYZE, BUFFERS)``, cold
 caches, so every statement is there) and whether any is a sequential scan of ``trips`` or
-``seat_holds``, then starts gunicorn (``--workers``, gthread as gunicorn.conf.py says, 127.0.0.1) serving the product app
+``seat_holds`` or ``seat_segments``, then starts gunicorn (``--workers``, gthread as gunicorn.conf.py says, 127.0.0.1) serving the product app
 plus ``GET /bench/bare`` (a constant JSON answer, mounted by ``bench_app()``, never in the
 product), and drives both from ``--threads`` client threads (one keep-alive connection
 each, closed loop) for ``--seconds`` each: ``GET /api/v1/trips/search`` for a random pair of

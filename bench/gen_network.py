@@ -6,8 +6,8 @@ Default size (``Size()``): 50 carriers, 500 stops in 100 towns (every carrier se
 so a town is served by ~5 carriers and a search crosses carriers), 4 routes of 5 stops per
 carrier (200 routes, 2,000 fares of two classes), 1,000 trips a day (5 per route, 06:00 to
 18:00 Nairobi time) for ``days_back`` days before today and ``days_ahead`` days from today,
-and on tomorrow's trips 2 seats sold each (orders and converted holds), so the holds
-table is not empty when its plan is read. Core ``INSERT``s of plain rows: a few seconds on
+and on tomorrow's trips 2 seats sold each (orders, converted holds and their seat
+segments), so those tables are not empty when their plans are read. Core ``INSERT``s of plain rows: a few seconds on
 PostgreSQL. ``pairs()`` lists (from, to) towns one can actually travel between.
 
 It writes through the models' tables, so a change of schema that breaks it shows in the
@@ -27,7 +27,7 @@ from sqlalchemy import insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app import create_app  # noqa: E402
 from app.auth.models import User  # noqa: E402
-from app.booking.models import Order, SeatHold  # noqa: E402
+from app.booking.models import Order, SeatHold, SeatSegment  # noqa: E402
 from app.catalog.models import Carrier, Fare, Route, RouteStop, Stop, Trip, Vehicle, fold  # noqa: E402
 from app.database import utcnow  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -156,6 +156,10 @@ def _sell_tomorrow(size: Size, now) -> int:
     session.execute(insert(SeatHold), [
         {"trip_id": trip_id, "seat": seat, "order_id": orders[trip_id], "status": "converted", "expires_at": now,
          "created_at": now} for trip_id, _ in trips for seat in ("1A", "1B")])
+    # The seats' legs: first stop to terminus, every segment (app.booking.models.SeatSegment).
+    session.execute(insert(SeatSegment), [
+        {"trip_id": trip_id, "segment": segment, "seat": seat, "order_id": orders[trip_id]}
+        for trip_id, _ in trips for seat in ("1A", "1B") for segment in range(STOPS_PER_ROUTE - 1)])
     return 2 * len(trips)
 
 

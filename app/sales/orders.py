@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.booking.models import Order
 from app.booking.pricing import check_stops, departure_at_stop, fares_for
+from app.booking.segments import leg_bounds
 from app.booking.service import (
     create_order,
     get_order_for,
@@ -183,7 +184,8 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
         fare_class = default_class(trip, origin_stop_id, destination_stop_id)
     party = [{"fare_class": p.get("fare_class") or fare_class, "seat": p.get("seat"), "name": p.get("passenger_name")}
              for p in party]
-    check_seats_left(trip_id, len(party), trip=trip)
+    check_seats_left(trip_id, len(party), origin_stop_id=origin_stop_id, destination_stop_id=destination_stop_id,
+                     trip=trip)
     order = unit_of_work(lambda: create_order(user, trip_id=trip_id, origin_stop_id=origin_stop_id,
                                               destination_stop_id=destination_stop_id, passengers=party,
                                               channel=channel, now=now))
@@ -192,16 +194,21 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
     return view
 
 
-def check_seats_left(trip_id: int, party: int, *, trip=None) -> None:
-    """Seats for the whole party, counted now: 409 ``sold-out`` when none is left, 409
-    ``not-enough-seats`` (with ``seats_left``) when fewer than the party. Channels that ask
+def check_seats_left(trip_id: int, party: int, *, origin_stop_id: int | None = None,
+                     destination_stop_id: int | None = None, trip=None) -> None:
+    """Seats for the whole party on the leg, counted now: 409 ``sold-out`` when none is left,
+    409 ``not-enough-seats`` (with ``seats_left``) when fewer than the party. Channels that ask
     the count after showing a list (USSD) check here, not against the list's figure, which
-    may be stale; the hold itself (the database's unique index) still decides. ``trip``:
-    the trip when the caller has loaded it (with its vehicle)."""
+    may be stale; the hold itself (the seat segments' primary key) still decides. Without
+    both stops, seats free from the first stop to the terminus are counted. ``trip``: the
+    trip when the caller has loaded it (with its vehicle)."""
     trip = trip if trip is not None else load_trip(trip_id, vehicle=True)
     if trip is None:
         return  # create_order answers 404
-    left = seats_left([trip]).get(trip.id, 0)
+    legs = None
+    if origin_stop_id is not None and destination_stop_id is not None:
+        legs = {trip.id: leg_bounds(trip, origin_stop_id, destination_stop_id)}
+    left = seats_left([trip], legs=legs).get(trip.id, 0)
     if left == 0:
         raise Conflict("This trip is sold out.", slug="sold-out")
     if left < party:
