@@ -19,7 +19,7 @@ from tests import factories
 
 pytestmark = pytest.mark.postgres_only
 
-HOLD_MAX = 13  # 5 of them place the seats (app.booking.holds, being rewritten separately)
+HOLD_MAX = 11  # 3 of them place the seats (app.booking.holds: the leg's segments, the holds)
 WALLET_PAYMENT_MAX = 12
 
 
