@@ -22,6 +22,7 @@ from app.booking.models import CHANNELS, PAID_OR_REFUNDED_ORDER_STATUSES, Order,
 from app.booking.pricing import check_stops, departure_at_stop, fares_for
 from app.booking.states import ORDER
 from app.booking.transitions import (
+    remember_order_lock,
     lapse_conversion, lock_order, new_converted_hold, transition_holds, transition_order,
 )
 from app.catalog.models import SELLABLE_TRIP_STATUSES, Route, Trip
@@ -211,6 +212,27 @@ def lock_payable_order(order_id: int, now=None) -> Order:
         state = "already paid" if order.status in PAID_OR_REFUNDED_ORDER_STATUSES else (
             "expired" if order.status == "pending_payment" else order.status.replace("_", " "))
         raise Conflict(f"Booking {order.code} cannot be paid: it is {state}.", slug="order-not-payable")
+    return order
+
+
+def lock_own_order(user: User, order_id: int) -> Order:
+    """The user's own order under its row lock, with what paying it reads next (items, trip,
+    route, stops, vehicle) in the same statement; 404 for anyone else's order.
+
+    Why: a wallet purchase read the order to check its owner, then again under the lock,
+    then its items, trip and vehicle one by one. The owner is in the WHERE clause, so
+    nobody else's row is ever locked; the lock is remembered for this transaction, so
+    ``lock_payable_order`` takes the row from the session (see ``transitions.lock_order``).
+    """
+    order = db.session.execute(
+        select(Order).where(Order.id == order_id, Order.user_id == user.id)
+        .options(joinedload(Order.items), joinedload(Order.trip).joinedload(Trip.route).joinedload(Route.stops),
+                 joinedload(Order.trip).joinedload(Trip.vehicle))
+        .with_for_update(of=Order).execution_options(populate_existing=True)
+    ).unique().scalar_one_or_none()
+    if order is None:
+        raise NotFound("There is no such order.", slug="order-not-found")
+    remember_order_lock(order)
     return order
 
 

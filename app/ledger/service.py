@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.ledger.balances import keeps_balance, lock_balance, move
+from app.ledger import one_trip
 from app.ledger.models import LedgerEntry, LedgerTransaction
 
 # Where a carrier's "day" starts, by its country (statements are per local day).
@@ -129,9 +130,16 @@ def post(
         raise UnbalancedTransaction(f"{kind}:{ref} does not balance: {dict(totals)}")
 
     # Kept balances are locked in account order, so two postings touching the same ones cannot deadlock.
+    moved = []
     for leg in sorted(legs, key=lambda leg: leg.account):
         if keeps_balance(leg.account):
-            move(lock_balance(leg.account, leg.currency), leg.amount, leg.currency)
+            row = lock_balance(leg.account, leg.currency)
+            move(row, leg.amount, leg.currency)
+            moved.append((row, leg.amount))
+    if one_trip.supported():
+        txn = one_trip.insert_posting(kind, ref, legs, moved, carrier_id=carrier_id, order_id=order_id,
+                                      payment_id=payment_id, memo=memo[:200] if memo else None, now=now)
+        return Posted(txn, True)
 
     txn = LedgerTransaction(
         kind=kind, ref=ref, carrier_id=carrier_id, order_id=order_id, payment_id=payment_id,

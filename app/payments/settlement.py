@@ -243,6 +243,15 @@ def _apply_topup(payment: Payment, now) -> None:
                   kind="receipt", user_id=payment.user_id)
 
 
+def presume_applied(payment: Payment) -> None:
+    """Write on a wallet payment what ``record_order_payment`` will write when booking takes it
+    (outcome ``applied``, the "ticket coming" message), before it is settled, so that its
+    one ``UPDATE`` carries them with its new status. A wallet payment booking does not take
+    is refused and rolled back whole (``record_order_payment``), so nothing else is possible."""
+    payment.outcome = "applied"
+    payment.message = text("paid_ticket_coming", _language(payment))
+
+
 def record_order_payment(payment: Payment, order, outcome: str, now) -> None:
     """Move the money of a settled order payment as booking's ``outcome`` says; the receipt.
 
