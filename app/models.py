@@ -16,3 +16,4 @@ from app.ticketing import scan_models as ticket_scan_models  # noqa: F401
 from app.payouts import models as payout_models  # noqa: F401
 from app.reconciliation import models as reconciliation_models  # noqa: F401
 from app.reports import models as report_models  # noqa: F401
+from app.counter import models as counter_models  # noqa: F401

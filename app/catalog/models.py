@@ -58,6 +58,7 @@ class Carrier(TimestampMixin, db.Model):
         CheckConstraint("boarding_opens_minutes >= 0", name="boarding_nonnegative"),
         CheckConstraint("commission_bps IS NULL OR (commission_bps >= 0 AND commission_bps <= 10000)",
                         name="commission_range"),
+        CheckConstraint("cash_difference_threshold >= 0", name="cash_threshold_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,6 +79,9 @@ class Carrier(TimestampMixin, db.Model):
     # The platform's commission on this carrier's sales, in basis points; NULL: the
     # platform's default (PLATFORM_FEE_BPS). Set by platform admins (app.ledger.fees).
     commission_bps: Mapped[int | None]
+    # A counter drawer closed with a difference above this (minor units, either way) needs
+    # the agent's comment (app.counter).
+    cash_difference_threshold: Mapped[int] = mapped_column(default=10000, server_default="10000")
 
 
 class Stop(TimestampMixin, db.Model):

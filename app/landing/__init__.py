@@ -22,7 +22,5 @@ def index():
     return render_template(
         "landing/index.html",
         dev_tools=dev_tools,
-        # Linked once a page serves it (the counter comes with its own area), never a dead link.
-        counter=any(rule.rule == "/counter" for rule in current_app.url_map.iter_rules()),
         demo_numbers=demo_numbers() if dev_tools else [],  # `flask seed-demo`'s; never in production
     )
