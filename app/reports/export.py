@@ -84,15 +84,15 @@ def report_csv(report: dict) -> Response:
     return _response(rows, f"daily-{report['carrier_id']}-{report['date']}.csv")
 
 
-SETTLEMENT_COLUMNS = ["id", "period_start", "period_end", "days", "gross", "refunds", "commission", "fees", "net",
-                      "currency", "status", "reference", "created_at", "paid_at"]
+SETTLEMENT_COLUMNS = ["id", "period_start", "period_end", "days", "gross", "refunds", "commission", "fees", "cash_kept",
+                      "net", "currency", "status", "reference", "created_at", "paid_at"]
 
 
 def settlements_csv(carrier_id: int, settlements) -> Response:
     rows = [SETTLEMENT_COLUMNS]
     for s in settlements:
         rows.append([s.id, s.period_start.isoformat(), s.period_end.isoformat(), s.days,
-                     *[major(getattr(s, k), s.currency) for k in ("gross", "refunds", "commission", "fees", "net")],
+                     *[major(getattr(s, k), s.currency) for k in ("gross", "refunds", "commission", "fees", "cash_kept", "net")],
                      s.currency, s.status, s.reference, s.created_at.isoformat(),
                      s.paid_at.isoformat() if s.paid_at else None])
     return _response(rows, f"settlements-{carrier_id}.csv")

@@ -75,7 +75,7 @@ class Settlement(db.Model):
         CheckConstraint("period_end >= period_start", name="period_ordered"),
         CheckConstraint("status IN ('pending', 'paid')", name="status"),
         CheckConstraint("status <> 'paid' OR reference IS NOT NULL", name="paid_has_reference"),
-        CheckConstraint("gross - refunds - commission - fees = net", name="net_adds_up"),
+        CheckConstraint("gross - refunds - commission - fees - cash_kept = net", name="net_adds_up"),
         Index("ix_settlements_carrier_period", "carrier_id", "period_end"),
     )
 
@@ -89,7 +89,9 @@ class Settlement(db.Model):
     refunds: Mapped[int] = mapped_column(BigInteger)
     commission: Mapped[int] = mapped_column(BigInteger)
     fees: Mapped[int] = mapped_column(BigInteger)  # operator fees
-    net: Mapped[int] = mapped_column(BigInteger)
+    # Cash the carrier's counters took (net of cash refunds): already in its hands, so netted.
+    cash_kept: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    net: Mapped[int] = mapped_column(BigInteger)  # left to transfer; negative: the carrier owes
     status: Mapped[str] = mapped_column(String(10), default="pending")
     reference: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -157,7 +157,11 @@ class SettlementSchema(Schema):
     refunds = MoneyField(lambda s: (s.refunds, s.currency))
     commission = MoneyField(lambda s: (s.commission, s.currency))
     fees = MoneyField(lambda s: (s.fees, s.currency), metadata={"description": "operator fees"})
-    net = MoneyField(lambda s: (s.net, s.currency), metadata={"description": "gross - refunds - commission - fees"})
+    cash_kept = MoneyField(lambda s: (s.cash_kept, s.currency),
+                           metadata={"description": "cash taken at the carrier's counters, already in its hands"})
+    net = MoneyField(lambda s: (s.net, s.currency),
+                     metadata={"description": "gross - refunds - commission - fees - cash_kept: left to transfer "
+                                              "(negative: the carrier owes the platform)"})
     status = fields.String(metadata={"description": "pending, paid"})
     reference = fields.String(allow_none=True)
     created_at = fields.Timestamp()

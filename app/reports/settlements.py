@@ -8,6 +8,12 @@ the payout to the ledger: ``carrier_payable:<carrier>`` goes down by ``net``, an
 ``provider_clearing:settlements`` (money the platform sent by bank or M-Pesa, by hand)
 records it leaving. The daily report leaves that posting out (it is not a sale).
 
+Cash sold at the carrier's own counters (``cash_kept``) is already in the carrier's hands
+(``counter_cash:<carrier>`` after each drawer's closing), so it is netted: ``net`` is what
+is left to transfer, ``gross - refunds - commission - fees - cash_kept``, and may be
+negative when a carrier sold mostly for cash (it then owes the platform its commission).
+Paying the settlement also settles that cash against the payable.
+
 Errors: 404 ``settlement-not-found``; 409 ``day-not-closed``, ``already-settled``,
 ``settlement-state`` (paid already, with another reference); 422 ``invalid-period``.
 Each use case commits once (``unit_of_work``: a transaction that lost a race runs again).
@@ -22,13 +28,30 @@ from app.catalog.models import Carrier
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db, unit_of_work
-from app.ledger.service import Leg, carrier_payable, post, provider_clearing
-from app.reports.models import ClosedDay, Settlement
+from app.ledger.models import LedgerEntry, LedgerTransaction
+from app.ledger.service import Leg, carrier_payable, counter_cash, post, provider_clearing
+from app.reports.models import ClosedDay, ClosedDayTransaction, Settlement
 from app.reports.states import SETTLEMENT
 from app.states.history import history_of
 
 MAX_PERIOD_DAYS = 366
 CLEARING = provider_clearing("settlements")
+# Moving a float into a drawer and the counted cash out of it is the carrier's own cash going
+# around; only sales and refunds paid through a drawer change what the carrier kept.
+DRAWER_HANDLING = ("drawer_open", "drawer_close", "drawer_difference")
+
+
+def cash_kept(day_ids: list[int]) -> int:
+    """Cash taken at the carrier's counters in these closed days, net of cash refunds."""
+    if not day_ids:
+        return 0
+    held = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .join(ClosedDayTransaction, ClosedDayTransaction.ledger_transaction_id == LedgerTransaction.id)
+        .where(ClosedDayTransaction.closed_day_id.in_(day_ids), LedgerEntry.account.like("cash_drawer:%"),
+               LedgerTransaction.kind.not_in(DRAWER_HANDLING)))
+    return -int(held)  # a drawer holding cash is negative
 
 
 def create_settlement(carrier_id: int, period_start: date, period_end: date, *, actor: str,
@@ -61,11 +84,12 @@ def create_settlement(carrier_id: int, period_start: date, period_end: date, *, 
         if settled is not None:
             raise Conflict(f"{settled.day} is already in settlement {settled.settlement_id}.",
                            slug="already-settled", settlement_id=settled.settlement_id)
+        cash = cash_kept([d.id for d in days])
         settlement = Settlement(
             carrier_id=carrier.id, period_start=period_start, period_end=period_end, currency=carrier.currency,
             days=n, gross=sum(d.gross for d in days), refunds=sum(d.refunds for d in days),
             commission=sum(d.commission for d in days), fees=sum(d.operator_fees for d in days),
-            net=sum(d.net_payable for d in days), created_at=now, created_by=actor,
+            cash_kept=cash, net=sum(d.net_payable for d in days) - cash, created_at=now, created_by=actor,
         )
         SETTLEMENT.create(settlement, "pending", actor=actor, reason=f"{n} closed days", now=now)
         for d in days:
@@ -100,11 +124,11 @@ def mark_paid(carrier_id: int, settlement_id: int, reference: str, *, actor: str
             raise SETTLEMENT.refusal(settlement.status, "paid")
         settlement.reference = reference
         settlement.paid_at = now
-        if settlement.net != 0:
-            posted = post("settlement", f"settlement:{settlement.id}", [
-                Leg(carrier_payable(carrier_id), -settlement.net, settlement.currency),
-                Leg(CLEARING, settlement.net, settlement.currency),
-            ], carrier_id=carrier_id, memo=f"settlement {settlement.period_start}..{settlement.period_end}",
+        legs = [Leg(account, amount, settlement.currency) for account, amount in (
+            (carrier_payable(carrier_id), -(settlement.net + settlement.cash_kept)),
+            (CLEARING, settlement.net), (counter_cash(carrier_id), settlement.cash_kept)) if amount]
+        if legs:
+            posted = post("settlement", f"settlement:{settlement.id}", legs, carrier_id=carrier_id, memo=f"settlement {settlement.period_start}..{settlement.period_end}",
                 now=now)
             settlement.ledger_transaction_id = posted.transaction.id
         SETTLEMENT.transition(settlement, "paid", actor=actor, reason=f"reference {reference}", now=now,

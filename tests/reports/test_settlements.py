@@ -6,10 +6,16 @@ import csv
 import io
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from app.extensions import db
-from app.ledger.service import balance
+from app.ledger.models import LedgerEntry
+from app.ledger.service import balance, counter_cash
 from tests import factories
+from tests.counter.helpers import make_agent, open_shift, sell_cash
 from tests.reports.helpers import backdate_ledger, cancel, sell, today
+
+CASH_FARE = 80000  # Nairobi -> Nakuru, standard, at the counter
 
 
 def base(world):
@@ -108,3 +114,41 @@ def test_settlements_list_pages_and_exports_csv(client, world, auth_headers):
         (start.isoformat(), "pending", "", "KES")
     assert line["net"] == f"{row['net']['amount'] // 100}.{row['net']['amount'] % 100:02d}"
     assert client.get(f"{base(world)}?page_size=1000", headers=admin).status_code == 422
+
+
+def test_cash_the_carriers_counter_took_is_netted_and_settled_against_the_payable(client, world, auth_headers):
+    """A carrier already holds its counters' cash: the settlement transfers only the rest, and
+    paying it leaves neither the payable nor the carrier's cash in hand counted twice."""
+    admin = auth_headers(world.admin)
+    agent = make_agent(world)
+    counter = auth_headers(agent)
+    open_shift(client, counter, 10000)
+    cash_sale = sell_cash(client, world, counter)
+    closed = client.post("/api/v1/counter/drawer/count", json={"counted": 10000 + CASH_FARE}, headers=counter)
+    assert closed.status_code == 200, closed.get_json()
+    sell(world, world.passenger)  # and one sale in the app, paid by M-Pesa
+    backdate_ledger(1)
+    yesterday = today() - timedelta(days=1)
+    day = client.post(f"/api/v1/carriers/{world.carrier.id}/reports/daily/{yesterday}/close", headers=admin)
+    assert day.status_code == 200, day.get_json()
+    closed_day = day.get_json()["closed"][0]
+    assert cash_sale["total"]["amount"] == CASH_FARE
+
+    created = client.post(base(world), json={"period_start": yesterday.isoformat(),
+                                             "period_end": yesterday.isoformat()}, headers=admin)
+    assert created.status_code == 201, created.get_json()
+    s = created.get_json()
+    assert s["cash_kept"]["amount"] == CASH_FARE
+    assert s["net"]["amount"] == closed_day["net_payable"]["amount"] - CASH_FARE
+    assert "cash_kept" in client.get(base(world), headers={**admin, "Accept": "text/csv"}).get_data(as_text=True)
+
+    payable = balance(f"carrier_payable:{world.carrier.id}", "KES")
+    platform = factories.make_user("platform_admin")
+    db.session.commit()
+    paid = client.post(f"{base(world)}/{s['id']}/paid", json={"reference": "FT24CASH1"},
+                       headers=auth_headers(platform))
+    assert paid.status_code == 200, paid.get_json()
+    assert balance(f"carrier_payable:{world.carrier.id}", "KES") == payable - s["net"]["amount"] - CASH_FARE
+    assert balance("provider_clearing:settlements", "KES") == s["net"]["amount"]
+    assert balance(counter_cash(world.carrier.id), "KES") == 0  # the cash in hand is accounted for
+    assert db.session.scalar(select(func.sum(LedgerEntry.amount))) == 0
