@@ -1,7 +1,7 @@
 """a vehicle or a driver is never on two overlapping live trips; trip_drivers carry the trip's times
 
 Revision ID: i16staff_01
-Revises: i16counter_01
+Revises: i16cash_01
 
 PostgreSQL refuses the overlap itself (exclusion constraints over tstzrange, btree_gist);
 SQLite relies on the code check in app.catalog.trips.overlap. An existing database that
@@ -14,7 +14,7 @@ from alembic import op
 import app.database
 
 revision = "i16staff_01"
-down_revision = "i16counter_01"
+down_revision = "i16cash_01"
 branch_labels = None
 depends_on = None
 

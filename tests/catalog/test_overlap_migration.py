@@ -23,7 +23,7 @@ def empty_database_url(tmp_path):
 def test_assignments_copy_their_trip_and_follow_it(empty_database_url, tmp_path_factory):
     app = create_app(test_config(empty_database_url, tmp_path_factory))
     with app.app_context():
-        upgrade(revision="i16counter_01")  # the schema before the no-overlap rule (i16staff_01)
+        upgrade(revision="i16cash_01")  # the schema before the no-overlap rule (i16staff_01)
         world = factories.build_world()
         db.session.execute(text("INSERT INTO trip_drivers (trip_id, user_id, assigned_at) VALUES (:t, :u, :at)"),
                            {"t": world.trip.id, "u": world.driver.id, "at": world.trip.departure_at})
