@@ -10,7 +10,7 @@ PORT    ?= 5000
 export HOST PORT
 PYTEST_ARGS ?=
 
-.PHONY: run test deps lint lint-imports test-sqlite test-postgres install install-dev upgrade seed bench worker clean vendor-scanner scanner-screenshots scanner-icons vendor-carrier carrier-screenshots counter-screenshots
+.PHONY: run tour test deps lint lint-imports test-sqlite test-postgres install install-dev upgrade seed bench worker clean vendor-scanner scanner-screenshots scanner-icons vendor-carrier carrier-screenshots counter-screenshots
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -32,6 +32,10 @@ upgrade: install
 
 seed: upgrade
 	$(FLASK) seed-demo
+
+## The README's five-minute tour against the demo `make run` serves (another terminal; BASE overrides).
+tour:
+	bash -eo pipefail scripts/tour.sh
 
 ## Serve the app with the embedded defaults (SQLite, inline jobs, SMS outbox, sandbox payments).
 run: seed

@@ -41,6 +41,7 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.catalog.routes", "admin_blp"),
     ("app.catalog.routes", "trips_blp"),
     ("app.sales.routes.tickets", "blp"),
+    ("app.sales.routes.manifest", "blp"),
     ("app.ticketing.driver_routes", "blp"),
     ("app.ticketing.scanner_routes", "blp"),
     ("app.carrier_page.api", "blp"),
@@ -77,9 +78,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def _connect_areas() -> None:
     """Give lower areas what they ask of higher ones (dependencies point down)."""
     from app.booking.availability import taken_seat_counts
-    from app.catalog.trips.occupancy import register_taken_seat_counter
+    from app.booking.passenger_list import sold_seat_counts
+    from app.catalog.trips.occupancy import register_sold_seat_counter, register_taken_seat_counter
 
     register_taken_seat_counter(taken_seat_counts)  # seats left, in search and on trip pages
+    register_sold_seat_counter(sold_seat_counts)  # seats sold, in the carrier's trip list
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -85,9 +85,10 @@ def build(url: str, trips: int, seed: int) -> int:
                                 destination_stop_id=stops[b].id, amount=10000 * (b - a))
                            for a in range(STOPS) for b in range(a + 1, STOPS))
         start = utcnow().replace(microsecond=0) + timedelta(days=1)
+        # One coach: each trip leaves once the last is back (a coach is never on two trips at once).
         db.session.add_all(Trip(carrier_id=carrier.id, route_id=route.id, vehicle_id=vehicle.id,
-                                departure_at=start + timedelta(minutes=10 * n),
-                                arrival_at=start + timedelta(minutes=10 * n + 300)) for n in range(trips + 1))
+                                departure_at=start + timedelta(minutes=360 * n),
+                                arrival_at=start + timedelta(minutes=360 * n + 300)) for n in range(trips + 1))
         db.session.commit()
         trip_id = db.session.scalar(select(Trip.id).order_by(Trip.id).limit(1))
         db.session.execute(text(BACKGROUND), {

@@ -92,11 +92,12 @@ SELECT ((c - 1) * 5 + r) * 2 - 1 + p, (c - 1) * 5 + r, (c - 1) * 6 + CASE WHEN p
 FROM generate_series(1, %(carriers)s) c, generate_series(1, 5) r, generate_series(0, 1) p"""),
     ("vehicles", """
 INSERT INTO vehicles (id, carrier_id, registration, name, seat_layout, seat_count, created_at, updated_at)
-SELECT c, c, 'KBX ' || c, 'Coach', (SELECT json_agg(i::text) FROM generate_series(1, 50) i), 50, now(), now()
-FROM generate_series(1, %(carriers)s) c"""),
+SELECT (c - 1) * %(trips)s + t + 1, c, 'KBX ' || c || '-' || t, 'Coach',
+       (SELECT json_agg(i::text) FROM generate_series(1, 50) i), 50, now(), now()
+FROM generate_series(1, %(carriers)s) c, generate_series(0, %(trips)s - 1) t"""),  # a coach per daily slot: never on two trips at once (ex_trips_vehicle_overlap)
     ("trips", """
 INSERT INTO trips (id, carrier_id, route_id, vehicle_id, departure_at, arrival_at, status, created_at, updated_at)
-SELECT ((c - 1) * %(days)s + d) * %(trips)s + t + 1, c, (c - 1) * 5 + t %% 5 + 1, c,
+SELECT ((c - 1) * %(days)s + d) * %(trips)s + t + 1, c, (c - 1) * 5 + t %% 5 + 1, (c - 1) * %(trips)s + t + 1,
        %(base)s::timestamptz + (d + 1) * interval '1 day' + interval '5 hours' + t * interval '25 minutes',
        %(base)s::timestamptz + (d + 1) * interval '1 day' + interval '9 hours' + t * interval '25 minutes',
        'arrived', now(), now()

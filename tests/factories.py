@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from app.auth.models import User
 from app.auth.tokens import issue_access_token
 from app.catalog.models import Carrier, Fare, Route, RouteStop, Stop, Trip, Vehicle
+from app.catalog.trips.overlap import vehicle_clash
 from app.database import utcnow
 from app.extensions import db
 
@@ -59,9 +60,23 @@ def make_vehicle(carrier: Carrier, seats: int = 10, registration: str | None = N
     return vehicle
 
 
+def spare_vehicle(vehicle: Vehicle) -> Vehicle:
+    """Another coach of the same carrier with the same seat layout."""
+    spare = Vehicle(carrier_id=vehicle.carrier_id, registration=f"KSP {next(_seq):03d}S", name=vehicle.name,
+                    seat_layout=list(vehicle.seat_layout), seat_count=vehicle.seat_count)
+    db.session.add(spare)
+    db.session.flush()
+    return spare
+
+
 def make_trip(route: Route, vehicle: Vehicle, departure_at: datetime, duration_minutes: int | None = None, **kw) -> Trip:
     if duration_minutes is None:
         duration_minutes = max(rs.minutes_from_start for rs in route.stops) or 60
+    arrival_at = departure_at + timedelta(minutes=duration_minutes)
+    if kw.get("status") != "cancelled" and vehicle_clash(vehicle.id, departure_at, arrival_at):
+        # One coach is never on two overlapping trips (PostgreSQL refuses it): tests that
+        # want two trips at once get a spare coach with the same seats.
+        vehicle = spare_vehicle(vehicle)
     trip = Trip(
         carrier_id=route.carrier_id, route_id=route.id, vehicle_id=vehicle.id,
         departure_at=departure_at, arrival_at=departure_at + timedelta(minutes=duration_minutes), **kw,

@@ -25,14 +25,21 @@ NAME = validate.Length(min=1, max=120)
 ID = validate.Range(min=1)
 
 
+EXCLUSION_VIOLATION = "23P01"  # PostgreSQL: an exclusion constraint (overlapping trips)
+
+
 def flush_or_conflict(conflict: str, slug: str = "duplicate") -> None:
     """Write the changes now, or answer 409 with ``conflict`` when a constraint refuses them.
 
-    Called last inside the unit of work: the 409 rolls it back, else it commits.
+    Called last inside the unit of work: the 409 rolls it back, else it commits. An
+    overlap refused by an exclusion constraint is let through instead: the unit of work
+    runs again and ``app.catalog.trips.overlap`` then names the trip that won.
     """
     try:
         db.session.flush()
-    except IntegrityError:
+    except IntegrityError as error:
+        if getattr(error.orig, "sqlstate", None) == EXCLUSION_VIOLATION:
+            raise
         raise Conflict(conflict, slug=slug) from None
 
 

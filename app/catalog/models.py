@@ -15,7 +15,9 @@ from datetime import date, datetime
 import unicodedata
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import (
+    DDL, JSON, CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint, event, false, select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.database import TimestampMixin, utcnow
@@ -184,6 +186,10 @@ class Trip(TimestampMixin, db.Model):
         ),
         CheckConstraint("arrival_at > departure_at", name="arrives_after_departure"),
         Index("ix_trips_departure_at", "departure_at"),
+        # The target of trip_drivers' copy of the times and status (see TripDriver). A unique
+        # index, not a constraint: SQLite adds it without rebuilding trips (which every
+        # booking refers to); both databases accept it as a foreign key's parent key.
+        Index("uq_trips_id_times_status", "id", "departure_at", "arrival_at", "status", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -202,7 +208,8 @@ class Trip(TimestampMixin, db.Model):
     route: Mapped[Route] = relationship()
     vehicle: Mapped[Vehicle] = relationship()
     drivers: Mapped[list[TripDriver]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, order_by="TripDriver.id"
+        cascade="all, delete-orphan", passive_deletes=True, order_by="TripDriver.id",
+        primaryjoin="Trip.id == TripDriver.trip_id", foreign_keys="TripDriver.trip_id",
     )
 
     # A trip's times are shown in its departure stop's zone (the public contract).
@@ -220,15 +227,59 @@ class Trip(TimestampMixin, db.Model):
 
 
 class TripDriver(db.Model):
-    """A driver assigned to a trip: who may mark it boarding/departed and scan its tickets."""
+    """A driver assigned to a trip: who may mark it boarding/departed and scan its tickets.
+
+    Why the trip's times and status are copied here: PostgreSQL's exclusion constraint
+    (one driver, no two live trips overlapping) reads one table. The copy cannot drift: a
+    composite foreign key onto ``trips (id, departure_at, arrival_at, status)`` with
+    ``ON UPDATE CASCADE`` lets the database carry every move or cancellation of the trip.
+    """
 
     __tablename__ = "trip_drivers"
-    __table_args__ = (UniqueConstraint("trip_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("trip_id", "user_id"),
+        ForeignKeyConstraint(
+            ["trip_id", "departure_at", "arrival_at", "trip_status"],
+            ["trips.id", "trips.departure_at", "trips.arrival_at", "trips.status"],
+            name="fk_trip_drivers_trip_times", ondelete="CASCADE", onupdate="CASCADE",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     trip_id: Mapped[int] = mapped_column(ForeignKey("trips.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    departure_at: Mapped[datetime]  # the trip's, kept by the composite foreign key
+    arrival_at: Mapped[datetime]
+    trip_status: Mapped[str] = mapped_column(String(12))
+
+
+@event.listens_for(TripDriver, "before_insert")
+def _copy_trip_times(mapper, connection, link: TripDriver) -> None:
+    """A new assignment starts with its trip's current times and status (then cascaded)."""
+    trips = Trip.__table__
+    row = connection.execute(
+        select(trips.c.departure_at, trips.c.arrival_at, trips.c.status).where(trips.c.id == link.trip_id)
+    ).one_or_none()
+    if row is not None:
+        link.departure_at, link.arrival_at, link.trip_status = row
+
+
+# PostgreSQL: one vehicle, one driver never on two live trips whose times overlap
+# (app.catalog.trips.overlap checks the same first, on every database; SQLite has no
+# exclusion constraints). The same DDL as migration i16staff_01. btree_gist lets a GiST
+# index compare the integer id with "=".
+OVERLAP_DDL = {
+    "trips": "ALTER TABLE trips ADD CONSTRAINT ex_trips_vehicle_overlap EXCLUDE USING gist "
+             "(vehicle_id WITH =, tstzrange(departure_at, arrival_at) WITH &&) WHERE (status <> 'cancelled')",
+    "trip_drivers": "ALTER TABLE trip_drivers ADD CONSTRAINT ex_trip_drivers_driver_overlap EXCLUDE USING gist "
+                    "(user_id WITH =, tstzrange(departure_at, arrival_at) WITH &&) WHERE (trip_status <> 'cancelled')",
+}
+event.listen(Trip.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"))
+for _model in (Trip, TripDriver):
+    event.listen(_model.__table__, "after_create",
+                 DDL(OVERLAP_DDL[_model.__tablename__]).execute_if(dialect="postgresql"))
 
 
 class Fare(TimestampMixin, db.Model):

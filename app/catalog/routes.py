@@ -8,6 +8,7 @@ from app.catalog import api
 from app.catalog.carriers import routes as carrier_routes
 from app.catalog.network import routes as network_routes
 from app.catalog.search import routes as search_routes
+from app.catalog.staff import routes as staff_routes
 from app.catalog.trips import routes as trip_routes
 from app.catalog.fares import routes as fare_routes  # after trips: trips come first in their tag
 
@@ -15,4 +16,4 @@ public_blp = api.public_blp
 admin_blp = api.admin_blp
 trips_blp = api.trips_blp
 
-RESOURCES = (carrier_routes, network_routes, search_routes, trip_routes, fare_routes)
+RESOURCES = (carrier_routes, network_routes, search_routes, trip_routes, fare_routes, staff_routes)

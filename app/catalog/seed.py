@@ -13,6 +13,10 @@ Each driver has a duty (``DRIVER_DUTIES``) that starts where the last trip ended
 least ``MIN_DRIVER_REST`` between two trips; on the Mombasa line two drivers per departure
 alternate by date parity (out one day, back the next). ``tests/catalog/test_seed.py`` checks
 both "never two trips at once" rules on the seeded data.
+
+Whatever the hour, the demo driver also has a *demo shuttle* boarding now (``_demo_shuttle``),
+so a newcomer can scan at ``/scan`` and sell at ``/counter`` at once; the duty trip it
+overlaps goes to a relief driver. The command prints which number does what.
 """
 from __future__ import annotations
 
@@ -24,7 +28,8 @@ from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.catalog.models import Carrier, Fare, Route, RouteStop, Stop, Timetable, Trip, TripDriver, Vehicle
-from app.catalog.trips.timetable import apply_timetable
+from app.catalog.trips.overlap import refuse_vehicle_clash
+from app.catalog.trips.timetable import apply_timetable, new_trip
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.extensions import db, unit_of_work
@@ -82,6 +87,7 @@ USERS = [  # phone, role, name, belongs to the carrier
     ("+254700000001", "carrier_admin", "Amina Admin", True),
     ("+254700000002", "driver", "Daudi Driver", True),
     ("+254700000009", "platform_admin", "Pendo Platform", False),
+    ("+254700000010", "agent", "Kioko Agent", True),
     ("+254711000111", "passenger", "Wanjiku Passenger", False),
 ]
 # Drivers besides the demo driver above (printed by seed-demo as driver_2..).
@@ -89,6 +95,20 @@ MORE_DRIVERS = [
     ("+254700000003", "Esther Driver"), ("+254700000004", "Faraji Driver"), ("+254700000005", "Gitau Driver"),
     ("+254700000006", "Halima Driver"), ("+254700000007", "Imani Driver"), ("+254700000008", "Jabali Driver"),
 ]
+# Takes the demo driver's duty trips that the demo shuttle overlaps (see ``_demo_shuttle``).
+RELIEF_DRIVER = ("+254700000011", "Lela Relief Driver")
+# The demo shuttle: whatever the hour, the demo driver has a trip boarding now that leaves
+# within two hours, so /scan and /counter work at once. Its own short route and coach.
+SHUTTLE_ROUTE = ("NBO-NVS-DEMO", "Nairobi - Naivasha (demo shuttle)", [("NBO", 0), ("NVS", 90)])
+SHUTTLE_VEHICLE = ("KDF 006F", "Demo shuttle 14", 14)
+SHUTTLE_LEAD = timedelta(minutes=60)  # leaves at least this long after the seed ran
+PLAN = {  # what each printed role does, in the order printed
+    "carrier_admin": "carrier admin: /carrier, staff and manifests (API), trips",
+    "driver": "demo driver: /scan (the demo shuttle boards now)",
+    "agent": "counter agent: /counter",
+    "passenger": "passenger: /dev/phone (USSD *384*1234#, SMS), the API",
+    "platform_admin": "platform admin: every carrier, role grants",
+}
 # phone: [(route code, local departure, days)] with days "all", "even" or "odd" (parity of
 # the local departure date's ordinal). A Mombasa driver goes down one day and comes back
 # the next, so two drivers share each pair of departures.
@@ -193,8 +213,74 @@ def _seed(now: datetime) -> dict:
     )):
         phone = duty_driver(code_of.get(trip.route_id, ""), trip.departure_local)
         if phone is not None and 0 <= (trip.departure_local.date() - today).days < WINDOW_DAYS:
-            _get_or_add(TripDriver, trip_id=trip.id, user_id=drivers[phone].id)
+            if not db.session.scalar(select(func.count()).where(TripDriver.trip_id == trip.id)):
+                db.session.add(TripDriver(trip_id=trip.id, user_id=drivers[phone].id))  # (or the relief's)
+    db.session.flush()
+    relief = _get_or_add(User, {"role": "driver", "name": RELIEF_DRIVER[1], "carrier_id": carrier.id},
+                         phone=RELIEF_DRIVER[0])
+    _demo_shuttle(now, carrier, stops, users["driver"], relief)
     return {role: user.phone for role, user in users.items()}
+
+
+def _ceil_quarter(moment: datetime) -> datetime:
+    moment = moment.replace(second=0, microsecond=0)
+    return moment + timedelta(minutes=-moment.minute % 15)
+
+
+def _demo_shuttle(now: datetime, carrier: Carrier, stops: dict, driver: User, relief: User) -> Trip:
+    """A shuttle the demo driver drives, boarding now and leaving 60 to 120 minutes from ``now``.
+
+    Reused while one still leaves more than 15 minutes from now and within two hours
+    (a second run changes nothing); else the next one leaves at the next quarter hour an
+    hour ahead, after the last shuttle is back. The demo driver's duty trips it overlaps
+    go to the relief driver, so nobody is on two trips at once.
+    """
+    code, name, shape = SHUTTLE_ROUTE
+    route = db.session.scalar(select(Route).filter_by(carrier_id=carrier.id, code=code))
+    if route is None:
+        route = Route(carrier_id=carrier.id, code=code, name=name, stops=[
+            RouteStop(stop_id=stops[s].id, position=i, minutes_from_start=m) for i, (s, m) in enumerate(shape)])
+        db.session.add(route)
+        db.session.flush()
+    for fare_class, percent in CLASS_PERCENT.items():
+        _get_or_add(Fare, {"carrier_id": carrier.id, "currency": "KES",
+                           "amount": FARES_KES[("NBO", "NVS")] * percent}, route_id=route.id,
+                    origin_stop_id=stops["NBO"].id, destination_stop_id=stops["NVS"].id, fare_class=fare_class)
+    registration, vehicle_name, seats = SHUTTLE_VEHICLE
+    vehicle = _get_or_add(Vehicle, {"name": vehicle_name, "seat_layout": seat_labels(seats), "seat_count": seats},
+                          carrier_id=carrier.id, registration=registration)
+    live = select(Trip).where(Trip.route_id == route.id, Trip.status.in_(("scheduled", "boarding")))
+    trip = db.session.scalar(live.where(Trip.departure_at > now + timedelta(minutes=15),
+                                        Trip.departure_at <= now + timedelta(hours=2)).order_by(Trip.departure_at))
+    if trip is None:
+        last_back = db.session.scalar(select(func.max(Trip.arrival_at)).where(
+            Trip.vehicle_id == vehicle.id, Trip.status != "cancelled"))
+        start = _ceil_quarter(max(now + SHUTTLE_LEAD, last_back or now))
+        trip = new_trip(route, vehicle, start)
+        refuse_vehicle_clash(vehicle.id, trip.departure_at, trip.arrival_at)
+        db.session.add(trip)
+        db.session.flush()
+    for link in db.session.scalars(select(TripDriver).join(Trip, Trip.id == TripDriver.trip_id).where(
+            TripDriver.user_id == driver.id, Trip.id != trip.id, Trip.status != "cancelled",
+            Trip.departure_at < trip.arrival_at, Trip.arrival_at > trip.departure_at)):
+        link.user_id = relief.id  # the relief driver takes the duty trip the shuttle overlaps
+    db.session.flush()
+    _get_or_add(TripDriver, trip_id=trip.id, user_id=driver.id)
+    return trip
+
+
+def demo_shuttle_now(now: datetime | None = None) -> Trip | None:
+    """The next demo shuttle still to leave (what ``seed-demo`` prints)."""
+    now = now or utcnow()
+    return db.session.scalar(select(Trip).join(Route, Route.id == Trip.route_id).where(
+        Route.code == SHUTTLE_ROUTE[0], Trip.departure_at > now, Trip.status.in_(("scheduled", "boarding")))
+        .order_by(Trip.departure_at))
+
+
+def demo_numbers() -> list[tuple[str, str]]:
+    """(phone, what it does) for each demo role, in ``PLAN`` order: the start page lists them."""
+    phones = {role: phone for phone, role, _name, _scoped in USERS}
+    return [(phones[role], what) for role, what in PLAN.items()]
 
 
 def demo_counts() -> dict[str, int]:
@@ -210,5 +296,11 @@ def register(app: Flask) -> None:
         phones = seed_demo()
         counts = demo_counts()
         click.echo(f"Demo carrier 'Safiri Coaches': {counts['trips']} trips, {counts['fares']} fares.")
+        click.echo("Sign in with any of these numbers; the code arrives in /dev/phone and /dev/outbox.")
         for role, phone in phones.items():
-            click.echo(f"  {role:15} {phone}")
+            click.echo(f"  {role:15} {phone}  {PLAN.get(role, 'another driver: /scan')}")
+        click.echo(f"  {'relief driver':15} {RELIEF_DRIVER[0]}  takes duty trips the demo shuttle overlaps")
+        shuttle = demo_shuttle_now()
+        if shuttle is not None:
+            click.echo(f"Demo shuttle (trip {shuttle.id}, {shuttle.route.name}) leaves at "
+                       f"{shuttle.departure_local:%H:%M} Nairobi time, driver {phones['driver']}; boarding is open.")

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from app.database import utcnow
 from app.extensions import db
-from tests.factories import auth_headers
+from tests.factories import auth_headers, make_trip
 from tests.scanner.browser import ARGS, CHROMIUM, poll, qr_png, require_chromium, serve, sign_in, upload_qr, y4m
 from tests.scanner.v2 import doc_vectors, payload
 from tests.tickets.test_scan_support import assign, sell, trip_departing
@@ -43,7 +43,9 @@ def _flip(text: str, at: int) -> str:
 def boarding(world):
     """Two trips of the world's driver leaving soon (tickets are in their window)."""
     soon = utcnow().replace(microsecond=0) + timedelta(minutes=30)
-    trip = trip_departing(world, soon)
+    # A short first run, so one driver can take both (never two overlapping trips).
+    trip = make_trip(world.route, world.vehicle, soon, duration_minutes=15)
+    db.session.commit()
     other = trip_departing(world, soon + timedelta(minutes=20))
     assign(world.driver, trip, other)
     return trip, other

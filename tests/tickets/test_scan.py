@@ -73,7 +73,8 @@ def test_short_code_typo_unknown_and_wrong_length_are_told_apart(client, world, 
 
 
 def test_wrong_trip(client, world, auth_headers, boarding_trip):
-    other = trip_departing(world, boarding_trip.departure_at + timedelta(hours=3))
+    # the driver's next trip, once back (a driver is never on two overlapping trips)
+    other = trip_departing(world, boarding_trip.arrival_at + timedelta(hours=1))
     assign(world.driver, other)
     ticket = sell(world, other)[0]
     body = scan(client, auth_headers(world.driver), boarding_trip, payload=payload_for(ticket)).get_json()
@@ -183,11 +184,11 @@ def test_nonce_of_another_account_is_refused(client, world, auth_headers, boardi
 def test_check_ticket_without_trip_uses_the_drivers_boarding_trip(world, db):
     """What the SMS ``CHECK <code>`` command calls.
 
-    Both trips leave on one local day (the day after tomorrow, 10:00 and 14:00 Nairobi)
+    Both trips leave on one local day (the day after tomorrow, 10:00 and 16:30 Nairobi)
     and every check names its time: "today's trips" must not depend on the hour the suite
     runs (a trip four hours after one leaving in 30 minutes is tomorrow's after 20:00)."""
     first = trip_departing(world, factories.local_departure(days_ahead=2, at=time(10, 0)))
-    later = trip_departing(world, first.departure_at + timedelta(hours=4))
+    later = trip_departing(world, first.arrival_at + timedelta(hours=1))  # 16:30, once back from the first
     assign(world.driver, first, later)
     ticket, other = sell(world, first)[0], sell(world, later)[0]
     # Two trips that day, neither boarding: the ticket's own assigned trip is used.

@@ -1,9 +1,9 @@
-"""Seats taken per trip, answered by the area that sells them (booking).
+"""Seats taken and sold per trip, answered by the areas that sell them (booking, ticketing).
 
-Why registered and not imported: booking builds on the catalog (trips, fares), so the
-catalog importing booking would close a cycle. The catalog declares what it needs here
-and ``create_app`` registers booking's counter, the way a lower layer sends a signal that
-a higher one connects to.
+Why registered and not imported: booking and ticketing build on the catalog (trips,
+fares), so the catalog importing them would close a cycle. The catalog declares what it
+needs here and ``create_app`` registers their counters, the way a lower layer sends a
+signal that a higher one connects to.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from collections.abc import Callable
 TakenSeatCounter = Callable[..., dict[int, int]]
 
 _counter: TakenSeatCounter | None = None
+_sold_counter: TakenSeatCounter | None = None
 
 
 def register_taken_seat_counter(counter: TakenSeatCounter) -> None:
@@ -22,9 +23,34 @@ def register_taken_seat_counter(counter: TakenSeatCounter) -> None:
     _counter = counter
 
 
+def register_sold_seat_counter(counter: TakenSeatCounter) -> None:
+    """Use ``counter(trip_ids) -> {trip_id: sold}`` to count seats sold (live tickets)."""
+    global _sold_counter
+    _sold_counter = counter
+
+
 def taken_seat_counts(trip_ids: list[int], legs: dict[int, tuple[int, int]] | None = None) -> dict[int, int]:
     """Held or sold seats per trip id (every id present), on each trip's leg in ``legs`` (route
     positions ``(start, end)``) or anywhere on the trip; needs a registered counter."""
     if _counter is None:
         raise RuntimeError("No taken-seat counter registered: create_app registers booking's.")
     return _counter(trip_ids, legs=legs)
+
+
+def seat_tally(trips) -> dict[int, dict[str, int]]:
+    """``{trip_id: {"sold", "held", "free"}}`` over the whole trip, in seats.
+
+    ``sold``: seats with a live ticket on some leg; ``held``: seats taken (booking's
+    availability, ``app.booking.availability``, on any segment) and not sold; ``free``: seats
+    taken on no segment, for sale end to end (a seat sold on one leg is still offered on the
+    others, as search and the seat map show).
+    """
+    if _sold_counter is None:
+        raise RuntimeError("No sold-seat counter registered: create_app registers booking's.")
+    ids = [trip.id for trip in trips]
+    taken, sold = taken_seat_counts(ids), _sold_counter(ids)
+    return {
+        trip.id: {"sold": sold.get(trip.id, 0), "held": max(taken[trip.id] - sold.get(trip.id, 0), 0),
+                  "free": max(trip.vehicle.seat_count - taken[trip.id], 0)}
+        for trip in trips
+    }

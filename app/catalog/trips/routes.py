@@ -14,7 +14,9 @@ from app.catalog.api import trips_blp as blp
 from app.catalog.common import owned
 from app.catalog.models import Timetable, Trip
 from app.catalog.trips import service, timetable
+from app.catalog.staff.service import driver_by_phone
 from app.catalog.trips.schemas import (
+    DriverAssignSchema,
     DriverTripsArgsSchema,
     StatusInSchema,
     TimetableResultSchema,
@@ -22,6 +24,7 @@ from app.catalog.trips.schemas import (
     TripDetailSchema,
     TripInSchema,
     TripListArgsSchema,
+    TripListItemSchema,
     TripPatchSchema,
     TripSchema,
 )
@@ -33,10 +36,10 @@ from app.extensions import db, unit_of_work
 class Trips(MethodView):
     @auth_required(*ADMINS)
     @blp.arguments(TripListArgsSchema, location="query")
-    @blp.response(200, TripSchema(many=True))
+    @blp.response(200, TripListItemSchema(many=True))
     def get(self, args, carrier_id):
-        """The carrier's trips by local day (``from``/``until``, default from today on)."""
-        return service.list_trips(scope(carrier_id).id, args)
+        """The carrier's trips by local day (``from``/``until``, default from today on), with seats sold, held, free."""
+        return service.with_seats(service.list_trips(scope(carrier_id).id, args))
 
     @auth_required(*ADMINS)
     @blp.arguments(TripInSchema)
@@ -82,6 +85,24 @@ class TripStatus(MethodView):
         # This view is the use case: the transition is its one unit of work.
         return unit_of_work(lambda: transition_trip(trip, data["status"], actor=f"user:{user.id}",
                                                     reason=data.get("reason")))
+
+
+@blp.route("/<int:carrier_id>/trips/<int:trip_id>/drivers")
+class TripDrivers(MethodView):
+    @auth_required(*ADMINS)
+    @blp.arguments(DriverAssignSchema)
+    @blp.response(200, TripSchema)
+    @blp.alt_response(409, description="the driver is on another trip at that time (named in the detail)")
+    def post(self, data, carrier_id, trip_id):
+        """Assign one of the carrier's drivers by phone number or user id (idempotent)."""
+        carrier = scope(carrier_id)
+        trip = owned(Trip, carrier.id, trip_id)
+        if "phone" in data:
+            service.assign_driver(trip, driver_by_phone(carrier, data["phone"]).id, field="phone")
+        else:
+            service.assign_driver(trip, data["user_id"])
+        db.session.refresh(trip)
+        return trip
 
 
 @blp.route("/<int:carrier_id>/trips/<int:trip_id>/drivers/<int:user_id>")

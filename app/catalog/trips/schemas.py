@@ -128,3 +128,28 @@ class StatusInSchema(Schema):
     EXAMPLE = {"status": "boarding"}
     status = fields.String(required=True, validate=validate.OneOf(("boarding", "departed", "arrived")))
     reason = fields.String(validate=validate.Length(max=200))
+
+
+class DriverAssignSchema(Schema):
+    """Who drives: a phone number (local forms accepted) or a user id from the staff list."""
+
+    EXAMPLE = {"phone": "0700 000002"}
+    phone = fields.String(validate=validate.Length(min=1, max=32))
+    user_id = fields.Integer(strict=True, validate=ID)
+
+    @validates_schema
+    def _one(self, data, **kwargs):
+        if ("phone" in data) == ("user_id" in data):
+            raise ValidationError("Send either phone or user_id.", "phone")
+
+
+class SeatTallySchema(Schema):
+    sold = fields.Integer(metadata={"description": "tickets sold and not cancelled or refunded"})
+    held = fields.Integer(metadata={"description": "seats held by buyers still paying"})
+    free = fields.Integer(metadata={"description": "seats still for sale"})
+
+
+class TripListItemSchema(TripSchema):
+    """A trip in the carrier's list, with its seats sold, held and free."""
+
+    seats = fields.Nested(SeatTallySchema)

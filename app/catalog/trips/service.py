@@ -14,7 +14,8 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import User
 from app.catalog.common import flush_or_conflict, referenced
 from app.catalog.models import Fare, Route, RouteStop, Trip, TripDriver, Vehicle
-from app.catalog.trips.occupancy import taken_seat_counts
+from app.catalog.trips.occupancy import seat_tally, taken_seat_counts
+from app.catalog.trips.overlap import refuse_driver_clash, refuse_vehicle_clash
 from app.catalog.trips.timetable import local_departure, new_trip, trip_duration, within_horizon
 from app.core.timeutil import to_local, zone
 from app.database import utcnow
@@ -60,6 +61,22 @@ def seats_left(trips: list[Trip], legs: dict[int, tuple[int, int]] | None = None
     """
     taken = taken_seat_counts([t.id for t in trips], legs=legs)
     return {t.id: max(t.vehicle.seat_count - taken.get(t.id, 0), 0) for t in trips}
+
+
+def with_seats(trips: list[Trip]) -> list[TripRow]:
+    """Each trip with its seats sold, held and free (two grouped reads for the whole list)."""
+    tally = seat_tally(trips)
+    return [TripRow(trip, tally[trip.id]) for trip in trips]
+
+
+class TripRow:
+    """A trip plus its ``seats`` tally, read by ``TripListItemSchema`` like a trip."""
+
+    def __init__(self, trip: Trip, seats: dict):
+        self.trip, self.seats = trip, seats
+
+    def __getattr__(self, name):
+        return getattr(self.trip, name)
 
 
 def is_driver_assigned(user, trip_id: int) -> bool:
@@ -141,6 +158,7 @@ def create_trip(carrier_id: int, data: dict) -> Trip:
 
     def work():
         trip = new_trip(route, vehicle, departure_at)
+        refuse_vehicle_clash(vehicle.id, trip.departure_at, trip.arrival_at)
         db.session.add(trip)
         flush_or_conflict("This route already has a trip at that time.", "duplicate-trip")
         return trip
@@ -162,11 +180,14 @@ def update_trip(trip: Trip, data: dict) -> Trip:
         _future(departure_at)
 
     def work():  # every check passed: now change the row
+        start = departure_at or trip.departure_at
+        end = start + trip_duration(trip.route) if departure_at is not None else trip.arrival_at
+        refuse_vehicle_clash(vehicle.id if vehicle is not None else trip.vehicle_id, start, end, trip.id)
+        for link in trip.drivers:
+            refuse_driver_clash(link.user_id, start, end, trip.id)
         if vehicle is not None:
             trip.vehicle_id = vehicle.id
-        if departure_at is not None:
-            trip.departure_at = departure_at
-            trip.arrival_at = departure_at + trip_duration(trip.route)
+        trip.departure_at, trip.arrival_at = start, end
         flush_or_conflict("This route already has a trip at that time.", "duplicate-trip")
 
     unit_of_work(work)
@@ -217,18 +238,26 @@ def list_trips(carrier_id: int, args: dict, *, now: datetime | None = None) -> l
 
 # Drivers -------------------------------------------------------------------------------
 
-def assign_driver(trip: Trip, user_id: int) -> TripDriver:
-    """Idempotent: assigning an assigned driver changes nothing."""
+def assign_driver(trip: Trip, user_id: int, field: str = "user_id") -> TripDriver:
+    """Idempotent: assigning an assigned driver changes nothing.
+
+    A driver already on another live trip overlapping this one is a 409 naming it
+    (``overlap``; on PostgreSQL the exclusion constraint decides a race).
+    """
     user = db.session.get(User, user_id)
     if user is None or user.role != "driver" or user.carrier_id != trip.carrier_id or not user.is_active:
         raise Unprocessable("That user is not an active driver of this carrier.", slug="not-a-driver",
-                            errors={"user_id": ["Not a driver of this carrier."]})
+                            errors={field: ["Not a driver of this carrier."]})
     link = db.session.scalar(select(TripDriver).where(TripDriver.trip_id == trip.id, TripDriver.user_id == user_id))
     if link is not None:
         return link
+    trip_id = trip.id
 
     def work():
-        new = TripDriver(trip_id=trip.id, user_id=user_id)
+        current = db.session.get(Trip, trip_id)
+        if current.status != "cancelled":
+            refuse_driver_clash(user_id, current.departure_at, current.arrival_at, trip_id)
+        new = TripDriver(trip_id=trip_id, user_id=user_id)
         db.session.add(new)
         flush_or_conflict("This driver was just assigned.", "duplicate-assignment")
         return new

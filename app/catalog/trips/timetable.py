@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from app.catalog.common import flush_or_conflict, referenced
 from app.catalog.models import Route, Timetable, Trip, Vehicle
+from app.catalog.trips.overlap import refuse_vehicle_clash
 from app.core.timeutil import zone
 from app.database import utcnow
 from app.errors import Unprocessable
@@ -128,7 +129,9 @@ def apply_timetable(
     for departure_at in wanted:
         if departure_at in existing or departure_at <= now:
             continue
-        db.session.add(new_trip(route, vehicle, departure_at, timetable.id))
+        trip = new_trip(route, vehicle, departure_at, timetable.id)
+        refuse_vehicle_clash(vehicle.id, trip.departure_at, trip.arrival_at)  # 409 naming the other trip
+        db.session.add(trip)
         created += 1
     flush_or_conflict("Another change created some of these trips at the same time; post again.",
                       "concurrent-schedule")

@@ -28,6 +28,25 @@
     if (ended) { session = null; refresh(); }
   }
 
+  // The text with each http(s) address made a link that opens (a ticket SMS carries one);
+  // built from text nodes and anchors, never from HTML, so a message cannot inject markup.
+  function linked(text) {
+    const parts = [];
+    let last = 0;
+    for (const match of text.matchAll(/https?:\/\/[^\s]+[^\s.,;:!?)]/g)) {
+      parts.push(document.createTextNode(text.slice(last, match.index)));
+      const a = document.createElement("a");
+      a.href = match[0];
+      a.textContent = match[0];
+      a.target = "_blank";
+      a.rel = "noopener";
+      parts.push(a);
+      last = match.index + match[0].length;
+    }
+    parts.push(document.createTextNode(text.slice(last)));
+    return parts;
+  }
+
   async function refresh() {
     const response = await fetch("/dev/phone/conversation?phone=" + encodeURIComponent($("msisdn").value));
     const messages = response.ok ? await response.json() : [];
@@ -35,7 +54,7 @@
     list.replaceChildren(...messages.map((m) => {
       const div = document.createElement("div");
       div.className = "sms " + m.direction;
-      div.textContent = m.text;
+      div.append(...linked(m.text));
       const meta = document.createElement("small");
       const who = m.direction === "sent" ? "sent" : "received · " + m.status;
       meta.textContent = m.at_local + " · " + who;

@@ -1,0 +1,1 @@
+"""A carrier's staff: drivers and agents it adds by phone number, lists and removes."""
