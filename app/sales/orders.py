@@ -21,6 +21,7 @@ from app.booking.service import (
     load_trip,
     release_order,
 )
+from app.catalog.pricerules.engine import Priced
 from app.catalog.service import fares_between, seats_left
 from app.core.timeutil import to_local
 from app.database import utcnow
@@ -41,6 +42,7 @@ class Quote:
     fare_class: str
     unit: Money
     passengers: int
+    pricing: Priced | None = None  # the base fare and the rules that made ``unit``
 
     @property
     def total(self) -> Money:
@@ -122,7 +124,7 @@ def order_view(order: Order, *, now: datetime | None = None) -> OrderView:
 
 
 def quote(trip_id: int, origin_stop_id: int, destination_stop_id: int, passengers: int = 1,
-          fare_class: str | None = None) -> Quote:
+          fare_class: str | None = None, now: datetime | None = None) -> Quote:
     """The price of ``passengers`` seats of ``fare_class`` (default class) between two stops.
 
     422 ``passenger-count`` first, then 404 ``trip-not-found``, 422 ``stop-not-on-route`` /
@@ -134,8 +136,8 @@ def quote(trip_id: int, origin_stop_id: int, destination_stop_id: int, passenger
         raise NotFound("There is no such trip.", slug="trip-not-found")
     check_stops(trip, origin_stop_id, destination_stop_id)
     fare_class = fare_class or default_class(trip, origin_stop_id, destination_stop_id)
-    fare = fares_for(trip, origin_stop_id, destination_stop_id, {fare_class})[fare_class]
-    return Quote(fare_class, Money(fare.amount, fare.currency), passengers)
+    fare = fares_for(trip, origin_stop_id, destination_stop_id, {fare_class}, now=now)[fare_class]
+    return Quote(fare_class, Money(fare.amount, fare.currency), passengers, fare)
 
 
 def default_class(trip, origin_stop_id: int, destination_stop_id: int) -> str:
