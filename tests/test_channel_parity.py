@@ -21,6 +21,8 @@ from datetime import timedelta
 
 import pytest
 
+from app.catalog.pricerules.models import PriceRule
+from app.concessions.models import Concession
 from app.database import utcnow
 from app.extensions import db
 from app.ledger.service import Leg, post, provider_clearing, wallet_account
@@ -117,10 +119,44 @@ def eight_seats_taken(world):
 
 
 def no_standard_fare(world):
-    """The pair sells only student and reduced fares: every channel takes the same default class."""
+    """The pair sells only student and reduced fares: every channel takes the same default class
+    (the cheapest, reduced: the passenger holds it, or no channel would sell it)."""
     for fare_class in ("standard",):
         db.session.delete(world.fares[("NBO", "NKR", fare_class)])
     db.session.commit()
+    a_reduced_fare_holder(world)
+
+
+def a_student(world):
+    """The passenger holds the carrier's student concession until next year."""
+    db.session.add(Concession(user_id=world.passenger.id, carrier_id=world.carrier.id, category="student",
+                              institution="University of Nairobi", student_number="C31/1/2026", status="approved",
+                              expires_on=utcnow().date() + timedelta(days=365)))
+    db.session.commit()
+
+
+def a_reduced_fare_holder(world):
+    db.session.add(Concession(user_id=world.passenger.id, carrier_id=world.carrier.id, category="reduced",
+                              reason="senior", status="approved", expires_on=utcnow().date() + timedelta(days=365)))
+    db.session.commit()
+
+
+def price_rules(world):
+    """A morning peak (+20 %, the trip leaves at 08:00), a last-minute KES 50 and a demand band
+    that does not apply yet: every channel shows and charges the same price."""
+    for name, columns in (("Morning peak", {"change_percent": 20, "hour_from": 6, "hour_until": 10}),
+                          ("Last minute", {"change_amount": 5000, "max_days_before": 2}),
+                          ("Nearly full", {"change_percent": 50, "min_load_percent": 90})):
+        db.session.add(PriceRule(carrier_id=world.carrier.id, name=name, priority=100, **columns))
+    db.session.commit()
+
+
+def journey_buy_class(fare_class):
+    def run(channel, world):
+        return channel.buy_class(_day(), fare_class)
+
+    run.__name__ = f"journey_buy_{fare_class}"
+    return run
 
 
 JOURNEYS = {
@@ -137,6 +173,11 @@ JOURNEYS = {
     "top up": (journey_top_up, None),
     "M-Pesa fails, pay by wallet": (journey_mpesa_fails_then_wallet, FAILING_PHONE),
     "withdraw to M-Pesa, then more than the wallet holds": (journey_withdraw, FAILING_PHONE),
+    "search with price rules": (journey_search, None, price_rules),
+    "buy 2 with price rules": (journey_buy("mpesa"), None, price_rules),
+    "student fare, not a student": (journey_buy_class("student"), None),
+    "reduced fare, not a holder": (journey_buy_class("reduced"), None, a_student),
+    "student fare, a student, with price rules": (journey_buy_class("student"), None, a_student, price_rules),
 }
 
 

@@ -29,6 +29,7 @@ from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db, unit_of_work
 from app.payments.models import PUBLIC_METHODS, Payment
 from app.sales.common import Money, check_passenger_count, default_fare_class
+from app.sales.concessions import CONCESSION_CLASSES, check_concessions
 from app.sales.methods import PaymentOption, payment_options
 
 FAILED_PAYMENT_STATUSES = ("failed", "expired")
@@ -168,6 +169,8 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
         fare_class = default_class(trip, origin_stop_id, destination_stop_id)
     party = [{"fare_class": p.get("fare_class") or fare_class, "seat": p.get("seat"), "name": p.get("passenger_name")}
              for p in party]
+    if any(p["fare_class"] in CONCESSION_CLASSES for p in party):
+        check_concessions(user, load_trip(trip_id), origin_stop_id, party, now)  # only a holder buys these
     check_seats_left(trip_id, len(party))
     order = unit_of_work(lambda: create_order(user, trip_id=trip_id, origin_stop_id=origin_stop_id,
                                               destination_stop_id=destination_stop_id, passengers=party,
