@@ -43,7 +43,10 @@ def read_upload(upload) -> tuple[bytes, str]:
     if upload is None:
         raise Unprocessable("Attach a photo of the document.", slug="document-missing",
                             errors={"document": ["Missing file."]})
-    data = upload.stream.read(MAX_BYTES + 1)
+    try:
+        data = upload.stream.read(MAX_BYTES + 1)
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file: closed at once
     if len(data) > MAX_BYTES:
         raise DocumentTooLarge("The photo is over 5 MB; send a smaller one.", errors={"document": ["Over 5 MB."]})
     kind = _kind(data[:16])

@@ -2,7 +2,7 @@
 (``/carriers/{carrier_id}/concessions``, their carrier only: another's answers 404)."""
 from __future__ import annotations
 
-from flask import send_file
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -82,10 +82,9 @@ class ConcessionDocument(MethodView):
         concession = service.owned(_carrier_id(carrier_id), concession_id)
         if not concession.document_name or not documents.path_of(concession.document_name).exists():
             raise NotFound("This request has no document (any more).", slug="document-not-found")
-        response = send_file(documents.path_of(concession.document_name),
-                             mimetype=documents.media_type(concession.document_name))
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        name = concession.document_name
+        return Response(documents.path_of(name).read_bytes(), mimetype=documents.media_type(name),
+                        headers={"Cache-Control": "no-store"})
 
 
 @blp.route("/carriers/<int:carrier_id>/concessions/<int:concession_id>/approve")
