@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete
 
 from app.catalog.pricerules.models import PriceRule
 from app.concessions.models import Concession
@@ -127,17 +128,22 @@ def no_standard_fare(world):
     a_reduced_fare_holder(world)
 
 
+def no_concession(world):
+    """The passenger holds no concession (the world's passenger holds both)."""
+    db.session.execute(delete(Concession).where(Concession.user_id == world.passenger.id))
+    db.session.commit()
+
+
 def a_student(world):
-    """The passenger holds the carrier's student concession until next year."""
-    db.session.add(Concession(user_id=world.passenger.id, carrier_id=world.carrier.id, category="student",
-                              institution="University of Nairobi", student_number="C31/1/2026", status="approved",
-                              expires_on=utcnow().date() + timedelta(days=365)))
+    """The passenger holds the carrier's student concession (only)."""
+    no_concession(world)
+    factories.hold_concessions(world.passenger, world.carrier, ("student",))
     db.session.commit()
 
 
 def a_reduced_fare_holder(world):
-    db.session.add(Concession(user_id=world.passenger.id, carrier_id=world.carrier.id, category="reduced",
-                              reason="senior", status="approved", expires_on=utcnow().date() + timedelta(days=365)))
+    no_concession(world)
+    factories.hold_concessions(world.passenger, world.carrier, ("reduced",))
     db.session.commit()
 
 
@@ -175,7 +181,7 @@ JOURNEYS = {
     "withdraw to M-Pesa, then more than the wallet holds": (journey_withdraw, FAILING_PHONE),
     "search with price rules": (journey_search, None, price_rules),
     "buy 2 with price rules": (journey_buy("mpesa"), None, price_rules),
-    "student fare, not a student": (journey_buy_class("student"), None),
+    "student fare, not a student": (journey_buy_class("student"), None, no_concession),
     "reduced fare, not a holder": (journey_buy_class("reduced"), None, a_student),
     "student fare, a student, with price rules": (journey_buy_class("student"), None, a_student, price_rules),
 }

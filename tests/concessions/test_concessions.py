@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.concessions.models import Concession
 from app.database import utcnow
@@ -27,6 +27,13 @@ def documents(app, tmp_path, monkeypatch):
     folder = tmp_path / "private-docs"
     monkeypatch.setitem(app.config, "CONCESSION_DOCUMENT_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def no_concessions(world):
+    """Here the world's passenger starts with no concession (the world gives it both)."""
+    db.session.execute(delete(Concession))
+    db.session.commit()
 
 
 @pytest.fixture
