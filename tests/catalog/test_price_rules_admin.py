@@ -92,7 +92,7 @@ def test_a_rule_set_that_could_price_a_seat_at_zero_is_refused_naming_the_rule(c
     assert first.status_code == 201, first.json
     refused = is_problem(client.post(url(world), json={
         "name": "Tuesday saver", "weekdays": [2], "amount": {"amount": -15000, "currency": KES}}, headers=headers), 422)
-    assert refused["rule"]["name"] == "Tuesday saver" and "Tuesday saver" in refused["detail"]
+    assert refused["rule"] == {"id": None, "name": "Tuesday saver"} and "Tuesday saver" in refused["detail"]
     assert refused["type"].endswith("price-not-positive")
     assert count(db, PriceRule) == 1
 
@@ -103,8 +103,9 @@ def test_a_rule_set_that_could_price_a_seat_at_zero_is_refused_naming_the_rule(c
 
     # Raising the first rule's discount would break it now: refused, the rule unchanged.
     rule_id = first.json["id"]
-    is_problem(client.patch(url(world, rule_id), json={"amount": {"amount": -40000, "currency": KES}},
-                            headers=headers), 422)
+    patched = is_problem(client.patch(url(world, rule_id), json={"amount": {"amount": -40000, "currency": KES}},
+                                      headers=headers), 422)
+    assert patched["rule"] == {"id": rule_id, "name": "Off-peak"}
     assert db.session.get(PriceRule, rule_id).change_amount == -30000
 
 

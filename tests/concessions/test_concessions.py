@@ -17,7 +17,9 @@ from app.extensions import db
 from app.sales.confirming import apply_to_order
 from tests import factories
 from tests.catalog.conftest import rival  # noqa: F401 - a fixture
+from tests.tickets.test_check_reply import _check
 from tests.tickets.test_scan_support import assign, scan, trip_departing
+from tickets.shortcode import format_short_code
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -234,10 +236,12 @@ def test_the_ticket_page_and_the_scanner_say_until_when_the_student_was_verified
     register_student(client, world)
     trip = trip_departing(world, utcnow().replace(microsecond=0) + timedelta(minutes=30))
     assign(world.driver, trip)
-    order = buy(client, world, "student", trip=trip).json
+    order = client.post("/api/v1/orders", headers=factories.auth_headers(world.passenger), json={
+        "trip_id": trip.id, "origin_stop_id": world.nairobi.id, "destination_stop_id": world.nakuru.id,
+        "passengers": [{"fare_class": "student"}, {"fare_class": "student"}]}).json
     result = apply_to_order(order["id"], amount=order["total"]["amount"], currency="KES", payment_id=777001)
     db.session.commit()
-    ticket = result.tickets[0]
+    ticket, other_ticket = result.tickets
     month = expiry().strftime("%Y-%m")
     db.session.query(Concession).update({"status": "revoked"})
     db.session.commit()
@@ -249,6 +253,8 @@ def test_the_ticket_page_and_the_scanner_say_until_when_the_student_was_verified
         db.session.commit()
         page = client.get(f"/t/{ticket.short_code}").get_data(as_text=True)
         assert words in page.replace("&#39;", "'"), language
+    checked = _check(client, world.driver, f"CHECK {format_short_code(other_ticket.short_code)}")
+    assert "VALID" in checked and said["en"] in checked  # the driver's SMS check
     answer = scan(client, factories.auth_headers(world.driver), trip, code=ticket.short_code).json
     assert answer["result"] == "valid" and said["en"] in answer["reason"]
 
@@ -266,3 +272,13 @@ def test_another_carriers_concession_does_not_open_this_carriers_fare(client, wo
 def test_documents_live_outside_static(app):
     folder = Path(app.config["CONCESSION_DOCUMENT_DIR"]).resolve()
     assert Path(app.static_folder or "/nonexistent").resolve() not in folder.parents
+
+
+def test_the_carrier_admin_sets_whether_students_need_an_agent(client, world):
+    url = f"/api/v1/carriers/{world.carrier.id}/settings"
+    headers = factories.auth_headers(world.admin)
+    assert client.get(url, headers=headers).json["student_approval_required"] is False
+    changed = client.patch(url, json={"student_approval_required": True}, headers=headers)
+    assert changed.status_code == 200 and changed.json["student_approval_required"] is True
+    problem(client.patch(url, json={"student_approval_required": "maybe"}, headers=headers), 422)
+    assert register_student(client, world).json["status"] == "pending"

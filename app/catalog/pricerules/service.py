@@ -52,7 +52,7 @@ def _columns(carrier, data: dict) -> dict:
     return columns
 
 
-def check_rule_set(carrier_id: int) -> None:
+def check_rule_set(carrier_id: int, new: PriceRule | None = None) -> None:
     """422 ``price-not-positive`` naming the rule when some fare of the carrier could be priced
     at or below zero by its rules (the worst case: all of a route's rules at once)."""
     rules = list_rules(carrier_id)
@@ -67,7 +67,8 @@ def check_rule_set(carrier_id: int) -> None:
                 f"The rule {culprit.name!r} would price a {fare.fare_class} fare of "
                 f"{format_money(fare.amount, fare.currency)} at {format_money(lowest, fare.currency)}: "
                 "a seat must cost more than zero. Give it a floor or a smaller change.",
-                slug="price-not-positive", rule={"id": culprit.id, "name": culprit.name}, fare_id=fare.id,
+                slug="price-not-positive", fare_id=fare.id,
+                rule={"id": None if culprit is new else culprit.id, "name": culprit.name},  # a new rule: not kept
             )
 
 
@@ -78,7 +79,7 @@ def create_rule(carrier, data: dict) -> PriceRule:
         rule = PriceRule(carrier_id=carrier.id, **columns)
         db.session.add(rule)
         flush_or_conflict("The rule could not be saved.")
-        check_rule_set(carrier.id)
+        check_rule_set(carrier.id, new=rule)
         return rule
 
     return unit_of_work(work)
