@@ -40,7 +40,7 @@ def directory() -> Path:
 
 def read_upload(upload) -> tuple[bytes, str]:
     """The bytes of an uploaded photo and its kind; 413 over 5 MB, 422 when not an image."""
-    if upload is None:
+    if upload is None or not hasattr(upload, "stream"):  # absent, or sent as a text field
         raise Unprocessable("Attach a photo of the document.", slug="document-missing",
                             errors={"document": ["Missing file."]})
     try:

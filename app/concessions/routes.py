@@ -5,18 +5,31 @@ from __future__ import annotations
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 from app.auth.decorators import auth_required, current_user, ensure_carrier_access
 from app.concessions import documents, service
 from app.concessions.schemas import (
-    ConcessionListArgs, ConcessionSchema, DecisionSchema, PendingConcessionSchema, ReducedFileSchema,
-    ReducedFormSchema, StudentInSchema,
+    ConcessionListArgs, ConcessionSchema, DecisionSchema, PendingConcessionSchema, ReducedRequestSchema,
+    StudentInSchema,
 )
 from app.core.input_guard import body_limit
 from app.errors import NotFound
 
+
+
+class MultipartParser(FlaskParser):
+    """``location="files"`` reads a multipart body whole: its text fields and its files, so one
+    schema (and one OpenAPI request body) describes the request."""
+
+    def load_files(self, req, schema):
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
 blp = Blueprint("concessions", __name__, url_prefix="/api/v1",
                 description="Concession fares: student and reduced categories a person holds with a carrier")
+blp.ARGUMENTS_PARSER = MultipartParser()
 
 
 def _carrier_id(carrier_id: int) -> int:
@@ -50,17 +63,16 @@ class StudentRegistration(MethodView):
 class ReducedRequest(MethodView):
     @body_limit("CONCESSION_UPLOAD_MAX_BYTES")
     @auth_required()
-    @blp.arguments(ReducedFormSchema, location="form")
-    @blp.arguments(ReducedFileSchema, location="files")
+    @blp.arguments(ReducedRequestSchema, location="files")
     @blp.response(201, ConcessionSchema)
-    def post(self, form, files):
+    def post(self, form):
         """Ask for the reduced fare (senior, disabled) with a photo of the document, multipart.
 
         ``pending`` until an agent of the carrier has seen the photo; it is stored privately
         and deleted once they decide. 422 ``document-not-image`` when it is not a JPEG, PNG
         or WebP photo, 413 over 5 MB; nothing is kept.
         """
-        return service.request_reduced(current_user(), form["carrier_id"], form["reason"], files.get("document"))
+        return service.request_reduced(current_user(), form["carrier_id"], form["reason"], form.get("document"))
 
 
 @blp.route("/carriers/<int:carrier_id>/concessions")

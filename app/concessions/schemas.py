@@ -43,12 +43,12 @@ class StudentInSchema(Schema):
     expires_on = fields.Date(required=True, metadata={"description": "the student card's expiry"})
 
 
-class ReducedFormSchema(Schema):
+class ReducedRequestSchema(Schema):
+    """``multipart/form-data``: two text fields and the photo (``routes.MultipartParser``)."""
+
+    EXAMPLE = {"carrier_id": 1, "reason": "senior", "document": "(the photo's bytes)"}
     carrier_id = fields.Integer(required=True, validate=validate.Range(min=1))
     reason = fields.String(required=True, validate=validate.OneOf(REDUCED_REASONS))
-
-
-class ReducedFileSchema(Schema):
     document = Upload(required=True, metadata={
         "description": "a photo of the document (ID card, disability card): JPEG, PNG or WebP, at most 5 MB"})
 

@@ -22,7 +22,7 @@ def concession_text(ticket, language: str | None) -> str | None:
     until = getattr(ticket.order_item, "concession_until", None)
     if until is None or ticket.fare_class not in ("student", "reduced"):
         return None
-    return text(f"concession_{ticket.fare_class}", language, until=until.strftime("%Y-%m"))
+    return text(f"concession_{ticket.fare_class}", language, month=until.strftime("%Y-%m"))
 
 # code → result (the ``SCAN_RESULTS`` word the API and the scanner page branch on)
 VERDICTS: dict[str, str] = {

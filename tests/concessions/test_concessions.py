@@ -191,7 +191,11 @@ def test_a_request_without_a_document_or_for_no_carrier_is_refused(client, world
     missing = client.post("/api/v1/me/concessions/reduced", content_type="multipart/form-data",
                           data={"carrier_id": str(world.carrier.id), "reason": "senior"},
                           headers=factories.auth_headers(world.passenger))
-    problem(missing, 422)
+    assert "document" in problem(missing, 422)["errors"]
+    as_text = client.post("/api/v1/me/concessions/reduced", content_type="multipart/form-data",
+                          data={"carrier_id": str(world.carrier.id), "reason": "senior", "document": "a photo"},
+                          headers=factories.auth_headers(world.passenger))
+    problem(as_text, 422)
     problem(client.post("/api/v1/me/concessions/reduced", content_type="multipart/form-data",
                         data={"carrier_id": "999999", "reason": "senior", "document": (io.BytesIO(PNG), "a.png")},
                         headers=factories.auth_headers(world.passenger)), 422)
