@@ -64,6 +64,8 @@ class ReducedRequest(MethodView):
     @body_limit("CONCESSION_UPLOAD_MAX_BYTES")
     @auth_required()
     @blp.arguments(ReducedRequestSchema, location="files")
+    @blp.alt_response(409, description="a request or a concession of this kind with this carrier exists "
+                                       "(concession-exists)")
     @blp.response(201, ConcessionSchema)
     def post(self, form):
         """Ask for the reduced fare (senior, disabled) with a photo of the document, multipart.
@@ -103,6 +105,7 @@ class ConcessionDocument(MethodView):
 class ApproveConcession(MethodView):
     @auth_required(*service.DECIDERS)
     @blp.arguments(DecisionSchema)
+    @blp.alt_response(409, description="the request is not pending any more (concession-decided)")
     @blp.response(200, PendingConcessionSchema)
     def post(self, data, carrier_id, concession_id):
         """Approve a pending request (the document photo is then deleted). 409 ``concession-decided``."""
@@ -113,6 +116,7 @@ class ApproveConcession(MethodView):
 class RejectConcession(MethodView):
     @auth_required(*service.DECIDERS)
     @blp.arguments(DecisionSchema)
+    @blp.alt_response(409, description="the request is not pending any more (concession-decided)")
     @blp.response(200, PendingConcessionSchema)
     def post(self, data, carrier_id, concession_id):
         """Reject a pending request (the document photo is then deleted). 409 ``concession-decided``."""
@@ -124,6 +128,7 @@ class RejectConcession(MethodView):
 class RevokeConcession(MethodView):
     @auth_required(*service.DECIDERS)
     @blp.arguments(DecisionSchema)
+    @blp.alt_response(409, description="the concession is not approved (concession-not-approved)")
     @blp.response(200, PendingConcessionSchema)
     def post(self, data, carrier_id, concession_id):
         """Withdraw an approved concession: that fare is refused on new purchases from now on

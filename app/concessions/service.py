@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from app.catalog.models import Carrier
 from app.concessions import documents
 from app.concessions.models import Concession
+from app.concessions.states import CONCESSION
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db, unit_of_work
@@ -47,10 +48,9 @@ def _check_expiry(expires_on: date | None, today: date, field: str) -> None:
                             errors={field: [f"At most {MAX_YEARS_AHEAD} years ahead."]})
 
 
-def _insert(concession: Concession) -> Concession:
-    db.session.add(concession)
+def _insert(concession: Concession, status: str, user) -> Concession:
     try:
-        db.session.flush()
+        CONCESSION.create(concession, status, actor=f"user:{user.id}", now=concession.created_at)
     except IntegrityError:
         raise Conflict("You already have a request or a concession of this kind with this carrier.",
                        slug="concession-exists") from None
@@ -66,7 +66,7 @@ def register_student(user, data: dict, *, now: datetime | None = None) -> Conces
 
     return unit_of_work(lambda: _insert(Concession(
         user_id=user.id, carrier_id=carrier.id, category="student", institution=data["institution"].strip(),
-        student_number=data["student_number"].strip(), expires_on=data["expires_on"], status=status, created_at=now)))
+        student_number=data["student_number"].strip(), expires_on=data["expires_on"], created_at=now), status, user))
 
 
 def request_reduced(user, carrier_id: int, reason: str, upload, *, now: datetime | None = None) -> Concession:
@@ -77,8 +77,8 @@ def request_reduced(user, carrier_id: int, reason: str, upload, *, now: datetime
     name = documents.store(data, kind)
     try:
         return unit_of_work(lambda: _insert(Concession(
-            user_id=user.id, carrier_id=carrier.id, category="reduced", reason=reason, status="pending",
-            document_name=name, created_at=now)))
+            user_id=user.id, carrier_id=carrier.id, category="reduced", reason=reason, document_name=name,
+            created_at=now), "pending", user))
     except Exception:
         documents.delete(name)  # nothing kept for a request that was not
         raise
@@ -123,7 +123,11 @@ def decide(agent, carrier_id: int, concession_id: int, *, approve: bool, valid_u
             given = [d for d in (valid_until, concession.expires_on) if d is not None]
             concession.expires_on = min(given) if given else now.date() + timedelta(days=REDUCED_DEFAULT_DAYS)
         removed.append(concession.document_name)
-        concession.status = "approved" if approve else "rejected"
+        actor = f"user:{agent.id}"
+        if approve:
+            concession = CONCESSION.transition(concession, "approved", actor=actor, reason=note, now=now)
+        else:
+            concession = CONCESSION.transition(concession, "rejected", actor=actor, reason=note, now=now)
         concession.document_name = None
         concession.decided_by, concession.decided_at, concession.note = agent.id, now, note
         db.session.flush()
@@ -143,7 +147,8 @@ def revoke(agent, carrier_id: int, concession_id: int, note: str | None = None,
         concession = owned(carrier_id, concession_id)
         if concession.status != "approved":
             raise Conflict(f"This concession is {concession.status}, not approved.", slug="concession-not-approved")
-        concession.status, concession.decided_by, concession.decided_at = "revoked", agent.id, now
+        concession = CONCESSION.transition(concession, "revoked", actor=f"user:{agent.id}", reason=note, now=now)
+        concession.decided_by, concession.decided_at = agent.id, now
         concession.note = note or concession.note
         db.session.flush()
         return concession

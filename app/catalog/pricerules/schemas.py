@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, validate, validates_schema
 
-from app.catalog.common import ID, Partial
+from app.catalog.common import ID
 from app.catalog.models import MAX_FARE_AMOUNT
 from app.catalog.pricerules.models import MAX_PERCENT, MIN_PERCENT
 from app.core import fields
@@ -104,8 +104,15 @@ class PriceRuleInSchema(Schema):
             raise ValidationError("Must be after hour_from.", "hour_until")
 
 
-class PriceRulePatchSchema(Partial, PriceRuleInSchema):
+class PriceRulePatchSchema(PriceRuleInSchema):
+    """Every field optional, but a money object sent is whole (``partial`` names the top-level
+    fields only: ``Partial``'s ``True`` would reach into the nested amounts too)."""
+
     EXAMPLE = {"percent": 25}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", tuple(PriceRuleInSchema._declared_fields))
+        super().__init__(*args, **kwargs)
 
 
 
