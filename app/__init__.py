@@ -28,6 +28,7 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.auth.admin_routes", "blp"),
     ("app.accounts.routes", "blp"),
     ("app.sales.routes.booking", "blp"),
+    ("app.sales.routes.seats", "blp"),
     ("app.sales.routes.payments", "blp"),
     ("app.sales.routes.wallet", "blp"),
     ("app.payments.statement_routes", "blp"),

@@ -1,47 +1,88 @@
-"""Which seats of a trip are taken right now (read-only; used by search, USSD and holds).
+"""Which seats are taken on a leg of a trip right now (read-only; search, USSD, seat maps, holds).
 
-A seat is taken by a hold that is ``converted`` (sold) or ``held`` and not yet past its
-``expires_at``. A ``held`` row past expiry is ignored here even before the expiry job
-marks it, so that a slow job never makes seats look sold out. This is a read for
-display; the partial unique index is what decides at write time.
+A seat is taken for a leg when some segment of that leg is occupied by a hold that is
+``converted`` (sold) or ``held`` and not yet past its ``expires_at``. A ``held`` hold past
+expiry is ignored here even before the sweep marks it, so that a slow job never makes
+seats look sold out. This is a read for display; the primary key of ``seat_segments``
+is what decides at write time.
+
+Legs are given as route-position bounds ``(start, end)``: segments ``start <= s < end``.
+Without a leg, the whole trip is meant: a seat taken on any segment counts.
 """
 from __future__ import annotations
 
 from sqlalchemy import and_, func, or_, select
 
-from app.booking.models import SeatHold
+from app.booking.models import SeatHold, SeatSegment
 from app.database import utcnow
 from app.extensions import db
 
+Leg = tuple[int, int]
 
-def _taken_clause(now):
-    return or_(
-        SeatHold.status == "converted",
-        and_(SeatHold.status == "held", SeatHold.expires_at >= now),
+
+def _live(now):
+    """The hold behind a segment row, when it still takes the seat at ``now``."""
+    return and_(
+        SeatHold.order_id == SeatSegment.order_id, SeatHold.seat == SeatSegment.seat,
+        or_(SeatHold.status == "converted", and_(SeatHold.status == "held", SeatHold.expires_at >= now)),
     )
 
 
-def taken_seat_counts(trip_ids: list[int], now=None) -> dict[int, int]:
-    """Number of taken seats per trip id (every requested id present, 0 when none)."""
+def _on_leg(trip_id: int, leg: Leg | None):
+    if leg is None:
+        return SeatSegment.trip_id == trip_id
+    return and_(SeatSegment.trip_id == trip_id, SeatSegment.segment >= leg[0], SeatSegment.segment < leg[1])
+
+
+def taken_seat_counts(trip_ids: list[int], now=None, legs: dict[int, Leg] | None = None) -> dict[int, int]:
+    """Number of taken seats per trip id (every requested id present, 0 when none).
+
+    ``legs`` maps a trip id to the leg searched on it (a seat is counted when taken on
+    any segment of that leg); a trip without one counts seats taken anywhere on it.
+    """
     now = now or utcnow()
     counts = {trip_id: 0 for trip_id in trip_ids}
     if not trip_ids:
         return counts
+    legs = legs or {}
     rows = db.session.execute(
-        select(SeatHold.trip_id, func.count())
-        .where(SeatHold.trip_id.in_(trip_ids), _taken_clause(now))
-        .group_by(SeatHold.trip_id)
+        select(SeatSegment.trip_id, func.count(SeatSegment.seat.distinct()))
+        .join(SeatHold, _live(now))
+        .where(or_(*(_on_leg(trip_id, legs.get(trip_id)) for trip_id in trip_ids)))
+        .group_by(SeatSegment.trip_id)
     )
     for trip_id, count in rows:
         counts[trip_id] = count
     return counts
 
 
-def taken_seats(trip_id: int, now=None) -> set[str]:
-    """Labels of the seats of ``trip_id`` that are held or sold."""
+def seat_statuses(trip_id: int, leg: Leg | None = None, now=None) -> dict[str, str]:
+    """``{seat: "sold" | "held"}`` for the seats taken on ``leg`` (sold wins over held)."""
     now = now or utcnow()
-    return set(
-        db.session.scalars(
-            select(SeatHold.seat).where(SeatHold.trip_id == trip_id, _taken_clause(now))
-        )
+    statuses: dict[str, str] = {}
+    rows = db.session.execute(
+        select(SeatSegment.seat, SeatHold.status).join(SeatHold, _live(now)).where(_on_leg(trip_id, leg))
     )
+    for seat, status in rows:
+        if status == "converted":
+            statuses[seat] = "sold"
+        else:
+            statuses.setdefault(seat, "held")
+    return statuses
+
+
+def taken_seats(trip_id: int, now=None, leg: Leg | None = None) -> set[str]:
+    """Labels of the seats of ``trip_id`` that are held or sold on ``leg`` (default: anywhere)."""
+    return set(seat_statuses(trip_id, leg, now))
+
+
+def occupied_segments(trip_id: int, now=None) -> dict[str, set[int]]:
+    """The segments each taken seat of the trip is taken on (one query; automatic assignment)."""
+    now = now or utcnow()
+    occupied: dict[str, set[int]] = {}
+    rows = db.session.execute(
+        select(SeatSegment.seat, SeatSegment.segment).join(SeatHold, _live(now)).where(SeatSegment.trip_id == trip_id)
+    )
+    for seat, segment in rows:
+        occupied.setdefault(seat, set()).add(segment)
+    return occupied

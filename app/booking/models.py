@@ -1,11 +1,12 @@
-"""Orders, their items and the seat holds behind them.
+"""Orders, their items, the seat holds behind them and the seat segments they occupy.
 
 Why a ``SeatHold`` table separate from tickets: a seat is taken from the moment a buyer
-starts paying (an STK prompt can take a minute), not only once a ticket exists. The
-partial unique index ``uq_seat_holds_active_seat`` on (trip_id, seat) over the statuses
-``held`` and ``converted`` is the one thing that guarantees a seat is never sold twice;
-code merely reacts to its ``IntegrityError``. A hold covers the whole trip even when the
-passenger rides part of the route (simple, and what coach operators do).
+starts paying (an STK prompt can take a minute), not only once a ticket exists. A hold is
+for the passenger's leg only: while it is ``held`` or ``converted`` its order owns one
+``SeatSegment`` row per stop-to-stop segment of that leg, and the primary key
+(trip_id, segment, seat) of ``seat_segments`` is the one thing that guarantees a seat is
+never sold twice on any stretch of road; code merely reacts when an insert is refused.
+A seat sold Nairobi→Nakuru is thus free again Nakuru→Kisumu (docs/seats.md).
 
 Status strings change only through the machines of ``app.booking.states`` (helpers in
 ``app.booking.transitions``), which record each change in ``status_history``.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import utcnow
@@ -28,7 +29,6 @@ PAID_OR_REFUNDED_ORDER_STATUSES = TICKETED_ORDER_STATUSES + ("refunded",)
 # TICKETED_ORDER_STATUSES (app.ticketing.models): of those, the orders whose tickets may still board.
 HOLD_STATUSES = ("held", "converted", "expired", "released")
 CHANNELS = ("api", "ussd", "sms")
-ACTIVE_HOLD = "status IN ('held', 'converted')"
 
 
 class Order(db.Model):
@@ -105,10 +105,6 @@ class SeatHold(db.Model):
     __tablename__ = "seat_holds"
     __table_args__ = (
         CheckConstraint("status IN ('held', 'converted', 'expired', 'released')", name="status"),
-        Index(
-            "uq_seat_holds_active_seat", "trip_id", "seat", unique=True,
-            postgresql_where=text(ACTIVE_HOLD), sqlite_where=text(ACTIVE_HOLD),
-        ),
         Index("ix_seat_holds_status_expires", "status", "expires_at"),
     )
 
@@ -121,3 +117,25 @@ class SeatHold(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_changed_at: Mapped[datetime | None]
     status_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class SeatSegment(db.Model):
+    """One seat of one trip on one stop-to-stop segment, taken by an order's active hold.
+
+    ``segment`` is the ``RouteStop.position`` of the stop the segment starts at (a route's
+    stops never change once it has trips), so a leg from the stop at position ``a`` to the
+    one at ``b`` covers the segments ``a <= segment < b`` and two legs overlap exactly when
+    they share a segment. The row exists while the hold of (``order_id``, ``seat``) is
+    ``held`` or ``converted`` and is deleted in the same statement batch that makes the hold
+    ``expired`` or ``released`` (``app.booking.transitions``). The primary key is the seat
+    guarantee: a second buyer's row for the same seat and segment is refused by the
+    database, whatever the code above it believed.
+    """
+
+    __tablename__ = "seat_segments"
+    __table_args__ = (CheckConstraint("segment >= 0", name="segment_nonnegative"),)
+
+    trip_id: Mapped[int] = mapped_column(ForeignKey("trips.id"), primary_key=True)
+    segment: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seat: Mapped[str] = mapped_column(String(8), primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)

@@ -8,9 +8,9 @@ paid one never changes at all.
 
 The carrier's price rules (``app.catalog.pricerules``) apply on top of the base fare. What
 they look at is one ``Ride`` per trip and stop: the departure at the passenger's stop, the
-sale day there, and how full the trip is, from the seats left that search shows
-(``catalog.seats_left``, which counts with ``app.booking.availability``). Search, the quote
-and the hold all build it with ``ride_for``, so every channel prices alike.
+sale day there, and how full the trip is, from the seats left on the passenger's leg that
+search shows (``catalog.seats_left``, which counts with ``app.booking.availability``).
+Search, the quote and the hold all build it with ``ride_for``, so every channel prices alike.
 """
 from __future__ import annotations
 
@@ -75,8 +75,11 @@ def fares_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, classes
     currencies = {f.currency for f in fares.values()}
     if len(currencies) != 1:
         raise Unprocessable("These fares are in different currencies.", slug="fare-currency")
-    origin = next(s.stop for s in trip.route.stops if s.stop_id == origin_stop_id)
-    departs = to_local(departure_at_stop(trip, origin_stop_id), origin.timezone)
-    ride = ride_for(trip, departs, seats_left([trip])[trip.id], now)
+    stops = {s.stop_id: s for s in trip.route.stops}
+    origin, destination = stops[origin_stop_id], stops[destination_stop_id]
+    departs = to_local(departure_at_stop(trip, origin_stop_id), origin.stop.timezone)
+    # The seats left on this leg, as search counts them for the same offer.
+    left = seats_left([trip], legs={trip.id: (origin.position, destination.position)})[trip.id]
+    ride = ride_for(trip, departs, left, now)
     rules = rules_of([trip.carrier_id])[trip.carrier_id]
     return {c: price(f.amount, f.currency, c, rules, ride) for c, f in fares.items()}

@@ -187,3 +187,32 @@ class BookingTripCancelResultSchema(Schema):
     trip_id = fields.Integer()
     status = fields.String()
     orders_refunded = fields.Integer()
+
+
+class SeatMapQuerySchema(Schema):
+    origin_stop_id = fields.Integer(required=True, metadata={"description": "where the passenger boards"})
+    destination_stop_id = fields.Integer(required=True, metadata={"description": "where the passenger alights"})
+
+
+class SeatStatusSchema(Schema):
+    label = fields.String(metadata={"description": "as printed on the seat and the ticket"})
+    status = fields.String(metadata={"enum": ["free", "held", "sold"], "description": "for this leg only"})
+
+
+class SeatRowSchema(Schema):
+    row = fields.Integer()
+    deck = fields.Integer(metadata={"description": "1: the vehicle's only deck"})
+    seats = fields.List(fields.String(), metadata={"description": "labels from left to right"})
+    aisle_after = fields.Integer(allow_none=True, metadata={
+        "description": "how many seats of the row are left of the aisle; null: no aisle (a back bench)"})
+
+
+class SeatMapSchema(Schema):
+    """A leg's seat map (``app.booking.seatmap``): a seat sold on a leg that does not overlap this one is free."""
+
+    trip_id = fields.Integer()
+    origin_stop_id = fields.Integer()
+    destination_stop_id = fields.Integer()
+    free = fields.Integer(metadata={"description": "seats free on the whole leg"})
+    seats = fields.List(fields.Nested(SeatStatusSchema), metadata={"description": "in the vehicle's selling order"})
+    rows = fields.List(fields.Nested(SeatRowSchema))

@@ -7,10 +7,15 @@ then sees the first one's result; hold changes (``Machine.bulk``) lock the rows
 ``WHERE status IN`` the allowed sources, which the database re-checks after any wait.
 A second ``lock_order`` of the same order in the same PostgreSQL transaction returns the
 row already locked (nobody else can have changed it meanwhile) instead of re-reading it.
+
+Seat segments follow their hold here and nowhere else: a hold that becomes ``expired`` or
+``released`` gives its segments back in the same transaction (one DELETE), so the seat is
+free for the legs it covered; ``new_converted_hold`` claims them again for a late payment.
 """
 from __future__ import annotations
 
 from app.booking.models import Order, SeatHold
+from app.booking.segments import claim_or_fail, free_segments_of, leg_segments
 from app.booking.states import HOLD, ORDER
 from app.database import transaction_locks, utcnow
 from app.extensions import db
@@ -61,7 +66,10 @@ def transition_holds(
     if stale_only:
         criteria.append(SeatHold.expires_at < now)
     sources = ("held",) if stale_only or to == "expired" else None
-    return len(HOLD.bulk(*criteria, to=to, actor=actor, reason=reason, now=now, sources=sources))
+    moved = HOLD.bulk(*criteria, to=to, actor=actor, reason=reason, now=now, sources=sources)
+    if to in ("expired", "released"):
+        free_segments_of(moved)
+    return len(moved)
 
 def lapse_conversion(order_id: int, *, reason: str, actor: str, now=None) -> int:
     """Undo, as ``expired``, the conversion ``apply_payment`` just made for an unpaid order.
@@ -71,8 +79,10 @@ def lapse_conversion(order_id: int, *, reason: str, actor: str, now=None) -> int
     transaction. They end ``expired`` like its ``held`` ones (the state a rolled-back
     SAVEPOINT around the conversion used to leave), so no seat stays sold to an unpaid order.
     """
-    return len(HOLD.bulk(SeatHold.order_id == order_id, to="expired", actor=actor, reason=reason, now=now,
-                         sources=("converted",)))
+    moved = HOLD.bulk(SeatHold.order_id == order_id, to="expired", actor=actor, reason=reason, now=now,
+                      sources=("converted",))
+    free_segments_of(moved)
+    return len(moved)
 
 def expire_stale_holds(trip_id: int | None = None, now=None, actor: str = "system:hold-expiry") -> int:
     """Mark ``held`` holds past their expiry as ``expired`` (one trip, or all)."""
@@ -80,12 +90,15 @@ def expire_stale_holds(trip_id: int | None = None, now=None, actor: str = "syste
                             stale_only=True)
 
 def new_converted_hold(order: Order, seat: str, *, actor: str, now=None) -> SeatHold:
-    """A sold seat claimed directly (late payment): the unique index still decides."""
+    """A sold seat claimed directly (late payment) for the order's leg: the segments' primary
+    key still decides (``IntegrityError`` when someone else took a segment meanwhile)."""
     now = now or utcnow()
+    claim_or_fail(order.trip_id, order.id, [seat],
+                  leg_segments(order.trip, order.origin_stop_id, order.destination_stop_id))
     hold = SeatHold(trip_id=order.trip_id, seat=seat, order_id=order.id, expires_at=now)
     return HOLD.create(hold, "converted", actor=actor, reason="re-claimed by a late payment", now=now)
 
 def new_holds(order: Order, seats: list[str], expires_at, *, actor: str) -> list[SeatHold]:
-    """``held`` holds for ``seats`` of ``order`` (flushed: the unique index decides now)."""
+    """``held`` holds for ``seats`` of ``order`` whose segments it has just claimed."""
     holds = [SeatHold(trip_id=order.trip_id, seat=seat, order_id=order.id, expires_at=expires_at) for seat in seats]
     return HOLD.create_all(holds, "held", actor=actor)

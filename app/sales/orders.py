@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.booking.models import Order
 from app.booking.pricing import check_stops, departure_at_stop, fares_for
+from app.booking.segments import leg_bounds
 from app.booking.service import (
     create_order,
     get_order_for,
@@ -171,22 +172,27 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
              for p in party]
     if any(p["fare_class"] in CONCESSION_CLASSES for p in party):
         check_concessions(user, load_trip(trip_id), origin_stop_id, party, now)  # only a holder buys these
-    check_seats_left(trip_id, len(party))
+    check_seats_left(trip_id, len(party), origin_stop_id=origin_stop_id, destination_stop_id=destination_stop_id)
     order = unit_of_work(lambda: create_order(user, trip_id=trip_id, origin_stop_id=origin_stop_id,
                                               destination_stop_id=destination_stop_id, passengers=party,
                                               channel=channel, now=now))
     return order_view(order, now=now)
 
 
-def check_seats_left(trip_id: int, party: int) -> None:
-    """Seats for the whole party, counted now: 409 ``sold-out`` when none is left, 409
-    ``not-enough-seats`` (with ``seats_left``) when fewer than the party. Channels that ask
+def check_seats_left(trip_id: int, party: int, *, origin_stop_id: int | None = None,
+                     destination_stop_id: int | None = None) -> None:
+    """Seats for the whole party on the leg, counted now: 409 ``sold-out`` when none is left,
+    409 ``not-enough-seats`` (with ``seats_left``) when fewer than the party. Channels that ask
     the count after showing a list (USSD) check here, not against the list's figure, which
-    may be stale; the hold itself (the database's unique index) still decides."""
+    may be stale; the hold itself (the seat segments' primary key) still decides. Without
+    both stops, seats free from the first stop to the terminus are counted."""
     trip = load_trip(trip_id, vehicle=True)
     if trip is None:
         return  # create_order answers 404
-    left = seats_left([trip]).get(trip.id, 0)
+    legs = None
+    if origin_stop_id is not None and destination_stop_id is not None:
+        legs = {trip.id: leg_bounds(trip, origin_stop_id, destination_stop_id)}
+    left = seats_left([trip], legs=legs).get(trip.id, 0)
     if left == 0:
         raise Conflict("This trip is sold out.", slug="sold-out")
     if left < party:

@@ -165,7 +165,9 @@ def choose_count(ctx, value: str):
         ctx.data["count"] = check_passenger_count(int(value) if value.isdigit() else 0)
     except Unprocessable:  # the screen already says 1-max
         return Stay(ctx.t("invalid"))
-    check_seats_left(offer(ctx)["trip_id"], ctx.data["count"])  # now, not the list's figure
+    chosen = offer(ctx)
+    check_seats_left(chosen["trip_id"], ctx.data["count"], origin_stop_id=chosen["origin_stop_id"],
+                     destination_stop_id=chosen["destination_stop_id"])  # now, on the leg, not the list's figure
     classes = [c for c in FARE_CLASSES if c in offer(ctx)["prices"]]
     if len(classes) == 1:
         return create_order(ctx, classes[0])

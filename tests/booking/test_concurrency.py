@@ -1,8 +1,9 @@
 """No seat is sold twice, under real concurrency (PostgreSQL only).
 
 Following pretix: first prove the race exists (check-then-insert oversells once the
-partial unique index is gone), then that the index prevents it, then that the real
-``create_order`` sells exactly the free seats to dozens of simultaneous buyers.
+primary key of ``seat_segments`` is gone), then that the key prevents it, then that the
+real ``create_order`` sells exactly the free seats to dozens of simultaneous buyers.
+Legs of their own: ``test_leg_concurrency.py``.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
 from app.booking.availability import taken_seats
-from app.booking.models import Order, SeatHold
+from app.booking.models import Order, SeatHold, SeatSegment
+from app.booking.segments import claim_or_fail
 from app.booking.service import create_order, new_order_code
 from app.database import utcnow
 from app.errors import Conflict
@@ -25,7 +27,7 @@ from tests import factories
 
 pytestmark = pytest.mark.postgres_only
 BUYERS = 24
-INDEX = "uq_seat_holds_active_seat"
+GUARD = "pk_seat_segments"  # the primary key (trip_id, segment, seat): the seat guarantee
 
 
 @pytest.fixture
@@ -62,6 +64,7 @@ def _fill(db, world, seats_left):
 def _naive_buyers(busy_app, world, order_ids):
     """Each buyer checks which seat is free, waits for everyone, then inserts a hold."""
     layout, trip_id = list(world.vehicle.seat_layout), world.trip.id
+    segments = [0, 1]  # Nairobi→Nakuru, Nakuru→Eldoret: the whole trip
 
     def buy(i, barrier):
         with busy_app.app_context():
@@ -70,6 +73,7 @@ def _naive_buyers(busy_app, world, order_ids):
                 barrier.wait()
                 tdb.session.add(SeatHold(trip_id=trip_id, seat=seat, order_id=order_ids[i], status="held",
                                          expires_at=utcnow() + timedelta(minutes=10)))
+                claim_or_fail(trip_id, order_ids[i], [seat], segments)
                 tdb.session.commit()
                 return seat
             except IntegrityError:
@@ -91,10 +95,10 @@ def _orders(db, world, n):
     return [o.id for o in orders]
 
 
-def test_check_then_insert_oversells_without_the_index(busy_app, world, db):
+def test_check_then_insert_oversells_without_the_key(busy_app, world, db):
     _fill(db, world, seats_left=1)
     order_ids = _orders(db, world, 8)
-    db.session.execute(text(f"DROP INDEX {INDEX}"))
+    db.session.execute(text(f"ALTER TABLE seat_segments DROP CONSTRAINT {GUARD}"))
     db.session.commit()
     try:
         results = _naive_buyers(busy_app, world, order_ids)
@@ -102,12 +106,13 @@ def test_check_then_insert_oversells_without_the_index(busy_app, world, db):
         assert len(sold) > 1 and set(sold) == {"10"}  # one free seat, sold several times
     finally:
         db.session.rollback()
+        db.session.execute(delete(SeatSegment))
         db.session.execute(delete(SeatHold))
+        db.session.execute(text(f"ALTER TABLE seat_segments ADD CONSTRAINT {GUARD} PRIMARY KEY (trip_id, segment, seat)"))
         db.session.commit()
-        next(i for i in SeatHold.__table__.indexes if i.name == INDEX).create(db.engine)
 
 
-def test_the_index_stops_check_then_insert(busy_app, world, db):
+def test_the_key_stops_check_then_insert(busy_app, world, db):
     _fill(db, world, seats_left=1)
     results = _naive_buyers(busy_app, world, _orders(db, world, 8))
     assert sorted(results, key=str) == ["10"] + ["taken"] * 7

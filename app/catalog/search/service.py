@@ -242,7 +242,8 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
     for key, by_class in prices.items():  # standard, student, reduced: a stable order
         prices[key] = {c: by_class[c] for c in FARE_CLASSES if c in by_class}
 
-    left = seats_left([t for t, *_ in candidates.values()])
+    left = seats_left([t for t, *_ in candidates.values()],
+                      legs={t.id: (o.position, d.position) for t, o, d, _ in candidates.values()})
     offers = []
     for trip, o, d, departs in candidates.values():
         key = (trip.route_id, o.stop_id, d.stop_id)

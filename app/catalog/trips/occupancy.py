@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-TakenSeatCounter = Callable[[list[int]], dict[int, int]]
+# (trip_ids, legs) -> {trip_id: taken}; legs maps a trip id to the route positions
+# (start, end) of the leg asked about; a trip without one: seats taken anywhere on it.
+TakenSeatCounter = Callable[..., dict[int, int]]
 
 _counter: TakenSeatCounter | None = None
 
 
 def register_taken_seat_counter(counter: TakenSeatCounter) -> None:
-    """Use ``counter(trip_ids) -> {trip_id: taken}`` to count held and sold seats."""
+    """Use ``counter(trip_ids, legs=...) -> {trip_id: taken}`` to count held and sold seats."""
     global _counter
     _counter = counter
 
 
-def taken_seat_counts(trip_ids: list[int]) -> dict[int, int]:
-    """Held or sold seats per trip id (every id present); needs a registered counter."""
+def taken_seat_counts(trip_ids: list[int], legs: dict[int, tuple[int, int]] | None = None) -> dict[int, int]:
+    """Held or sold seats per trip id (every id present), on each trip's leg in ``legs`` (route
+    positions ``(start, end)``) or anywhere on the trip; needs a registered counter."""
     if _counter is None:
         raise RuntimeError("No taken-seat counter registered: create_app registers booking's.")
-    return _counter(trip_ids)
+    return _counter(trip_ids, legs=legs)

@@ -51,9 +51,14 @@ def first_stop_zone(trip: Trip) -> str:
     return trip.route.stops[0].stop.timezone
 
 
-def seats_left(trips: list[Trip]) -> dict[int, int]:
-    """Seats still for sale per trip id: seat count minus active holds and sold seats."""
-    taken = taken_seat_counts([t.id for t in trips])
+def seats_left(trips: list[Trip], legs: dict[int, tuple[int, int]] | None = None) -> dict[int, int]:
+    """Seats still for sale per trip id: seat count minus the seats held or sold.
+
+    With ``legs`` (trip id -> route positions of the leg asked about), a seat counts as
+    free when it is free on every segment of that leg (a seat sold Nairobi→Nakuru is free
+    for Nakuru→Kisumu); without, when it is free from the first stop to the terminus.
+    """
+    taken = taken_seat_counts([t.id for t in trips], legs=legs)
     return {t.id: max(t.vehicle.seat_count - taken.get(t.id, 0), 0) for t in trips}
 
 
