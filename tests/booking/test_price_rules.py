@@ -129,3 +129,17 @@ def test_the_sale_day_decides_validity_and_days_before(client, world):
     early = quote_now(world.trip.id, world.nairobi.id, world.nakuru.id, now=utcnow() - timedelta(days=5))
     assert early.unit.amount == 80000
     assert quote_now(world.trip.id, world.nairobi.id, world.nakuru.id).unit.amount == 88000
+
+
+def test_a_demand_band_counts_the_passengers_leg_only(client, world):
+    """Eight seats held Nakuru → Eldoret leave Nairobi → Nakuru empty: no surcharge there,
+    in the search or the quote; the full leg pays it."""
+    add_rule(world, name="Nearly full", change_percent=25, min_load_percent=80)
+    other = factories.make_user()
+    db.session.commit()
+    hold_seats(other, trip_id=world.trip.id, origin_stop_id=world.nakuru.id,
+               destination_stop_id=world.eldoret.id, passengers=8)
+    assert quote(client, world)["unit"]["price"]["amount"] == 80000
+    assert search(client, world)["price"]["amount"] == 80000
+    later = quote_now(world.trip.id, world.nakuru.id, world.eldoret.id)
+    assert later.unit.amount == 90000 * 125 // 100
