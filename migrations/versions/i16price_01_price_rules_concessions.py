@@ -1,13 +1,13 @@
 """price rules on top of the base fares; concessions a person holds with a carrier
 
 Revision ID: i16price_01
-Revises: i16legs_01
+Revises: i16agent_01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i16price_01"
-down_revision = "i16legs_01"
+down_revision = "i16agent_01"
 branch_labels = None
 depends_on = None
 
