@@ -204,6 +204,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "USSD_REDIS_PREFIX": "safiri:ussd:",
         # Payments, wallet, ledger
         "PLATFORM_FEE_BPS": int(_env("PLATFORM_FEE_BPS", "500")),  # 5% of each sale
+        # What the mobile operator keeps of an airtime payment (its contractual share, basis
+        # points; 0: none), the carrier's operator fee on each airtime sale.
+        "AIRTIME_OPERATOR_SHARE_BPS": int(_env("AIRTIME_OPERATOR_SHARE_BPS", "0")),
         "WALLET_CURRENCY": _env("WALLET_CURRENCY", "KES"),
         # Phone-balance payments (premium SMS): the keywords and fixed prices set with the
         # operator, KEYWORD=minor units of WALLET_CURRENCY; a total is payable only as a sum of

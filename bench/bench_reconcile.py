@@ -4,7 +4,8 @@ Run by hand (needs a PostgreSQL server; loopback only, bounded)::
 
     .venv/bin/python bench/bench_reconcile.py [--server postgresql://postgres@127.0.0.1:5432/postgres]
         [--lines 10000] [--background 100000] [--repeat 5]
-    .venv/bin/python bench/bench_reconcile.py --smoke      # tiny, on SQLite: fails only on errors
+    .venv/bin/python bench/bench_reconcile.py --smoke [--url <scratch db>]   # tiny; fails on errors or
+                                                                           # wrong answers, never on time
 
 It creates a scratch database ``safiri_bench_<random>``, a month of one carrier's payments
 (``tests/reconciliation/statement_gen.py``: STK and Paybill payments, failed prompts), another
@@ -44,12 +45,10 @@ sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
 from app.auth.models import User  # noqa: E402
-from app.booking.models import Order  # noqa: E402
 from app.catalog.models import Carrier  # noqa: E402
 from app.database import utcnow  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.ledger.service import COUNTRY_ZONES  # noqa: E402
-from app.payments.models import Payment  # noqa: E402
 from app.reconciliation import matching  # noqa: E402
 from app.reconciliation.models import MpesaShortcode, StatementImport, StatementLine  # noqa: E402
 from app.reconciliation.statement_csv import parse_statement  # noqa: E402
@@ -171,8 +170,9 @@ def run(url: str, args) -> None:
             match_times, found = _timed(args.repeat, match)
             params = {"shortcode": shortcode_id, "carrier": carrier_id, "start": period[0], "end": period[1]}
             join_times, joined = _timed(args.repeat, lambda: db.session.execute(text(PLAIN_JOIN), params).all())
-            both_times, _ = _timed(args.repeat, lambda: (db.session.execute(text(PLAIN_JOIN), params).all(),
-                                                         db.session.execute(text(PLAIN_MISSING), params).all()))
+            both_times, both = _timed(args.repeat, lambda: (db.session.execute(text(PLAIN_JOIN), params).all(),
+                                                            db.session.execute(text(PLAIN_MISSING), params).all()))
+            ok = _check(found, joined, both[1])
             print(f"statement: {answer['lines']['in_file']} lines ({len(statement) / 1e6:.2f} MB), "
                   f"{len(money)} payment lines, {args.background} other payments in the table; "
                   f"{db.engine.dialect.name}, median of {args.repeat}")
@@ -190,14 +190,10 @@ def run(url: str, args) -> None:
                   f"{statistics.median(match_times) / statistics.median(both_times):.2f}x")
             if postgres and not args.smoke:
                 receipts = [row.receipt for row in money]
-                lookup = matching.receipt_query(next(matching.among(Payment.receipt, receipts)))
-                order_ids = sorted({row.order_id for row in db.session.execute(lookup) if row.order_id})
-                orders = matching.orders_query(carrier_id, next(matching.among(Order.id, order_ids)))
-                missing = matching.missing_query(carrier_id, "paybill", [shortcode_id], period)
-                print(f"\nEXPLAIN payments by receipt ({len(receipts)} receipts, one array parameter):")
+                lookup = matching.receipts_join_query(carrier_id, receipts, "600638")
+                missing = matching.missing_query(carrier_id, "paybill", [shortcode_id], period, "600638")
+                print(f"\nEXPLAIN the carrier's payments by receipt ({len(receipts)} receipts, one array, unnest):")
                 _explain(_literal(lookup), {})
-                print(f"\nEXPLAIN which of their {len(order_ids)} bookings are the carrier's:")
-                _explain(_literal(orders), {})
                 print("\nEXPLAIN missing from statement:")
                 _explain(_literal(missing), {})
                 print("\nEXPLAIN plain join:")
@@ -206,6 +202,21 @@ def run(url: str, args) -> None:
                 _explain(PLAIN_MISSING, params)
             db.session.remove()
             db.engine.dispose()
+            if not ok:
+                raise SystemExit(1)
+
+
+def _check(found, joined, plain_missing) -> bool:
+    """The matching found what the plain SQL finds over the same rows (else FAIL, exit 1):
+    the same (receipt, payment) pairs, and the same payments missing from the statement."""
+    ours = {(m.row.receipt, m.payment.id) for m in found.matched + found.amount_mismatch}
+    plain = {(receipt, payment_id) for receipt, _, payment_id, *_ in joined if payment_id is not None}
+    missing_ours = {ref.id for ref in found.missing_from_statement}
+    missing_plain = {row[0] for row in plain_missing}
+    good = ours == plain and missing_ours == missing_plain
+    print(f"  {'ok  ' if good else 'FAIL'} matches == plain join ({len(ours)} vs {len(plain)}), "
+          f"missing == plain anti-join ({len(missing_ours)} vs {len(missing_plain)})")
+    return good
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -214,10 +225,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lines", type=int, default=10000)
     parser.add_argument("--background", type=int, default=100000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--smoke", action="store_true", help="tiny data on SQLite; fails only on errors")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny data (SQLite, or --url); fails only on errors or wrong answers, never on time")
+    parser.add_argument("--url", help="--smoke: an empty scratch database to use instead of SQLite")
     args = parser.parse_args(argv)
     if args.smoke:
         args.lines, args.background, args.repeat = 120, 50, 1
+        if args.url:
+            run(args.url, args)
+            return
         with tempfile.TemporaryDirectory() as tmp:
             run(f"sqlite:///{tmp}/bench.db", args)
         return

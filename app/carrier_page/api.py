@@ -34,9 +34,9 @@ TABLES: dict[str, tuple[str, ...]] = {
     "occupancy": ("trip_id", "departure_at", "route", "status", "seats", "sold", "boarded", "occupancy_percent"),
     "scan_conflicts": ("id", "kind", "trip_id", "ticket", "found_at", "first_device", "first_scanned_at",
                        "second_device", "second_scanned_at"),
-    "suspense": ("item", "at", "what", "order", "amount", "currency", "reason"),
-    "pending_payouts": ("refund_id", "created_at", "order", "amount", "currency", "reason", "phone"),
-    "unmatched_statement_lines": ("receipt", "completed_at", "amount", "currency", "details"),
+    "suspense": ("item", "at", "source", "reason", "receipt", "order", "amount", "currency"),
+    "pending_payouts": ("payout_id", "created_at", "kind", "status", "order", "amount", "currency", "phone", "reason"),
+    "unmatched_statement_lines": ("kind", "receipt", "at", "shortcode", "amount", "expected", "currency", "details"),
 }
 QUEUES = ("suspense", "pending_payouts", "unmatched_statement_lines")
 
@@ -65,7 +65,7 @@ class DashboardSchema(Schema):
                          metadata={"description": "amounts in minor units; " + ", ".join(TABLES)})
 
 
-def dashboard(carrier: Carrier) -> dict:
+def dashboard(carrier: Carrier, user) -> dict:
     window = window_for(carrier, utcnow())
     tables = {
         "sales_by_channel": {"available": True, "rows": sales(carrier, window, "channel")},
@@ -74,7 +74,7 @@ def dashboard(carrier: Carrier) -> dict:
         "scan_conflicts": {"available": True, "rows": scan_conflicts(carrier, window)},
     }
     for name in QUEUES:
-        tables[name] = getattr(money_queues, name)(carrier, window)
+        tables[name] = getattr(money_queues, name)(carrier, window, user)
     return {"carrier_id": carrier.id, "carrier": carrier.name, "currency": carrier.currency,
             "timezone": window.zone.key, "today": window.today.isoformat(), "first_day": window.first.isoformat(),
             "days": [day.isoformat() for day in window.days()], "tables": tables}
@@ -107,7 +107,7 @@ class Dashboard(MethodView):
         carrier = db.session.get(Carrier, carrier_id)
         if carrier is None:
             raise NotFound("No such carrier.")
-        body = dashboard(carrier)
+        body = dashboard(carrier, current_user())
         if not _wants_csv(args):
             return body
         if not args["table"]:

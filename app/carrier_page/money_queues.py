@@ -1,90 +1,120 @@
-"""The dashboard's three money queues, in one small module so they can be rewired in one place.
+"""The dashboard's three money queues, each read from the table its area keeps.
 
-Issue 15 adds APIs for unmatched statement lines (statement reconciliation), the suspense
-review queue and payouts; they are being built on other branches. Until they land, this
-module reads what ``main`` has today:
+- ``suspense``: the suspense review queue (``app.payouts.suspense.queue``, parked callbacks
+  and the money of each still in ``review_suspense``), the same items the suspense API
+  lists and resolves, so a row's ``item`` is the id the page's buttons post to;
+- ``pending_payouts``: ``payouts`` rows not yet paid (``pending``, ``sent``, ``failed``),
+  what the carrier owes out of its money, the phone masked; a pending one is marked paid
+  through the payouts API;
+- ``unmatched_statement_lines``: what reconciling the uploaded M-Pesa statements left open:
+  statement lines with no payment here (``unknown_here``), lines whose payment has another
+  amount (``amount_mismatch``), and the carrier's payments that should be on an uploaded
+  statement's period but are on none (``missing_from_statement``, the reconciliation's own
+  query).
 
-- ``suspense``: ``review_suspense`` ledger entries (money parked on a mismatch) and
-  unresolved ``ParkedCallback`` rows, both reached through the order's trip (suspense
-  transactions carry no carrier id);
-- ``pending_payouts``: ``Refund`` rows in ``pending_payout`` (M-Pesa refunds and deletion
-  payouts waiting to be paid), the phone masked;
-- ``unmatched_statement_lines``: nothing yet (no statement table on ``main``);
-  ``available`` says so, and the page shows "not available yet".
-
-Each function answers ``{"available": bool, "rows": [...]}``; swap a body for a call to the
-new service when it is merged, the page and the CSV need no change.
+Each function answers ``{"available": bool, "rows": [...]}``.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from app.booking.models import Order
 from app.carrier_page.queries import Window
-from app.catalog.models import Carrier, Trip
+from app.catalog.models import Carrier
 from app.core.phone import mask_phone
 from app.extensions import db
-from app.ledger.models import LedgerEntry, LedgerTransaction
-from app.ledger.service import REVIEW_SUSPENSE
-from app.payments.models import ParkedCallback, Payment, Refund
+from app.payments.models import Payment, Refund
+from app.payouts import suspense as review
+from app.payouts.models import Payout
+from app.reconciliation.matching import PaymentRef, missing_query
+from app.reconciliation.matching import rows as plain_rows
+from app.reconciliation.models import MpesaShortcode, StatementImport, StatementLine
 
 LIMIT = 500
+OPEN_PAYOUTS = ("pending", "sent", "failed")
+RECENT_IMPORTS = 31  # the uploads whose periods are checked for missing payments (a month of daily ones)
 
 
 def _local(value, window: Window) -> str | None:
     return value.astimezone(window.zone).isoformat() if value else None
 
 
-def suspense(carrier: Carrier, window: Window) -> dict:
-    """Money in ``review_suspense`` for the carrier's orders, and callbacks parked for review."""
-    entries = db.session.execute(
-        select(LedgerTransaction.id, LedgerTransaction.created_at, LedgerTransaction.kind, Order.code,
-               LedgerEntry.amount, LedgerEntry.currency, LedgerTransaction.memo)
-        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
-        .join(Order, Order.id == LedgerTransaction.order_id)
-        .join(Trip, Trip.id == Order.trip_id)
-        .where(Trip.carrier_id == carrier.id, LedgerEntry.account == REVIEW_SUSPENSE)
-        .order_by(LedgerTransaction.created_at.desc())
-        .limit(LIMIT)
-    ).all()
-    parked = db.session.execute(
-        select(ParkedCallback.id, ParkedCallback.created_at, ParkedCallback.source, Order.code,
-               ParkedCallback.amount, Payment.currency, ParkedCallback.reason)
-        .join(Payment, Payment.id == ParkedCallback.payment_id)
-        .join(Order, Order.id == Payment.order_id)
-        .join(Trip, Trip.id == Order.trip_id)
-        .where(Trip.carrier_id == carrier.id, ParkedCallback.resolved_at.is_(None))
-        .order_by(ParkedCallback.created_at.desc())
-        .limit(LIMIT)
-    ).all()
-    rows = [{"item": f"ledger:{tid}", "at": _local(at, window), "what": kind, "order": code,
-             "amount": int(amount), "currency": currency, "reason": memo or ""}
-            for tid, at, kind, code, amount, currency, memo in entries]
-    rows += [{"item": f"callback:{pid}", "at": _local(at, window), "what": f"parked {source}", "order": code,
-              "amount": int(amount or 0), "currency": currency, "reason": reason}
-             for pid, at, source, code, amount, currency, reason in parked]
-    rows.sort(key=lambda row: row["at"] or "", reverse=True)
-    return {"available": True, "rows": rows}
+def suspense(carrier: Carrier, window: Window, user) -> dict:
+    """The open items of the suspense review for this carrier, oldest first."""
+    items = review.queue(user, carrier_id=carrier.id)
+    payment_ids = sorted({found.payment_id for found in items if found.payment_id})
+    codes = dict(db.session.execute(
+        select(Payment.id, Order.code).join(Order, Order.id == Payment.order_id).where(Payment.id.in_(payment_ids))
+    ).all()) if payment_ids else {}
+    return {"available": True, "rows": [
+        {"item": found.id, "at": _local(found.created_at, window), "source": found.source, "reason": found.reason,
+         "receipt": found.receipt or "", "order": codes.get(found.payment_id, ""), "amount": int(found.in_suspense),
+         "currency": found.currency or carrier.currency}
+        for found in items]}
 
 
-def pending_payouts(carrier: Carrier, window: Window) -> dict:
-    """Refunds to M-Pesa that nobody has paid yet (``refunds.status = 'pending_payout'``)."""
+def pending_payouts(carrier: Carrier, window: Window, user=None) -> dict:
+    """Payouts of the carrier's money not paid yet, oldest first."""
     rows = db.session.execute(
-        select(Refund.id, Refund.created_at, Order.code, Refund.amount, Refund.currency, Refund.reason,
-               Refund.payout_phone)
-        .join(Order, Order.id == Refund.order_id)
-        .join(Trip, Trip.id == Order.trip_id)
-        .where(Trip.carrier_id == carrier.id, Refund.status == "pending_payout")
-        .order_by(Refund.created_at)
+        select(Payout.id, Payout.created_at, Payout.kind, Payout.status, Order.code, Payout.amount, Payout.currency,
+               Payout.phone, Payout.status_reason)
+        .outerjoin(Refund, Refund.id == Payout.refund_id)
+        .outerjoin(Order, Order.id == Refund.order_id)
+        .where(Payout.carrier_id == carrier.id, Payout.status.in_(OPEN_PAYOUTS))
+        .order_by(Payout.created_at, Payout.id)
         .limit(LIMIT)
     ).all()
     return {"available": True, "rows": [
-        {"refund_id": rid, "created_at": _local(at, window), "order": code, "amount": int(amount),
-         "currency": currency, "reason": reason, "phone": mask_phone(phone) if phone else ""}
-        for rid, at, code, amount, currency, reason, phone in rows]}
+        {"payout_id": pid, "created_at": _local(at, window), "kind": kind, "status": status, "order": code or "",
+         "amount": int(amount), "currency": currency, "phone": mask_phone(phone) if phone else "",
+         "reason": reason or ""}
+        for pid, at, kind, status, code, amount, currency, phone, reason in rows]}
 
 
-def unmatched_statement_lines(carrier: Carrier, window: Window) -> dict:
-    """M-Pesa statement lines with no payment here: not on ``main`` yet (statement upload is
-    being built); answers an empty, unavailable section."""
-    return {"available": False, "rows": []}
+def unmatched_statement_lines(carrier: Carrier, window: Window, user=None) -> dict:
+    """Lines of the carrier's uploaded statements left unmatched or mismatched, and payments
+    missing from the uploaded periods; latest first."""
+    lines = db.session.execute(
+        select(StatementLine.receipt, StatementLine.completed_at, StatementLine.amount, StatementLine.currency,
+               StatementLine.description, StatementLine.account_reference, MpesaShortcode.shortcode,
+               StatementLine.payment_id, Payment.amount)
+        .join(MpesaShortcode, MpesaShortcode.id == StatementLine.shortcode_id)
+        .outerjoin(Payment, Payment.id == StatementLine.payment_id)
+        .where(MpesaShortcode.carrier_id == carrier.id, StatementLine.kind == "payment",
+               or_(and_(StatementLine.payment_id.is_(None), StatementLine.amount > 0),
+                   and_(StatementLine.payment_id.is_not(None), Payment.amount != StatementLine.amount)))
+        .order_by(StatementLine.completed_at.desc())
+        .limit(LIMIT)
+    ).all()
+    rows = [{"kind": "unknown_here" if payment_id is None else "amount_mismatch", "receipt": receipt,
+             "at": _local(at, window), "shortcode": shortcode, "amount": int(amount),
+             "expected": int(paid) if paid is not None else "", "currency": currency,
+             "details": " ".join(filter(None, (description, account)))}
+            for receipt, at, amount, currency, description, account, shortcode, payment_id, paid in lines]
+    rows += _missing(carrier, window)
+    rows.sort(key=lambda row: row["at"] or "", reverse=True)
+    return {"available": True, "rows": rows[:LIMIT]}
+
+
+def _missing(carrier: Carrier, window: Window) -> list[dict]:
+    """Payments settled within an uploaded statement's period that no statement line has."""
+    periods = db.session.execute(
+        select(MpesaShortcode.kind, MpesaShortcode.shortcode, StatementImport.period_start, StatementImport.period_end)
+        .join(MpesaShortcode, MpesaShortcode.id == StatementImport.shortcode_id)
+        .where(StatementImport.carrier_id == carrier.id)
+        .order_by(StatementImport.period_end.desc())
+        .limit(RECENT_IMPORTS)
+    ).all()
+    shortcodes: dict[str, list[int]] = {}
+    for kind, shortcode_id in db.session.execute(
+            select(MpesaShortcode.kind, MpesaShortcode.id).where(MpesaShortcode.carrier_id == carrier.id)):
+        shortcodes.setdefault(kind, []).append(shortcode_id)
+    found: dict[int, dict] = {}
+    for kind, number, start, end in periods:
+        query = missing_query(carrier.id, kind, shortcodes.get(kind, []), (start, end), number)
+        for ref in ([] if query is None else [PaymentRef(*row) for row in plain_rows(query)]):
+            found[ref.id] = {"kind": "missing_from_statement", "receipt": ref.receipt,
+                             "at": _local(ref.settled_at, window), "shortcode": "", "amount": "",
+                             "expected": int(ref.amount), "currency": ref.currency,
+                             "details": f"{ref.method} {ref.order_code or ''}".strip()}
+    return list(found.values())

@@ -7,9 +7,11 @@ between a sale and its refund, so a refund gives back the fee *its sale* took, i
 proportion, never today's rate applied to yesterday's sale (which could hand back more
 than was taken, or leave the carrier paying a fee it never earned).
 
-Operator charges (M-Pesa transaction costs, premium-SMS shares) are posted by whoever
-learns of them to ``operator_fees:<carrier>``: the account a carrier's report reads as
-``operator_fees``. Nothing posts there yet.
+Operator charges are posted to ``operator_fees:<carrier>``, the account a carrier's report
+reads as ``operator_fees``, by whoever learns of them: a sale paid by airtime carries the
+operator's contractual share (``AIRTIME_OPERATOR_SHARE_BPS``, ``operator_share``), known
+when it is sold; M-Pesa's charges are known only from the shortcode's statement
+(``app.reconciliation.charges``). Neither is given back by a refund: the operator keeps it.
 """
 from __future__ import annotations
 
@@ -25,6 +27,13 @@ PLATFORM_FEES = "platform_fees"  # the same account as app.ledger.service.PLATFO
 def operator_fees(carrier_id: int) -> str:
     """The account of what operators charged for a carrier's sales (positive: charged)."""
     return f"operator_fees:{carrier_id}"
+
+
+def operator_share(method: str | None, amount: int) -> int:
+    """What the operator keeps of a sale of ``amount`` paid by ``method``, rounded down (0 but for airtime)."""
+    if method != "airtime":
+        return 0
+    return amount * int(current_app.config.get("AIRTIME_OPERATOR_SHARE_BPS") or 0) // 10_000
 
 
 def default_bps() -> int:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -73,16 +72,6 @@ B2C_CLEARING = "provider_clearing:mpesa_b2c"
 # Money in review_suspense nobody could be found to give back, written off with a reason
 # (app.payouts.suspense): the platform's, like a fee.
 SUSPENSE_WRITTEN_OFF = "suspense_written_off"
-
-
-def platform_fee(amount: int) -> int:
-    """The platform's cut of a sale, ``PLATFORM_FEE_BPS`` basis points, rounded down.
-
-    Rounding down (and the same formula on refunds) means the fees given back on partial
-    refunds can never add up to more than the fee taken.
-    """
-    bps = int(current_app.config.get("PLATFORM_FEE_BPS", 500))
-    return amount * bps // 10_000
 
 
 def post(

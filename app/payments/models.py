@@ -62,6 +62,9 @@ class Payment(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="initiated")
     provider_ref: Mapped[str | None] = mapped_column(String(80))
     receipt: Mapped[str | None] = mapped_column(String(80))
+    # M-Pesa: the Paybill/Till it came to (a C2B confirmation's BusinessShortCode, the STK
+    # push's shortcode); a statement of one shortcode is matched only with its payments.
+    shortcode: Mapped[str | None] = mapped_column(String(10))
     result_code: Mapped[str | None] = mapped_column(String(20))
     failure_reason: Mapped[str | None] = mapped_column(String(200))
     message: Mapped[str | None] = mapped_column(String(300))  # what the passenger sees

@@ -89,6 +89,7 @@ def record_paybill(c2b: C2BNotification, order, raw) -> Payment | None:
         payment = Payment(purpose="topup", user_id=user.id if user else None, currency="KES")
     payment.method, payment.provider = "mpesa_paybill", "mpesa"
     payment.amount, payment.phone, payment.provider_ref = c2b.amount_minor, payer, c2b.trans_id
+    payment.shortcode = c2b.shortcode[:10]
     PAYMENT.create(payment, "initiated", actor="provider:mpesa", reason="paybill payment received")
     log.info("paybill %s for %r from %s", c2b.trans_id, c2b.bill_ref[:12], mask_phone(payer))
     return payment

@@ -131,7 +131,8 @@ def open_payment(order, method: str, phone: str | None = None, *, now=None) -> O
             return Opened(in_flight, provider, False)
     payment = PAYMENT.create(
         Payment(order_id=order.id, user_id=order.user_id, purpose="order", method=method,
-                provider=provider.name, amount=order.total_amount, currency=order.currency, phone=payer),
+                provider=provider.name, amount=order.total_amount, currency=order.currency, phone=payer,
+                shortcode=getattr(provider, "shortcode", None)),
         "initiated", actor=f"user:{order.user_id}", reason=f"pay by {method}", now=now)
     return Opened(payment, provider, True, order.code, f"Safiri {order.code}")
 
@@ -156,7 +157,8 @@ def open_topup(user, amount: int, phone: str | None = None, *, auto: bool = Fals
     provider = select_provider("mpesa_stk")
     payment = PAYMENT.create(
         Payment(user_id=user.id, purpose="topup", method="mpesa_stk", provider=provider.name,
-                amount=amount, currency=wallet_currency(), phone=payer, auto_recharge=auto),
+                amount=amount, currency=wallet_currency(), phone=payer, auto_recharge=auto,
+                shortcode=getattr(provider, "shortcode", None)),
         "initiated", actor=f"user:{user.id}", reason="top-up" if not auto else "automatic top-up")
     return Opened(payment, provider, True, "WALLET", "Safiri top-up")
 

@@ -29,7 +29,7 @@ from app.core.phone import mask_phone
 from app.database import utcnow
 from app.extensions import db
 from app.jobs import MONEY_QUEUE, enqueue_after_commit, job_id
-from app.ledger.fees import commission
+from app.ledger.fees import commission, operator_fees, operator_share
 from app.ledger.service import (
     PLATFORM_FEES,
     PLATFORM_PAYOUTS_PENDING,
@@ -279,13 +279,16 @@ def record_order_payment(payment: Payment, order, outcome: str, now) -> None:
 
 
 def _post_sale(payment: Payment, order, now) -> None:
-    """Split a sale: the carrier's share to its payable, the platform fee to fees."""
+    """Split a sale: the carrier's share to its payable, the platform fee to fees, and what
+    the operator keeps of an airtime payment to the carrier's operator fees."""
     fee = commission(payment.amount, order.trip.carrier.commission_bps)  # the carrier's rate
+    kept = operator_share(payment.method, payment.amount)
     carrier_id = order.trip.carrier_id
     post("sale", f"payment:{payment.id}", [
         Leg(_source_account(payment), -payment.amount, payment.currency),
-        Leg(carrier_payable(carrier_id), payment.amount - fee, payment.currency),
+        Leg(carrier_payable(carrier_id), payment.amount - fee - kept, payment.currency),
         Leg(PLATFORM_FEES, fee, payment.currency),
+        Leg(operator_fees(carrier_id), kept, payment.currency),
     ], carrier_id=carrier_id, order_id=order.id, payment_id=payment.id, now=now,
         # First posting by construction: settle_success holds the payment's row lock and has
         # just moved it to succeeded (once); the (kind, ref) unique constraint still refuses

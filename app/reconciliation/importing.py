@@ -26,6 +26,7 @@ from app.database import utcnow
 from app.errors import Conflict
 from app.extensions import db, unit_of_work
 from app.ledger.service import COUNTRY_ZONES
+from app.reconciliation.charges import post_charges
 from app.reconciliation.matching import (
     Match,
     Reconciliation,
@@ -117,7 +118,8 @@ def _import(carrier_id: int, parsed: ParsedStatement, digest: str, requested: st
     reconciliation = match_rows(
         carrier.id, parsed.layout, by_kind.get("payment", []), known,
         country_code=str(phonenumbers.country_code_for_region(carrier.country)),
-        window=timedelta(minutes=float(current_app.config.get("TILL_MATCH_WINDOW_MINUTES") or 30)))
+        window=timedelta(minutes=float(current_app.config.get("TILL_MATCH_WINDOW_MINUTES") or 30)),
+        shortcode=shortcode.shortcode)
     matches = {m.row.receipt: m for m in reconciliation.matched + reconciliation.amount_mismatch}
     _release_guesses_receipts_overrule(matches, existing)
     new_rows = [row for row in completed if row.receipt not in existing]
@@ -129,6 +131,7 @@ def _import(carrier_id: int, parsed: ParsedStatement, digest: str, requested: st
         db.session.add(batch)
         db.session.flush()
         _store([_line(row, shortcode.id, batch.id, carrier.currency, matches.get(row.receipt)) for row in new_rows])
+        post_charges(carrier.id, batch.id, new_rows, carrier.currency)
     newly_matched = [{"id": line.id, "payment_id": matches[receipt].payment.id, "matched_by": matches[receipt].by}
                      for receipt, line in existing.items() if line.payment_id is None and receipt in matches]
     if newly_matched:
@@ -136,7 +139,7 @@ def _import(carrier_id: int, parsed: ParsedStatement, digest: str, requested: st
     db.session.flush()
     reconciliation.missing_from_statement = missing_from_statement(
         carrier.id, shortcode.kind, [row.id for row in carrier_shortcodes(carrier.id)], period,
-        {row.receipt for row in completed})
+        {row.receipt for row in completed}, shortcode.shortcode)
     return ImportResult(shortcode=shortcode, layout=parsed.layout, currency=carrier.currency, period=period,
                         rows=parsed.rows, lines_added=len(new_rows), reconciliation=reconciliation, by_kind=by_kind)
 

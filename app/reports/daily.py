@@ -2,8 +2,11 @@
 
 Every money figure is a sum of ledger entries, so the report agrees with the ledger to
 the minor unit. A day's transactions are the carrier's (``ledger_transactions.carrier_id``)
-whose timestamp falls in the local day (``Scope``); payouts of settlements (kind
-``settlement``) are not sales business and stay out. Per transaction, from its entries on
+whose timestamp falls in the local day (``Scope``); movements between the carrier and the
+platform are not sales business and stay out (``EXCLUDED_KINDS``): payouts of settlements
+(kind ``settlement``), and a refund the carrier paid by hand from its own M-Pesa (kind
+``payout``: the platform owes it that money back; the refund itself was counted when it
+was made, so counting the credit too would show it as a sale). Per transaction, from its entries on
 the carrier's three accounts:
 
 - ``net_payable``: the change of ``carrier_payable:<carrier>``;
@@ -46,7 +49,9 @@ DIMENSIONS = {  # breakdown name -> the key fields of its rows
     "by_route": ("route_id",), "by_trip": ("trip_id",), "by_channel": ("channel",),
     "by_payment_method": ("method",), "by_fare_class": ("fare_class",),
 }
-EXCLUDED_KINDS = ("settlement",)  # payouts to the carrier, not the day's business
+# Movements between the carrier and the platform, not the day's business: settlements paid to
+# the carrier, and payouts the carrier paid by hand (credited back to it).
+EXCLUDED_KINDS = ("settlement", "payout")
 
 
 @dataclass(frozen=True)

@@ -58,5 +58,13 @@ class Wallet(db.Model):
     @classmethod
     def _balance_expression(cls):
         account = literal("wallet:") + cast(cls.user_id, String)
-        kept = select(AccountBalance.balance).where(AccountBalance.account == account).scalar_subquery()
-        return func.coalesce(kept, 0)
+        # Always correlated to the enclosing query's wallet. Left to auto-correlation, an
+        # aggregate such as ``select(func.sum(Wallet.balance))`` names no wallets column
+        # outside the subquery, so the subquery took ``wallets`` into its own FROM,
+        # uncorrelated: every wallet's balance as one scalar (an error on PostgreSQL, the
+        # first wallet's balance on SQLite). ``correlate(cls)`` keeps wallets out of the
+        # subquery, and the fallback ``user_id * 0`` (0: user_id is never null) names a
+        # wallets column outside it, which puts ``wallets`` in the enclosing FROM.
+        kept = (select(AccountBalance.balance).where(AccountBalance.account == account)
+                .correlate(cls).scalar_subquery())
+        return func.coalesce(kept, cls.user_id * 0)

@@ -88,7 +88,7 @@ def test_admin_signs_in_sees_both_charts_and_downloads_a_csv(app, world, client,
                 drawn = page.evaluate(COUNT_COLOURED, [chart, SERIES_COLOURS])
                 assert all(n > 20 for n in drawn), (chart, drawn)  # each series is on the canvas
             expect(page.locator("#table-occupancy tbody tr")).to_have_count(1)
-            expect(page.locator("#table-unmatched_statement_lines")).to_contain_text("Not available yet")
+            expect(page.locator("#table-unmatched_statement_lines")).to_contain_text("Nothing here.")
             with page.expect_download() as download:
                 page.click("button.csv[data-table='sales_by_method']")
             path = tmp_path / "methods.csv"

@@ -1,4 +1,6 @@
-"""The dashboard's conflict and money sections show the carrier's own rows, and only those."""
+"""The dashboard's conflict and money sections show the carrier's own rows, and only those,
+read from the tables their areas keep: the suspense review queue, the ``payouts`` table,
+and the reconciliation's statement lines (with payments missing from uploaded periods)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -6,12 +8,15 @@ from sqlalchemy import select
 from app.booking.models import Order
 from app.database import utcnow
 from app.extensions import db
-from app.ledger.service import REVIEW_SUSPENSE, Leg, post
-from app.payments.models import ParkedCallback, Refund
 from app.ticketing.models import Ticket
 from app.ticketing.scan_models import Scan, ScanConflict
 from tests.carrier_page.helpers import sell
+from tests.channels.test_mpesa_callbacks import cheap  # noqa: F401 - fixture
 from tests.factories import make_carrier, make_user
+from tests.payments.helpers import book
+from tests.payouts.test_suspense_review import wrong_amount_payment
+from tests.reconciliation.support import upload
+from tests.reconciliation.test_statement_upload import PAYBILL, _paybill_world
 
 
 def _conflict(world, ticket: Ticket) -> None:
@@ -28,31 +33,72 @@ def _conflict(world, ticket: Ticket) -> None:
                                 ticket_id=ticket.id, first_scan_id=first.id, second_scan_id=second.id))
 
 
-def test_conflicts_suspense_and_payouts_are_the_carriers_own(client, world, auth_headers):
+def cancelled_mpesa_booking(client, world, auth_headers) -> dict:
+    """An M-Pesa booking cancelled by its passenger: its refund is a pending payout (no initiator)."""
+    headers = auth_headers(world.passenger)
+    order = book(client, world, headers)
+    client.post(f"/api/v1/orders/{order['id']}/payments", json={"method": "mpesa"}, headers=headers)
+    done = client.post(f"/api/v1/orders/{order['id']}/cancel", json={}, headers=headers).get_json()
+    assert done["refund_to"] == "mpesa", done
+    return order
+
+
+def _tables(client, carrier_id, headers) -> dict:
+    resp = client.get(f"/api/v1/carriers/{carrier_id}/dashboard", headers=headers)
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()["tables"]
+
+
+def test_conflicts_suspense_and_payouts_are_the_carriers_own(client, cheap, auth_headers):
+    world = cheap
     sold = sell(client, world, auth_headers)
     order = db.session.get(Order, sold["orders"][0]["id"])
     ticket = db.session.scalars(select(Ticket).where(Ticket.order_id == order.id)).first()
     _conflict(world, ticket)
-    post("suspense", "test:suspense", [Leg("provider_clearing:sandbox", -700, "KES"),
-                                       Leg(REVIEW_SUSPENSE, 700, "KES")], order_id=order.id, memo="amount mismatch")
-    db.session.add(ParkedCallback(dedupe_key="stk:amount:x", source="stk", reason="amount_mismatch",
-                                  payment_id=order.payment_id, amount=700, body="{}"))
-    db.session.add(Refund(ref="test:payout", order_id=order.id, amount=1500, currency="KES", destination="mpesa",
-                          reason="account deleted", status="pending_payout", payout_phone="+254711000111"))
+    wrong, parked = wrong_amount_payment(client, world, auth_headers)
+    refunded = cancelled_mpesa_booking(client, world, auth_headers)
     other = make_user("carrier_admin", carrier=make_carrier("Other"))
     db.session.commit()
 
-    tables = client.get(f"/api/v1/carriers/{world.carrier.id}/dashboard",
-                        headers=auth_headers(world.admin)).get_json()["tables"]
+    tables = _tables(client, world.carrier.id, auth_headers(world.admin))
     (conflict,) = tables["scan_conflicts"]["rows"]
     assert (conflict["kind"], conflict["ticket"], conflict["first_device"], conflict["second_device"]) == (
         "double_boarding", ticket.short_code, "web-a", "web-b")
-    assert sorted((row["what"], row["amount"], row["order"]) for row in tables["suspense"]["rows"]) == [
-        ("parked stk", 700, order.code), ("suspense", 700, order.code)]
+    (item,) = tables["suspense"]["rows"]
+    assert (item["item"], item["reason"], item["amount"], item["order"], item["receipt"]) == (
+        parked.id, parked.reason, 500, wrong["code"], "RKTQDM7W7A")
     (payout,) = tables["pending_payouts"]["rows"]
-    assert (payout["amount"], payout["order"]) == (1500, order.code)
-    assert payout["phone"] == "+2547****0111"  # masked, never the whole number
+    assert (payout["status"], payout["kind"], payout["order"], payout["amount"]) == (
+        "pending", "refund", refunded["code"], refunded["total"]["amount"])
+    assert payout["phone"].startswith("+2547") and "****" in payout["phone"]  # masked, never the whole number
 
-    others = client.get(f"/api/v1/carriers/{other.carrier_id}/dashboard",
-                        headers=auth_headers(other)).get_json()["tables"]
+    others = _tables(client, other.carrier_id, auth_headers(other))
     assert all(section["rows"] == [] for section in others.values())
+
+
+def test_a_paid_payout_leaves_the_pending_list(client, world, auth_headers):
+    cancelled_mpesa_booking(client, world, auth_headers)
+    admin = auth_headers(world.admin)
+    (payout,) = _tables(client, world.carrier.id, admin)["pending_payouts"]["rows"]
+    paid = client.post(f"/api/v1/carriers/{world.carrier.id}/payouts/{payout['payout_id']}/paid",
+                       json={"reference": "SL1CX8KQ2P"}, headers=admin)
+    assert paid.status_code == 200
+    assert _tables(client, world.carrier.id, admin)["pending_payouts"]["rows"] == []
+
+
+def test_unmatched_statement_lines_come_from_the_uploaded_statements(client, world, auth_headers):
+    _paybill_world(world)
+    admin = auth_headers(world.admin)
+    assert upload(client, admin, world.carrier.id, PAYBILL).status_code == 200
+    rows = _tables(client, world.carrier.id, admin)["unmatched_statement_lines"]["rows"]
+    assert sorted((row["kind"], row["receipt"], row["amount"], row["expected"]) for row in rows) == [
+        ("amount_mismatch", "SL19B0PPX4", 64000, 80000),
+        ("missing_from_statement", "SL1CQ0MISS", "", 150000),
+        ("unknown_here", "SL1AC5D0ZE", 200000, ""),
+    ]
+    csv = client.get(f"/api/v1/carriers/{world.carrier.id}/dashboard?format=csv&table=unmatched_statement_lines",
+                     headers=admin)
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    lines = csv.get_data(as_text=True).splitlines()
+    assert lines[0] == "kind,receipt,at,shortcode,amount,expected,currency,details" and len(lines) == 4
+    assert any(line.startswith("unknown_here,SL1AC5D0ZE,") and ",600638,200000,," in line for line in lines)

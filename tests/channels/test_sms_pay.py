@@ -234,6 +234,9 @@ def test_resend_sends_the_ticket_sms_again(client, world):
     ("HELP BUY", "BUY NAIROBI NAKURU 0512 2 STUDENT WALLET"),  # the way to pay, named in BUY
     ("AIDE ACHETER", "Moyens: MPESA, CREDIT, PORTEFEUILLE"),
     ("MSAADA NUNUA", "Njia: MPESA, SIMU, POCHI"),
+    ("HELP", "WITHDRAW N"),  # the wallet back to M-Pesa, in each language's word
+    ("AIDE", "RETIRER N"),
+    ("MSAADA", "TOA KIASI"),
 ])
 def test_help_names_every_command_and_explains_buy_and_pay(client, world, text, expected):
     assert expected in reply(client, "+254722000444", text)

@@ -180,3 +180,15 @@ def test_sessions_live_in_redis_when_configured(make_app):
             for table in reversed(db.metadata.sorted_tables):
                 db.session.execute(table.delete())
             db.session.commit()
+
+
+@pytest.mark.parametrize("language, word", [("1", "WITHDRAW N"), ("2", "RETIRER N"), ("3", "TOA KIASI")])
+def test_the_ussd_help_names_the_withdraw_command_in_each_language(client, world, language, word):
+    talk = Conversation(client, world.passenger.phone)
+    talk.dial()
+    talk.input("5")  # Language / help
+    talk.input(language)  # speak it from now on
+    talk = Conversation(client, world.passenger.phone)
+    talk.dial()
+    talk.input("5")
+    assert word in talk.input("4")  # Help

@@ -5,6 +5,7 @@ import json
 from datetime import datetime
 
 from app.core import fields
+from app.ledger.service import balance
 from app.core.money import MoneyField
 from app.reconciliation.schemas import Reconciliation
 
@@ -144,3 +145,25 @@ def test_the_answer_is_exactly_what_the_documented_schema_writes(client, world, 
         if sub and body[name]:
             item = body[name][0] if isinstance(body[name], list) else body[name]
             assert set(item) == set(sub), name
+
+
+def test_mpesa_charges_become_the_carriers_operator_fees_once(client, world, auth_headers):
+    """The statement's charge rows (M-Pesa's cost, taken at source) are the carrier's operator
+    fees in the daily report of the upload's day: net payable falls by them, gross does not
+    move; uploading the statement again posts nothing more."""
+    _paybill_world(world)
+    headers = auth_headers(world.admin)
+    report_url = f"/api/v1/carriers/{world.carrier.id}/reports/daily"
+
+    def figures():
+        body = client.get(report_url, headers=headers).get_json()
+        return {key: body[key]["amount"] for key in ("gross", "operator_fees", "net_payable")}
+
+    before = figures()
+    assert upload(client, headers, world.carrier.id, PAYBILL).status_code == 200
+    after = figures()
+    assert after == {"gross": before["gross"], "operator_fees": before["operator_fees"] + 1440,
+                     "net_payable": before["net_payable"] - 1440}
+    assert upload(client, headers, world.carrier.id, PAYBILL).status_code == 200
+    assert figures() == after
+    assert balance(f"operator_fees:{world.carrier.id}", "KES") == 1440

@@ -34,18 +34,21 @@ def local_bounds(day: date, zone=NAIROBI) -> tuple[datetime, datetime]:
 
 
 def ledger_day(carrier_id: int, day: date) -> dict:
-    """The ledger's own movements of a carrier's day: payable, platform fees (no settlements)."""
+    """The ledger's own movements of a carrier's day: payable, platform and operator fees (no settlements,
+    nor hand-paid payouts: movements between carrier and platform)."""
     start, end = local_bounds(day)
     rows = db.session.execute(
         select(LedgerEntry.account, func.sum(LedgerEntry.amount))
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .where(LedgerTransaction.carrier_id == carrier_id, LedgerTransaction.kind != "settlement",
+        .where(LedgerTransaction.carrier_id == carrier_id, LedgerTransaction.kind.not_in(("settlement", "payout")),
                LedgerTransaction.created_at >= start, LedgerTransaction.created_at < end,
-               LedgerEntry.account.in_([f"carrier_payable:{carrier_id}", "platform_fees"]))
+               LedgerEntry.account.in_([f"carrier_payable:{carrier_id}", "platform_fees",
+                                        f"operator_fees:{carrier_id}"]))
         .group_by(LedgerEntry.account)
     ).all()
     sums = {account: int(total) for account, total in rows}
-    return {"net_payable": sums.get(f"carrier_payable:{carrier_id}", 0), "commission": sums.get("platform_fees", 0)}
+    return {"net_payable": sums.get(f"carrier_payable:{carrier_id}", 0), "commission": sums.get("platform_fees", 0),
+            "operator_fees": sums.get(f"operator_fees:{carrier_id}", 0)}
 
 
 def today() -> date:

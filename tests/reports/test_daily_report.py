@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.database import utcnow
@@ -157,3 +158,41 @@ def test_boarding_counts_boarded_no_shows_and_those_still_awaited(client, world,
         waiting = by_trip[later.id]
         assert (waiting["tickets"], waiting["boarded"], waiting["no_show"], waiting["awaiting"]) == (1, 0, 0, 1)
     assert report["boarding"]["boarded"] == 1 and report["boarding"]["trips"] == len(by_trip)
+
+
+def test_a_refund_the_carrier_pays_by_hand_is_not_a_sale(client, world, auth_headers):
+    """Paying a refund from the carrier's own M-Pesa credits the carrier back (the platform
+    owes it that money): a movement between carrier and platform, not a sale of the day."""
+    order, _ = sell(world, world.passenger)  # 1,500 by M-Pesa
+    cancel(world.passenger, order.id)  # refunded to M-Pesa: a payout a person pays (no API initiator)
+    headers = auth_headers(world.admin)
+    before = amounts(client.get(url(world.carrier.id, today()), headers=headers).get_json())
+    assert before["gross"] == 150000 and before["refunds"] > 0
+    payouts = f"/api/v1/carriers/{world.carrier.id}/payouts"
+    (payout,) = client.get(f"{payouts}?status=pending", headers=headers).get_json()
+    paid = client.post(f"{payouts}/{payout['id']}/paid", json={"reference": "SL1CX8KQ2P"}, headers=headers)
+    assert paid.status_code == 200, paid.get_json()
+
+    after = amounts(client.get(url(world.carrier.id, today()), headers=headers).get_json())
+    assert after == before  # gross is the sales only; the refund counted once, when it was made
+    ledger = ledger_day(world.carrier.id, today())
+    assert (after["net_payable"], after["commission"]) == (ledger["net_payable"], ledger["commission"])
+
+
+class TestAirtimeOperatorShare:
+    @pytest.fixture
+    def app_settings(self):
+        return {"AIRTIME_OPERATOR_SHARE_BPS": 3000}  # the operator keeps 30% of an airtime payment
+
+    def test_the_operators_share_of_an_airtime_sale_is_an_operator_fee(self, client, world, auth_headers):
+        sell(world, world.passenger, method="airtime")  # KES 1,500
+        sell(world, world.passenger)  # KES 1,500 by M-Pesa: no share
+        report = client.get(url(world.carrier.id, today()), headers=auth_headers(world.admin)).get_json()
+        totals = amounts(report)
+        assert (totals["gross"], totals["commission"], totals["operator_fees"]) == (300000, 15000, 45000)
+        assert totals["net_payable"] == 300000 - 15000 - 45000
+        methods = {r["method"]: amounts(r) for r in report["by_payment_method"]}
+        assert (methods["airtime"]["operator_fees"], methods["mpesa"]["operator_fees"]) == (45000, 0)
+        assert balance(f"operator_fees:{world.carrier.id}", "KES") == 45000
+        ledger = ledger_day(world.carrier.id, today())
+        assert (totals["net_payable"], totals["operator_fees"]) == (ledger["net_payable"], ledger["operator_fees"])

@@ -6,9 +6,16 @@ The actions go through the real use cases (``app.sales``: hold and pay on the ap
 SMS channels; passenger cancellations; the carrier's trip cancellation endpoint) and the
 one settlement path (``settle_success``) for replays and second payments, as in
 ``tests/ledger/test_invariants.py``. A second carrier sells too, and must never show up.
+Operator fees are in play: airtime sales leave the operator its share
+(``AIRTIME_OPERATOR_SHARE_BPS``), and statement uploads post M-Pesa charges
+(``app.reconciliation.charges``).
 """
 from __future__ import annotations
 
+from itertools import count
+from types import SimpleNamespace
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -19,6 +26,7 @@ from app.errors import ApiError
 from app.extensions import db
 from app.payments.models import Payment
 from app.payments.settlement import settle_success
+from app.reconciliation.charges import post_charges
 from app.reports.report import daily_report
 from app.sales import orders as sales_orders
 from app.sales import paying
@@ -31,7 +39,7 @@ CLASSES = st.lists(st.sampled_from(["standard", "student", "reduced"]), min_size
 ACTIONS = st.lists(
     st.one_of(
         st.tuples(st.just("sell"), st.tuples(st.sampled_from(["api", "ussd", "sms"]),
-                                             st.sampled_from(["mpesa", "mpesa_fail", "wallet"]),
+                                             st.sampled_from(["mpesa", "mpesa_fail", "wallet", "airtime"]),
                                              CLASSES, st.integers(0, 1))),
         st.tuples(st.just("topup"), st.sampled_from([50000, 400000])),
         st.tuples(st.just("cancel"), st.tuples(st.integers(0, 7), st.booleans())),
@@ -39,6 +47,7 @@ ACTIONS = st.lists(
         st.tuples(st.just("second_payment"), st.integers(0, 7)),
         st.tuples(st.just("replay"), st.integers(0, 7)),
         st.tuples(st.just("rival_sale"), st.just(None)),
+        st.tuples(st.just("mpesa_charges"), st.lists(st.integers(1, 5000), min_size=1, max_size=3)),
     ),
     min_size=1, max_size=8,
 )
@@ -90,6 +99,10 @@ def _do(action, arg, world, trips, rival, client, orders):
             p = payments[arg % len(payments)]
             settle_success(p.id, amount=p.amount, currency=p.currency, receipt=p.receipt, source="replay")
             db.session.commit()
+    elif action == "mpesa_charges":
+        # A statement upload's new charge rows (M-Pesa's cost, taken at source): operator fees.
+        post_charges(world.carrier.id, next(UPLOADS), [SimpleNamespace(kind="charge", amount=-fee) for fee in arg], "KES")
+        db.session.commit()
     elif action == "rival_sale":
         trip, a, b = rival
         rival_buyer = factories.make_user()
@@ -99,6 +112,12 @@ def _do(action, arg, world, trips, rival, client, orders):
         paying.pay_order(rival_buyer, order.id, "mpesa")
 
 
+@pytest.fixture
+def app_settings():
+    return {"AIRTIME_OPERATOR_SHARE_BPS": 2500}  # the operator keeps a quarter of airtime sales: operator fees
+
+
+UPLOADS = count(1)  # statement upload ids of the charges posted (each upload posts once)
 MONEY = ("gross", "refunds", "commission", "operator_fees", "net_payable")
 FIGURES = ("tickets_sold", "tickets_refunded") + MONEY
 
@@ -110,6 +129,7 @@ def _check(world):
     ledger = ledger_day(world.carrier.id, day)
     assert report["net_payable"] == ledger["net_payable"]
     assert report["commission"] == ledger["commission"]
+    assert report["operator_fees"] == ledger["operator_fees"]
     assert report["gross"] - report["refunds"] - report["commission"] - report["operator_fees"] == \
         report["net_payable"]
     totals = {k: report[k] for k in FIGURES}

@@ -52,8 +52,8 @@ export function refresh() {
   return refreshing;
 }
 
-export async function requestCode(phone) {
-  return json(await send("/api/v1/auth/otp", { method: "POST", body: { phone, language: "en" } }));
+export async function requestCode(phone, language = "en") {
+  return json(await send("/api/v1/auth/otp", { method: "POST", body: { phone, language } }));
 }
 
 /** Exchange the SMS code; only ``roles`` may keep the session (others are signed out again). */
@@ -76,10 +76,10 @@ export async function signOut() {
 }
 
 /** An authenticated request; a 401 refreshes once from the cookie and retries. */
-export async function api(path, { headers = {}, raw = false } = {}) {
+export async function api(path, { method = "GET", body, headers = {}, raw = false } = {}) {
   if (!accessToken) await refresh();
-  let r = await send(path, { headers });
-  if (r.status === 401 && (await refresh())) r = await send(path, { headers });
+  let r = await send(path, { method, body, headers });
+  if (r.status === 401 && (await refresh())) r = await send(path, { method, body, headers });
   if (raw) {
     if (!r.ok) throw new HttpError(r.status, await r.json().catch(() => null));
     return r;

@@ -53,6 +53,11 @@ def get_client() -> DarajaClient:
 class MpesaStkProvider:
     name = "mpesa"
 
+    @property
+    def shortcode(self) -> str | None:
+        """The Paybill the pushes go to (``MPESA_SHORTCODE``): recorded on each payment."""
+        return current_app.config.get("MPESA_SHORTCODE") or None
+
     def start(self, payment, *, account_reference: str, description: str, link_id: str | None = None) -> StartResult:
         url = callback_url(STK_CALLBACK_PATH, push=payment.id)
         try:
