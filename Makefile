@@ -10,7 +10,7 @@ PORT    ?= 5000
 export HOST PORT
 PYTEST_ARGS ?=
 
-.PHONY: run test deps lint lint-imports test-sqlite test-postgres install install-dev upgrade seed bench worker clean vendor-scanner scanner-screenshots scanner-icons vendor-carrier carrier-screenshots
+.PHONY: run test deps lint lint-imports test-sqlite test-postgres install install-dev upgrade seed bench worker clean vendor-scanner scanner-screenshots scanner-icons vendor-carrier carrier-screenshots counter-screenshots
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -71,6 +71,10 @@ vendor-carrier:
 
 carrier-screenshots: install-dev
 	CARRIER_SCREENSHOTS=1 $(PY) -m pytest -q tests/carrier_page/test_dashboard_page.py
+
+## Redraw docs/counter/*.png from the /counter browser test.
+counter-screenshots: install-dev
+	COUNTER_SCREENSHOTS=1 $(PY) -m pytest -q tests/counter/test_counter_browser.py
 
 ## Redraw the scanner's PNG home-screen icons from icon.svg's design (committed files).
 scanner-icons: install

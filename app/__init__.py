@@ -45,6 +45,7 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.ticketing.driver_routes", "blp"),
     ("app.ticketing.scanner_routes", "blp"),
     ("app.carrier_page.api", "blp"),
+    ("app.sales.routes.counter", "blp"),
 ]
 FLASK_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.landing", "blp"),
@@ -52,6 +53,7 @@ FLASK_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.ticketing.shortlink", "blp"),
     ("app.scanner.page", "blp"),
     ("app.carrier_page.page", "blp"),
+    ("app.counter_page.routes", "blp"),
 ]
 DEV_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.dev.routes", "blp"),

@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_purchase.py [--pg postgresql://postgres@127.0.0.1:5432/postgres]
         [--seconds 20] [--threads 2,8] [--workers 2] [--redis redis://127.0.0.1:6379/12]
     .venv/bin/python bench/bench_purchase.py --inprocess 200   # test client: SQL statements + ms
+    .venv/bin/python bench/bench_purchase.py --smoke           # seconds, SQLite: the suite runs it
 
 ``--inprocess`` counts the SQL statements (COMMIT not counted) of four paths through the
 test client: hold (``POST /orders``), pay with the wallet (tickets issued), cancel that
@@ -30,6 +31,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -78,7 +80,7 @@ def bench_app(extra: dict | None = None):
 
     @app.post("/bench/bare")
     def bare():
-        db.session.execute(text("INSERT INTO bench_pings (created_at) VALUES (now())"))
+        db.session.execute(text("INSERT INTO bench_pings (created_at) VALUES (CURRENT_TIMESTAMP)"))
         db.session.commit()
         return jsonify(ok=True), 201
 
@@ -191,8 +193,11 @@ def _stk_callback(checkout_id: str, amount_minor: int, receipt: str) -> dict:
     return body
 
 
-def inprocess(n: int) -> None:
-    """Test client in this process: SQL statements per request and ms per purchase vs bare."""
+def inprocess(n: int, rounds: int = 20) -> None:
+    """Test client in this process: SQL statements per request and ms per purchase vs bare.
+
+    Every answer is checked (an ``AssertionError`` names the first unexpected one): ``--smoke``
+    runs this with a few purchases on SQLite, and the suite runs that."""
     tokens, bodies = seed(n_users=8, n_trips=40, seats=60)
     app = bench_app(DARAJA_CONFIG)
     with app.app_context():
@@ -235,7 +240,7 @@ def inprocess(n: int) -> None:
         return stmts
 
     with _mock_daraja():
-        for i in range(20):
+        for i in range(rounds):
             hold, pay, order_id, auth = purchase(i)
             cancelled = cancel(order_id, auth)
             confirmed = stk_purchase(i)
@@ -252,10 +257,22 @@ def inprocess(n: int) -> None:
         purchase(i)
         buy.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        client.post("/bench/bare")
+        assert client.post("/bench/bare").status_code == 201
         bare.append(time.perf_counter() - t0)
     b, p = statistics.median(bare), statistics.median(buy)
     print(f"in-process medians over {n}: purchase {p * 1000:.1f} ms, bare {b * 1000:.2f} ms, ratio {p / b:.1f}x")
+
+
+def smoke() -> None:
+    """``--inprocess`` with a few purchases on a throwaway SQLite file, no Redis (jobs inline):
+    any error or unexpected answer raises (exit 1); times are printed, never judged."""
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.update(DATABASE_URL=f"sqlite:///{tmp}/smoke.sqlite3", APP_ENV="development",
+                          SECRET_KEY="bench-secret-key-long-enough-0123456789", CHANNEL_TOKEN="bench",
+                          PLATFORM_FEE_BPS="500", TICKET_SIGNING_KEYS_FILE=str(Path(tmp) / "ticket-keys.json"))
+        os.environ.pop("REDIS_URL", None)
+        inprocess(3, rounds=3)
+    print("smoke: ok")
 
 
 def main() -> None:
@@ -267,7 +284,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5099)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/12", help="job queue; this db is flushed")
     parser.add_argument("--inprocess", type=int, default=0, help="test-client run of N purchases instead")
+    parser.add_argument("--smoke", action="store_true", help="a few in-process purchases on SQLite; fails on errors")
     args = parser.parse_args()
+    if args.smoke:
+        smoke()
+        return
     thread_counts = [int(t) for t in (args.threads or str(args.workers)).split(",")]
 
     name = f"safiri_bench_{uuid.uuid4().hex[:8]}"

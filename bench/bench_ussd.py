@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_ussd.py [--pg postgresql://postgres@127.0.0.1:5432/postgres]
         [--redis redis://127.0.0.1:6379/14] [--sessions 50,200] [--seconds 20] [--think 1.0]
         [--workers 4] [--worker-class sync] [--profile 300]
+    .venv/bin/python bench/bench_ussd.py --smoke    # seconds, SQLite, no Redis: the suite runs it
 
 It creates a throwaway PostgreSQL database (``seed_demo()`` plus ``--phones`` passengers
 with distinct numbers), empties the Redis database given by ``--redis`` (its own db
@@ -39,6 +40,7 @@ import io
 import os
 import pstats
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -65,13 +67,17 @@ TOKEN = "bench"
 USSD_RATE_LIMIT = "100000 per minute"  # production: 30 per minute per phone
 BARE_ANSWER = "CON Safiri\n1 Buy ticket\n2 My tickets\n3 Cancel ticket\n4 Wallet\n5 Language/Help"
 PHONE_BASE = 254798000000  # +254 798 xxx xxx: distinct passengers, one per session in turn
-# Destinations a caller types (first letters) or picks, by origin input on "Where from?".
-ORIGINS = [("1", 70, ["eld", "kis", "mom", "nak", "1"]), ("nak", 15, ["eld", "kis"]), ("naiv", 15, ["eld", "nak"])]
+# What a caller answers on "Where from?" (pick the first popular city, or type letters), by weight.
+# The destination is chosen from the answer itself (``pick_destination``): the menu offers
+# only places reachable from the origin, and a fixed list typed blind rotted when it changed.
+ORIGINS = [("1", 70), ("nak", 15), ("naiv", 15)]
+NAVIGATION = ("0", "00", "98", "99")  # back, home, more: not places
+OPTION_LINE = re.compile(r"^(\d+) (.+)$", re.M)
 
 
-def bench_app():
+def bench_app(extra: dict | None = None):
     """gunicorn factory: the product app (rate limit raised) plus the bare endpoint (bench only)."""
-    app = create_app({"USSD_RATE_LIMIT": USSD_RATE_LIMIT})
+    app = create_app({"USSD_RATE_LIMIT": USSD_RATE_LIMIT, **(extra or {})})
 
     @app.post("/bench/bare")
     def bare():
@@ -80,8 +86,8 @@ def bench_app():
     return app
 
 
-def seed(n_phones: int) -> None:
-    app = create_app()
+def seed(n_phones: int, extra: dict | None = None) -> None:
+    app = create_app(extra)
     with app.app_context():
         db.create_all()
         seed_demo()
@@ -112,14 +118,37 @@ class Client:
             raise
 
 
-def session_plan(rng: random.Random) -> list[tuple[str, str | None, str]]:
-    """(step label, keypress or None for the dial, text the answer must contain)."""
+def pick_destination(rng: random.Random, answer: str) -> str:
+    """What a caller answers on "Where to?", read off the screen: half pick a listed place by
+    its number, half type the first letters of one (as few as tell it from the others listed)."""
+    options = [(number, name.strip()) for number, name in OPTION_LINE.findall(answer)
+               if number not in NAVIGATION]
+    if not options:
+        return "1"  # the screen lists nothing: the check on the next answer reports it
+    number, name = rng.choice(options)
+    if rng.random() < 0.5:
+        return number
+    names = [other.lower() for _, other in options if other != name]
+    for size in range(3, len(name) + 1):
+        typed = name[:size].lower()
+        if not any(other.startswith(typed) for other in names):
+            return typed
+    return number
+
+
+def session_plan(rng: random.Random) -> list[tuple[str, object, str]]:
+    """(step label, keypress (None for the dial, or a function of the last answer), text the
+    answer must contain)."""
     if rng.random() < 0.15:
         return [("dial", None, "CON Safiri"), ("5 language/help", "5", "4 Help"), ("4 help (END)", "4", "END ")]
-    origin, _, destinations = rng.choices(ORIGINS, weights=[w for _, w, _ in ORIGINS])[0]
+    origin = rng.choices([o for o, _ in ORIGINS], weights=[w for _, w in ORIGINS])[0]
     return [("dial", None, "CON Safiri"), ("1 buy", "1", "Where from?"), ("origin", origin, "Where to?"),
-            ("destination", rng.choice(destinations), "When?"), ("day", rng.choice("2222221"), "CON "),
-            ("trip", "1", "How many passengers?")]
+            ("destination", lambda answer: pick_destination(rng, answer), "When?"),
+            ("day", rng.choice("2222221"), "CON "), ("trip", "1", "How many passengers?")]
+
+
+def keypress(key, answer: str) -> str | None:
+    return key(answer) if callable(key) else key
 
 
 def drive(port: int, path: str, sessions: int, seconds: float, think: float, phones: int, first_phone: int,
@@ -154,6 +183,7 @@ def drive(port: int, path: str, sessions: int, seconds: float, think: float, pho
                     break
                 if label == "trip" and "\n1 " not in answer:
                     break  # "No trips on ...": a caller would hang up here
+                key = keypress(key, answer)
                 if key is not None:
                     history.append(key)
                 body = urlencode({"sessionId": session_id, "serviceCode": "*384*1234#", "phoneNumber": phone,
@@ -324,6 +354,7 @@ def profile(n_sessions: int, phones: int) -> None:
             for label, key, expect in session_plan(rng):
                 if label == "trip" and "\n1 " not in body:
                     break  # no trips that day
+                key = keypress(key, body)
                 if key is not None:
                     history.append(key)
                 form = {"sessionId": session_id, "serviceCode": "*384*1234#", "phoneNumber": phone,
@@ -378,6 +409,48 @@ def profile(n_sessions: int, phones: int) -> None:
     print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[-4000:])
 
 
+# --- smoke: the suite runs this (tests/test_bench_smoke.py) ---------------------------
+
+def smoke(sessions: int = 12) -> int:
+    """The bench's own factory, seed and session plans, in-process on a throwaway SQLite file
+    (USSD state in the database, no Redis): every answer must be the screen the plan expects.
+    Fails (exit 1) on any error or unexpected answer, never on a time."""
+    with tempfile.TemporaryDirectory() as tmp:
+        config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/smoke.sqlite3", "REDIS_URL": None,
+                  "CHANNEL_TOKEN": TOKEN, "TICKET_SIGNING_KEYS_FILE": str(Path(tmp) / "ticket-keys.json")}
+        os.environ["CHANNEL_TOKEN"] = TOKEN
+        seed(20, config)
+        app = bench_app(config)
+        client = app.test_client()
+        failures, steps = [], collections.Counter()
+        assert client.post("/bench/bare").get_data(as_text=True) == BARE_ANSWER, "bare endpoint"
+        for s in range(sessions):
+            rng = random.Random(s)
+            phone, history, body = f"+{PHONE_BASE + s % 20}", [], ""
+            plan = session_plan(rng) if s % 4 else session_plan(random.Random(3))  # both kinds of session
+            for label, key, expect in plan:
+                if label == "trip" and "\n1 " not in body:
+                    break  # no trips that day: a caller hangs up
+                key = keypress(key, body)
+                if key is not None:
+                    history.append(key)
+                form = {"sessionId": f"ATUid_smoke_{s}", "serviceCode": "*384*1234#", "phoneNumber": phone,
+                        "networkCode": "63902", "text": "*".join(history)}
+                response = client.post(f"/channels/ussd?token={TOKEN}", data=form)
+                body = response.get_data(as_text=True)
+                steps[label] += 1
+                if response.status_code != 200 or not body.startswith(("CON ", "END ")) or expect not in body:
+                    failures.append(f"{label} ({'*'.join(history)}): {response.status_code} {body[:100]!r}")
+                    break
+        print(f"smoke: {sum(steps.values())} USSD steps {dict(steps)}; {len(failures)} unexpected answers")
+        for failure in failures:
+            print(f"  ! {failure}")
+        buying = steps["destination"] > 0 and steps["day"] > 0
+        if not buying:
+            print("  ! no session reached the day step")
+        return 1 if failures or not buying else 0
+
+
 # --- main --------------------------------------------------------------------------------
 
 def main() -> None:
@@ -393,7 +466,10 @@ def main() -> None:
     parser.add_argument("--phones", type=int, default=5000)
     parser.add_argument("--port", type=int, default=5098)
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="then profile N sessions in-process")
+    parser.add_argument("--smoke", action="store_true", help="a few sessions in-process on SQLite; fails only on errors")
     args = parser.parse_args()
+    if args.smoke:
+        sys.exit(smoke())
     levels = [int(x) for x in args.sessions.split(",")]
 
     redis_host = args.redis.split("//", 1)[1].split("/", 1)[0].split("@")[-1]
@@ -416,8 +492,9 @@ def main() -> None:
         cmd = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(args.workers), "-k", args.worker_class,
                "-b", f"127.0.0.1:{args.port}", "--backlog", "2048", "--log-level", "warning",
                "--access-logfile", "/dev/null", "bench.bench_ussd:bench_app()"]
-        if args.worker_class == "gthread":
-            cmd[5:5] = ["--threads", str(args.threads)]
+        # gunicorn.conf.py sets threads = 4, and gunicorn runs gthread whenever threads > 1: a
+        # "sync" run was a threaded one until issue 17 (py-spy showed gthread workers).
+        cmd[5:5] = ["--threads", str(args.threads if args.worker_class == "gthread" else 1)]
         server = subprocess.Popen(cmd, cwd=ROOT, env=env)
         for _ in range(150):  # at most ~15 s to come up
             try:

@@ -422,4 +422,82 @@ class Sms:
         return {"taken": True, "amount": said[0][0]} if taken else {"taken": False}
 
 
-CHANNELS = (Api, Ussd, Sms)
+
+
+
+class Counter:
+    """An agent of the carrier selling to the passenger (their phone number) at ``/api/v1/counter``:
+    the rows where a counter sale applies (search, buy by M-Pesa or cash, the limits, a
+    cancellation refused after departure); the passenger's own facts (tickets, wallet) are read
+    as the passenger sees them, through the API."""
+
+    name = "counter"
+    JOURNEYS = ("search", "search, no standard fare sold", "buy 2 where no standard fare is sold", "12 passengers",
+                "3 passengers, 2 seats left", "buy 2, pay by M-Pesa", "buy 2, cash at the counter (M-Pesa elsewhere)",
+                "cancel after the trip left")
+
+    def __init__(self, client, world, user):
+        self.client, self.world, self.user = client, world, user
+        self.passenger = Api(client, world, user)
+        self.agent = factories.make_user("agent", carrier=world.carrier)
+        db.session.commit()
+        self.headers = factories.auth_headers(self.agent)
+        opened = client.post("/api/v1/counter/drawer", json={"opening_float": 0}, headers=self.headers)
+        assert opened.status_code == 201, opened.json
+
+    def _seats(self):
+        response = self.client.get(f"/api/v1/counter/trips/{self.world.trip.id}/seats?origin_stop_id="
+                                   f"{self.world.nairobi.id}&destination_stop_id={self.world.nakuru.id}",
+                                   headers=self.headers)
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def _default_class(self, fares):
+        return "standard" if "standard" in fares else min(fares, key=lambda c: fares[c]["amount"])
+
+    def search(self, day):
+        trips = self.client.get(f"/api/v1/counter/trips?date={day.isoformat()}", headers=self.headers).json
+        offers = []
+        for trip in trips:
+            seats = self._seats()
+            fares = seats["fares"]
+            price = fares[self._default_class(fares)]
+            offers.append({"time": trip["departure_at"][11:16], "price": price["amount"] * PASSENGERS,
+                           "currency": price["currency"],
+                           "seats": sum(1 for s in seats["seats"] if s["status"] == "free")})
+        return offers
+
+    def _sell(self, count, method="mpesa"):
+        return self.client.post("/api/v1/counter/sales", headers=self.headers, json={
+            "trip_id": self.world.trip.id, "origin_stop_id": self.world.nairobi.id,
+            "destination_stop_id": self.world.nakuru.id, "phone": self.user.phone, "method": method,
+            "passengers": [{}] * count})
+
+    def too_many(self, day, count):
+        response = self._sell(count)
+        assert response.status_code == 422, response.json
+        said = f"{response.json.get('detail')} {response.json.get('errors')}"
+        return {"refused": True, "max": max(int(n) for n in re.findall(r"\d+", said) if int(n) < count)}
+
+    def party_too_big(self, day, count):
+        response = self._sell(count)
+        listed = [s for s in self._seats()["seats"] if s["status"] == "free"]
+        return {"refused": response.status_code == 409 and len(listed) < count,
+                "orders": len(self.passenger._get("/api/v1/orders"))}
+
+    def buy(self, day, method):
+        response = self._sell(PASSENGERS, method)
+        assert response.status_code == 201, response.json
+        return {"total": response.json["total"]["amount"], "currency": response.json["total"]["currency"]}
+
+    def tickets(self):
+        return self.passenger.tickets()
+
+    def balance(self):
+        return self.passenger.balance()
+
+    def cancel_refused(self):
+        order = self.passenger._get("/api/v1/orders")[0]
+        done = self.client.post(f"/api/v1/counter/orders/{order['id']}/cancel", headers=self.headers)
+        return {"refused": done.status_code in (409, 422), "still valid": self.tickets()[0][1] == "valid"}
+CHANNELS = (Api, Ussd, Sms, Counter)

@@ -1,4 +1,4 @@
-"""Channel parity: the same journeys through the API, USSD and SMS give the same answers.
+"""Channel parity: the same journeys through the API, USSD, SMS and the counter give the same answers.
 
 Each journey (search, buy two passengers paying each way, list, cancel one ticket, top up,
 a failed M-Pesa prompt then the wallet) runs once per channel on the same fresh catalogue
@@ -13,7 +13,9 @@ seat numbers next to the route code. A fact a channel does not show is ``NOT_SHO
 skipped (SMS lists no seats-left figure, to keep one SMS). SMS names the way to pay in
 BUY, in the passenger's language (``BUY ... 2 POCHI``), for the wallet and phone-balance
 rows, as USSD picks it on a menu and the API in the request; the failed-M-Pesa row pays
-again with ``PAY <code> <method>``.
+again with ``PAY <code> <method>``. The counter (an agent selling to the passenger's phone
+number) runs the rows where a counter sale applies (``Counter.JOURNEYS``), plus its own:
+cash at the counter against M-Pesa in the app, and cash refused to the passenger's channels.
 """
 from __future__ import annotations
 
@@ -63,6 +65,11 @@ def journey_buy(method):
 
     run.__name__ = f"journey_buy_{method}"
     return run
+
+
+def journey_cash_at_the_counter(channel, world):
+    """Cash at the counter buys what M-Pesa buys elsewhere: the same total, seats and times."""
+    return _bought(channel, dict(channel.buy(_day(), "cash" if channel.name == "counter" else "mpesa")))
 
 
 def journey_cancel_one(channel, world):
@@ -174,6 +181,7 @@ JOURNEYS = {
     "buy 2, pay by M-Pesa": (journey_buy("mpesa"), None),
     "buy 2, pay by phone balance": (journey_buy("airtime"), None),
     "buy 2, pay by wallet": (journey_buy("wallet"), None),
+    "buy 2, cash at the counter (M-Pesa elsewhere)": (journey_cash_at_the_counter, None),
     "list, cancel one with its refund": (journey_cancel_one, None),
     "cancel after the trip left": (journey_cancel_after_departure, None),
     "top up": (journey_top_up, None),
@@ -211,6 +219,8 @@ def test_every_channel_gives_the_same_answers(client, journey, language):
     run, phone, *setup = JOURNEYS[journey]
     answers = {}
     for channel_class in CHANNELS:
+        if journey not in getattr(channel_class, "JOURNEYS", JOURNEYS):
+            continue  # the counter sells and cancels; it does not top up wallets or withdraw
         world, user = _fresh_world(phone, language)
         for step in setup:
             step(world)
@@ -226,3 +236,9 @@ def test_every_channel_gives_the_same_answers(client, journey, language):
             if mine != theirs:
                 disagreements.append(f"{journey} ({language}): {name} says {fact} = {mine!r}, the API {theirs!r}")
     assert not disagreements, "\n".join(disagreements)
+
+
+def test_the_counter_rows_name_journeys_that_exist():
+    """A typo in ``Counter.JOURNEYS`` would skip a row silently."""
+    for channel_class in CHANNELS:
+        assert set(getattr(channel_class, "JOURNEYS", JOURNEYS)) <= set(JOURNEYS), channel_class.name

@@ -4,7 +4,7 @@ Break 7 of issue 14: any site could frame ``/scan`` (and click "Undo boarding" t
 transparent frame), a script injected into a page would have run, and the scanner kept
 both its tokens where any script reads them. Here:
 
-- each page (``/``, ``/scan``, ``/t/<code>``, ``/api/docs``, ``/dev/phone``) works under its
+- each page (``/``, ``/scan``, ``/counter``, ``/t/<code>``, ``/api/docs``, ``/dev/phone``) works under its
   policy: it renders and the browser reports no violation;
 - framed by a page of another origin, none of them renders (``frame-ancestors 'none'``);
 - a script injected into each page (the response rewritten on its way, headers kept, as
@@ -46,6 +46,7 @@ def pages(world):
         "/": ("h1", "Safiri ticketing"),
         "/scan": ("#signin h1", "Sign in"),  # written by scanner.js
         "/carrier": ("#signin:not([hidden]) h1", "Sign in"),  # shown by dashboard.js
+        "/counter": ("#signin h1", "Sign in"),  # server-rendered forms
         f"/t/{ticket.short_code}": ("h1", "Safiri"),
         "/api/docs": (".info .title", "Safiri ticketing API"),  # drawn by Swagger UI
         "/dev/phone": ("h2", "SMS conversation"),

@@ -1,6 +1,6 @@
 """Schemathesis against the app (WSGI, in-process): no 500 and no answer that breaks the
 OpenAPI document, for positive and negative cases, signed in as a passenger, a driver and a
-carrier admin.
+carrier admin (and a counter agent for ``/api/v1/counter``).
 
 One pytest test per operation of ``/api/openapi.json`` (``/dev/`` and the operator
 callbacks are not in the document; ``tests/test_input_guards.py`` covers the callbacks).
@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app import create_app
+from app.extensions import db
 from tests import factories
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "8"))
@@ -90,5 +91,9 @@ def app_settings():
                            HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
 def test_api_answers_as_documented(case, app, world):
-    for user in (world.passenger, world.driver, world.admin):
+    users = [world.passenger, world.driver, world.admin]
+    if case.operation.path.startswith("/api/v1/counter"):  # the counter's endpoints, as its agent too
+        users.append(factories.make_user("agent", carrier=world.carrier))
+        db.session.commit()
+    for user in users:
         case.call_and_validate(app=app, headers=factories.auth_headers(user), checks=CHECKS)

@@ -39,7 +39,7 @@ from app.messaging import SMS_SEGMENT, Amount, Moment, t
 from app.ticketing.transitions import transition_ticket
 from app.ticketing.models import Ticket
 
-REFUND_DESTINATIONS = ("wallet", "mpesa")
+REFUND_DESTINATIONS = ("wallet", "mpesa", "cash")  # cash: out of a counter drawer
 
 
 @dataclass

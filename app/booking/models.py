@@ -28,7 +28,7 @@ ORDER_STATUSES = ("pending_payment", "paid", "partially_refunded", "refunded", "
 PAID_OR_REFUNDED_ORDER_STATUSES = TICKETED_ORDER_STATUSES + ("refunded",)
 # TICKETED_ORDER_STATUSES (app.ticketing.models): of those, the orders whose tickets may still board.
 HOLD_STATUSES = ("held", "converted", "expired", "released")
-CHANNELS = ("api", "ussd", "sms")
+CHANNELS = ("api", "ussd", "sms", "counter")
 
 
 class Order(db.Model):
@@ -38,7 +38,9 @@ class Order(db.Model):
             "status IN ('pending_payment', 'paid', 'partially_refunded', 'refunded', 'expired', 'failed')",
             name="status",
         ),
-        CheckConstraint("channel IN ('api', 'ussd', 'sms')", name="channel"),
+        CheckConstraint("channel IN ('api', 'ussd', 'sms', 'counter')", name="channel"),
+        # A counter sale names its agent; nothing else does.
+        CheckConstraint("(channel = 'counter') = (sold_by IS NOT NULL)", name="counter_sold_by"),
         CheckConstraint("total_amount > 0", name="total_positive"),
         CheckConstraint(
             "refunded_amount >= 0 AND refunded_amount <= total_amount", name="refunded_within_total"
@@ -59,6 +61,7 @@ class Order(db.Model):
     refunded_amount: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(20), default="pending_payment")
     channel: Mapped[str] = mapped_column(String(8), default="api")
+    sold_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the counter agent
     hold_expires_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]
     payment_id: Mapped[int | None]  # the payment that paid it (payments' table; no FK to stay decoupled)
@@ -69,7 +72,7 @@ class Order(db.Model):
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan"
     )
-    user = relationship("User")
+    user = relationship("User", foreign_keys=[user_id])
     trip = relationship("Trip")
     origin = relationship("Stop", foreign_keys=[origin_stop_id])
     destination = relationship("Stop", foreign_keys=[destination_stop_id])

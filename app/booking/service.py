@@ -22,6 +22,7 @@ from app.booking.models import CHANNELS, PAID_OR_REFUNDED_ORDER_STATUSES, Order,
 from app.booking.pricing import check_stops, departure_at_stop, fares_for
 from app.booking.states import ORDER
 from app.booking.transitions import (
+    remember_order_lock,
     lapse_conversion, lock_order, new_converted_hold, transition_holds, transition_order,
 )
 from app.catalog.models import SELLABLE_TRIP_STATUSES, Route, Trip
@@ -69,17 +70,17 @@ def _validate_passengers(passengers: list[dict], layout: list[str]) -> list[str]
 
 
 def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_stop_id: int,
-                 passengers: list[dict], channel: str = "api", now=None) -> Order:
+                 passengers: list[dict], channel: str = "api", sold_by: User | None = None, now=None) -> Order:
     """Hold seats and price them: a ``pending_payment`` order that lives for ``HOLD_TTL_SECONDS``.
 
     Never commits (the use case does). Errors (the caller rolls back; nothing is kept):
     404 ``trip-not-found``; 409 ``trip-not-bookable``, ``trip-departed``, ``seat-taken``,
     ``sold-out``; 422 ``passenger-count``,
     ``seat-not-in-layout``, ``duplicate-seat``, ``stop-not-on-route``,
-    ``stops-out-of-order``, ``unknown-fare-class``.
+    ``stops-out-of-order``, ``unknown-fare-class``. ``sold_by``: the agent of a counter sale.
     """
     now = now or utcnow()
-    if channel not in CHANNELS:
+    if channel not in CHANNELS or (channel == "counter") != (sold_by is not None):
         raise Unprocessable(f"Unknown channel {channel!r}.", slug="channel")
     trip = load_trip(trip_id, vehicle=True)
     if trip is None:
@@ -99,7 +100,7 @@ def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_s
         code=new_order_code(), user_id=user.id, trip_id=trip.id, origin_stop_id=origin_stop_id,
         destination_stop_id=destination_stop_id, currency=currency,
         total_amount=sum(fares[p["fare_class"]].amount for p in passengers),
-        channel=channel, hold_expires_at=expires_at, created_at=now,
+        channel=channel, sold_by=sold_by.id if sold_by else None, hold_expires_at=expires_at, created_at=now,
         items=[],  # a new order has no items: no lazy load on append
     )
     ORDER.create(order, "pending_payment", actor=f"user:{user.id}", reason=f"ordered by {channel}", now=now)
@@ -212,6 +213,27 @@ def lock_payable_order(order_id: int, now=None) -> Order:
         state = "already paid" if order.status in PAID_OR_REFUNDED_ORDER_STATUSES else (
             "expired" if order.status == "pending_payment" else order.status.replace("_", " "))
         raise Conflict(f"Booking {order.code} cannot be paid: it is {state}.", slug="order-not-payable")
+    return order
+
+
+def lock_own_order(user: User, order_id: int) -> Order:
+    """The user's own order under its row lock, with what paying it reads next (items, trip,
+    route, stops, vehicle) in the same statement; 404 for anyone else's order.
+
+    Why: a wallet purchase read the order to check its owner, then again under the lock,
+    then its items, trip and vehicle one by one. The owner is in the WHERE clause, so
+    nobody else's row is ever locked; the lock is remembered for this transaction, so
+    ``lock_payable_order`` takes the row from the session (see ``transitions.lock_order``).
+    """
+    order = db.session.execute(
+        select(Order).where(Order.id == order_id, Order.user_id == user.id)
+        .options(joinedload(Order.items), joinedload(Order.trip).joinedload(Trip.route).joinedload(Route.stops),
+                 joinedload(Order.trip).joinedload(Trip.vehicle))
+        .with_for_update(of=Order).execution_options(populate_existing=True)
+    ).unique().scalar_one_or_none()
+    if order is None:
+        raise NotFound("There is no such order.", slug="order-not-found")
+    remember_order_lock(order)
     return order
 
 

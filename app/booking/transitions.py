@@ -28,10 +28,16 @@ def lock_order(order_id: int) -> Order | None:
         if order is not None:
             return order
     order = ORDER.lock(order_id)
-    held = transaction_locks(db.session())
-    if order is not None and held is not None:
-        held[(Order, order_id)] = True
+    if order is not None:
+        remember_order_lock(order)
     return order
+
+
+def remember_order_lock(order: Order) -> None:
+    """Note that this transaction holds ``order``'s row lock (a later ``lock_order`` reuses it)."""
+    held = transaction_locks(db.session())
+    if held is not None:
+        held[(Order, order.id)] = True
 
 def transition_order(order: Order, new_status: str, *, actor: str, reason: str | None = None, now=None) -> Order:
     """Move ``order`` to ``new_status`` after re-reading it under a row lock.

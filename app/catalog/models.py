@@ -56,6 +56,7 @@ class Carrier(TimestampMixin, db.Model):
         CheckConstraint("boarding_opens_minutes >= 0", name="boarding_nonnegative"),
         CheckConstraint("commission_bps IS NULL OR (commission_bps >= 0 AND commission_bps <= 10000)",
                         name="commission_range"),
+        CheckConstraint("cash_difference_threshold >= 0", name="cash_threshold_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +80,9 @@ class Carrier(TimestampMixin, db.Model):
     # A student's self-service registration waits for an agent's approval (app.concessions);
     # off: it applies at once, until the expiry the student gave.
     student_approval_required: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A counter drawer closed with a difference above this (minor units, either way) needs
+    # the agent's comment (app.counter).
+    cash_difference_threshold: Mapped[int] = mapped_column(default=10000, server_default="10000")
 
 
 class Stop(TimestampMixin, db.Model):

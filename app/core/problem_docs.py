@@ -69,6 +69,22 @@ SPECIFIC: dict[tuple[str, str], dict[int, str]] = {
     ("post", "/api/v1/orders/{order_id}/cancel"): {
         409: "Nothing left to cancel, trip departed, or an Idempotency-Key conflict"},
     ("post", "/api/v1/orders/{order_id}/release"): {409: "The order is paid or no longer held"},
+    ("post", "/api/v1/counter/sales"): {
+        404: "Trip of another carrier, or no such trip or stop",
+        409: "No shift open (drawer-not-open); seats taken, trip full, departed or not sold",
+        429: "Too many payment prompts to this phone number (too-many-prompts); see Retry-After"},
+    ("get", "/api/v1/counter/drawer"): {404: "No shift open (drawer-not-open)"},
+    ("post", "/api/v1/counter/drawer"): {409: "A shift is already open (drawer-already-open)"},
+    ("post", "/api/v1/counter/drawer/count"): {409: "No shift open, or closed already (drawer-not-open)"},
+    ("post", "/api/v1/counter/orders/{order_id}/cash"): {
+        409: "No shift open (drawer-not-open), or the order is paid, expired or released (order-not-payable)"},
+    ("post", "/api/v1/counter/orders/{order_id}/mpesa"): {
+        409: "The order is paid, expired or released (order-not-payable)",
+        429: "Too many payment prompts to this phone number (too-many-prompts); see Retry-After"},
+    ("post", "/api/v1/counter/orders/{order_id}/release"): {409: "The order is paid or no longer held"},
+    ("post", "/api/v1/counter/orders/{order_id}/cancel"): {
+        409: "Nothing to cancel, trip departed, no shift open for a cash refund, or the drawer holds less "
+             "than the refund (drawer-short)"},
     ("get", "/api/v1/orders/{order_id}/cancellation-quote"): {409: "Nothing to cancel or trip departed"},
     ("post", "/api/v1/wallet/top-ups"): {
         409: "An Idempotency-Key in flight or reused with another body",

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.ledger.balances import keeps_balance, lock_balance, move
+from app.ledger import one_trip
 from app.ledger.models import LedgerEntry, LedgerTransaction
 
 # Where a carrier's "day" starts, by its country (statements are per local day).
@@ -59,6 +60,22 @@ def payouts_pending(carrier_id: int) -> str:
 
 def provider_clearing(provider: str) -> str:
     return f"provider_clearing:{provider}"
+
+
+def cash_drawer(agent_id: int) -> str:
+    """The cash in an agent's counter drawer (an asset: negative while it holds cash)."""
+    return f"cash_drawer:{agent_id}"
+
+
+def counter_cash(carrier_id: int) -> str:
+    """Cash the carrier holds from its counters: floats handed out (positive) and the
+    counted cash handed back at each closing (negative), so it is the carrier's cash in hand."""
+    return f"counter_cash:{carrier_id}"
+
+
+def cash_over_short(carrier_id: int) -> str:
+    """Differences between a drawer's count and the ledger: over (positive) or short (negative)."""
+    return f"cash_over_short:{carrier_id}"
 
 
 PLATFORM_FEES = "platform_fees"
@@ -113,9 +130,16 @@ def post(
         raise UnbalancedTransaction(f"{kind}:{ref} does not balance: {dict(totals)}")
 
     # Kept balances are locked in account order, so two postings touching the same ones cannot deadlock.
+    moved = []
     for leg in sorted(legs, key=lambda leg: leg.account):
         if keeps_balance(leg.account):
-            move(lock_balance(leg.account, leg.currency), leg.amount, leg.currency)
+            row = lock_balance(leg.account, leg.currency)
+            move(row, leg.amount, leg.currency)
+            moved.append((row, leg.amount))
+    if one_trip.supported():
+        txn = one_trip.insert_posting(kind, ref, legs, moved, carrier_id=carrier_id, order_id=order_id,
+                                      payment_id=payment_id, memo=memo[:200] if memo else None, now=now)
+        return Posted(txn, True)
 
     txn = LedgerTransaction(
         kind=kind, ref=ref, carrier_id=carrier_id, order_id=order_id, payment_id=payment_id,

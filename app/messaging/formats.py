@@ -29,6 +29,17 @@ def babel_locale(language: str | None) -> str:
 
 
 @lru_cache(maxsize=None)
+def _locale(code: str) -> Locale:
+    """One parsed ``Locale`` per code, its data loaded once.
+
+    Why: given a locale *name*, Babel parses a new ``Locale`` on every call, and its data is
+    fetched again through ``babel.localedata.load``, under one process-wide lock. A
+    threaded worker's USSD steps queued on that lock (py-spy: 18% of a worker's samples on
+    the "which trip" screen's dates, issue 17)."""
+    return Locale.parse(code)
+
+
+@lru_cache(maxsize=None)
 def _money_patterns(locale: str) -> tuple[str, str]:
     """The locale's currency pattern with the ISO code (``¤¤``), with and without cents."""
     pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0]
@@ -48,7 +59,7 @@ def money(amount: int, currency: str, language: str | None = "en") -> str:
     value = Decimal(int(amount)).scaleb(-exponent)
     with_cents, whole = _money_patterns(babel_locale(language))
     pattern = whole if value == value.to_integral_value() else with_cents
-    return format_currency(value, currency, format=pattern, locale=babel_locale(language),
+    return format_currency(value, currency, format=pattern, locale=_locale(babel_locale(language)),
                            currency_digits=False).translate(_SPACES)
 
 
@@ -58,22 +69,22 @@ def amount_only(amount: int, currency: str, language: str | None = "en") -> str:
     exponent = MINOR_UNITS.get(currency, 2)
     value = Decimal(int(amount)).scaleb(-exponent)
     pattern = "#,##0" if value == value.to_integral_value() else "#,##0." + "0" * exponent
-    return format_decimal(value, format=pattern, locale=babel_locale(language)).translate(_SPACES)
+    return format_decimal(value, format=pattern, locale=_locale(babel_locale(language))).translate(_SPACES)
 
 
 def short_date(day: date | datetime, language: str | None = "en") -> str:
     """``30 Sep`` / ``30 sept.`` / ``30 Sep``: a day on a small screen, month in ``language``."""
-    return format_date(day, "dd MMM", locale=babel_locale(language)).translate(_SPACES)
+    return format_date(day, "dd MMM", locale=_locale(babel_locale(language))).translate(_SPACES)
 
 
 def weekday_date(day: date | datetime, language: str | None = "en") -> str:
     """``Thu 03 Dec`` / ``jeu. 03 déc.`` / ``Alhamisi 03 Des``: a travel day named in full."""
-    return format_date(day, "EEE dd MMM", locale=babel_locale(language)).translate(_SPACES)
+    return format_date(day, "EEE dd MMM", locale=_locale(babel_locale(language))).translate(_SPACES)
 
 
 def clock(moment: time | datetime, language: str | None = "en") -> str:
     """``07:05``: the 24-hour clock every language here reads (Babel's short time format)."""
-    return format_time(moment, "HH:mm", locale=babel_locale(language)).translate(_SPACES)
+    return format_time(moment, "HH:mm", locale=_locale(babel_locale(language))).translate(_SPACES)
 
 
 class Amount(NamedTuple):

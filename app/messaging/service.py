@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
 
 from app.core.phone import mask_phone
 from app.database import utcnow
 from app.extensions import db, unit_of_work
-from app.jobs import RetryLater, enqueue_after_commit, job_id
+from app.jobs import PendingJob, RetryLater, job_id
 from app.messaging.at_gateway import AfricasTalkingSms
 from app.messaging.models import OutboundMessage
 from app.messaging.states import SMS
@@ -73,12 +74,47 @@ def _build_backend(config):
 
 
 def queue_sms(to_phone: str, text: str, kind: str, user_id: int | None = None) -> OutboundMessage:
-    """Record an SMS in the caller's transaction; it is sent after commit."""
+    """Record an SMS in the caller's transaction; it is sent after commit.
+
+    Not flushed here: the rows a transaction queues (a purchase's tickets and receipt) go in
+    one multi-row INSERT with its next flush. Its send job is booked now, in order with the
+    transaction's other jobs, and named once the row has its id, just before the COMMIT
+    (``_name_send_jobs``).
+    """
     message = OutboundMessage(to_phone=to_phone, text=text, kind=kind, user_id=user_id)
-    db.session.add(message)
-    db.session.flush()
-    enqueue_after_commit("app.messaging.service:deliver", message.id, job_id=job_id("sms", message.id))
+    session = db.session()
+    session.add(message)
+    job = PendingJob(DELIVER, ())
+    session.info.setdefault("pending_jobs", []).append(job)
+    session.info.setdefault(QUEUED_SMS, []).append((message, job))
     return message
+
+
+DELIVER = "app.messaging.service:deliver"
+QUEUED_SMS = "outbound.queued"
+
+
+@event.listens_for(Session, "before_commit")
+def _name_send_jobs(session):
+    """Each queued SMS's job gets its row's id (a row rolled back with a SAVEPOINT: no job)."""
+    if session.in_nested_transaction():
+        return
+    queued = session.info.pop(QUEUED_SMS, None)
+    if not queued:
+        return
+    session.flush()
+    jobs = session.info.get("pending_jobs", [])
+    for message, job in queued:
+        if message.id is not None and message in session:
+            job.args, job.job_id = (message.id,), job_id("sms", message.id)
+        elif any(j is job for j in jobs):
+            jobs.remove(job)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_queued(session, previous_transaction):
+    if previous_transaction.parent is None:
+        session.info.pop(QUEUED_SMS, None)
 
 
 # Kinds whose text is a secret for its recipient alone: once the gateway has it (or it is

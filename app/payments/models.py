@@ -20,12 +20,12 @@ from app.database import utcnow
 from app.extensions import db
 
 PAYMENT_STATUSES = ("initiated", "pending", "succeeded", "failed", "expired", "refunded")
-PAYMENT_METHODS = ("mpesa_stk", "mpesa_paybill", "airtime", "wallet", "sandbox")
+PAYMENT_METHODS = ("mpesa_stk", "mpesa_paybill", "airtime", "wallet", "sandbox", "cash")
 # What the API, profiles, USSD and SMS call each stored method: one name per thing, so a
 # payment requested as "mpesa" is answered as "mpesa" whether the passenger paid through
 # the prompt (mpesa_stk) or at the Paybill (mpesa_paybill).
 PUBLIC_METHODS = {"mpesa_stk": "mpesa", "mpesa_paybill": "mpesa", "airtime": "airtime", "wallet": "wallet",
-                  "sandbox": "sandbox"}
+                  "sandbox": "sandbox", "cash": "cash"}
 PURPOSES = ("order", "topup")
 
 
@@ -40,8 +40,10 @@ class Payment(db.Model):
         ),
         CheckConstraint("purpose IN ('order', 'topup')", name="purpose"),
         CheckConstraint(
-            "method IN ('mpesa_stk', 'mpesa_paybill', 'airtime', 'wallet', 'sandbox')", name="method"
+            "method IN ('mpesa_stk', 'mpesa_paybill', 'airtime', 'wallet', 'sandbox', 'cash')", name="method"
         ),
+        # Cash is taken at a counter by an agent, into their drawer: only cash names one.
+        CheckConstraint("(method = 'cash') = (collected_by IS NOT NULL)", name="cash_collected_by"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("purpose = 'topup' OR order_id IS NOT NULL", name="order_payment_has_order"),
         Index("ix_payments_status_created", "status", "created_at"),
@@ -76,6 +78,8 @@ class Payment(db.Model):
     # STK pushes only: when the poller next asks Daraja (NULL: never polled) and how often it did.
     next_poll_at: Mapped[datetime | None]
     poll_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Cash only: the agent who took it (its ledger account is their drawer, cash_drawer:<agent>).
+    collected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     # The order it pays, read through this row's own foreign key (payments does not import
     # booking): what a message about the payment names (its code, whether it is still unpaid).
@@ -88,7 +92,7 @@ class Refund(db.Model):
     __tablename__ = "refunds"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("destination IN ('wallet', 'mpesa', 'reversal')", name="destination"),
+        CheckConstraint("destination IN ('wallet', 'mpesa', 'reversal', 'cash')", name="destination"),
         CheckConstraint("status IN ('completed', 'pending_payout')", name="status"),
     )
 
@@ -99,7 +103,8 @@ class Refund(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    # wallet (instant), mpesa (a B2C payout), reversal (the payment itself reversed; app.payouts)
+    # wallet (instant), mpesa (a B2C payout), reversal (the payment itself reversed; app.payouts),
+    # cash (paid out of a counter drawer at once)
     destination: Mapped[str] = mapped_column(String(8), default="wallet")
     reason: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="completed")

@@ -25,6 +25,7 @@ from app.ledger.service import (
     PLATFORM_PAYOUTS_PENDING,
     Leg,
     carrier_payable,
+    cash_drawer,
     payouts_pending,
     post,
     wallet_account,
@@ -84,12 +85,13 @@ def refundable_amount(order) -> int:
 
 
 def refund_order(order, amount: int, *, reason: str, destination: str = "wallet", ref: str, now=None,
-                 notify: bool = True, actor: str = "system:refunds") -> Refund:
+                 notify: bool = True, actor: str = "system:refunds", paid_by_agent: int | None = None) -> Refund:
     """Give ``amount`` of ``order`` (locked by the caller) back to its passenger; never commits.
 
     ``notify=False`` leaves the passenger's SMS to the caller, for a caller that tells them
     more in one message (a carrier's trip cancellation: why, and the refund together).
     ``actor`` (``user:12``) is who asked for the refund, for the status history.
+    ``destination="cash"``: an agent pays it out of their drawer (``paid_by_agent``) at once.
 
     Raises ``Unprocessable`` for a non-positive amount or an unknown destination and
     ``Conflict`` for more than is refundable or an M-Pesa refund the carrier does not allow.
@@ -99,8 +101,9 @@ def refund_order(order, amount: int, *, reason: str, destination: str = "wallet"
         return existing
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise Unprocessable("A refund amount must be a positive integer of minor units.", slug="invalid-amount")
-    if destination not in ("wallet", "mpesa"):
-        raise Unprocessable("A refund goes to 'wallet' or 'mpesa'.", slug="invalid-destination")
+    if destination not in ("wallet", "mpesa", "cash") or (destination == "cash") != (paid_by_agent is not None):
+        raise Unprocessable("A refund goes to 'wallet' or 'mpesa' (or 'cash', from a drawer).",
+                            slug="invalid-destination")
     trip = db.session.get(Trip, order.trip_id)
     carrier = db.session.get(Carrier, trip.carrier_id)
     if destination == "mpesa" and not carrier.mpesa_refunds_allowed:
@@ -114,7 +117,8 @@ def refund_order(order, amount: int, *, reason: str, destination: str = "wallet"
     fee_back = refund_commission(amount, payment_id=order.payment_id, bps=carrier.commission_bps)
     if destination == "wallet":
         get_wallet(order.user_id, lock=True)  # the wallet's lock (and row) before its balance moves
-    target = wallet_account(order.user_id) if destination == "wallet" else payouts_pending(carrier.id)
+    target = {"wallet": lambda: wallet_account(order.user_id), "mpesa": lambda: payouts_pending(carrier.id),
+              "cash": lambda: cash_drawer(paid_by_agent)}[destination]()
     posted = post("refund", ref, [
         Leg(carrier_payable(carrier.id), -(amount - fee_back), order.currency),
         Leg(PLATFORM_FEES, -fee_back, order.currency),
@@ -128,7 +132,7 @@ def refund_order(order, amount: int, *, reason: str, destination: str = "wallet"
     )
     if now is not None:
         refund.created_at = now
-    REFUND.create(refund, "completed" if destination == "wallet" else "pending_payout", actor=actor,
+    REFUND.create(refund, "pending_payout" if destination == "mpesa" else "completed", actor=actor,
                   reason=reason, now=now)
     if payment_id and available - amount == 0:
         payment = lock_payment(payment_id)
@@ -146,6 +150,8 @@ def _notify(order, refund: Refund, carrier: Carrier) -> None:
     amount = Amount(refund.amount, refund.currency)
     if refund.destination == "wallet":
         text = t("refund_to_wallet", user.language, amount=amount, code=order.code)
+    elif refund.destination == "cash":
+        text = t("refund_in_cash", user.language, amount=amount, code=order.code)
     else:  # a pending M-Pesa payout: say it is not instant
         text = t("refund_to_mpesa", user.language, amount=amount, code=order.code, carrier=carrier.name[:30])
     queue_sms(user.phone, text, kind="refund", user_id=user.id)

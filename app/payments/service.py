@@ -137,6 +137,19 @@ def open_payment(order, method: str, phone: str | None = None, *, now=None) -> O
     return Opened(payment, provider, True, order.code, f"Safiri {order.code}")
 
 
+def open_cash_payment(order, agent, *, now=None) -> Payment:
+    """Cash an agent takes at the counter for ``order`` (locked by the caller), into their
+    drawer: the row the caller settles at once (``confirm_payment``). Never commits.
+
+    Only the counter calls this: the passenger's channels name methods from
+    ``app.sales.common.PAYMENT_METHODS``, which has no cash (422 ``invalid-method``).
+    """
+    return PAYMENT.create(
+        Payment(order_id=order.id, user_id=order.user_id, purpose="order", method="cash", provider="cash",
+                amount=order.total_amount, currency=order.currency, collected_by=agent.id),
+        "initiated", actor=f"user:{agent.id}", reason="cash at the counter", now=now or utcnow())
+
+
 def take_from_wallet(payment: Payment) -> None:
     """Check that the payer's wallet (locked now: the last lock of a wallet purchase) holds
     the payment; else 402 ``insufficient-funds`` naming what it holds. The money itself

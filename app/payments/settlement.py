@@ -36,6 +36,7 @@ from app.ledger.service import (
     REVIEW_SUSPENSE,
     Leg,
     carrier_payable,
+    cash_drawer,
     post,
     provider_clearing,
     wallet_account,
@@ -54,7 +55,7 @@ log = logging.getLogger(__name__)
 
 # A payment method's name in a receipt (catalogue keys).
 METHOD_LABEL = {"mpesa_stk": "method_mpesa", "mpesa_paybill": "method_mpesa", "airtime": "method_airtime",
-                "wallet": "method_wallet", "sandbox": "method_mpesa"}
+                "wallet": "method_wallet", "sandbox": "method_mpesa", "cash": "method_cash"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class Settled:
 def _source_account(payment: Payment) -> str:
     if payment.method == "wallet":
         return wallet_account(payment.user_id)
+    if payment.method == "cash":
+        return cash_drawer(payment.collected_by)
     return provider_clearing(payment.provider)
 
 
@@ -240,6 +243,15 @@ def _apply_topup(payment: Payment, now) -> None:
                   kind="receipt", user_id=payment.user_id)
 
 
+def presume_applied(payment: Payment) -> None:
+    """Write on a wallet payment what ``record_order_payment`` will write when booking takes it
+    (outcome ``applied``, the "ticket coming" message), before it is settled, so that its
+    one ``UPDATE`` carries them with its new status. A wallet payment booking does not take
+    is refused and rolled back whole (``record_order_payment``), so nothing else is possible."""
+    payment.outcome = "applied"
+    payment.message = text("paid_ticket_coming", _language(payment))
+
+
 def record_order_payment(payment: Payment, order, outcome: str, now) -> None:
     """Move the money of a settled order payment as booking's ``outcome`` says; the receipt.
 
@@ -265,8 +277,8 @@ def record_order_payment(payment: Payment, order, outcome: str, now) -> None:
         if payment.method == "wallet":
             maybe_schedule_auto_recharge(payment.user_id)
         return
-    if payment.method == "wallet":
-        # Nothing was taken from the wallet yet: refuse, and the caller rolls back.
+    if payment.method in ("wallet", "cash"):
+        # Nothing was taken from the wallet (or the agent keeps the cash): refuse, and the caller rolls back.
         raise Conflict(f"Booking {order.code} cannot be paid now ({outcome.replace('_', ' ')}).",
                        slug="order-not-payable")
     if outcome == "mismatch":

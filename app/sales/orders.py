@@ -108,9 +108,23 @@ def _last_payment(order: Order) -> LastPayment | None:
                        payment.message, payment.failure_reason)
 
 
-def order_view(order: Order, *, now: datetime | None = None) -> OrderView:
-    """The view of ``order`` (payment options only while it can still be paid)."""
+_UNKNOWN = object()
+
+
+def order_view(order: Order, *, now: datetime | None = None, last_payment=_UNKNOWN) -> OrderView:
+    """The view of ``order`` (payment options only while it can still be paid).
+
+    ``last_payment``: the order's latest payment when the caller knows it (the payment it
+    just made; None for an order it just created), so it is not looked up again.
+    """
     now = now or utcnow()
+    if last_payment is _UNKNOWN:
+        latest = _last_payment(order)
+    elif last_payment is None:
+        latest = None
+    else:
+        latest = LastPayment(last_payment.id, PUBLIC_METHODS.get(last_payment.method, last_payment.method),
+                             last_payment.status, last_payment.message, last_payment.failure_reason)
     zone = order.origin.timezone
     payable = order.status == "pending_payment" and order.hold_expires_at > now
     return OrderView(
@@ -120,7 +134,7 @@ def order_view(order: Order, *, now: datetime | None = None) -> OrderView:
         origin_name=order.origin.name, destination_name=order.destination.name,
         departure_local=to_local(departure_at_stop(order.trip, order.origin_stop_id), zone),
         hold_expires_local=to_local(order.hold_expires_at, zone),
-        last_payment=_last_payment(order),
+        last_payment=latest,
         payment_options=payment_options(order) if payable else [],
     )
 
@@ -152,7 +166,7 @@ def default_class(trip, origin_stop_id: int, destination_stop_id: int) -> str:
 
 def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: int,
                passengers: int | list[dict], fare_class: str | None = None, channel: str = "api",
-               now: datetime | None = None) -> OrderView:
+               sold_by=None, now: datetime | None = None) -> OrderView:
     """Hold seats for a party and price them: a ``pending_payment`` order (one unit of work).
 
     ``passengers`` is a count (seats assigned, every one of ``fare_class``) or the API's list
@@ -163,30 +177,35 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
     """
     party = [{} for _ in range(passengers)] if isinstance(passengers, int) else list(passengers)
     check_passenger_count(len(party))
+    # Read once, with its route, stops and vehicle, and kept referenced: booking's own read
+    # of it, the order's and the answer's (departure at the stop, the stops' names) are then
+    # taken from the session instead of five more round trips.
+    trip = load_trip(trip_id, vehicle=True)
     if fare_class is None and any(not p.get("fare_class") for p in party):
-        trip = load_trip(trip_id)
         if trip is None:
             raise NotFound("There is no such trip.", slug="trip-not-found")
         fare_class = default_class(trip, origin_stop_id, destination_stop_id)
     party = [{"fare_class": p.get("fare_class") or fare_class, "seat": p.get("seat"), "name": p.get("passenger_name")}
              for p in party]
     if any(p["fare_class"] in CONCESSION_CLASSES for p in party):
-        check_concessions(user, load_trip(trip_id), origin_stop_id, party, now)  # only a holder buys these
-    check_seats_left(trip_id, len(party), origin_stop_id=origin_stop_id, destination_stop_id=destination_stop_id)
+        check_concessions(user, trip, origin_stop_id, party, now)  # only a holder buys these
+    check_seats_left(trip_id, len(party), origin_stop_id=origin_stop_id, destination_stop_id=destination_stop_id,
+                     trip=trip)
     order = unit_of_work(lambda: create_order(user, trip_id=trip_id, origin_stop_id=origin_stop_id,
                                               destination_stop_id=destination_stop_id, passengers=party,
-                                              channel=channel, now=now))
-    return order_view(order, now=now)
+                                              channel=channel, sold_by=sold_by, now=now))
+    return order_view(order, now=now, last_payment=None)  # just created: nothing paid it yet
 
 
 def check_seats_left(trip_id: int, party: int, *, origin_stop_id: int | None = None,
-                     destination_stop_id: int | None = None) -> None:
+                     destination_stop_id: int | None = None, trip=None) -> None:
     """Seats for the whole party on the leg, counted now: 409 ``sold-out`` when none is left,
     409 ``not-enough-seats`` (with ``seats_left``) when fewer than the party. Channels that ask
     the count after showing a list (USSD) check here, not against the list's figure, which
     may be stale; the hold itself (the seat segments' primary key) still decides. Without
-    both stops, seats free from the first stop to the terminus are counted."""
-    trip = load_trip(trip_id, vehicle=True)
+    both stops, seats free from the first stop to the terminus are counted. ``trip``: the
+    trip when the caller has loaded it (with its vehicle)."""
+    trip = trip if trip is not None else load_trip(trip_id, vehicle=True)
     if trip is None:
         return  # create_order answers 404
     legs = None

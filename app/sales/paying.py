@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.booking.service import get_order_for, lock_payable_order
+from app.booking.service import get_order_for, lock_own_order, lock_payable_order
 from app.database import utcnow
 from app.errors import ApiError, NotFound, Unprocessable
 from app.extensions import db, unit_of_work
 from app.payments.models import PUBLIC_METHODS, Payment
+from app.payments.settlement import presume_applied
 from app.payments.service import Opened, ask_operator, open_payment, record_operator_answer, take_from_wallet
 from app.sales.common import PAYMENT_METHODS, PaymentLike
 from app.sales.confirming import confirm_payment
@@ -67,7 +68,10 @@ def pay_order(user, order_id: int, method: str, *, phone: str | None = None, lin
     """
     if method not in PAYMENT_METHODS:
         method = method_from_word(method)
-    order = get_order_for(user, order_id)  # 404 for anyone else's order, before anything is locked
+    if method == "wallet":  # settled in this request: locked now, with what it reads next (404 as below)
+        order = lock_own_order(user, order_id)
+    else:
+        order = get_order_for(user, order_id)  # 404 for anyone else's order, before anything is locked
     if method in PROMPTING_METHODS:
         guard_prompt(user, phone)  # 429 too-many-prompts before anything is locked or sent
     now = utcnow()
@@ -84,7 +88,9 @@ def pay_order(user, order_id: int, method: str, *, phone: str | None = None, lin
         if refused.slug in REFUSALS_WITH_ALTERNATIVES:
             refused.extra.setdefault("other_methods", _others_now(user, order_id, method))
         raise
-    view = order_view(order)  # the row the unit of work locked and changed (one object per row)
+    # The row the unit of work locked and changed (one object per row). A wallet payment was
+    # made and settled right here, so it is the order's latest: not looked up again.
+    view = order_view(order, last_payment=payment) if method == "wallet" else order_view(order)
     public = PUBLIC_METHODS.get(payment.method, payment.method)
     outcome = PaymentOutcome(payment, public, payment.status, payment.message, view)
     if outcome.failed:
@@ -98,6 +104,7 @@ def _pay_from_wallet(order_id: int, now) -> Payment:
     order = lock_payable_order(order_id, now)
     payment = open_payment(order, "wallet", now=now).payment
     take_from_wallet(payment)
+    presume_applied(payment)
     confirm_payment(payment.id, amount=payment.amount, currency=payment.currency, source="wallet", now=now,
                     inserted=payment)
     return payment

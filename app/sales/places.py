@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app.catalog.models import Stop, fold
 from app.catalog.service import match_cities as matching
 from app.catalog.service import popular_cities as busiest
-from app.catalog.service import resolve_stop
+from app.catalog.service import resolve_place
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.extensions import db
@@ -59,7 +59,7 @@ def fold_place(text: str) -> str:
 
 def today_at(place: str, now: datetime | None = None) -> date:
     """The date it is now at ``place`` (its first stop's zone): "today" for a passenger there."""
-    return to_local(now or utcnow(), resolve_stop(place)[0].timezone).date()
+    return to_local(now or utcnow(), resolve_place(place).first_zone).date()
 
 
 def popular_cities(limit: int = 6) -> list[str]:

@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import Index, String, event, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Index, String, event, insert, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.database import utcnow
 from app.extensions import db
@@ -82,6 +82,72 @@ def history_row(entity: str, entity_id: int, from_status: str | None, to_status:
     """The values of one history row (for a bulk insert)."""
     return dict(entity=entity, entity_id=entity_id, from_status=from_status, to_status=to_status,
                 actor=check_actor(actor), reason=clean_reason(reason), at=at)
+
+
+# ---- rows waiting for the transaction's one batched insert
+#
+# Why deferred: a purchase moves an order, its holds, a payment and its tickets, and each
+# move used to flush its own ``INSERT INTO status_history`` between the other statements
+# (five round trips in a wallet payment). The rows are now kept on the session and written
+# in one multi-row INSERT just before the COMMIT, in the same transaction: they commit with
+# the change they record, or not at all. A savepoint rolled back drops the rows recorded
+# inside it; a rollback drops them all; any query of ``status_history`` writes them first,
+# so a reader in the same transaction still sees every change.
+PENDING = "status_history.pending"
+_MARKS = "status_history.savepoints"
+
+
+def defer(entity: str, entity_id: int, from_status: str | None, to_status: str, *, actor: str,
+          reason: str | None, at: datetime, session=None) -> None:
+    """Record one change, written with the others before the transaction commits."""
+    session = session if session is not None else db.session()
+    session.info.setdefault(PENDING, []).append(
+        history_row(entity, entity_id, from_status, to_status, actor=actor, reason=reason, at=at))
+
+
+def write_pending(session) -> None:
+    """Insert the rows recorded so far (one statement; nothing when there are none)."""
+    rows = session.info.pop(PENDING, None)
+    if rows:
+        # The table, not the mapper: the ORM would split the rows by which values are NULL.
+        session.execute(insert(StatusHistory.__table__), rows)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session):
+    if not session.in_nested_transaction():  # a SAVEPOINT's release is no commit
+        write_pending(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _write_before_reading(state):
+    if state.session.info.get(PENDING) and any(m.class_ is StatusHistory for m in state.all_mappers):
+        write_pending(state.session)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session, transaction):
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[transaction] = len(session.info.get(PENDING, ()))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_savepoint(session, transaction):
+    if transaction.nested:
+        session.info.get(_MARKS, {}).pop(transaction, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session, previous_transaction):
+    pending = session.info.get(PENDING)
+    if not pending:
+        return
+    if previous_transaction.nested:
+        mark = session.info.get(_MARKS, {}).get(previous_transaction)
+        if mark is not None:
+            del pending[mark:]
+    elif previous_transaction.parent is None:
+        session.info.pop(PENDING, None)
 
 
 def history_of(entity: str, entity_id: int) -> list[StatusHistory]:

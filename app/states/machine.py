@@ -8,7 +8,8 @@ module applies any of them the same way:
 - ``transition`` re-reads the row under a row lock (``SELECT ... FOR UPDATE`` with
   ``populate_existing``: another request may just have moved it), refuses a move the table
   does not allow with a ``Conflict`` that changes nothing, sets the status and appends a
-  ``status_history`` row saying who (``actor``), when and why;
+  ``status_history`` row (``history.defer``: all of a transaction's rows go in one INSERT
+  before its COMMIT) saying who (``actor``), when and why;
 - ``create`` gives a new row its first state (one of the table's initial states) and
   records it (``from_status`` NULL);
 - ``bulk`` moves every row matching a filter (the expiry sweeps), locking them, and
@@ -24,9 +25,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
-from app.states.history import StatusHistory, check_actor, clean_reason, history_row
+from app.states.history import check_actor, defer
 from app.database import utcnow
 from app.errors import Conflict
 from app.extensions import db
@@ -118,8 +119,7 @@ class Machine:
         if not self.allows(current, to):
             raise self.refusal(current, to)
         self._stamp(current_row, to, reason, now)
-        db.session.add(StatusHistory(entity=self.entity, entity_id=current_row.id, from_status=current,
-                                     to_status=to, actor=actor, reason=clean_reason(reason), at=now))
+        defer(self.entity, current_row.id, current, to, actor=actor, reason=reason, at=now)
         return current_row
 
     def create(self, row, status: str, *, actor: str, reason: str | None = None, now: datetime | None = None):
@@ -132,8 +132,7 @@ class Machine:
         self._born(row, now)
         db.session.add(row)
         db.session.flush()
-        db.session.add(StatusHistory(entity=self.entity, entity_id=row.id, from_status=None, to_status=status,
-                                     actor=actor, reason=clean_reason(reason), at=now))
+        defer(self.entity, row.id, None, status, actor=actor, reason=reason, at=now)
         return row
 
     def create_all(self, rows: list, status: str, *, actor: str, reason: str | None = None,
@@ -148,11 +147,8 @@ class Machine:
             self._born(row, now)
         db.session.add_all(rows)
         db.session.flush()
-        db.session.add_all(
-            StatusHistory(entity=self.entity, entity_id=row.id, from_status=None, to_status=status,
-                          actor=actor, reason=clean_reason(reason), at=now)
-            for row in rows
-        )
+        for row in rows:
+            defer(self.entity, row.id, None, status, actor=actor, reason=reason, at=now)
         return rows
 
     def bulk(self, *criteria, to: str, actor: str, reason: str | None = None, now: datetime | None = None,
@@ -185,10 +181,8 @@ class Machine:
             update(self.model).where(self.model.id.in_(ids)).values(**changes)
             .execution_options(synchronize_session="fetch")
         )
-        db.session.execute(insert(StatusHistory), [
-            history_row(self.entity, row_id, current, to, actor=actor, reason=reason, at=now)
-            for row_id, current in rows
-        ])
+        for row_id, current in rows:
+            defer(self.entity, row_id, current, to, actor=actor, reason=reason, at=now)
         return ids
 
     def reachable(self) -> frozenset[str]:

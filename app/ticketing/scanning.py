@@ -40,9 +40,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 
-from app.catalog.models import SELLABLE_TRIP_STATUSES, Trip, TripDriver
+from app.catalog.models import SELLABLE_TRIP_STATUSES, Route, Trip, TripDriver
 from app.catalog.service import is_driver_assigned
 from app.core.timeutil import to_local
 from app.database import utcnow
@@ -93,7 +94,9 @@ class ScanOutcome:
 
 def authorize_trip(user, trip_id: int) -> Trip:
     """The trip ``user`` may scan or download; 404 for another carrier's, 403 if unassigned."""
-    trip = db.session.get(Trip, trip_id)
+    # With its route and stops: judging a scan reads them (where the passenger boards), and
+    # the trip stays loaded while the scan is judged (``check_ticket`` holds it).
+    trip = db.session.get(Trip, trip_id, options=(joinedload(Trip.route).joinedload(Route.stops),))
     if trip is None or user.role not in SCANNER_ROLES or trip.carrier_id != user.carrier_id:
         raise NotFound("There is no such trip.", slug="trip-not-found")
     if user.role == "driver" and not is_driver_assigned(user, trip_id):
@@ -118,8 +121,9 @@ def check_ticket(
         raise Unprocessable("Send either qr_payload or short_code.", slug="scan-input")
     if not device_id or not nonce:
         raise Unprocessable("device_id and nonce are required.", slug="scan-input")
+    trip = None  # held (not only checked) so that judging reads it from the session
     if trip_id is not None:
-        authorize_trip(driver, trip_id)
+        trip = authorize_trip(driver, trip_id)
     elif driver.role not in SCANNER_ROLES:
         raise Forbidden("Only drivers and carrier staff can check tickets.", slug="not-a-scanner")
     now = now or utcnow()
@@ -142,6 +146,7 @@ def check_ticket(
         prior = _replay(driver, device_id, nonce, digest, short_code)
         if prior is not None:
             return prior
+    del trip
     raise Conflict("This scan could not be recorded; send it again.", slug="scan-retry")
 
 
@@ -193,8 +198,9 @@ def _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source
         code, first = _judge_ticket(ticket, trip_id, at)
     result = result_of(code)
     if result == "valid":
+        # Read under its row lock just now (``_find_ticket``): not read again.
         transition_ticket(ticket, "used", actor=f"user:{driver.id}", reason=f"boarded on device {device_id}"[:200],
-                          now=at)
+                          now=at, locked=True)
     outcome = ScanOutcome(code, ticket, None, first, typed=typed)
     scan = Scan(
         device_id=device_id, nonce=nonce, user_id=driver.id, carrier_id=driver.carrier_id,

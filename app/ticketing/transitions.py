@@ -10,6 +10,10 @@ from app.ticketing.models import Ticket
 from app.ticketing.states import TICKET
 
 
-def transition_ticket(ticket: Ticket, new_status: str, *, actor: str, reason: str | None = None, now=None) -> Ticket:
-    """Move a ticket to ``new_status`` under a row lock (409 if the machine does not allow it)."""
-    return TICKET.transition(ticket, new_status, actor=actor, reason=reason, now=now)
+def transition_ticket(ticket: Ticket, new_status: str, *, actor: str, reason: str | None = None, now=None,
+                      locked: bool = False) -> Ticket:
+    """Move a ticket to ``new_status`` under a row lock (409 if the machine does not allow it).
+
+    ``locked``: the caller read ``ticket`` under its row lock in this transaction (a scan
+    does), so it is current and is not read again."""
+    return TICKET.transition(ticket, new_status, actor=actor, reason=reason, now=now, locked=locked)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
 
 from app.auth.models import User
 from app.sales.callers import AccountInactive, caller_for_phone
@@ -79,7 +78,7 @@ def answer(store, *, session_id: str, phone: str, text: str | None) -> str:
     """The full ``CON …``/``END …`` answer to one callback; state saved before returning."""
     inputs = split_inputs(text)
     try:
-        caller_for_phone(phone, create=False)
+        caller = caller_for_phone(phone, create=False)
     except AccountInactive as refused:  # checked on every step: a pause applies at once
         db.session.rollback()
         log.info("ussd refused for an inactive account (%s)", mask_phone(phone))
@@ -87,7 +86,7 @@ def answer(store, *, session_id: str, phone: str, text: str | None) -> str:
     with store.lock(session_id):
         state = store.load(session_id)
         if state is None:
-            state = _new_state(store, phone, consumed=len(inputs))
+            state = _new_state(store, phone, consumed=len(inputs), user=caller)
             reply = _render(state, phone)
         elif state.get("phone") != phone:  # a session id reused by another phone: refuse
             log.warning("ussd session %s answered for another phone %s", session_id, mask_phone(phone))
@@ -125,8 +124,8 @@ def session_ended(store, *, session_id: str, phone: str, status: str) -> bool:
     return True
 
 
-def _new_state(store, phone: str, consumed: int) -> dict:
-    user = db.session.scalar(select(User).where(User.phone == phone))
+def _new_state(store, phone: str, consumed: int, user: User | None) -> dict:
+    """A session's first state; ``user``: the caller, as ``answer`` just read it (or None)."""
     state = {
         "phone": phone, "lang": user.language if user else "en", "screen": "home", "stack": [],
         "page": 0, "items": [], "data": {}, "consumed": consumed, "error": None, "ended": False,

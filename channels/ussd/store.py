@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
 from redis import RedisError
+from redis.exceptions import LockError, LockNotOwnedError
 from sqlalchemy import delete, or_, select
 
 from app.database import utcnow
@@ -80,24 +83,47 @@ class DbStore:
         yield  # ``load`` takes the row lock (PostgreSQL); SQLite serialises writers anyway
 
 
+# Deletes the lock only while it is still ours (what redis-py's Lock does on release).
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+LOCK_SECONDS = 10  # a step never takes this long; a dead worker's lock lapses
+LOCK_WAIT_SECONDS = 5  # a duplicate callback waits at most this long for the first one
+
+
 class RedisStore:
     """State under ``<prefix>s:<sessionId>``, resume offers under ``<prefix>r:<phone>``, and
-    the phone's session ids under ``<prefix>p:<phone>`` (for erasure)."""
+    the phone's session ids under ``<prefix>p:<phone>`` (for erasure).
+
+    A step is three round trips, not five: taking the session's lock also reads its state
+    (one pipeline: ``SET NX`` + ``GET``; the state read is used only if the lock was won),
+    and the new state is written with the lock's release (``SET``/``SADD``/``EXPIRE`` and the
+    release script in one pipeline, on leaving the lock). A state read without the lock
+    (``session_ended``) is a plain ``GET``.
+    """
 
     def __init__(self, redis, prefix: str):
         self.redis = redis
         self.prefix = prefix
+        self._held: dict[str, dict] = {}  # session id -> its lock's token, state read, write to do
+        self._release = redis.register_script(_RELEASE)
 
     def load(self, session_id: str) -> dict | None:
-        raw = self.redis.get(f"{self.prefix}s:{session_id}")
+        held = self._held.get(session_id)
+        raw = held["state"] if held is not None else self.redis.get(f"{self.prefix}s:{session_id}")
         return json.loads(raw) if raw else None
 
-    def save(self, session_id: str, phone: str, state: dict) -> None:
-        pipe = self.redis.pipeline()
+    def _write(self, pipe, session_id: str, phone: str, state: dict) -> None:
         pipe.set(f"{self.prefix}s:{session_id}", json.dumps(state), ex=SESSION_TTL_SECONDS)
         # The phone's sessions, so that an erased account's state can be found and deleted.
         pipe.sadd(f"{self.prefix}p:{phone}", session_id)
         pipe.expire(f"{self.prefix}p:{phone}", SESSION_TTL_SECONDS)
+
+    def save(self, session_id: str, phone: str, state: dict) -> None:
+        held = self._held.get(session_id)
+        if held is not None:  # written with the lock's release
+            held["write"] = (phone, state)
+            return
+        pipe = self.redis.pipeline()
+        self._write(pipe, session_id, phone, state)
         pipe.execute()
 
     def mark_resumable(self, session_id: str, phone: str, snapshot: dict) -> None:
@@ -116,9 +142,31 @@ class RedisStore:
 
     @contextmanager
     def lock(self, session_id: str):
-        # A duplicate callback (gateway retry) waits for the first one, then replays its answer.
-        with self.redis.lock(f"{self.prefix}l:{session_id}", timeout=10, blocking_timeout=5):
+        """A duplicate callback (gateway retry) waits for the first one, then replays its answer."""
+        key, token = f"{self.prefix}l:{session_id}", uuid.uuid4().hex
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.set(key, token, nx=True, px=LOCK_SECONDS * 1000)
+            pipe.get(f"{self.prefix}s:{session_id}")
+            won, state = pipe.execute()
+            if won:
+                break
+            if time.monotonic() >= deadline:
+                raise LockError(f"ussd session {session_id[:20]} is busy")
+            time.sleep(0.02)
+        held = self._held[session_id] = {"state": state, "write": None}
+        try:
             yield
+        finally:
+            self._held.pop(session_id, None)
+            pipe = self.redis.pipeline(transaction=False)
+            if held["write"] is not None:
+                self._write(pipe, session_id, *held["write"])
+            self._release(keys=[key], args=[token], client=pipe)
+            released = pipe.execute()[-1]
+        if not released:  # it lapsed and another callback took it: as redis-py's Lock says
+            raise LockNotOwnedError(f"ussd session {session_id[:20]} lock lapsed")
 
 
 def get_store():

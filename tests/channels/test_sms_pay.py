@@ -263,3 +263,11 @@ def test_many_active_tickets_keep_to_one_sms_and_say_how_many_more(client, world
     assert len(answer) <= 160 and lines[0] == "Your tickets:"
     shown = [line for line in lines[1:] if "NBO-NKR" in line]
     assert lines[-1] == f"+{7 - len(shown)} more" and len(shown) >= 3
+
+
+def test_cash_is_the_counters_only_pay_cash_by_sms_is_refused_with_the_ways(client, world):
+    order, _ = _unpaid_order(client)
+    before = _state()
+    answer = reply(client, FAILING, f"PAY {order.code} CASH")
+    assert "We did not understand CASH" in answer and f"PAY {order.code} MPESA" in answer
+    assert _state() == before

@@ -98,8 +98,9 @@ def test_an_unexpected_job_error_keeps_its_traceback(queues, caplog):
 
 def test_money_sweeps_are_served_before_an_sms_backlog(queues):
     app, named = queues
-    backlog = [queue_sms(f"+2547110001{n:02d}", "Hello", kind="test").id for n in range(20)]
+    messages = [queue_sms(f"+2547110001{n:02d}", "Hello", kind="test") for n in range(20)]
     db.session.commit()
+    backlog = [message.id for message in messages]  # written (and their jobs named) at the commit
     assert named[DEFAULT_QUEUE].count == 20
     enqueued = enqueue_due_sweeps(app, named[DEFAULT_QUEUE].connection)
 

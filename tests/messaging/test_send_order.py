@@ -57,7 +57,9 @@ def test_the_pin_prompt_reply_comes_before_the_ticket_and_the_receipt(client, wo
 
 
 def _queued_without_jobs(phone: str, *texts: str) -> list[int]:
-    ids = [queue_sms(phone, text, kind="test").id for text in texts]
+    messages = [queue_sms(phone, text, kind="test") for text in texts]
+    db.session.flush()  # queued rows are written with the transaction's next flush
+    ids = [message.id for message in messages]
     db.session.info.pop("pending_jobs", None)  # their jobs are what the test runs, in its own order
     db.session.commit()
     return ids

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased, selectinload
 
+from app.catalog.cache import cached
 from app.catalog.fares.service import fares_between
 from app.catalog.models import FARE_CLASSES, Fare, RouteStop, Stop, Trip, fold
 from app.catalog.trips.service import seats_left
@@ -77,6 +78,41 @@ def resolve_stop(text: str, *, role: str | None = None) -> list[Stop]:
     return stops
 
 
+@dataclass(frozen=True)
+class Place:
+    """What a typed place resolves to, as plain values (cacheable): its stops' ids and zones,
+    the first stop's zone ("today" there)."""
+
+    stop_ids: frozenset[int]
+    zones: frozenset[str]
+    first_zone: str
+
+
+def resolve_place(text: str, *, role: str | None = None) -> Place:
+    """``resolve_stop`` as ids and zones, kept for seconds (``app.catalog.cache``); raises
+    ``UnknownStop`` alike. A USSD step names its origin several times: one query at most."""
+    raw = (text or "").strip()
+
+    def compute():
+        try:
+            stops = resolve_stop(raw)
+        except UnknownStop:
+            return None
+        return Place(frozenset(s.id for s in stops), frozenset(s.timezone for s in stops), stops[0].timezone)
+
+    place = cached("place", (raw.upper(), fold(raw)), compute)
+    if place is None:
+        raise UnknownStop(raw, role)
+    return place
+
+
+def _max_offset(stop_ids: frozenset[int]) -> int:
+    """The longest a trip takes to reach one of ``stop_ids`` from its start (route geometry)."""
+    return cached("max_offset", stop_ids, lambda: db.session.scalar(
+        select(func.max(RouteStop.minutes_from_start)).where(RouteStop.stop_id.in_(stop_ids))
+    ) or 0)
+
+
 def search_stops(prefix: str, limit: int = 20) -> list[Stop]:
     """Stops whose code, name or city starts with ``prefix`` (for pickers)."""
     key = fold(prefix)
@@ -107,8 +143,14 @@ def match_cities(prefix: str, limit: int = 8) -> list[str]:
 
 
 def popular_cities(limit: int = 6, *, now: datetime | None = None) -> list[str]:
-    """Cities with the most upcoming trips one can board there (USSD's first menu)."""
-    now = now or utcnow()
+    """Cities with the most upcoming trips one can board there (USSD's first menu); kept for
+    seconds when asked about now (``app.catalog.cache``)."""
+    if now is None:
+        return list(cached("popular_cities", limit, lambda: tuple(_popular_cities(limit, utcnow()))))
+    return _popular_cities(limit, now)
+
+
+def _popular_cities(limit: int, now: datetime) -> list[str]:
     later = aliased(RouteStop)
     boardable = exists().where(later.route_id == RouteStop.route_id, later.position > RouteStop.position)
     count = func.count(func.distinct(Trip.id))
@@ -139,13 +181,18 @@ def destinations_from(origin: str, limit: int = 20, *, days: int = DESTINATION_D
     ``UnknownStop`` when ``origin`` matches no stop. USSD's "Where to?" uses it; the API
     and SMS can too, so no channel offers a destination with no trip.
     """
-    now = now or utcnow()
-    origin_ids = {s.id for s in resolve_stop(origin, role="origin")}
+    place = resolve_place(origin, role="origin")
+    if now is None:  # about now: kept for seconds, per origin (``app.catalog.cache``)
+        found = cached("destinations", (place.stop_ids, limit, days),
+                       lambda: tuple(_destinations(place.stop_ids, limit, days, utcnow())))
+        return list(found)
+    return _destinations(place.stop_ids, limit, days, now)
+
+
+def _destinations(origin_ids: frozenset[int], limit: int, days: int, now: datetime) -> list[str]:
     horizon = now + timedelta(days=days)
     rs_o, rs_d = aliased(RouteStop), aliased(RouteStop)
-    max_offset = db.session.scalar(
-        select(func.max(RouteStop.minutes_from_start)).where(RouteStop.stop_id.in_(origin_ids))
-    ) or 0
+    max_offset = _max_offset(origin_ids)
     rows = db.session.execute(
         select(Stop.city_key, Stop.city, Trip.id, Trip.departure_at, rs_o.minutes_from_start,
                rs_d.minutes_from_start)
@@ -182,6 +229,23 @@ def _local_day_bounds(day: date, zone_names: set[str]) -> tuple[datetime, dateti
     return min(starts), max(ends)
 
 
+@dataclass(frozen=True)
+class _FareRow:
+    route_id: int
+    origin_stop_id: int
+    destination_stop_id: int
+    fare_class: str
+    amount: int
+    currency: str
+
+
+def _fares(route_ids: frozenset[int], origin_ids: frozenset[int], destination_ids: frozenset[int]):
+    """The listed prices of a search, kept for seconds (a booking prices itself from the fares)."""
+    return cached("fares", (route_ids, origin_ids, destination_ids), lambda: tuple(
+        _FareRow(f.route_id, f.origin_stop_id, f.destination_stop_id, f.fare_class, f.amount, f.currency)
+        for f in fares_between(route_ids, origin_ids, destination_ids)))
+
+
 def search_trips(origin: str, destination: str, day: date, *, now: datetime | None = None) -> list[TripOffer]:
     """Trips one can board at ``origin`` on ``day`` (local to that stop) towards ``destination``.
 
@@ -191,19 +255,16 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
     now = now or utcnow()
     if fold(origin) and fold(origin) == fold(destination):
         raise Unprocessable("Origin and destination are the same place.", slug="same-origin-destination")
-    origins = resolve_stop(origin, role="origin")
-    destinations = resolve_stop(destination, role="destination")
-    origin_ids = {s.id for s in origins}
-    destination_ids = {s.id for s in destinations}
+    origins = resolve_place(origin, role="origin")
+    destinations = resolve_place(destination, role="destination")
+    origin_ids, destination_ids = origins.stop_ids, destinations.stop_ids
     if origin_ids & destination_ids:
         raise Unprocessable("Origin and destination are the same place.", slug="same-origin-destination")
-    zones = {s.timezone for s in origins}
+    zones = origins.zones
     if all(day < to_local(now, z).date() for z in zones):
         raise Unprocessable(f"{day.isoformat()} is in the past.", slug="past-date")
 
-    max_offset = db.session.scalar(
-        select(func.max(RouteStop.minutes_from_start)).where(RouteStop.stop_id.in_(origin_ids))
-    ) or 0
+    max_offset = _max_offset(origin_ids)
     start, end = _local_day_bounds(day, zones)
     rs_o, rs_d = aliased(RouteStop), aliased(RouteStop)
     rows = db.session.execute(
@@ -234,8 +295,7 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
 
     prices: dict[tuple[int, int, int], dict[str, int]] = {}
     currencies: dict[tuple[int, int, int], str] = {}
-    fares = fares_between({t.route_id for t, *_ in candidates.values()}, origin_ids, destination_ids)
-    for fare in fares:
+    for fare in _fares(frozenset(t.route_id for t, *_ in candidates.values()), origin_ids, destination_ids):
         key = (fare.route_id, fare.origin_stop_id, fare.destination_stop_id)
         prices.setdefault(key, {})[fare.fare_class] = fare.amount
         currencies[key] = fare.currency  # the fare's own currency: carriers differ
