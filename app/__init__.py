@@ -33,6 +33,7 @@ API_BLUEPRINTS: list[tuple[str, str]] = [
     ("app.sales.routes.wallet", "blp"),
     ("app.payments.statement_routes", "blp"),
     ("app.payouts.routes", "blp"),
+    ("app.concessions.routes", "blp"),
     ("app.sales.routes.withdrawals", "blp"),
     ("app.sales.routes.suspense", "blp"),
     ("app.reconciliation.routes", "blp"),

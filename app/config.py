@@ -166,6 +166,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "OPENAPI_SWAGGER_UI_PATH": None,
         "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None, "deepLinking": True},
         "MAX_CONTENT_LENGTH": 64 * 1024,  # no legitimate request is bigger
+        # A reduced-fare request carries a photo (up to 5 MB, app.concessions.documents): its
+        # endpoint alone takes a larger body. The photos are kept here, outside static, until an
+        # agent decides.
+        "CONCESSION_UPLOAD_MAX_BYTES": 5 * 1024 * 1024 + 64 * 1024,
+        "CONCESSION_DOCUMENT_DIR": _env("CONCESSION_DOCUMENT_DIR", str(instance / "concession-documents")),
         # Auth
         "ACCESS_TOKEN_TTL_SECONDS": 15 * 60,
         "REFRESH_TOKEN_TTL_SECONDS": 30 * 24 * 3600,

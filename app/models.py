@@ -16,4 +16,6 @@ from app.ticketing import scan_models as ticket_scan_models  # noqa: F401
 from app.payouts import models as payout_models  # noqa: F401
 from app.reconciliation import models as reconciliation_models  # noqa: F401
 from app.reports import models as report_models  # noqa: F401
+from app.catalog.pricerules import models as price_rule_models  # noqa: F401
+from app.concessions import models as concession_models  # noqa: F401
 from app.counter import models as counter_models  # noqa: F401

@@ -16,7 +16,8 @@ from app.core.money import MINOR_UNITS
 from app.extensions import db
 from app.messaging import t
 from app.messaging.models import OutboundMessage
-from channels.sms.commands.parse import KEYWORDS, METHOD_SHOWN
+from app.catalog.models import FARE_CLASSES
+from channels.sms.commands.parse import CLASS_SHOWN, KEYWORDS, METHOD_SHOWN
 from tests import factories
 from tests.channels.scripts.runner import Conversation
 
@@ -114,6 +115,17 @@ class Api:
         assert paid.status_code == 202, paid.json
         self.payment = paid.json
         return {"total": self.order["total"]["amount"], "currency": self.order["total"]["currency"]}
+
+    def buy_class(self, day, fare_class):
+        """Two seats of ``fare_class``: the total held, or refused (and no order kept)."""
+        self.search(day)
+        offer = self.offers[0]
+        response = self.client.post("/api/v1/orders", headers=self.headers, json={
+            "trip_id": offer["trip_id"], "origin_stop_id": offer["origin"]["id"],
+            "destination_stop_id": offer["destination"]["id"], "passengers": [{"fare_class": fare_class}] * PASSENGERS})
+        if response.status_code != 201:
+            return {"refused": response.status_code, "orders": len(self._get("/api/v1/orders"))}
+        return {"total": response.json["total"]["amount"], "orders": len(self._get("/api/v1/orders"))}
 
     def after_failed_payment(self):
         order = self._get(f"/api/v1/orders/{self.order['id']}")
@@ -216,6 +228,17 @@ class Ussd:
         amount, currency = money_in(screen.split("=", 1)[1])[0]
         self.last = self.talk.input(self.METHOD_KEYS[method])
         return {"total": amount, "currency": currency}
+
+    def buy_class(self, day, fare_class):
+        """The class list puts the default (standard) first, then student, reduced."""
+        self._trip_list(day)
+        self.talk.input("1")
+        self.talk.input(str(PASSENGERS))
+        screen = self.talk.input(str(FARE_CLASSES.index(fare_class) + 1))
+        orders = len(Api(self.talk.client, self.world, self.user)._get("/api/v1/orders"))
+        if "=" not in screen:  # the class list again, one short line why
+            return {"refused": 403 if screen.startswith("CON ") else screen, "orders": orders}
+        return {"total": money_in(screen.split("=", 1)[1])[0][0], "orders": orders}
 
     def after_failed_payment(self):
         """The passenger hangs up and dials again: the unpaid order is named, then (1) its ways to pay."""
@@ -328,6 +351,16 @@ class Sms:
         shown = money_in(self.last)  # a failure reply names no total: the list said it
         amount, currency = shown[0] if shown else (listed["price"], listed["currency"])
         return {"total": amount, "currency": currency}
+
+    def buy_class(self, day, fare_class):
+        """``BUY ... 2 STUDENT`` (the class in the passenger's language), then ``1``."""
+        self.send(f"BUY NAIROBI NAKURU {day:%d%m} {PASSENGERS} {CLASS_SHOWN[self.user.language][fare_class]}")
+        reply = self.send("1")
+        orders = len(Api(self.client, self.world, self.user)._get("/api/v1/orders"))
+        if not re.search(r"\b[A-Z0-9]{8}\b", reply) or not money_in(reply):
+            return {"refused": 403 if t("error:concession-required", self.user.language) in reply else reply,
+                    "orders": orders}
+        return {"total": money_in(reply)[0][0], "orders": orders}
 
     def after_failed_payment(self):
         """The reply names the order's code and the wallet in the passenger's words (PORTEFEUILLE...)."""

@@ -15,6 +15,7 @@ from app.auth.models import User
 from app.auth.tokens import issue_access_token
 from app.catalog.models import Carrier, Fare, Route, RouteStop, Stop, Trip, Vehicle
 from app.catalog.trips.overlap import vehicle_clash
+from app.concessions.models import Concession
 from app.database import utcnow
 from app.extensions import db
 
@@ -108,6 +109,20 @@ def make_user(role: str = "passenger", phone: str | None = None, carrier: Carrie
     return user
 
 
+def hold_concessions(user: User, carrier: Carrier, categories=("student", "reduced"), days: int = 365) -> None:
+    """``user`` holds ``categories`` with ``carrier`` (approved, valid ``days`` more): only a
+    holder buys those fares (``app.sales.concessions``). The world's passenger holds both, so
+    a test about something else may sell any class; concession tests use another passenger."""
+    for category in categories:
+        db.session.add(Concession(
+            user_id=user.id, carrier_id=carrier.id, category=category, status="approved",
+            reason="senior" if category == "reduced" else None,
+            institution="University of Nairobi" if category == "student" else None,
+            student_number="C31/0001/2026" if category == "student" else None,
+            expires_on=utcnow().date() + timedelta(days=days)))
+    db.session.flush()
+
+
 def auth_headers(user: User) -> dict:
     return {"Authorization": f"Bearer {issue_access_token(user)}"}
 
@@ -148,5 +163,6 @@ def build_world(seats: int = 10) -> World:
     admin = make_user("carrier_admin", carrier=carrier, phone="+254700000001", name="Amina Admin")
     driver = make_user("driver", carrier=carrier, phone="+254700000002", name="Daudi Driver")
     passenger = make_user("passenger", phone="+254711000111", name="Wanjiku Passenger")
+    hold_concessions(passenger, carrier)
     db.session.commit()
     return World(carrier, nairobi, nakuru, eldoret, route, vehicle, trip, fares, admin, driver, passenger)

@@ -22,7 +22,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete
 
+from app.catalog.pricerules.models import PriceRule
+from app.concessions.models import Concession
 from app.database import utcnow
 from app.extensions import db
 from app.ledger.service import Leg, post, provider_clearing, wallet_account
@@ -124,10 +127,49 @@ def eight_seats_taken(world):
 
 
 def no_standard_fare(world):
-    """The pair sells only student and reduced fares: every channel takes the same default class."""
+    """The pair sells only student and reduced fares: every channel takes the same default class
+    (the cheapest, reduced: the passenger holds it, or no channel would sell it)."""
     for fare_class in ("standard",):
         db.session.delete(world.fares[("NBO", "NKR", fare_class)])
     db.session.commit()
+    a_reduced_fare_holder(world)
+
+
+def no_concession(world):
+    """The passenger holds no concession (the world's passenger holds both)."""
+    db.session.execute(delete(Concession).where(Concession.user_id == world.passenger.id))
+    db.session.commit()
+
+
+def a_student(world):
+    """The passenger holds the carrier's student concession (only)."""
+    no_concession(world)
+    factories.hold_concessions(world.passenger, world.carrier, ("student",))
+    db.session.commit()
+
+
+def a_reduced_fare_holder(world):
+    no_concession(world)
+    factories.hold_concessions(world.passenger, world.carrier, ("reduced",))
+    db.session.commit()
+
+
+def price_rules(world):
+    """A morning peak (+20 %, the trip leaves at 08:00), a last-minute KES 50 and a demand band
+    that does not apply yet: every channel shows and charges the same price."""
+    for name, columns in (("Morning peak", {"change_percent": 20, "hour_from": 6, "hour_until": 10}),
+                          ("Last minute", {"change_amount": 5000, "max_days_before": 2}),
+                          ("Nearly full", {"change_percent": 50, "min_load_percent": 90})):
+        db.session.add(PriceRule(carrier_id=world.carrier.id, name=name, priority=100, **columns))
+    db.session.commit()
+
+
+def journey_buy_class(fare_class):
+    def run(channel, world):
+        return channel.buy_class(_day(), fare_class)
+
+    run.__name__ = f"journey_buy_{fare_class}"
+    return run
 
 
 JOURNEYS = {
@@ -145,6 +187,11 @@ JOURNEYS = {
     "top up": (journey_top_up, None),
     "M-Pesa fails, pay by wallet": (journey_mpesa_fails_then_wallet, FAILING_PHONE),
     "withdraw to M-Pesa, then more than the wallet holds": (journey_withdraw, FAILING_PHONE),
+    "search with price rules": (journey_search, None, price_rules),
+    "buy 2 with price rules": (journey_buy("mpesa"), None, price_rules),
+    "student fare, not a student": (journey_buy_class("student"), None, no_concession),
+    "reduced fare, not a holder": (journey_buy_class("reduced"), None, a_student),
+    "student fare, a student, with price rules": (journey_buy_class("student"), None, a_student, price_rules),
 }
 
 

@@ -13,9 +13,9 @@ Status strings change only through the machines of ``app.booking.states`` (helpe
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import utcnow
@@ -94,6 +94,12 @@ class OrderItem(db.Model):
     fare_class: Mapped[str] = mapped_column(String(10))
     price: Mapped[int]
     passenger_name: Mapped[str | None] = mapped_column(String(120))
+    # How ``price`` was made at hold time: {"base": int, "rules": [{"id", "name", "change"}]}
+    # (app.booking.pricing), kept with the price so the order shows what was quoted.
+    price_detail: Mapped[dict | None] = mapped_column(JSON)
+    # A concession fare (student, reduced): the last day the holder's category was valid when
+    # bought; the ticket and the scanner say "verified until" it (app.concessions).
+    concession_until: Mapped[date | None]
 
     order: Mapped[Order] = relationship(back_populates="items")
 

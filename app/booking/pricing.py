@@ -1,13 +1,27 @@
-"""Prices and route geometry for an order: which fare applies and when a stop is served.
+"""Prices and route geometry for an order: which fare applies, what the rules make of it, and
+when a stop is served.
 
 Why here and not in the catalog: booking needs "the price quoted now, fixed while the
-hold lives", so the lookup happens once at hold time and the result is copied onto the
-order items; later fare edits never touch a live order.
+hold lives", so the lookup happens once at hold time and the result (with how it was made)
+is copied onto the order items; later fare or rule edits never touch a live order, and a
+paid one never changes at all.
+
+The carrier's price rules (``app.catalog.pricerules``) apply on top of the base fare. What
+they look at is one ``Ride`` per trip and stop: the departure at the passenger's stop, the
+sale day there, and how full the trip is, from the seats left on the passenger's leg that
+search shows (``catalog.seats_left``, which counts with ``app.booking.availability``).
+Search, the quote and the hold all build it with ``ride_for``, so every channel prices alike.
 """
 from __future__ import annotations
 
-from app.catalog.models import FARE_CLASSES, Fare, Trip
-from app.catalog.service import departure_at_stop, fares_between, route_stop  # noqa: F401 - booking and the channels read it here
+from datetime import datetime
+
+from app.catalog.models import FARE_CLASSES, Trip
+from app.catalog.pricerules.engine import Priced, Ride, apply_rules
+from app.catalog.pricerules.service import rules_of
+from app.catalog.service import departure_at_stop, fares_between, route_stop, seats_left  # noqa: F401 - booking and the channels read it here
+from app.core.timeutil import to_local
+from app.database import utcnow
 from app.errors import Unprocessable
 
 
@@ -21,8 +35,34 @@ def check_stops(trip: Trip, origin_stop_id: int, destination_stop_id: int) -> No
         raise Unprocessable("The destination must come after the origin on this route.", slug="stops-out-of-order")
 
 
-def fares_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, classes: set[str]) -> dict[str, Fare]:
-    """The fare for each requested class; 422 ``unknown-fare-class`` if one has none."""
+def load_percent(seat_count: int, left: int) -> int:
+    """Seats held or sold, in percent of the vehicle, rounded down (a demand band's measure)."""
+    if seat_count <= 0:
+        return 100
+    return max(seat_count - left, 0) * 100 // seat_count
+
+
+def ride_for(trip: Trip, departure_local: datetime, left: int, now: datetime | None = None) -> Ride:
+    """The facts rules look at for ``trip`` boarding at ``departure_local`` (the stop's zone)."""
+    now = now or utcnow()
+    return Ride(departure_local=departure_local, today_local=to_local(now, str(departure_local.tzinfo)).date(),
+                load_percent=load_percent(trip.vehicle.seat_count, left), route_id=trip.route_id)
+
+
+def price(base: int, currency: str, fare_class: str, rules, ride: Ride) -> Priced:
+    """One fare with the carrier's ``rules``; a result at or below zero is never sold (the rule
+    writes refuse such sets, this is the last guard)."""
+    priced = apply_rules(base, currency, fare_class, rules, ride)
+    if priced.amount <= 0:
+        raise Unprocessable("This fare cannot be priced; the carrier must fix its price rules.",
+                            slug="price-not-positive")
+    return priced
+
+
+def fares_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, classes: set[str],
+              now: datetime | None = None) -> dict[str, Priced]:
+    """The price of each requested class now, rules applied; 422 ``unknown-fare-class`` if
+    one has no fare."""
     unknown = sorted(c for c in classes if c not in FARE_CLASSES)
     if unknown:
         raise Unprocessable(f"Unknown fare class: {', '.join(unknown)}.", slug="unknown-fare-class")
@@ -35,4 +75,11 @@ def fares_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, classes
     currencies = {f.currency for f in fares.values()}
     if len(currencies) != 1:
         raise Unprocessable("These fares are in different currencies.", slug="fare-currency")
-    return fares
+    stops = {s.stop_id: s for s in trip.route.stops}
+    origin, destination = stops[origin_stop_id], stops[destination_stop_id]
+    departs = to_local(departure_at_stop(trip, origin_stop_id), origin.stop.timezone)
+    # The seats left on this leg, as search counts them for the same offer.
+    left = seats_left([trip], legs={trip.id: (origin.position, destination.position)})[trip.id]
+    ride = ride_for(trip, departs, left, now)
+    rules = rules_of([trip.carrier_id])[trip.carrier_id]
+    return {c: price(f.amount, f.currency, c, rules, ride) for c, f in fares.items()}

@@ -61,11 +61,27 @@ class OrderListQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(ORDER_STATUSES))
 
 
+def _item_pricing(item):
+    detail = item.price_detail
+    if not detail:
+        return None
+    currency = item.order.currency
+    return {"base": money(detail["base"], currency),
+            "rules": [{"id": r["id"], "name": r["name"], "change": money(r["change"], currency)}
+                      for r in detail["rules"]],
+            "price": money(item.price, currency)}
+
+
 class OrderItemSchema(Schema):
     seat = fields.String()
     fare_class = fields.String()
     passenger_name = fields.String(allow_none=True)
     price = MoneyField(lambda item: (item.price, item.order.currency))
+    pricing = fields.Function(_item_pricing, metadata={
+        "type": "object", "nullable": True,
+        "description": "how price was made when the seat was held (fixed since): base fare and rules applied"})
+    concession_until = fields.Date(allow_none=True, metadata={
+        "description": "student or reduced fare: the holder's category was valid until this day when bought"})
 
 
 def _payment_instructions(order):

@@ -92,7 +92,7 @@ def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_s
         raise Conflict("This trip has already left your stop.", slug="trip-departed")
     layout = list(trip.vehicle.seat_layout)
     chosen = _validate_passengers(passengers, layout)
-    fares = fares_for(trip, origin_stop_id, destination_stop_id, {p["fare_class"] for p in passengers})
+    fares = fares_for(trip, origin_stop_id, destination_stop_id, {p["fare_class"] for p in passengers}, now=now)
     currency = next(iter(fares.values())).currency
 
     expires_at = now + timedelta(seconds=current_app.config["HOLD_TTL_SECONDS"])
@@ -111,6 +111,7 @@ def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_s
         order.items.append(OrderItem(
             seat=p.get("seat") or next(auto), fare_class=p["fare_class"],
             price=fares[p["fare_class"]].amount, passenger_name=p.get("name"),
+            price_detail=fares[p["fare_class"]].detail(), concession_until=p.get("concession_until"),
         ))
     return order
 

@@ -79,6 +79,9 @@ class Carrier(TimestampMixin, db.Model):
     # The platform's commission on this carrier's sales, in basis points; NULL: the
     # platform's default (PLATFORM_FEE_BPS). Set by platform admins (app.ledger.fees).
     commission_bps: Mapped[int | None]
+    # A student's self-service registration waits for an agent's approval (app.concessions);
+    # off: it applies at once, until the expiry the student gave.
+    student_approval_required: Mapped[bool] = mapped_column(default=False, server_default=false())
     # A counter drawer closed with a difference above this (minor units, either way) needs
     # the agent's comment (app.counter).
     cash_difference_threshold: Mapped[int] = mapped_column(default=10000, server_default="10000")

@@ -11,9 +11,11 @@ from app.catalog.search import routes as search_routes
 from app.catalog.staff import routes as staff_routes
 from app.catalog.trips import routes as trip_routes
 from app.catalog.fares import routes as fare_routes  # after trips: trips come first in their tag
+from app.catalog.pricerules import routes as price_rule_routes  # after fares: they change them
 
 public_blp = api.public_blp
 admin_blp = api.admin_blp
 trips_blp = api.trips_blp
 
-RESOURCES = (carrier_routes, network_routes, search_routes, trip_routes, fare_routes, staff_routes)
+RESOURCES = (carrier_routes, network_routes, search_routes, trip_routes, fare_routes, staff_routes,
+             price_rule_routes)

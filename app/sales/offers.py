@@ -4,14 +4,19 @@ Why a use case over the catalog's search: the catalog knows trips and fares; wha
 passenger is *offered* adds decisions that were made per channel — the passenger count
 (checked first, so no list is shown and then refused), the default fare class and the
 price it implies, and that a trip without enough seats for the party is not offered.
-Times are the departure at the passenger's own stop, in that stop's zone.
+Times are the departure at the passenger's own stop, in that stop's zone. Prices are the
+carrier's base fares with its price rules applied (``app.booking.pricing``), the same way the
+quote and the hold price them; ``pricing`` says how, per class.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from app.booking.pricing import price, ride_for
 from app.catalog.models import Stop, Trip
+from app.catalog.pricerules.engine import Priced
+from app.catalog.pricerules.service import rules_of
 from app.catalog.service import destinations_from as served, search_trips
 from app.sales.common import Money, check_passenger_count, default_fare_class
 
@@ -30,6 +35,7 @@ class Offer:
     prices: dict[str, int]  # fare class → minor units, in catalogue order
     currency: str
     fare_class: str  # the class chosen when the passenger does not choose
+    pricing: dict[str, Priced]  # fare class → base fare, rules applied, result
 
     @property
     def trip_id(self) -> int:
@@ -53,12 +59,21 @@ class Offer:
         return Money(self.prices[fare_class or self.fare_class] * passengers, self.currency)
 
 
-def _offer(found) -> Offer:
+    @property
+    def quote(self) -> Priced:
+        """How one seat of the default class is priced."""
+        return self.pricing[self.fare_class]
+
+
+def _offer(found, rules, now) -> Offer:
+    ride = ride_for(found.trip, found.departure_local, found.seats_left, now)
+    pricing = {c: price(amount, found.currency, c, rules, ride) for c, amount in found.prices.items()}
+    prices = {c: priced.amount for c, priced in pricing.items()}
     return Offer(
         trip=found.trip, carrier_name=found.carrier_name, origin_stop=found.origin_stop,
         destination_stop=found.destination_stop, departure_local=found.departure_local,
-        arrival_local=found.arrival_local, seats_left=found.seats_left, prices=dict(found.prices),
-        currency=found.currency, fare_class=default_fare_class(found.prices),
+        arrival_local=found.arrival_local, seats_left=found.seats_left, prices=prices,
+        currency=found.currency, fare_class=default_fare_class(prices), pricing=pricing,
     )
 
 
@@ -73,7 +88,9 @@ def search_offers(origin: str, destination: str, day: date, *, passengers: int |
     """
     if passengers is not None:
         check_passenger_count(passengers)
-    offers = [_offer(found) for found in search_trips(origin, destination, day, now=now)]
+    found = search_trips(origin, destination, day, now=now)
+    rules = rules_of({f.trip.carrier_id for f in found})
+    offers = [_offer(f, rules[f.trip.carrier_id], now) for f in found]
     if passengers is not None:
         offers = [offer for offer in offers if offer.seats_left >= passengers]
     return offers

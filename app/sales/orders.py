@@ -22,6 +22,7 @@ from app.booking.service import (
     load_trip,
     release_order,
 )
+from app.catalog.pricerules.engine import Priced
 from app.catalog.service import fares_between, seats_left
 from app.core.timeutil import to_local
 from app.database import utcnow
@@ -29,6 +30,7 @@ from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db, unit_of_work
 from app.payments.models import PUBLIC_METHODS, Payment
 from app.sales.common import Money, check_passenger_count, default_fare_class
+from app.sales.concessions import CONCESSION_CLASSES, check_concessions
 from app.sales.methods import PaymentOption, payment_options
 
 FAILED_PAYMENT_STATUSES = ("failed", "expired")
@@ -42,6 +44,7 @@ class Quote:
     fare_class: str
     unit: Money
     passengers: int
+    pricing: Priced | None = None  # the base fare and the rules that made ``unit``
 
     @property
     def total(self) -> Money:
@@ -137,7 +140,7 @@ def order_view(order: Order, *, now: datetime | None = None, last_payment=_UNKNO
 
 
 def quote(trip_id: int, origin_stop_id: int, destination_stop_id: int, passengers: int = 1,
-          fare_class: str | None = None) -> Quote:
+          fare_class: str | None = None, now: datetime | None = None) -> Quote:
     """The price of ``passengers`` seats of ``fare_class`` (default class) between two stops.
 
     422 ``passenger-count`` first, then 404 ``trip-not-found``, 422 ``stop-not-on-route`` /
@@ -149,8 +152,8 @@ def quote(trip_id: int, origin_stop_id: int, destination_stop_id: int, passenger
         raise NotFound("There is no such trip.", slug="trip-not-found")
     check_stops(trip, origin_stop_id, destination_stop_id)
     fare_class = fare_class or default_class(trip, origin_stop_id, destination_stop_id)
-    fare = fares_for(trip, origin_stop_id, destination_stop_id, {fare_class})[fare_class]
-    return Quote(fare_class, Money(fare.amount, fare.currency), passengers)
+    fare = fares_for(trip, origin_stop_id, destination_stop_id, {fare_class}, now=now)[fare_class]
+    return Quote(fare_class, Money(fare.amount, fare.currency), passengers, fare)
 
 
 def default_class(trip, origin_stop_id: int, destination_stop_id: int) -> str:
@@ -184,6 +187,8 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
         fare_class = default_class(trip, origin_stop_id, destination_stop_id)
     party = [{"fare_class": p.get("fare_class") or fare_class, "seat": p.get("seat"), "name": p.get("passenger_name")}
              for p in party]
+    if any(p["fare_class"] in CONCESSION_CLASSES for p in party):
+        check_concessions(user, trip, origin_stop_id, party, now)  # only a holder buys these
     check_seats_left(trip_id, len(party), origin_stop_id=origin_stop_id, destination_stop_id=destination_stop_id,
                      trip=trip)
     order = unit_of_work(lambda: create_order(user, trip_id=trip_id, origin_stop_id=origin_stop_id,

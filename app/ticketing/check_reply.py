@@ -10,6 +10,7 @@ from __future__ import annotations
 from app.catalog.service import departure_at_stop
 from app.core.timeutil import to_local
 from app.messaging import Moment, t, text
+from app.ticketing.verdicts import concession_text
 from tickets.shortcode import format_short_code
 
 # Codes whose SMS needs nothing but the code.
@@ -34,6 +35,8 @@ def check_reply(outcome, typed: str, language: str | None) -> str:
         return t(_NO_TICKET.get(verdict, "check_typo"), language, code=code)
     seat = ticket.seat or "-"
     if verdict == "valid":
+        if concession := concession_text(ticket, language):
+            return t("check_valid_concession", language, code=code, seat=seat, concession=concession)
         if ticket.fare_class == "student":
             return t("check_valid_student", language, code=code, seat=seat)
         return t("check_valid", language, code=code, seat=seat, fare=text(f"class_{ticket.fare_class}", language))

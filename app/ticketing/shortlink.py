@@ -33,6 +33,7 @@ from app.messaging.formats import babel_locale
 from app.ticketing.models import Ticket
 from app.ticketing.payload import PayloadUnavailable, payload_for
 from app.ticketing.scanning import initials
+from app.ticketing.verdicts import concession_text
 from tickets.qr import render_svg
 from tickets.shortcode import format_short_code, is_well_formed, normalize_short_code
 
@@ -117,7 +118,8 @@ def short_link(code: str):
         state=state, banner=text(f"page_banner_{state}", lang), show_qr=text("page_show_qr", lang),
         labels={name: text(f"page_{name}", lang) for name in LABELS},
         carrier=ticket.trip.carrier.name, origin=origin.name, destination=destination.name,
-        fare=text(f"class_{ticket.fare_class}", lang), code=format_short_code(ticket.short_code),
+        fare=concession_text(ticket, lang) or text(f"class_{ticket.fare_class}", lang),
+        code=format_short_code(ticket.short_code),
         departure=_departure_label(departs, origin.timezone, lang),
         departure_iso=isoformat(departs, origin.timezone),
     )

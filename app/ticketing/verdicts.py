@@ -15,6 +15,15 @@ from app.core.timeutil import to_local
 from app.messaging import Moment, text
 from tickets.shortcode import format_short_code
 
+
+def concession_text(ticket, language: str | None) -> str | None:
+    """"student, verified until 2027-06" for a concession ticket, as the holder's category was
+    when it was bought (the order item keeps that date); None for any other ticket."""
+    until = getattr(ticket.order_item, "concession_until", None)
+    if until is None or ticket.fare_class not in ("student", "reduced"):
+        return None
+    return text(f"concession_{ticket.fare_class}", language, month=until.strftime("%Y-%m"))
+
 # code → result (the ``SCAN_RESULTS`` word the API and the scanner page branch on)
 VERDICTS: dict[str, str] = {
     "valid": "valid",
@@ -63,6 +72,8 @@ def reason_text(outcome, language: str | None = API_LANGUAGE) -> str:
         return text(key, language, code=shown, booking=typed, count=len(typed))
     seat = ticket.seat or "-"
     if code == "valid":
+        if concession := concession_text(ticket, language):
+            return text("scan:valid_concession", language, seat=seat, concession=concession)
         if ticket.fare_class == "student":
             return text("scan:valid_student", language, seat=seat)
         return text(key, language, seat=seat, fare=text(f"class_{ticket.fare_class}", language))

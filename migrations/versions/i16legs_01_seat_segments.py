@@ -1,7 +1,7 @@
 """seats per leg: one row per (trip, segment, seat) replaces the whole-trip unique index
 
 Revision ID: i16legs_01
-Revises: i16agent_01
+Revises: i16price_01
 
 Every active hold (``held`` or ``converted``) becomes the segments of its order's leg:
 from the order's origin stop up to (not including) its destination. The old index allowed
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i16legs_01"
-down_revision = "i16agent_01"
+down_revision = "i16price_01"
 branch_labels = None
 depends_on = None
 

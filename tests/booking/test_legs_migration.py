@@ -1,7 +1,9 @@
 """Migration ``i16legs_01``: every active whole-trip hold becomes the segments of its order's leg."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -34,6 +36,12 @@ def _hold(world, seat, status, origin, destination):
     return order.id
 
 
+# The revision i16legs_01 follows (read, not named: merges re-chain migrations; tables that
+# earlier revisions create, such as concessions, then exist for the factories).
+BEFORE_LEGS = re.search(r'^down_revision = "([^"]+)"', (Path(__file__).resolve().parents[2] / "migrations" / "versions"
+                        / "i16legs_01_seat_segments.py").read_text(), re.M).group(1)
+
+
 def _columns_of_later_revisions() -> list[tuple[str, str]]:
     """The factories write today's models: the columns later revisions add to tables that
     exist already (the counter's ``orders.sold_by``...) are added plainly for them, and
@@ -62,7 +70,7 @@ def _drop(columns: list[tuple[str, str]]) -> None:
 def test_active_holds_become_the_segments_of_their_leg(empty_database_url, tmp_path_factory):
     app = create_app(test_config(empty_database_url, tmp_path_factory))
     with app.app_context():
-        upgrade(revision="i16agent_01")  # the schema before seats per leg
+        upgrade(revision=BEFORE_LEGS)  # the schema before seats per leg
         later = _columns_of_later_revisions()
         world = factories.build_world()
         to_nakuru = _hold(world, "1", "converted", world.nairobi, world.nakuru)

@@ -108,6 +108,9 @@ def test_a_passenger_account_cannot_use_the_counter(client, world):
 
 def test_an_mpesa_sale_shows_when_it_is_paid(client, world):
     make_agent(world)
+    # A registered student (only a holder buys the student fare, at the counter too).
+    factories.hold_concessions(factories.make_user(phone="+254722000444"), world.carrier, ("student",))
+    db.session.commit()
     sign_in(client)
     home = client.get("/counter").get_data(as_text=True)
     client.post("/counter/shift", data={"opening_float": "0", "csrf": csrf(home)})

@@ -55,6 +55,7 @@ WORST = {
     "other1": lambda m: "PORTEFEUILLE", "other2": lambda m: "AIRTIME",
     "mpesa": lambda m: "MPESA", "airtime": lambda m: "AIRTIME", "wallet": lambda m: "PORTEFEUILLE",
     "missing": lambda m: 150000, "until": lambda m: "23:59",
+    "month": lambda m: "2027-06",  # a concession's "verified until" (app.ticketing.verdicts)
 }
 # Messages whose {code} is a booking code (8 characters), not a ticket code.
 BOOKING_CODE = "7K37QBKA"
@@ -69,6 +70,7 @@ BOOKING_CODE_KEYS = {"trip_cancelled", "trip_cancelled_short", "receipt_paid", "
 NESTED = {
     "message": lambda lang: [k for k in keys() if k.startswith(("stk_fail_", "airtime_fail_", "unapplied_"))],
     "refund": lambda lang: ["trip_refund_wallet", "trip_refund_mpesa"],
+    "concession": lambda lang: ["concession_student", "concession_reduced"],
 }
 
 

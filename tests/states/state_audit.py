@@ -15,7 +15,7 @@ STATE_CORE = "app/states/machine.py"
 MACHINE_NAMES = {
     "ORDER": "order", "HOLD": "hold", "PAYMENT": "payment", "REFUND": "refund",
     "AIRTIME_CHARGE": "airtime_charge", "TICKET": "ticket", "TRIP": "trip", "USER": "user", "OTP": "otp",
-    "SMS": "sms", "SETTLEMENT": "settlement", "PAYOUT": "payout",
+    "SMS": "sms", "SETTLEMENT": "settlement", "PAYOUT": "payout", "CONCESSION": "concession",
 }
 MACHINE_METHODS = {"transition": 1, "create": 1, "create_all": 1}  # position of the state argument
 # Area helpers that take the target state: name -> (entity, position or keyword).

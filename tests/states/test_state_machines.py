@@ -12,6 +12,7 @@ from app.booking.models import Order, OrderItem, SeatHold
 from app.booking.states import ORDER
 from app.catalog.trips.schemas import StatusInSchema
 from app.states.history import AppendOnly, StatusHistory, check_actor, clean_reason, history_of
+from app.concessions.models import Concession
 from app.states.machine import MACHINES
 from app.database import utcnow
 from app.errors import ApiError
@@ -35,7 +36,7 @@ from app.ticketing.models import Ticket
 
 
 EXPECTED = {"order", "hold", "payment", "refund", "airtime_charge", "ticket", "trip", "user", "otp", "sms",
-            "settlement", "payout"}
+            "settlement", "payout", "concession"}
 
 
 def test_every_area_declares_its_machine():
@@ -182,6 +183,9 @@ def _make(entity, world, n):
         day = utcnow().date() - timedelta(days=400 + n)
         row = Settlement(carrier_id=world.carrier.id, period_start=day, period_end=day, currency="KES", days=1,
                          gross=100, refunds=0, commission=5, fees=0, net=95, reference="REF1", created_by="user:7")
+    elif entity == "concession":  # one person each: one live claim per person, carrier, class
+        row = Concession(user_id=factories.make_user(phone=f"+2547440{n:05d}").id, carrier_id=world.carrier.id,
+                         category="reduced", reason="senior", expires_on=utcnow().date() + timedelta(days=30))
     elif entity == "payout":
         row = Payout(ref=f"p{n}", kind="withdrawal", user_id=world.passenger.id, amount=10000, currency="KES",
                      account="payouts_pending:platform", phone="+254711000111", paid_at=utcnow())

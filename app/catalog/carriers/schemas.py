@@ -61,6 +61,9 @@ class SettingsSchema(Schema):
     reverse_double_payments = fields.Boolean(metadata={
         "description": "a second M-Pesa payment of a booking already paid is reversed to the payer "
                        "(Daraja reversal) instead of going to their wallet"})
+    student_approval_required = fields.Boolean(metadata={
+        "description": "a student's self-service registration waits for an agent's approval "
+                       "(app.concessions); false: it applies at once until the card's expiry"})
     ticket_grace_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=24 * 60))
     boarding_opens_minutes = fields.Integer(strict=True, validate=validate.Range(min=0, max=24 * 60))
     support_phone = fields.String(allow_none=True, validate=_phone)

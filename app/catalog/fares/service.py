@@ -13,6 +13,7 @@ from app.catalog.common import flush_or_conflict, referenced
 from collections.abc import Iterable
 
 from app.catalog.models import Fare, Route, Trip
+from app.catalog.pricerules.service import check_rule_set
 from app.core.money import amount_in
 from app.errors import Unprocessable
 from app.extensions import db, unit_of_work
@@ -61,6 +62,7 @@ def create_fare(carrier, data: dict) -> Fare:
         fare = Fare(carrier_id=carrier.id, currency=carrier.currency, amount=amount, **data)
         db.session.add(fare)
         flush_or_conflict("This route already has a fare for that pair and class; edit it instead.", "duplicate-fare")
+        check_rule_set(carrier.id)  # a low fare the carrier's rules would take to zero: refused
         return fare
 
     return unit_of_work(work)
@@ -82,6 +84,7 @@ def change_price(fare: Fare, price: dict) -> Fare:
     def work():
         fare.amount = amount
         flush_or_conflict("The fare could not be saved.")
+        check_rule_set(fare.carrier_id)
         return fare
 
     return unit_of_work(work)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema, validate
 
 from app.catalog.network.schemas import StopSchema
+from app.catalog.pricerules.schemas import PricedSchema
 from app.core import fields
 from app.core.money import MoneyField, money_map
 
@@ -43,6 +44,8 @@ class OfferSchema(Schema):
                                                         "where sold, else the cheapest"})
     price = MoneyField(lambda o: (o.prices[o.fare_class], o.currency) if getattr(o, "fare_class", None) else (None, None),
                        allow_none=True, metadata={"description": "one seat of fare_class"})
+    pricing = fields.Nested(PricedSchema, attribute="quote", dump_only=True, metadata={
+        "description": "how price is made: the base fare, each price rule that applied, the result"})
 
 
 class StopQuerySchema(Schema):

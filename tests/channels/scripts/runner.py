@@ -9,6 +9,8 @@ answer. A script file is ``{name, phone?, steps: [...]}``; a step is one of
 - ``session_end: Incomplete``  the gateway's end-of-session notification
 - ``sms: "BUY NAIROBI NAKURU"``  an inbound SMS from the phone (fresh AT message id)
 - ``replay_sms: true``     send the previous inbound SMS again (same id)
+- ``holds: student``       the caller (created by an earlier step) now holds that concession
+  (or a list of them) with every carrier: only a holder buys a student or reduced fare
 
 with checks ``expect`` (substring or list of them), ``expect_re`` (regex), ``not_expect``
 ``outbox`` (substrings that SMS sent since the previous step must contain) and
@@ -23,9 +25,12 @@ from pathlib import Path
 
 import yaml
 
+from app.auth.models import User
+from app.catalog.models import Carrier
 from app.extensions import db
 from app.messaging.models import OutboundMessage
 from channels.i18n import is_gsm7
+from tests.factories import hold_concessions
 from tests.fixtures import load_form
 
 SCRIPTS = Path(__file__).parent
@@ -124,6 +129,11 @@ def run_script(client, path: Path, default_phone: str) -> None:
             talk.sms(step["sms"].format_map(captured))
         elif step.get("replay_sms"):
             talk.replay_sms()
+        elif "holds" in step:
+            caller = db.session.scalar(db.select(User).where(User.phone == talk.phone))
+            for carrier in db.session.scalars(db.select(Carrier)):
+                hold_concessions(caller, carrier, tuple(_as_list(step["holds"])))
+            db.session.commit()
         for expected in _as_list(step.get("expect", [])):
             assert expected in (shown or ""), f"{where}: expected {expected!r} in\n{shown}"
         for pattern in _as_list(step.get("expect_re", [])):

@@ -1,0 +1,114 @@
+"""A carrier's price rules: writes, and the check that no rule set prices a seat at zero.
+
+Why the check runs on every write of a rule *and* of a fare: a -KES 500 rule is harmless on
+a KES 1,500 fare and fatal on a KES 400 one, whichever of the two was written last. The
+check is the worst case — every rule of a route applying to one ride at once, in order —
+computed exactly (``engine.lowest_reachable``); a set that could reach zero is refused with
+a 422 naming the rule, inside the unit of work, so nothing is kept.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.catalog.common import flush_or_conflict, referenced
+from app.catalog.models import Fare, Route
+from app.catalog.pricerules.engine import lowest_reachable
+from app.catalog.pricerules.models import PriceRule
+from app.core.money import amount_in, format_money
+from app.errors import Unprocessable
+from app.extensions import db, unit_of_work
+
+MONEY_COLUMNS = {"amount": "change_amount", "floor": "floor_amount", "ceiling": "ceiling_amount"}
+
+
+def rules_of(carrier_ids) -> dict[int, list[PriceRule]]:
+    """Every rule of each carrier (one query), in the order they apply."""
+    ids = list(carrier_ids)
+    found: dict[int, list[PriceRule]] = {carrier_id: [] for carrier_id in ids}
+    if not ids:
+        return found
+    rows = db.session.scalars(select(PriceRule).where(PriceRule.carrier_id.in_(ids))
+                              .order_by(PriceRule.priority, PriceRule.id))
+    for rule in rows:
+        found[rule.carrier_id].append(rule)
+    return found
+
+
+def list_rules(carrier_id: int) -> list[PriceRule]:
+    return rules_of([carrier_id])[carrier_id]
+
+
+def _columns(carrier, data: dict) -> dict:
+    """The request's fields as columns: money objects to amounts in the carrier's currency."""
+    columns = dict(data)
+    if "percent" in columns:
+        columns["change_percent"] = columns.pop("percent")
+    for name, column in MONEY_COLUMNS.items():
+        if name in columns:
+            value = columns.pop(name)
+            columns[column] = None if value is None else amount_in(value, carrier.currency, name)
+    if columns.get("route_id") is not None:
+        referenced(Route, carrier.id, columns["route_id"], "route_id")
+    return columns
+
+
+def check_rule_set(carrier_id: int, new: PriceRule | None = None) -> None:
+    """422 ``price-not-positive`` naming the rule when some fare of the carrier could be priced
+    at or below zero by its rules (the worst case: all of a route's rules at once)."""
+    rules = list_rules(carrier_id)
+    if not rules:
+        return
+    fares = db.session.scalars(select(Fare).where(Fare.carrier_id == carrier_id).order_by(Fare.id))
+    for fare in fares:
+        lowest, culprit = lowest_reachable(
+            fare.amount, [r for r in rules if r.route_id is None or r.route_id == fare.route_id])
+        if culprit is not None:
+            raise Unprocessable(
+                f"The rule {culprit.name!r} would price a {fare.fare_class} fare of "
+                f"{format_money(fare.amount, fare.currency)} at {format_money(lowest, fare.currency)}: "
+                "a seat must cost more than zero. Give it a floor or a smaller change.",
+                slug="price-not-positive", fare_id=fare.id,
+                rule={"id": None if culprit is new else culprit.id, "name": culprit.name},  # a new rule: not kept
+            )
+
+
+def create_rule(carrier, data: dict) -> PriceRule:
+    columns = _columns(carrier, data)
+
+    def work():
+        rule = PriceRule(carrier_id=carrier.id, **columns)
+        db.session.add(rule)
+        flush_or_conflict("The rule could not be saved.")
+        check_rule_set(carrier.id, new=rule)
+        return rule
+
+    return unit_of_work(work)
+
+
+def change_rule(carrier, rule: PriceRule, data: dict) -> PriceRule:
+    columns = _columns(carrier, data)
+    if "change_percent" in columns and columns["change_percent"] is not None:
+        columns.setdefault("change_amount", None)  # switching to a percentage drops the amount
+    if "change_amount" in columns and columns["change_amount"] is not None:
+        columns.setdefault("change_percent", None)
+    if (columns.get("change_percent", rule.change_percent) is None
+            and columns.get("change_amount", rule.change_amount) is None):
+        raise Unprocessable("A rule needs a percent or an amount.", slug="no-change",
+                            errors={"percent": ["Give exactly one of percent and amount."]})
+
+    def work():
+        for key, value in columns.items():
+            setattr(rule, key, value)
+        flush_or_conflict("The rule could not be saved.")
+        check_rule_set(carrier.id)
+        return rule
+
+    return unit_of_work(work)
+
+
+def delete_rule(rule: PriceRule) -> None:
+    def work():
+        db.session.delete(rule)
+        db.session.flush()
+
+    unit_of_work(work)

@@ -1,0 +1,1 @@
+"""Concessions: the student and reduced fare categories a person holds with a carrier."""
