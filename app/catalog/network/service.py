@@ -18,18 +18,21 @@ from app.extensions import db, unit_of_work
 
 # Stops ---------------------------------------------------------------------------------
 
+def _apply(row, data: dict):
+    """``row`` (new or existing, in the session) with ``data``'s fields set on it."""
+    db.session.add(row)
+    for key, value in data.items():
+        setattr(row, key, value)
+    return row
+
+
 def save_stop(carrier_id: int, data: dict, stop: Stop | None = None) -> Stop:
     """Create or edit a stop; its code is upper-cased and unique per carrier (409)."""
     if "code" in data:
         data["code"] = data["code"].upper()
 
     def work():
-        saved = stop
-        if saved is None:
-            saved = Stop(carrier_id=carrier_id)
-            db.session.add(saved)
-        for key, value in data.items():
-            setattr(saved, key, value)
+        saved = _apply(stop or Stop(carrier_id=carrier_id), data)
         flush_or_conflict(f"This carrier already has a stop with code {saved.code!r}.", "duplicate-code")
         return saved
 
@@ -90,12 +93,7 @@ def save_route(carrier_id: int, data: dict, route: Route | None = None) -> Route
         _route_stops(carrier_id, stops)  # validate before any change (built again below: a retry starts afresh)
 
     def work():
-        saved = route
-        if saved is None:
-            saved = Route(carrier_id=carrier_id)
-            db.session.add(saved)
-        for key, value in data.items():
-            setattr(saved, key, value)
+        saved = _apply(route or Route(carrier_id=carrier_id), data)
         if stops is not None:
             if saved.id is not None:
                 saved.stops.clear()
@@ -137,12 +135,7 @@ def save_vehicle(carrier_id: int, data: dict, vehicle: Vehicle | None = None) ->
         data["seat_count"] = len(data["seat_layout"])
 
     def work():
-        saved = vehicle
-        if saved is None:
-            saved = Vehicle(carrier_id=carrier_id)
-            db.session.add(saved)
-        for key, value in data.items():
-            setattr(saved, key, value)
+        saved = _apply(vehicle or Vehicle(carrier_id=carrier_id), data)
         flush_or_conflict(f"This carrier already has a vehicle registered {saved.registration!r}.",
                           "duplicate-registration")
         return saved
