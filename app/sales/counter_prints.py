@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.core.phone import mask_phone
+from app.booking.passenger_list import passenger_list
 from app.extensions import db
 from app.sales.counter import counter_order, counter_trip
 from app.ticketing.models import Ticket
@@ -46,26 +46,9 @@ def order_tickets(agent, order_id: int) -> tuple[object, list[PrintedTicket]]:
     return order, printed
 
 
-@dataclass(frozen=True)
-class ManifestRow:
-    seat: str
-    passenger_name: str | None
-    phone: str
-    fare_class: str
-    boarding: str
-    alighting: str
-    channel: str
-    status: str
+def trip_manifest(agent, trip_id: int) -> tuple[object, list[dict]]:
+    """(trip, its passengers seat by seat) for one of the carrier's trips; 404 otherwise.
 
-
-def trip_manifest(agent, trip_id: int) -> tuple[object, list[ManifestRow]]:
-    """(trip, its tickets seat by seat) for one of the carrier's trips; 404 otherwise."""
+    The rows are the manifest API's (``app.booking.passenger_list``): one query for them all."""
     trip = counter_trip(agent, trip_id)
-    rows = []
-    for ticket in db.session.scalars(select(Ticket).where(Ticket.trip_id == trip.id).order_by(Ticket.seat_index)):
-        order = ticket.order
-        phone = order.user.phone if order.user else None
-        rows.append(ManifestRow(ticket.seat, ticket.passenger_name, mask_phone(phone) if phone else "",
-                                ticket.fare_class, order.origin.name, order.destination.name, order.channel,
-                                ticket.status))
-    return trip, rows
+    return trip, passenger_list(trip)["passengers"]

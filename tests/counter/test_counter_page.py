@@ -52,6 +52,10 @@ def test_an_agent_sells_for_cash_prints_the_ticket_and_closes_the_drawer(client,
     printed = client.get(sold.headers["Location"] + "/print?paper=58").get_data(as_text=True)
     assert "<svg" in printed and 'class="printout paper-58"' in printed and "Otieno Walk-in" in printed
     assert balance(cash_drawer(agent.id), "KES") == -(500000 + 80000)
+    manifest = client.get(f"/counter/trips/{world.trip.id}/manifest").get_data(as_text=True)
+    row = re.search(r"<tr><td>3</td>.*?</tr>", manifest).group(0)  # the seat just sold, masked phone, its leg
+    assert "Otieno Walk-in" in row and "0722000333" not in row and "****" in row
+    assert world.nairobi.name in row and world.nakuru.name in row and "counter" in row
 
     close = client.get("/counter/close").get_data(as_text=True)
     assert "5,800" not in close and "580" not in close  # blind: the expected amount is nowhere on the page
