@@ -27,6 +27,7 @@ from app.catalog.trips.service import (
     seats_left,
     stop_times,
     trips_for_driver,
+    trips_on_duty,
 )
 from app.catalog.trips.transitions import SELLABLE_STATUSES, TRIP_TRANSITIONS, transition_trip
 
@@ -54,4 +55,5 @@ __all__ = [
     "stop_times",
     "transition_trip",
     "trips_for_driver",
+    "trips_on_duty",
 ]

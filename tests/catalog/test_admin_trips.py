@@ -1,13 +1,13 @@
 """Trips, timetables, fares, driver assignments and trip status, as a carrier runs them."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
-from app.catalog.models import Fare, Trip
-from app.catalog.service import transition_trip
+from app.catalog.models import Fare, Trip, TripDriver
+from app.catalog.service import transition_trip, trips_for_driver, trips_on_duty
 from app.database import utcnow
 from app.errors import Conflict
 from tests.catalog.conftest import count, is_problem, local_day
@@ -204,3 +204,34 @@ def test_boarding_cannot_open_early_and_cancelled_is_final(client, world, auth_h
         transition_trip(world.trip, "boarding", actor="system:test", reason=None)
     db.session.rollback()
     is_problem(client.post(url, json={"status": "boarding"}, headers=auth_headers(world.admin)), 409)
+
+
+def test_a_night_shift_sees_the_trips_it_boards_after_midnight(world, db):
+    """At 23:30 in Nairobi the driver's sheet holds the run still on the road, the 00:10
+    departure and this morning's finished run; not tomorrow's 07:00 run nor yesterday's."""
+    day = local_day(10)
+    at = lambda d, hh, mm: datetime.combine(d, time(hh, mm), tzinfo=NAIROBI).astimezone(timezone.utc)
+    trips = {
+        "yesterday": make_trip(world.route, world.vehicle, at(day - timedelta(days=1), 8, 0)),
+        "this morning": make_trip(world.route, world.vehicle, at(day, 8, 0)),
+        "on the road": make_trip(world.route, world.vehicle, at(day, 18, 30)),
+        "after midnight": make_trip(world.route, world.vehicle, at(day + timedelta(days=1), 0, 10)),
+        "tomorrow morning": make_trip(world.route, world.vehicle, at(day + timedelta(days=1), 7, 0)),
+    }
+    db.session.add_all(TripDriver(trip_id=t.id, user_id=world.driver.id) for t in trips.values())
+    db.session.commit()
+    sheet = trips_on_duty(world.driver, at(day, 23, 30))
+    assert [t.id for t in sheet] == [trips[k].id for k in ("this morning", "on the road", "after midnight")]
+    # An explicit day is that calendar day only.
+    assert [t.id for t in trips_for_driver(world.driver, day + timedelta(days=1))] == [
+        trips["after midnight"].id, trips["tomorrow morning"].id]
+
+
+def test_the_driver_sheet_without_a_day_lists_the_trip_leaving_soon(client, world, auth_headers, db):
+    soon = make_trip(world.route, world.vehicle, utcnow() + timedelta(minutes=40))
+    later = make_trip(world.route, world.vehicle, utcnow() + timedelta(days=3))
+    db.session.add_all([TripDriver(trip_id=soon.id, user_id=world.driver.id),
+                        TripDriver(trip_id=later.id, user_id=world.driver.id)])
+    db.session.commit()
+    sheet = client.get("/api/v1/driver/trips", headers=auth_headers(world.driver)).get_json()
+    assert [t["id"] for t in sheet] == [soon.id]

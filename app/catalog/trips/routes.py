@@ -29,6 +29,7 @@ from app.catalog.trips.schemas import (
     TripSchema,
 )
 from app.catalog.trips.transitions import transition_trip
+from app.database import utcnow
 from app.errors import Forbidden
 from app.extensions import db, unit_of_work
 
@@ -161,5 +162,10 @@ class DriverTrips(MethodView):
     @public_blp.arguments(DriverTripsArgsSchema, location="query")
     @public_blp.response(200, TripSchema(many=True))
     def get(self, args):
-        """The signed-in driver's assigned trips on a day (default today)."""
-        return service.trips_for_driver(current_user(), args.get("date") or service.today_local())
+        """The signed-in driver's assigned trips on a day.
+
+        Without ``date``: today's trips, the ones still on the road and those leaving in
+        the next six hours (a night shift sees its trips after midnight)."""
+        if args.get("date"):
+            return service.trips_for_driver(current_user(), args["date"])
+        return service.trips_on_duty(current_user(), utcnow())

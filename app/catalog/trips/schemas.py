@@ -58,7 +58,8 @@ class TripDetailSchema(TripSchema):
 
 
 class DriverTripsArgsSchema(Schema):
-    date = fields.Date(metadata={"description": "YYYY-MM-DD local to each trip's first stop; default today"})
+    date = fields.Date(metadata={"description": "YYYY-MM-DD local to each trip's first stop; without it, today's trips plus "
+                                                   "those on the road or leaving in the next 6 hours"})
 
 
 class TripInSchema(Schema):

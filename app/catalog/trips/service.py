@@ -90,18 +90,39 @@ def is_driver_assigned(user, trip_id: int) -> bool:
     )
 
 
+DUTY_LOOKAHEAD = timedelta(hours=6)  # a night shift sees the trips it boards after midnight
+
+
 def trips_for_driver(user, day: date) -> list[Trip]:
     """Trips assigned to ``user`` departing on ``day``, local to each trip's first stop."""
     start = datetime.combine(day - timedelta(days=1), time(0), tzinfo=zone("UTC"))
     end = start + timedelta(days=3)  # every zone's ``day`` lies inside this UTC window
-    trips = db.session.scalars(
+    trips = _driver_trips(user, Trip.departure_at >= start, Trip.departure_at < end)
+    return [t for t in trips if to_local(t.departure_at, first_stop_zone(t)).date() == day]
+
+
+def trips_on_duty(user, now: datetime) -> list[Trip]:
+    """The driver's sheet when no day is asked: today's trips (local to each trip's first
+    stop), those still on the road, and those leaving within ``DUTY_LOOKAHEAD``.
+
+    A calendar day alone hides the 00:10 departure from a driver checking at 23:30, and
+    the 22:00 run still on the road after midnight; both need the scanner now."""
+    trips = _driver_trips(user, Trip.departure_at < now + timedelta(days=2),
+                          Trip.arrival_at > now - timedelta(days=2))
+    return [t for t in trips
+            if t.departure_at <= now < t.arrival_at
+            or now <= t.departure_at < now + DUTY_LOOKAHEAD
+            or to_local(t.departure_at, first_stop_zone(t)).date() == to_local(now, first_stop_zone(t)).date()]
+
+
+def _driver_trips(user, *window) -> list[Trip]:
+    return list(db.session.scalars(
         select(Trip)
         .join(TripDriver, TripDriver.trip_id == Trip.id)
-        .where(TripDriver.user_id == user.id, Trip.departure_at >= start, Trip.departure_at < end)
+        .where(TripDriver.user_id == user.id, *window)
         .options(selectinload(Trip.route).selectinload(Route.stops), selectinload(Trip.vehicle))
         .order_by(Trip.departure_at, Trip.id)
-    )
-    return [t for t in trips if to_local(t.departure_at, first_stop_zone(t)).date() == day]
+    ))
 
 
 def trip_detail(trip: Trip):
@@ -126,11 +147,6 @@ class TripDetail:
 
     def __getattr__(self, name):
         return getattr(self.trip, name)
-
-
-def today_local(tz: str = "Africa/Nairobi") -> date:
-    """Today in ``tz`` (default the demo zone): the default day of a driver's sheet."""
-    return to_local(utcnow(), tz).date()
 
 
 # Carrier writes ------------------------------------------------------------------------
