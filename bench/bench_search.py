@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_search.py [--pg postgresql://postgres@127.0.0.1:5432/postgres]
         [--seconds 15] [--threads 2] [--workers 2] [--redis redis://127.0.0.1:6379/12]
-    .venv/bin/python bench/bench_search.py --smoke     # seconds, SQLite: the suite runs it
+    .venv/bin/python bench/bench_search.py --smoke [--url DB]  # seconds, SQLite or DB: the suite runs it
 
 Creates a throwaway PostgreSQL database filled by ``gen_network.py`` (50 carriers, 500 stops
 in 100 towns, 200 routes, 1,000 trips a day over two weeks, tomorrow's trips partly sold),
@@ -217,11 +217,12 @@ def run(args) -> int:
     return 1 if failed else 0
 
 
-def smoke() -> int:
-    """A tiny network on a throwaway SQLite file, searched through the test client: every
+def smoke(url: str | None = None) -> int:
+    """A tiny network on a throwaway SQLite file (or the empty database at ``url``, so
+    PostgreSQL's constraints see the generator), searched through the test client: every
     served pair answers offers of that pair, the bare endpoint answers. Nothing is timed."""
     with tempfile.TemporaryDirectory() as tmp:
-        app = bench_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/smoke.sqlite3", "REDIS_URL": None,
+        app = bench_app({"SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{tmp}/smoke.sqlite3", "REDIS_URL": None,
                          "TICKET_SIGNING_KEYS_FILE": str(Path(tmp) / "ticket-keys.json")})
         with app.app_context():
             db.create_all()
@@ -249,8 +250,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=5097)
     parser.add_argument("--smoke", action="store_true", help="a tiny network on SQLite; fails only on errors")
+    parser.add_argument("--url", help="with --smoke: an empty database to use instead of SQLite")
     args = parser.parse_args()
-    sys.exit(smoke() if args.smoke else run(args))
+    sys.exit(smoke(args.url) if args.smoke else run(args))
 
 
 if __name__ == "__main__":

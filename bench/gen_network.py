@@ -98,15 +98,19 @@ def generate(size: Size = Size()) -> dict:
     session.execute(insert(Stop), stop_rows)
     stops = {(cid, code): sid for sid, cid, code in session.execute(select(Stop.id, Stop.carrier_id, Stop.code))}
     layout = [f"{row}{seat}" for row in range(1, 11) for seat in "ABCD"]
-    session.execute(insert(Vehicle), [{"carrier_id": cid, "registration": f"KB{i:03d}X", "seat_layout": layout,
-                                       "seat_count": len(layout)} for i, cid in enumerate(carriers)])
-    vehicles = dict(session.execute(select(Vehicle.carrier_id, Vehicle.id)).all())
+    # One coach per route and departure hour: it runs once a day, so no two of its trips
+    # overlap (PostgreSQL's exclusion constraint refuses a coach on two trips at once).
+    session.execute(insert(Vehicle), [
+        {"carrier_id": cid, "registration": f"K{c:03d}R{r}H{hour:02d}", "seat_layout": layout, "seat_count": len(layout)}
+        for c, cid in enumerate(carriers) for r in range(size.routes_per_carrier) for hour in HOURS])
+    vehicles = {(cid, registration): vid for vid, cid, registration
+                in session.execute(select(Vehicle.id, Vehicle.carrier_id, Vehicle.registration))}
     session.execute(insert(Route), [{"carrier_id": cid, "code": f"R{r}", "name": f"Route {r}"}
                                     for cid in carriers for r in range(size.routes_per_carrier)])
     routes = {(cid, code): rid for rid, cid, code in session.execute(select(Route.id, Route.carrier_id, Route.code))}
     route_stop_rows, fare_rows, trip_rows = [], [], []
     first_day = now.astimezone(NAIROBI).date() - timedelta(days=size.days_back)
-    for cid in carriers:
+    for c, cid in enumerate(carriers):
         for r in range(size.routes_per_carrier):
             route_id = routes[(cid, f"R{r}")]
             stop_ids = [stops[(cid, f"S{k:02d}")] for k in _route_stops(size, r)]
@@ -123,7 +127,7 @@ def generate(size: Size = Size()) -> dict:
                 day = first_day + timedelta(days=d)
                 for hour in HOURS:
                     departs = datetime.combine(day, time(hour), tzinfo=NAIROBI)
-                    trip_rows.append({"carrier_id": cid, "route_id": route_id, "vehicle_id": vehicles[cid],
+                    trip_rows.append({"carrier_id": cid, "route_id": route_id, "vehicle_id": vehicles[(cid, f"K{c:03d}R{r}H{hour:02d}")],
                                       "departure_at": departs, "status": "scheduled",
                                       "arrival_at": departs + timedelta(minutes=LEG_MINUTES * STOPS_PER_ROUTE)})
     session.execute(insert(RouteStop), route_stop_rows)

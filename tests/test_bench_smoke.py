@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import fresh_database
+
 ROOT = Path(__file__).resolve().parents[1]
 
 SMOKES = {
@@ -33,3 +35,14 @@ def test_the_benchmark_runs_its_smoke_mode_without_an_error(script):
                           timeout=300)
     assert done.returncode == 0, f"{script} --smoke failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     assert SMOKES[script] in done.stdout, done.stdout[-3000:]
+
+
+@pytest.mark.postgres_only
+def test_the_search_benchmark_fills_and_searches_a_postgresql_database(tmp_path):
+    """The network generator meets PostgreSQL's constraints (a coach on two overlapping
+    trips is refused there and not on SQLite: the generator rotted once that way)."""
+    with fresh_database(tmp_path, prefix="safiri_bench_search_smoke") as url:
+        done = subprocess.run([sys.executable, "bench/bench_search.py", "--smoke", "--url", url], cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert "0 unexpected answers" in done.stdout
