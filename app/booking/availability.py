@@ -21,17 +21,22 @@ Leg = tuple[int, int]
 
 
 def _live(now):
-    """The hold behind a segment row, when it still takes the seat at ``now``."""
+    """The hold behind a segment row, when it still takes the seat at ``now``.
+
+    Matching on the trip too lets PostgreSQL read only the asked trips' holds (index
+    ``ix_seat_holds_trip_status``) instead of every hold ever made."""
     return and_(
-        SeatHold.order_id == SeatSegment.order_id, SeatHold.seat == SeatSegment.seat,
+        SeatHold.trip_id == SeatSegment.trip_id, SeatHold.order_id == SeatSegment.order_id,
+        SeatHold.seat == SeatSegment.seat,
         or_(SeatHold.status == "converted", and_(SeatHold.status == "held", SeatHold.expires_at >= now)),
     )
 
 
 def _on_leg(trip_id: int, leg: Leg | None):
     if leg is None:
-        return SeatSegment.trip_id == trip_id
-    return and_(SeatSegment.trip_id == trip_id, SeatSegment.segment >= leg[0], SeatSegment.segment < leg[1])
+        return and_(SeatSegment.trip_id == trip_id, SeatHold.trip_id == trip_id)
+    return and_(SeatSegment.trip_id == trip_id, SeatHold.trip_id == trip_id,
+                SeatSegment.segment >= leg[0], SeatSegment.segment < leg[1])
 
 
 def taken_seat_counts(trip_ids: list[int], now=None, legs: dict[int, Leg] | None = None) -> dict[int, int]:
@@ -48,7 +53,7 @@ def taken_seat_counts(trip_ids: list[int], now=None, legs: dict[int, Leg] | None
     rows = db.session.execute(
         select(SeatSegment.trip_id, func.count(SeatSegment.seat.distinct()))
         .join(SeatHold, _live(now))
-        .where(or_(*(_on_leg(trip_id, legs.get(trip_id)) for trip_id in trip_ids)))
+        .where(SeatHold.trip_id.in_(trip_ids), or_(*(_on_leg(trip_id, legs.get(trip_id)) for trip_id in trip_ids)))
         .group_by(SeatSegment.trip_id)
     )
     for trip_id, count in rows:
@@ -76,12 +81,22 @@ def taken_seats(trip_id: int, now=None, leg: Leg | None = None) -> set[str]:
     return set(seat_statuses(trip_id, leg, now))
 
 
+def taken_on_leg(occupied: dict[str, set[int]], leg: Leg | None) -> int:
+    """How many seats of ``occupied_segments``' answer are taken somewhere on ``leg``
+    (anywhere on the trip without one): the count ``taken_seat_counts`` gives, from a read
+    the hold needs anyway."""
+    if leg is None:
+        return sum(1 for segments in occupied.values() if segments)
+    return sum(1 for segments in occupied.values() if any(leg[0] <= s < leg[1] for s in segments))
+
+
 def occupied_segments(trip_id: int, now=None) -> dict[str, set[int]]:
     """The segments each taken seat of the trip is taken on (one query; automatic assignment)."""
     now = now or utcnow()
     occupied: dict[str, set[int]] = {}
     rows = db.session.execute(
-        select(SeatSegment.seat, SeatSegment.segment).join(SeatHold, _live(now)).where(SeatSegment.trip_id == trip_id)
+        select(SeatSegment.seat, SeatSegment.segment).join(SeatHold, _live(now))
+        .where(SeatSegment.trip_id == trip_id, SeatHold.trip_id == trip_id)
     )
     for seat, segment in rows:
         occupied.setdefault(seat, set()).add(segment)

@@ -39,8 +39,8 @@ def ranked_free_seats(layout: list[str], occupied: dict[str, set[int]], segments
 class _Placement:
     """One order's claims on one leg, with the stale-hold sweep run at most once."""
 
-    def __init__(self, order: Order, now: datetime):
-        self.order, self.now, self.swept = order, now, False
+    def __init__(self, order: Order, now: datetime, occupied: dict[str, set[int]] | None):
+        self.order, self.now, self.swept, self.occupied = order, now, False, occupied
         self.segments = leg_segments(order.trip, order.origin_stop_id, order.destination_stop_id)
 
     def claim(self, seats: list[str]) -> set[str]:
@@ -55,18 +55,24 @@ class _Placement:
         return lost
 
     def free(self, layout: list[str], exclude: set[str]) -> list[str]:
-        return ranked_free_seats(layout, occupied_segments(self.order.trip_id, self.now), self.segments, exclude)
+        """Free seats, ranked; the first time from the caller's read when it gave one (a
+        seat taken since is refused by the claim and the next pick reads again)."""
+        occupied, self.occupied = self.occupied, None
+        if occupied is None:
+            occupied = occupied_segments(self.order.trip_id, self.now)
+        return ranked_free_seats(layout, occupied, self.segments, exclude)
 
 
 def place_holds(order: Order, layout: list[str], chosen: list[str], auto_count: int, *, now: datetime,
-                expires_at: datetime) -> list[str]:
+                expires_at: datetime, occupied: dict[str, set[int]] | None = None) -> list[str]:
     """Hold ``chosen`` seats plus ``auto_count`` automatically assigned ones for the order's
-    leg; return the automatic seats.
+    leg; return the automatic seats. ``occupied``: the trip's taken segments, when the
+    caller has just read them (``availability.occupied_segments``).
 
     Raises 409 ``seat-taken`` when a chosen seat is not free on the leg and 409 ``sold-out``
     when there are not enough free seats on it.
     """
-    placement = _Placement(order, now)
+    placement = _Placement(order, now, occupied)
     batch = placement.free(layout, set(chosen))[:auto_count] if auto_count else []
     if len(batch) < auto_count:
         raise Conflict("Not enough free seats are left on this trip.", slug="sold-out")

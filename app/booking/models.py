@@ -109,6 +109,7 @@ class SeatHold(db.Model):
     __table_args__ = (
         CheckConstraint("status IN ('held', 'converted', 'expired', 'released')", name="status"),
         Index("ix_seat_holds_status_expires", "status", "expires_at"),
+        Index("ix_seat_holds_trip_status", "trip_id", "status"),  # a trip's live holds (availability)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.booking.availability import taken_on_leg
 from app.catalog.models import FARE_CLASSES, Trip
 from app.catalog.pricerules.engine import Priced, Ride, apply_rules
 from app.catalog.pricerules.service import rules_of
@@ -60,9 +61,10 @@ def price(base: int, currency: str, fare_class: str, rules, ride: Ride) -> Price
 
 
 def fares_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, classes: set[str],
-              now: datetime | None = None) -> dict[str, Priced]:
+              now: datetime | None = None, occupied: dict[str, set[int]] | None = None) -> dict[str, Priced]:
     """The price of each requested class now, rules applied; 422 ``unknown-fare-class`` if
-    one has no fare."""
+    one has no fare. ``occupied``: the trip's taken segments when the caller has read them
+    (``booking.availability.occupied_segments``), so the seats left are not counted again."""
     unknown = sorted(c for c in classes if c not in FARE_CLASSES)
     if unknown:
         raise Unprocessable(f"Unknown fare class: {', '.join(unknown)}.", slug="unknown-fare-class")
@@ -79,7 +81,11 @@ def fares_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, classes
     origin, destination = stops[origin_stop_id], stops[destination_stop_id]
     departs = to_local(departure_at_stop(trip, origin_stop_id), origin.stop.timezone)
     # The seats left on this leg, as search counts them for the same offer.
-    left = seats_left([trip], legs={trip.id: (origin.position, destination.position)})[trip.id]
+    leg = (origin.position, destination.position)
+    if occupied is None:
+        left = seats_left([trip], legs={trip.id: leg})[trip.id]
+    else:
+        left = max(trip.vehicle.seat_count - taken_on_leg(occupied, leg), 0)
     ride = ride_for(trip, departs, left, now)
     rules = rules_of([trip.carrier_id])[trip.carrier_id]
     return {c: price(f.amount, f.currency, c, rules, ride) for c, f in fares.items()}

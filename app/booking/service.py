@@ -70,7 +70,8 @@ def _validate_passengers(passengers: list[dict], layout: list[str]) -> list[str]
 
 
 def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_stop_id: int,
-                 passengers: list[dict], channel: str = "api", sold_by: User | None = None, now=None) -> Order:
+                 passengers: list[dict], channel: str = "api", sold_by: User | None = None, now=None,
+                 occupied: dict[str, set[int]] | None = None) -> Order:
     """Hold seats and price them: a ``pending_payment`` order that lives for ``HOLD_TTL_SECONDS``.
 
     Never commits (the use case does). Errors (the caller rolls back; nothing is kept):
@@ -78,6 +79,8 @@ def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_s
     ``sold-out``; 422 ``passenger-count``,
     ``seat-not-in-layout``, ``duplicate-seat``, ``stop-not-on-route``,
     ``stops-out-of-order``, ``unknown-fare-class``. ``sold_by``: the agent of a counter sale.
+    ``occupied``: the trip's taken segments when the caller has just read them
+    (``availability.occupied_segments``): pricing and the first seat pick use that read.
     """
     now = now or utcnow()
     if channel not in CHANNELS or (channel == "counter") != (sold_by is not None):
@@ -92,7 +95,8 @@ def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_s
         raise Conflict("This trip has already left your stop.", slug="trip-departed")
     layout = list(trip.vehicle.seat_layout)
     chosen = _validate_passengers(passengers, layout)
-    fares = fares_for(trip, origin_stop_id, destination_stop_id, {p["fare_class"] for p in passengers}, now=now)
+    fares = fares_for(trip, origin_stop_id, destination_stop_id, {p["fare_class"] for p in passengers}, now=now,
+                      occupied=occupied)
     currency = next(iter(fares.values())).currency
 
     expires_at = now + timedelta(seconds=current_app.config["HOLD_TTL_SECONDS"])
@@ -105,7 +109,8 @@ def create_order(user: User, *, trip_id: int, origin_stop_id: int, destination_s
     )
     ORDER.create(order, "pending_payment", actor=f"user:{user.id}", reason=f"ordered by {channel}", now=now)
     auto = iter(place_holds(
-        order, layout, chosen, sum(1 for p in passengers if not p.get("seat")), now=now, expires_at=expires_at
+        order, layout, chosen, sum(1 for p in passengers if not p.get("seat")), now=now, expires_at=expires_at,
+        occupied=occupied,
     ))
     for p in passengers:
         order.items.append(OrderItem(

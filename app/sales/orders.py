@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.booking.availability import occupied_segments, taken_on_leg
 from app.booking.models import Order
 from app.booking.pricing import check_stops, departure_at_stop, fares_for
 from app.booking.segments import leg_bounds
@@ -23,7 +24,7 @@ from app.booking.service import (
     release_order,
 )
 from app.catalog.pricerules.engine import Priced
-from app.catalog.service import fares_between, seats_left
+from app.catalog.service import fares_between
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
@@ -189,33 +190,37 @@ def hold_seats(user, *, trip_id: int, origin_stop_id: int, destination_stop_id: 
              for p in party]
     if any(p["fare_class"] in CONCESSION_CLASSES for p in party):
         check_concessions(user, trip, origin_stop_id, party, now)  # only a holder buys these
-    check_seats_left(trip_id, len(party), origin_stop_id=origin_stop_id, destination_stop_id=destination_stop_id,
-                     trip=trip)
+    occupied = check_seats_left(trip_id, len(party), origin_stop_id=origin_stop_id,
+                                destination_stop_id=destination_stop_id, trip=trip, now=now)
     order = unit_of_work(lambda: create_order(user, trip_id=trip_id, origin_stop_id=origin_stop_id,
                                               destination_stop_id=destination_stop_id, passengers=party,
-                                              channel=channel, sold_by=sold_by, now=now))
+                                              channel=channel, sold_by=sold_by, now=now, occupied=occupied))
     return order_view(order, now=now, last_payment=None)  # just created: nothing paid it yet
 
 
 def check_seats_left(trip_id: int, party: int, *, origin_stop_id: int | None = None,
-                     destination_stop_id: int | None = None, trip=None) -> None:
+                     destination_stop_id: int | None = None, trip=None,
+                     now: datetime | None = None) -> dict[str, set[int]] | None:
     """Seats for the whole party on the leg, counted now: 409 ``sold-out`` when none is left,
     409 ``not-enough-seats`` (with ``seats_left``) when fewer than the party. Channels that ask
     the count after showing a list (USSD) check here, not against the list's figure, which
     may be stale; the hold itself (the seat segments' primary key) still decides. Without
     both stops, seats free from the first stop to the terminus are counted. ``trip``: the
-    trip when the caller has loaded it (with its vehicle)."""
+    trip when the caller has loaded it (with its vehicle). Returns the trip's taken
+    segments it counted from, so the hold prices and picks seats without reading again."""
     trip = trip if trip is not None else load_trip(trip_id, vehicle=True)
     if trip is None:
-        return  # create_order answers 404
-    legs = None
+        return None  # create_order answers 404
+    leg = None
     if origin_stop_id is not None and destination_stop_id is not None:
-        legs = {trip.id: leg_bounds(trip, origin_stop_id, destination_stop_id)}
-    left = seats_left([trip], legs=legs).get(trip.id, 0)
+        leg = leg_bounds(trip, origin_stop_id, destination_stop_id)
+    occupied = occupied_segments(trip.id, now)
+    left = max(trip.vehicle.seat_count - taken_on_leg(occupied, leg), 0)
     if left == 0:
         raise Conflict("This trip is sold out.", slug="sold-out")
     if left < party:
         raise Conflict(f"Only {left} seat(s) left on this trip.", slug="not-enough-seats", seats_left=left)
+    return occupied
 
 
 def get_order(user, order_id: int) -> OrderView:

@@ -19,7 +19,7 @@ from tests import factories
 
 pytestmark = pytest.mark.postgres_only
 
-HOLD_MAX = 11  # 3 of them place the seats (app.booking.holds: the leg's segments, the holds)
+HOLD_MAX = 9  # one read of the taken segments (count, price, pick), fares, rules, 5 writes, the wallet
 WALLET_PAYMENT_MAX = 12
 
 
