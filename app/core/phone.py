@@ -6,6 +6,8 @@ as ``254711000111`` without a plus; ``normalize_phone`` turns all of them into
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 
@@ -17,6 +19,14 @@ def normalize_phone(raw: str, country: str = "KE") -> str:
     """Return the E.164 form of ``raw``, reading local numbers as ``country``'s."""
     if not isinstance(raw, str) or not raw.strip():
         raise InvalidPhone("A phone number is required.")
+    return _normalized(raw, country)
+
+
+@lru_cache(maxsize=4096)
+def _normalized(raw: str, country: str) -> str:
+    """Why cached: every USSD step and SMS reads the caller's number again, and parsing it
+    with ``phonenumbers`` was ~1 ms of a step's CPU; the answer for a text never changes
+    (an invalid number raises, which is not cached)."""
     text = raw.strip()
     digits = "".join(ch for ch in text if ch.isdigit())
     # Operators send international numbers without the plus (2547XXXXXXXX).
