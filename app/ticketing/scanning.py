@@ -44,7 +44,6 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.exc import IntegrityError
 
 from app.catalog.models import SELLABLE_TRIP_STATUSES, Route, Trip, TripDriver
-from app.catalog.service import is_driver_assigned
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -96,10 +95,16 @@ def authorize_trip(user, trip_id: int) -> Trip:
     """The trip ``user`` may scan or download; 404 for another carrier's, 403 if unassigned."""
     # With its route and stops: judging a scan reads them (where the passenger boards), and
     # the trip stays loaded while the scan is judged (``check_ticket`` holds it).
-    trip = db.session.get(Trip, trip_id, options=(joinedload(Trip.route).joinedload(Route.stops),))
+    # The driver's assignment comes in the same statement (a scan is a hot path).
+    assigned = exists().where(TripDriver.trip_id == Trip.id, TripDriver.user_id == user.id)
+    row = db.session.execute(
+        select(Trip, assigned).where(Trip.id == trip_id)
+        .options(joinedload(Trip.route).joinedload(Route.stops))
+    ).unique().first()
+    trip, is_assigned = row if row is not None else (None, False)
     if trip is None or user.role not in SCANNER_ROLES or trip.carrier_id != user.carrier_id:
         raise NotFound("There is no such trip.", slug="trip-not-found")
-    if user.role == "driver" and not is_driver_assigned(user, trip_id):
+    if user.role == "driver" and not is_assigned:
         raise Forbidden(
             "You are not assigned to this trip; ask your carrier to assign you.", slug="not-assigned"
         )
@@ -232,7 +237,10 @@ def _judge(driver, trip_id, qr_payload, short_code, device_id, nonce, at, source
 
 
 def _lock_ticket(**where) -> Ticket | None:
-    stmt = select(Ticket).filter_by(**where).with_for_update().execution_options(populate_existing=True)
+    """The ticket under its row lock, with its order read in the same statement (judging
+    reads the order's status; only the ticket's row is locked)."""
+    stmt = (select(Ticket).filter_by(**where).options(joinedload(Ticket.order))
+            .with_for_update(of=Ticket).execution_options(populate_existing=True))
     return db.session.scalar(stmt)
 
 

@@ -19,8 +19,10 @@ from tickets.shortcode import format_short_code
 def concession_text(ticket, language: str | None) -> str | None:
     """"student, verified until 2027-06" for a concession ticket, as the holder's category was
     when it was bought (the order item keeps that date); None for any other ticket."""
+    if ticket.fare_class not in ("student", "reduced"):
+        return None  # the order item is read only for these (a scan of any other saves it)
     until = getattr(ticket.order_item, "concession_until", None)
-    if until is None or ticket.fare_class not in ("student", "reduced"):
+    if until is None:
         return None
     return text(f"concession_{ticket.fare_class}", language, month=until.strftime("%Y-%m"))
 
