@@ -101,13 +101,15 @@ def taken_seats(trip_id: int, now=None, leg: Leg | None = None) -> set[str]:
     return set(seat_statuses(trip_id, leg, now))
 
 
-def taken_on_leg(occupied: dict[str, set[int]], leg: Leg | None) -> int:
-    """How many seats of ``occupied_segments``' answer are taken somewhere on ``leg``
-    (anywhere on the trip without one): the count ``taken_seat_counts`` gives, from a read
-    the hold needs anyway."""
+def free_on_leg(seat_count: int, occupied: dict[str, set[int]], leg: Leg | None) -> int:
+    """Seats of a ``seat_count``-seat vehicle free on ``leg`` (from the first stop to the
+    terminus without one), counted from ``occupied_segments``' answer: what
+    ``taken_seat_counts`` would give, from a read the hold needs anyway."""
     if leg is None:
-        return sum(1 for segments in occupied.values() if segments)
-    return sum(1 for segments in occupied.values() if any(leg[0] <= s < leg[1] for s in segments))
+        taken = sum(1 for segments in occupied.values() if segments)
+    else:
+        taken = sum(1 for segments in occupied.values() if any(leg[0] <= s < leg[1] for s in segments))
+    return max(seat_count - taken, 0)
 
 
 def occupied_segments(trip_id: int, now=None) -> dict[str, set[int]]:

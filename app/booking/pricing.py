@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.booking.availability import taken_on_leg
+from app.booking.availability import free_on_leg
 from app.catalog.models import FARE_CLASSES, Trip
 from app.catalog.pricerules.engine import Priced, Ride, apply_rules
 from app.catalog.pricerules.service import rules_of
@@ -85,7 +85,7 @@ def fares_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, classes
     if occupied is None:
         left = seats_left([trip], legs={trip.id: leg})[trip.id]
     else:
-        left = max(trip.vehicle.seat_count - taken_on_leg(occupied, leg), 0)
+        left = free_on_leg(trip.vehicle.seat_count, occupied, leg)
     ride = ride_for(trip, departs, left, now)
     rules = rules_of([trip.carrier_id])[trip.carrier_id]
     return {c: price(f.amount, f.currency, c, rules, ride) for c, f in fares.items()}

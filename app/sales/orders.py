@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.booking.availability import occupied_segments, taken_on_leg
+from app.booking.availability import free_on_leg, occupied_segments
 from app.booking.models import Order
 from app.booking.pricing import check_stops, departure_at_stop, fares_for
 from app.booking.segments import leg_bounds
@@ -215,7 +215,7 @@ def check_seats_left(trip_id: int, party: int, *, origin_stop_id: int | None = N
     if origin_stop_id is not None and destination_stop_id is not None:
         leg = leg_bounds(trip, origin_stop_id, destination_stop_id)
     occupied = occupied_segments(trip.id, now)
-    left = max(trip.vehicle.seat_count - taken_on_leg(occupied, leg), 0)
+    left = free_on_leg(trip.vehicle.seat_count, occupied, leg)
     if left == 0:
         raise Conflict("This trip is sold out.", slug="sold-out")
     if left < party:
