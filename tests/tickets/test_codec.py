@@ -63,6 +63,18 @@ def test_base45_rejects_non_canonical_and_foreign_text(text):
         b45decode(text)
 
 
+@pytest.mark.parametrize("position", [0, 1, 21, 42])
+def test_base45_rejects_an_out_of_range_group_anywhere_in_a_ticket_length_text(position):
+    """Groups are combined side by side (codec._combine_groups): a group just
+    over 0xFFFF must be caught wherever it sits, and the largest legal group
+    next to it must decode untouched."""
+    groups = ["FGW"] * 43  # "FGW" is 0xFFFF, the largest 3-character group
+    assert b45decode("".join(groups)) == b"\xff" * 86
+    groups[position] = "GGW"  # 0x10000
+    with pytest.raises(InvalidPayload):
+        b45decode("".join(groups))
+
+
 @given(st.binary(max_size=200))
 def test_base45_round_trips_any_bytes(raw):
     text = b45encode(raw)
