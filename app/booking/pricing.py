@@ -19,8 +19,8 @@ from datetime import datetime
 from app.booking.availability import free_on_leg
 from app.catalog.models import FARE_CLASSES, Trip
 from app.catalog.pricerules.engine import Priced, Ride, apply_rules
-from app.catalog.pricerules.service import rules_of
-from app.catalog.service import departure_at_stop, fares_between, route_stop, seats_left  # noqa: F401 - booking and the channels read it here
+from app.catalog.pricerules.service import fares_with_rules
+from app.catalog.service import departure_at_stop, route_stop, seats_left  # noqa: F401 - booking and the channels read it here
 from app.core.timeutil import to_local
 from app.database import utcnow
 from app.errors import Unprocessable
@@ -68,7 +68,8 @@ def fares_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, classes
     unknown = sorted(c for c in classes if c not in FARE_CLASSES)
     if unknown:
         raise Unprocessable(f"Unknown fare class: {', '.join(unknown)}.", slug="unknown-fare-class")
-    fares = {fare.fare_class: fare for fare in fares_between(trip.route_id, origin_stop_id, destination_stop_id, classes)}
+    found, rules = fares_with_rules(trip.carrier_id, trip.route_id, origin_stop_id, destination_stop_id, classes)
+    fares = {fare.fare_class: fare for fare in found}
     missing = sorted(classes - fares.keys())
     if missing:
         raise Unprocessable(
@@ -87,5 +88,4 @@ def fares_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, classes
     else:
         left = free_on_leg(trip.vehicle.seat_count, occupied, leg)
     ride = ride_for(trip, departs, left, now)
-    rules = rules_of([trip.carrier_id])[trip.carrier_id]
     return {c: price(f.amount, f.currency, c, rules, ride) for c, f in fares.items()}

@@ -143,3 +143,22 @@ def test_a_demand_band_counts_the_passengers_leg_only(client, world):
     assert search(client, world)["price"]["amount"] == 80000
     later = quote_now(world.trip.id, world.nakuru.id, world.eldoret.id)
     assert later.unit.amount == 90000 * 125 // 100
+
+
+def test_a_party_of_two_classes_gets_each_rule_once_in_order_and_never_another_carriers(client, world, book):
+    """The hold reads its fares and the carrier's rules in one statement (a row per fare and
+    rule): each item still lists each rule once, in priority order."""
+    other = factories.make_carrier("Other Coaches")
+    db.session.flush()
+    db.session.add(PriceRule(carrier_id=other.id, name="Not ours", change_percent=300, priority=0))
+    add_rule(world, name="Last minute", change_percent=50, max_days_before=1, priority=2, ceiling_amount=110000)
+    add_rule(world, name="Loyal route", change_amount=-2500, priority=1)
+    held = book(passengers=[{"fare_class": "standard"}, {"fare_class": "student"}], destination=world.nakuru)
+    assert held.status_code == 201, held.json
+    items = {item["fare_class"]: item for item in held.json["items"]}
+    for item in items.values():
+        assert [r["name"] for r in item["pricing"]["rules"]] == ["Loyal route", "Last minute"]
+    # standard 80000 - 2500 = 77500, +50 % capped at 110000; student 64000 - 2500 = 61500, +50 % = 92250
+    assert items["standard"]["price"]["amount"] == 110000
+    assert items["student"]["price"]["amount"] == 92250
+    assert held.json["total"]["amount"] == 110000 + 92250

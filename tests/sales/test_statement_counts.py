@@ -19,7 +19,7 @@ from tests import factories
 
 pytestmark = pytest.mark.postgres_only
 
-HOLD_MAX = 9  # one read of the taken segments (count, price, pick), fares, rules, 5 writes, the wallet
+HOLD_MAX = 8  # one read of the taken segments (count, price, pick), fares with their rules, 5 writes, the wallet
 WALLET_PAYMENT_MAX = 12
 
 

@@ -1,17 +1,18 @@
 """Pricing: what a seat costs between two stops of a trip, and the carrier's writes to fares.
 
 Orders keep the price they were quoted: changing a fare never rewrites one already placed.
-``fares_between`` is the one fare lookup: search (what a trip costs), the hold (the price
-copied onto the order) and ``fare_for`` all ask it, so a change to how fares are matched
-is made once and the channels cannot disagree about a price.
+``fares_between`` is the one fare lookup: search (what a trip costs), the counter and
+``fare_for`` all ask it, so a change to how fares are matched is made once and the channels
+cannot disagree about a price. The hold (the price copied onto the order) reads the same
+rows with its carrier's price rules in one statement (``pricerules.service.fares_with_rules``).
 """
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from sqlalchemy import select
 
 from app.catalog.common import flush_or_conflict, referenced
-from collections.abc import Iterable
-
 from app.catalog.models import Fare, Route, Trip
 from app.catalog.pricerules.service import check_rule_set
 from app.core.money import amount_in

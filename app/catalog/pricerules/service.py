@@ -8,6 +8,8 @@ a 422 naming the rule, inside the unit of work, so nothing is kept.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 
 from app.catalog.common import flush_or_conflict, referenced
@@ -32,6 +34,28 @@ def rules_of(carrier_ids) -> dict[int, list[PriceRule]]:
     for rule in rows:
         found[rule.carrier_id].append(rule)
     return found
+
+
+def fares_with_rules(carrier_id: int, route_id: int, origin_stop_id: int, destination_stop_id: int,
+                     classes: Iterable[str]) -> tuple[list[Fare], list[PriceRule]]:
+    """The fares of ``classes`` for one leg of a route, and every rule of the carrier in the
+    order they apply, in one round trip (a hold prices itself from the database on every
+    order; two queries were two of its statements). Each fare comes once per rule: a
+    carrier has a handful of rules, a leg at most one fare per class."""
+    rows = db.session.execute(
+        select(Fare, PriceRule)
+        .outerjoin(PriceRule, PriceRule.carrier_id == carrier_id)
+        .where(Fare.route_id == route_id, Fare.origin_stop_id == origin_stop_id,
+               Fare.destination_stop_id == destination_stop_id, Fare.fare_class.in_(list(classes)))
+        .order_by(PriceRule.priority, PriceRule.id, Fare.id)
+    )
+    fares: dict[int, Fare] = {}
+    rules: dict[int, PriceRule] = {}
+    for fare, rule in rows:
+        fares.setdefault(fare.id, fare)
+        if rule is not None:
+            rules.setdefault(rule.id, rule)
+    return sorted(fares.values(), key=lambda fare: fare.id), list(rules.values())
 
 
 def list_rules(carrier_id: int) -> list[PriceRule]:
