@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import g, request
+from sqlalchemy.orm import lazyload
 
 from app.auth.models import User
 from app.auth.tokens import InvalidToken, decode_access_token
@@ -31,7 +32,9 @@ def _load_user():
         user_id = int(claims["sub"])
     except (TypeError, ValueError):
         raise Unauthorized("The access token is not valid.", headers=BEARER, slug="invalid-token") from None
-    user = db.session.get(User, user_id)
+    # The account alone, re-read on every request (a pause applies at once); views that
+    # check a carrier compare ``carrier_id``, so the carrier row is not joined in.
+    user = db.session.get(User, user_id, options=[lazyload(User.carrier)])
     if user is None or not user.is_active:
         raise Unauthorized("This account is not active.", headers=BEARER, slug="inactive-account")
     if user.role != claims["role"]:

@@ -8,6 +8,7 @@ callbacks) do not come through here: money that arrives is always taken.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from app.auth.models import User
 from app.booking.service import get_or_create_passenger
@@ -41,7 +42,9 @@ def who_is_calling(*, user: User | None = None, phone: str | None = None, create
     applies at once. Raises ``InvalidPhone`` for a number that cannot be read.
     """
     if user is None and phone is not None:
-        user = db.session.scalar(select(User).where(User.phone == phone))
+        # Every USSD step and SMS asks this: the account alone (a caller is a passenger; a
+        # staff member's carrier is loaded only if something asks for it).
+        user = db.session.scalar(select(User).where(User.phone == phone).options(lazyload(User.carrier)))
         if user is None and create:
             user = get_or_create_passenger(phone)
             if language in LANGUAGES:

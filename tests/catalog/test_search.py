@@ -8,8 +8,11 @@ from sqlalchemy import update
 
 from app.catalog import service
 from app.catalog.models import Fare
+from app.catalog.pricerules.models import PriceRule
+from app.catalog.search.schemas import OfferSchema, offers_json
 from app.catalog.service import UnknownStop
 from app.extensions import db
+from app.sales.offers import search_offers
 from tests.catalog.conftest import is_problem, local_day
 from tests.factories import NAIROBI, local_departure, make_fare, make_route, make_stop, make_trip
 
@@ -223,3 +226,17 @@ def test_destinations_from_leave_out_trips_already_gone_and_put_the_busiest_firs
 def test_destinations_from_an_unknown_place_is_a_clear_error(world):
     with pytest.raises(UnknownStop):
         service.destinations_from("Atlantis")
+
+
+def test_the_written_out_answer_is_the_offer_schemas_dump_field_for_field(client, world, rival, db):
+    """The search view writes its answer by hand (``offers_json``, for speed); ``OfferSchema``
+    is the documented contract. Both carriers, one with a price rule that applies, a stop
+    with coordinates and one without: every field of every offer must be the schema's."""
+    db.session.add(PriceRule(carrier_id=world.carrier.id, name="Weekend", change_amount=-5000, priority=1))
+    rival.route.stops[0].stop.latitude, rival.route.stops[0].stop.longitude = -1.2676, 36.8108
+    make_trip(rival.route, rival.vehicle, local_departure(1, time(6, 30)))
+    db.session.commit()
+    offers = search_offers("Nairobi", "Eldoret", local_day(1))
+    assert len(offers) == 2 and any(o.quote.applied for o in offers)
+    assert offers_json(offers) == OfferSchema(many=True).dump(offers)
+    assert search(client, "Nairobi", "Eldoret", local_day(1)).get_json() == OfferSchema(many=True).dump(offers)

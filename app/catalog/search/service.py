@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, lazyload, selectinload
 
 from app.catalog.cache import cached
 from app.catalog.fares.service import fares_between
-from app.catalog.models import FARE_CLASSES, Fare, RouteStop, Stop, Trip, fold
+from app.catalog.models import FARE_CLASSES, Carrier, Fare, RouteStop, Stop, Trip, Vehicle, fold
 from app.catalog.trips.service import seats_left
 from app.catalog.trips.transitions import SELLABLE_STATUSES
 from app.core.timeutil import to_local, zone
@@ -267,10 +267,13 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
     max_offset = _max_offset(origin_ids)
     start, end = _local_day_bounds(day, zones)
     rs_o, rs_d = aliased(RouteStop), aliased(RouteStop)
+    # The carrier's name as a column (its whole row, refund rules and all, is not needed) and
+    # of each coach only its seat count: a search is the most frequent request there is.
     rows = db.session.execute(
-        select(Trip, rs_o, rs_d)
+        select(Trip, rs_o, rs_d, Carrier.name)
         .join(rs_o, rs_o.route_id == Trip.route_id)
         .join(rs_d, and_(rs_d.route_id == Trip.route_id, rs_d.position > rs_o.position))
+        .join(Carrier, Carrier.id == Trip.carrier_id)
         .where(
             rs_o.stop_id.in_(origin_ids),
             rs_d.stop_id.in_(destination_ids),
@@ -278,18 +281,20 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
             Trip.departure_at >= start - timedelta(minutes=max_offset),
             Trip.departure_at < end,
         )
-        .options(selectinload(Trip.vehicle))
+        .options(lazyload(Trip.carrier), selectinload(Trip.vehicle).load_only(Vehicle.seat_count))
         .order_by(Trip.departure_at, Trip.id, rs_o.position, rs_d.position)
     ).all()
 
     candidates: dict[int, tuple[Trip, RouteStop, RouteStop, datetime]] = {}
-    for trip, o, d in rows:
+    carrier_names: dict[int, str] = {}
+    for trip, o, d, carrier_name in rows:
         if trip.id in candidates:
             continue  # a city with two stops on one route: keep the first boarding point
         departs = trip.departure_at + timedelta(minutes=o.minutes_from_start)
         if departs <= now or to_local(departs, o.stop.timezone).date() != day:
             continue
         candidates[trip.id] = (trip, o, d, departs)
+        carrier_names[trip.id] = carrier_name
     if not candidates:
         return []
 
@@ -313,7 +318,7 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
         offers.append(
             TripOffer(
                 trip=trip,
-                carrier_name=trip.carrier.name,
+                carrier_name=carrier_names[trip.id],
                 origin_stop=o.stop,
                 destination_stop=d.stop,
                 departure_local=to_local(departs, tz),

@@ -6,13 +6,14 @@ registers the blueprint from here so this view is on it.
 """
 from __future__ import annotations
 
+from flask import jsonify
 from flask.views import MethodView
 from marshmallow import Schema, validate
 
 from app.catalog.models import FARE_CLASSES
 from app.catalog.pricerules.schemas import PricedSchema
 from app.catalog.routes import public_blp
-from app.catalog.search.schemas import OfferSchema, SearchArgsSchema
+from app.catalog.search.schemas import OfferSchema, SearchArgsSchema, offers_json
 from app.core import fields
 from app.core.money import MoneyField
 from app.sales.offers import search_offers
@@ -34,7 +35,8 @@ class TripSearch(MethodView):
         ``price`` is one seat of ``fare_class``, the class a passenger gets by default (the
         same rule on USSD and SMS).
         """
-        return search_offers(args["origin"], args["destination"], args["date"], passengers=args.get("passengers"))
+        offers = search_offers(args["origin"], args["destination"], args["date"], passengers=args.get("passengers"))
+        return jsonify(offers_json(offers))  # OfferSchema's answer, written out (see offers_json)
 
 
 class QuoteArgsSchema(Schema):
