@@ -406,7 +406,7 @@ def profile(n_sessions: int, phones: int) -> None:
         print(f"  {package:28} {own / total * 100:5.1f}%")
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(r"channels/|/app/", 25)
-    print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[-int(os.environ.get("PROBE_CHARS", "4000")):])
+    print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[-4000:])
 
 
 # --- smoke: the suite runs this (tests/test_bench_smoke.py) ---------------------------
