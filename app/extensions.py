@@ -79,6 +79,15 @@ _storage = {"failing": False}
 
 
 def _spend_on(strategy, items) -> int | None:
+    if len(items) == 1 and isinstance(strategy, FixedWindowRateLimiter):
+        # One fixed window (a USSD step, an inbound SMS): counting a refused use changes
+        # nothing (the window was full and ends when it would have), so the count and the
+        # check are one round trip, not two.
+        (item, key), = items
+        if strategy.hit(item, key):
+            return None
+        reset_at, _ = strategy.get_window_stats(item, key)
+        return max(1, math.ceil(reset_at - time.time()))
     for item, key in items:
         if not strategy.test(item, key):
             reset_at, _ = strategy.get_window_stats(item, key)
@@ -93,7 +102,8 @@ def spend(*budgets: tuple[str, str]) -> int | None:
 
     ``limits`` is a setting such as ``"5 per minute; 20 per hour"``; ``key`` comes from
     ``limit_key``. Returns ``None`` when every budget had room (the use is counted in
-    each), else the seconds until the spent one has room again (nothing counted). Used
+    each), else the seconds until the spent one has room again (nothing counted where it
+    matters: with one fixed window the refused use is counted, which changes nothing). Used
     where a limit is not a whole endpoint's (Flask-Limiter's decorators do those): USSD
     steps, inbound SMS, payment prompts. The storage is the limiter's own (Redis when
     ``REDIS_URL`` is set, shared by every worker). When it cannot be reached, the use is
