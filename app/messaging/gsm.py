@@ -35,6 +35,8 @@ def gsm7(text: str) -> str:
     no-break spaces (U+00A0, U+202F) become plain spaces; anything that has no ASCII form
     becomes "?" rather than forcing the whole message into UCS-2.
     """
+    if GSM7_BASIC.issuperset(text):
+        return text  # the usual case, checked in one C loop: every USSD screen passes here
     out = []
     for ch in text:
         if ch in GSM7_BASIC:
@@ -47,7 +49,7 @@ def gsm7(text: str) -> str:
 
 def is_gsm7(text: str) -> bool:
     """True when every character of ``text`` is in the GSM-7 basic set."""
-    return all(ch in GSM7_BASIC for ch in text)
+    return GSM7_BASIC.issuperset(text)
 
 
 def fold_keyword(text: str) -> str:
