@@ -76,6 +76,7 @@ CONTEXT = b"SAFIRI-TICKET\x00"
 BODY_LENGTH = 22
 SIGNATURE_LENGTH = 64
 PAYLOAD_LENGTH = len(PREFIX) + (BODY_LENGTH + SIGNATURE_LENGTH) // 2 * 3  # 133
+_PREFIX_LENGTH = len(PREFIX)
 
 BODY_FORMAT = ">BB5sIHBII"  # struct format of the 22-byte body (see table above)
 _BODY = struct.Struct(BODY_FORMAT)
@@ -122,7 +123,7 @@ def parse_kid(kid: str) -> int:
     return int(kid[1:])
 
 
-_KIDS = tuple(f"k{number}" for number in range(256))
+_KIDS = tuple(format_kid(number) for number in range(256))  # parse_body's, made once
 _set_field = object.__setattr__  # how a frozen dataclass sets its own fields
 
 _EARLIEST = datetime.fromtimestamp(0, timezone.utc)
@@ -310,6 +311,9 @@ def split_payload(payload: str | bytes) -> tuple[bytes, bytes]:
     """Check the envelope and return ``(body, signature)`` without
     interpreting the body. Surrounding whitespace (a keyboard-wedge scanner's
     CR/LF) is ignored; nothing else is forgiven."""
+    if type(payload) is str and len(payload) == PAYLOAD_LENGTH and payload.startswith(PREFIX):
+        raw = b45decode(payload[_PREFIX_LENGTH:])  # a camera's clean text, the usual case: checked at once
+        return raw[:BODY_LENGTH], raw[BODY_LENGTH:]
     if isinstance(payload, (bytes, bytearray, memoryview)):
         try:
             payload = bytes(payload).decode("ascii")
@@ -322,7 +326,7 @@ def split_payload(payload: str | bytes) -> tuple[bytes, bytes]:
         raise InvalidPayload(f"payload must be {PAYLOAD_LENGTH} characters, got {len(payload)}")
     if not payload.startswith(PREFIX):
         raise InvalidPayload(f"payload must start with {PREFIX!r}")
-    raw = b45decode(payload[len(PREFIX):])
+    raw = b45decode(payload[_PREFIX_LENGTH:])
     return raw[:BODY_LENGTH], raw[BODY_LENGTH:]
 
 

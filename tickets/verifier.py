@@ -24,14 +24,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from tickets.codec import (
-    BODY_LENGTH,
     CONTEXT,
     FORMAT_VERSION,
-    PAYLOAD_LENGTH,
-    PREFIX,
     InvalidPayload,
     TicketClaims,
-    b45decode,
     format_kid,
     parse_body,
     parse_kid,
@@ -42,8 +38,6 @@ from tickets.keys import Keyring
 __all__ = ["Status", "VerificationResult", "Verifier"]
 
 Status = Literal["valid", "invalid", "not_yet_valid", "expired"]
-
-_PREFIX_LENGTH = len(PREFIX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +103,7 @@ class Verifier:
 
     def _verify(self, payload: object, now: datetime) -> VerificationResult:
         try:
-            if type(payload) is str and len(payload) == PAYLOAD_LENGTH and payload.startswith(PREFIX):
-                raw = b45decode(payload[_PREFIX_LENGTH:])  # the camera's clean text: the usual case
-                body, signature = raw[:BODY_LENGTH], raw[BODY_LENGTH:]
-            else:
-                body, signature = split_payload(payload)  # type: ignore[arg-type]
+            body, signature = split_payload(payload)  # type: ignore[arg-type]
         except InvalidPayload as exc:
             return _invalid(f"not a ticket: {exc}")
         if body[0] != FORMAT_VERSION:
