@@ -43,11 +43,13 @@ def load_percent(seat_count: int, left: int) -> int:
     return max(seat_count - left, 0) * 100 // seat_count
 
 
-def ride_for(trip: Trip, departure_local: datetime, left: int, now: datetime | None = None) -> Ride:
-    """The facts rules look at for ``trip`` boarding at ``departure_local`` (the stop's zone)."""
+def ride_for(route_id: int, seat_count: int, departure_local: datetime, left: int,
+             now: datetime | None = None) -> Ride:
+    """The facts rules look at for a trip of ``route_id`` with ``seat_count`` seats, ``left`` of
+    them free on the leg, boarding at ``departure_local`` (the stop's zone)."""
     now = now or utcnow()
     return Ride(departure_local=departure_local, today_local=to_local(now, str(departure_local.tzinfo)).date(),
-                load_percent=load_percent(trip.vehicle.seat_count, left), route_id=trip.route_id)
+                load_percent=load_percent(seat_count, left), route_id=route_id)
 
 
 def price(base: int, currency: str, fare_class: str, rules, ride: Ride) -> Priced:
@@ -87,5 +89,5 @@ def fares_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, classes
         left = seats_left([trip], legs={trip.id: leg})[trip.id]
     else:
         left = free_on_leg(trip.vehicle.seat_count, occupied, leg)
-    ride = ride_for(trip, departs, left, now)
+    ride = ride_for(trip.route_id, trip.vehicle.seat_count, departs, left, now)
     return {c: price(f.amount, f.currency, c, rules, ride) for c, f in fares.items()}

@@ -3,11 +3,12 @@
 Why: every USSD step of a purchase asked the database the same questions again: which
 cities are busiest (the first menu), which stops a typed city names and their zone (the
 origin was resolved two or three times per step), where one can travel from there (the
-destination screen), a route's longest offset. They change when a carrier edits its
-network or timetable, minutes apart; a step asks them many times a second. Kept for
-``CATALOG_CACHE_SECONDS`` (10 s by default), a new trip or city shows in those lists at
-most that late. Never cached: seats left, holds, prices on a booking (booking reads the
-fares itself), anything about a passenger.
+destination screen), a route's longest offset, and the fares and price rules a search
+lists. They change when a carrier edits its network, timetable or prices, minutes apart; a
+step asks them many times a second. Kept for ``CATALOG_CACHE_SECONDS`` (10 s by default),
+a new trip, city or price shows in those lists at most that late. Never cached: seats
+left, holds, prices on a booking (booking reads the fares and rules itself), anything
+about a passenger.
 
 Plain values only (names, ids, zones), never ORM objects: a cached object would outlive
 its session. One dictionary per app (``app.extensions``), so two apps in one process (the

@@ -8,6 +8,8 @@ rest of the app may rely on, so a resource can be reorganised without touching c
 from app.catalog.fares.service import fare_for, fares_between
 from app.catalog.search.service import (
     DESTINATION_DAYS,
+    OfferedTrip,
+    StopView,
     TripOffer,
     UnknownStop,
     destinations_from,
@@ -35,6 +37,8 @@ __all__ = [
     "DESTINATION_DAYS",
     "SELLABLE_STATUSES",
     "TRIP_TRANSITIONS",
+    "OfferedTrip",
+    "StopView",
     "TripOffer",
     "UnknownStop",
     "departure_at_stop",

@@ -6,7 +6,8 @@ passenger is *offered* adds decisions that were made per channel — the passeng
 price it implies, and that a trip without enough seats for the party is not offered.
 Times are the departure at the passenger's own stop, in that stop's zone. Prices are the
 carrier's base fares with its price rules applied (``app.booking.pricing``), the same way the
-quote and the hold price them; ``pricing`` says how, per class.
+quote and the hold price them; ``pricing`` says how, per class. Search reads the fares and
+rules it lists as kept for seconds (``app.catalog.cache``); the hold reads both afresh.
 """
 from __future__ import annotations
 
@@ -14,10 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.booking.pricing import price, ride_for
-from app.catalog.models import Stop, Trip
 from app.catalog.pricerules.engine import Priced
-from app.catalog.pricerules.service import rules_of
-from app.catalog.service import destinations_from as served, search_trips
+from app.catalog.pricerules.service import shown_rules_of
+from app.catalog.service import OfferedTrip, StopView, destinations_from as served, search_trips
 from app.sales.common import Money, check_passenger_count, default_fare_class
 
 
@@ -25,10 +25,10 @@ from app.sales.common import Money, check_passenger_count, default_fare_class
 class Offer:
     """One trip as the passenger going from ``origin_stop`` to ``destination_stop`` sees it."""
 
-    trip: Trip
+    trip: OfferedTrip
     carrier_name: str
-    origin_stop: Stop
-    destination_stop: Stop
+    origin_stop: StopView
+    destination_stop: StopView
     departure_local: datetime  # at origin_stop, in its zone
     arrival_local: datetime  # at destination_stop, shown in origin_stop's zone too
     seats_left: int
@@ -66,7 +66,7 @@ class Offer:
 
 
 def _offer(found, rules, now) -> Offer:
-    ride = ride_for(found.trip, found.departure_local, found.seats_left, now)
+    ride = ride_for(found.trip.route_id, found.trip.seat_count, found.departure_local, found.seats_left, now)
     pricing = {c: price(amount, found.currency, c, rules, ride) for c, amount in found.prices.items()}
     prices = {c: priced.amount for c, priced in pricing.items()}
     return Offer(
@@ -89,7 +89,7 @@ def search_offers(origin: str, destination: str, day: date, *, passengers: int |
     if passengers is not None:
         check_passenger_count(passengers)
     found = search_trips(origin, destination, day, now=now)
-    rules = rules_of({f.trip.carrier_id for f in found})
+    rules = shown_rules_of({f.trip.carrier_id for f in found})
     offers = [_offer(f, rules[f.trip.carrier_id], now) for f in found]
     if passengers is not None:
         offers = [offer for offer in offers if offer.seats_left >= passengers]

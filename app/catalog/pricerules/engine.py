@@ -31,6 +31,32 @@ class Ride:
 
 
 @dataclass(frozen=True)
+class RuleTerms:
+    """A rule's terms as plain values: what ``matches`` and ``step`` read of a ``PriceRule``,
+    without its session (search keeps them for seconds; see ``service.shown_rules_of``)."""
+
+    id: int
+    name: str
+    priority: int
+    route_id: int | None
+    change_percent: int | None
+    change_amount: int | None
+    floor_amount: int | None
+    ceiling_amount: int | None
+    valid_from: date | None
+    valid_until: date | None
+    weekdays: tuple[int, ...] | None
+    hour_from: int | None
+    hour_until: int | None
+    departs_from: date | None
+    departs_until: date | None
+    min_days_before: int | None
+    max_days_before: int | None
+    min_load_percent: int | None
+    max_load_percent: int | None
+
+
+@dataclass(frozen=True)
 class Applied:
     rule_id: int | None
     name: str

@@ -9,12 +9,14 @@ a 422 naming the rule, inside the unit of work, so nothing is kept.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import fields
 
 from sqlalchemy import select
 
+from app.catalog.cache import cached
 from app.catalog.common import flush_or_conflict, referenced
 from app.catalog.models import Fare, Route
-from app.catalog.pricerules.engine import lowest_reachable
+from app.catalog.pricerules.engine import RuleTerms, lowest_reachable
 from app.catalog.pricerules.models import PriceRule
 from app.core.money import amount_in, format_money
 from app.errors import Unprocessable
@@ -34,6 +36,30 @@ def rules_of(carrier_ids) -> dict[int, list[PriceRule]]:
     for rule in rows:
         found[rule.carrier_id].append(rule)
     return found
+
+
+TERMS = tuple(f.name for f in fields(RuleTerms))
+
+
+def shown_rules_of(carrier_ids) -> dict[int, tuple[RuleTerms, ...]]:
+    """``rules_of`` as plain terms, kept for seconds (``app.catalog.cache``): what search
+    prices its offers with, like the fares it lists. A hold prices itself from the database
+    (``fares_with_rules``), so a rule written a few seconds ago is never missed on a sale."""
+    ids = frozenset(carrier_ids)
+    if not ids:
+        return {}
+    return cached("rules", ids, lambda: _read_terms(ids))
+
+
+def _read_terms(ids: frozenset[int]) -> dict[int, tuple[RuleTerms, ...]]:
+    found: dict[int, list[RuleTerms]] = {carrier_id: [] for carrier_id in ids}
+    rows = db.session.execute(select(PriceRule.carrier_id, *(getattr(PriceRule, name) for name in TERMS))
+                              .where(PriceRule.carrier_id.in_(ids)).order_by(PriceRule.priority, PriceRule.id))
+    for carrier_id, *terms in rows:
+        values = dict(zip(TERMS, terms))
+        values["weekdays"] = tuple(values["weekdays"]) if values["weekdays"] else None
+        found[carrier_id].append(RuleTerms(**values))
+    return {carrier_id: tuple(rules) for carrier_id, rules in found.items()}
 
 
 def fares_with_rules(carrier_id: int, route_id: int, origin_stop_id: int, destination_stop_id: int,

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
-from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm import aliased, lazyload, selectinload
+from sqlalchemy import and_, bindparam, exists, func, select
+from sqlalchemy.orm import aliased
 
 from app.catalog.cache import cached
 from app.catalog.fares.service import fares_between
 from app.catalog.models import FARE_CLASSES, Carrier, Fare, RouteStop, Stop, Trip, Vehicle, fold
-from app.catalog.trips.service import seats_left
+from app.catalog.trips.occupancy import taken_seat_counts
 from app.catalog.trips.transitions import SELLABLE_STATUSES
 from app.core.timeutil import to_local, zone
 from app.database import utcnow
@@ -38,13 +39,39 @@ class UnknownStop(NotFound):
 
 
 @dataclass(frozen=True)
+class StopView:
+    """A stop as search shows it: plain values, so a resolved place can be kept for seconds."""
+
+    id: int
+    carrier_id: int
+    code: str
+    name: str
+    city: str
+    timezone: str
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class OfferedTrip:
+    """What an offer says of its trip (plain values read in the search's one statement)."""
+
+    id: int
+    carrier_id: int
+    route_id: int
+    status: str
+    departure_at: datetime  # UTC, at the route's first stop
+    seat_count: int  # the vehicle's
+
+
+@dataclass(frozen=True)
 class TripOffer:
     """One trip as a passenger going from ``origin_stop`` to ``destination_stop`` sees it."""
 
-    trip: Trip
+    trip: OfferedTrip
     carrier_name: str
-    origin_stop: Stop
-    destination_stop: Stop
+    origin_stop: StopView
+    destination_stop: StopView
     departure_local: datetime  # in origin_stop.timezone
     arrival_local: datetime  # in origin_stop.timezone too (see module docstring)
     seats_left: int
@@ -81,11 +108,12 @@ def resolve_stop(text: str, *, role: str | None = None) -> list[Stop]:
 @dataclass(frozen=True)
 class Place:
     """What a typed place resolves to, as plain values (cacheable): its stops' ids and zones,
-    the first stop's zone ("today" there)."""
+    the first stop's zone ("today" there), and each stop as search shows it."""
 
     stop_ids: frozenset[int]
     zones: frozenset[str]
     first_zone: str
+    stops: dict[int, StopView]
 
 
 def resolve_place(text: str, *, role: str | None = None) -> Place:
@@ -98,12 +126,18 @@ def resolve_place(text: str, *, role: str | None = None) -> Place:
             stops = resolve_stop(raw)
         except UnknownStop:
             return None
-        return Place(frozenset(s.id for s in stops), frozenset(s.timezone for s in stops), stops[0].timezone)
+        return Place(frozenset(s.id for s in stops), frozenset(s.timezone for s in stops), stops[0].timezone,
+                     {s.id: _stop_view(s) for s in stops})
 
     place = cached("place", (raw.upper(), fold(raw)), compute)
     if place is None:
         raise UnknownStop(raw, role)
     return place
+
+
+def _stop_view(stop: Stop) -> StopView:
+    return StopView(stop.id, stop.carrier_id, stop.code, stop.name, stop.city, stop.timezone, stop.latitude,
+                    stop.longitude)
 
 
 def _max_offset(stop_ids: frozenset[int]) -> int:
@@ -266,35 +300,21 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
 
     max_offset = _max_offset(origin_ids)
     start, end = _local_day_bounds(day, zones)
-    rs_o, rs_d = aliased(RouteStop), aliased(RouteStop)
-    # The carrier's name as a column (its whole row, refund rules and all, is not needed) and
-    # of each coach only its seat count: a search is the most frequent request there is.
-    rows = db.session.execute(
-        select(Trip, rs_o, rs_d, Carrier.name)
-        .join(rs_o, rs_o.route_id == Trip.route_id)
-        .join(rs_d, and_(rs_d.route_id == Trip.route_id, rs_d.position > rs_o.position))
-        .join(Carrier, Carrier.id == Trip.carrier_id)
-        .where(
-            rs_o.stop_id.in_(origin_ids),
-            rs_d.stop_id.in_(destination_ids),
-            Trip.status.in_(SELLABLE_STATUSES),
-            Trip.departure_at >= start - timedelta(minutes=max_offset),
-            Trip.departure_at < end,
-        )
-        .options(lazyload(Trip.carrier), selectinload(Trip.vehicle).load_only(Vehicle.seat_count))
-        .order_by(Trip.departure_at, Trip.id, rs_o.position, rs_d.position)
-    ).all()
+    rows = db.session.execute(_offers_statement(), {
+        "origin_ids": list(origin_ids), "destination_ids": list(destination_ids),
+        "earliest": start - timedelta(minutes=max_offset), "end": end,
+    }).all()
 
-    candidates: dict[int, tuple[Trip, RouteStop, RouteStop, datetime]] = {}
-    carrier_names: dict[int, str] = {}
-    for trip, o, d, carrier_name in rows:
-        if trip.id in candidates:
+    candidates: dict[int, tuple[OfferedTrip, str, _Leg, datetime]] = {}
+    for (trip_id, carrier_id, route_id, status, departure_at, seat_count, carrier_name,
+         o_stop, o_position, o_minutes, d_stop, d_position, d_minutes) in rows:
+        if trip_id in candidates:
             continue  # a city with two stops on one route: keep the first boarding point
-        departs = trip.departure_at + timedelta(minutes=o.minutes_from_start)
-        if departs <= now or to_local(departs, o.stop.timezone).date() != day:
+        departs = departure_at + timedelta(minutes=o_minutes)
+        if departs <= now or to_local(departs, origins.stops[o_stop].timezone).date() != day:
             continue
-        candidates[trip.id] = (trip, o, d, departs)
-        carrier_names[trip.id] = carrier_name
+        trip = OfferedTrip(trip_id, carrier_id, route_id, status, departure_at, seat_count)
+        candidates[trip_id] = (trip, carrier_name, _Leg(o_stop, o_position, d_stop, d_position, d_minutes), departs)
     if not candidates:
         return []
 
@@ -307,26 +327,65 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
     for key, by_class in prices.items():  # standard, student, reduced: a stable order
         prices[key] = {c: by_class[c] for c in FARE_CLASSES if c in by_class}
 
-    left = seats_left([t for t, *_ in candidates.values()],
-                      legs={t.id: (o.position, d.position) for t, o, d, _ in candidates.values()})
+    taken = taken_seat_counts(list(candidates), legs={
+        trip_id: (leg.origin_position, leg.destination_position) for trip_id, (_, _, leg, _) in candidates.items()})
     offers = []
-    for trip, o, d, departs in candidates.values():
-        key = (trip.route_id, o.stop_id, d.stop_id)
+    for trip, carrier_name, leg, departs in candidates.values():
+        key = (trip.route_id, leg.origin_stop_id, leg.destination_stop_id)
         if key not in prices:
             continue  # no price for this pair: it cannot be sold, so it is not offered
-        tz = o.stop.timezone
+        origin_stop = origins.stops[leg.origin_stop_id]
+        tz = origin_stop.timezone
         offers.append(
             TripOffer(
                 trip=trip,
-                carrier_name=carrier_names[trip.id],
-                origin_stop=o.stop,
-                destination_stop=d.stop,
+                carrier_name=carrier_name,
+                origin_stop=origin_stop,
+                destination_stop=destinations.stops[leg.destination_stop_id],
                 departure_local=to_local(departs, tz),
-                arrival_local=to_local(trip.departure_at + timedelta(minutes=d.minutes_from_start), tz),
-                seats_left=left[trip.id],
+                arrival_local=to_local(trip.departure_at + timedelta(minutes=leg.destination_minutes), tz),
+                seats_left=max(trip.seat_count - taken[trip.id], 0),
                 prices=prices[key],
                 currency=currencies[key],
             )
         )
     offers.sort(key=lambda offer: (offer.departure_local, offer.trip.id))
     return offers
+
+
+@dataclass(frozen=True)
+class _Leg:
+    origin_stop_id: int
+    origin_position: int
+    destination_stop_id: int
+    destination_position: int
+    destination_minutes: int  # from the route's first stop
+
+
+@lru_cache(maxsize=1)
+def _offers_statement():
+    """Every (trip, boarding stop, alighting stop) a search considers, as plain columns, built
+    once with bound parameters.
+
+    Why built once and as columns: search is the most frequent request there is. Loading
+    trips, route stops and their stops as ORM objects, a second query for the coaches' seat
+    counts, and building the aliased joins anew on each call were over half of a search's
+    CPU in issue 17's profiles; the stops come from the resolved places instead."""
+    rs_o, rs_d = aliased(RouteStop), aliased(RouteStop)
+    return (
+        select(Trip.id, Trip.carrier_id, Trip.route_id, Trip.status, Trip.departure_at, Vehicle.seat_count,
+               Carrier.name, rs_o.stop_id, rs_o.position, rs_o.minutes_from_start,
+               rs_d.stop_id, rs_d.position, rs_d.minutes_from_start)
+        .join(rs_o, rs_o.route_id == Trip.route_id)
+        .join(rs_d, and_(rs_d.route_id == Trip.route_id, rs_d.position > rs_o.position))
+        .join(Carrier, Carrier.id == Trip.carrier_id)
+        .join(Vehicle, Vehicle.id == Trip.vehicle_id)
+        .where(
+            rs_o.stop_id.in_(bindparam("origin_ids", expanding=True)),
+            rs_d.stop_id.in_(bindparam("destination_ids", expanding=True)),
+            Trip.status.in_(SELLABLE_STATUSES),
+            Trip.departure_at >= bindparam("earliest"),
+            Trip.departure_at < bindparam("end"),
+        )
+        .order_by(Trip.departure_at, Trip.id, rs_o.position, rs_d.position)
+    )
