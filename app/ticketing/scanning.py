@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.exc import IntegrityError
 
 from app.catalog.models import SELLABLE_TRIP_STATUSES, Route, Trip, TripDriver
@@ -95,11 +95,12 @@ def authorize_trip(user, trip_id: int) -> Trip:
     """The trip ``user`` may scan or download; 404 for another carrier's, 403 if unassigned."""
     # With its route and stops: judging a scan reads them (where the passenger boards), and
     # the trip stays loaded while the scan is judged (``check_ticket`` holds it).
-    # The driver's assignment comes in the same statement (a scan is a hot path).
+    # The driver's assignment comes in the same statement (a scan is a hot path); the
+    # carrier's row does not (its id is a column of the trip).
     assigned = exists().where(TripDriver.trip_id == Trip.id, TripDriver.user_id == user.id)
     row = db.session.execute(
         select(Trip, assigned).where(Trip.id == trip_id)
-        .options(joinedload(Trip.route).joinedload(Route.stops))
+        .options(lazyload(Trip.carrier), joinedload(Trip.route).joinedload(Route.stops))
     ).unique().first()
     trip, is_assigned = row if row is not None else (None, False)
     if trip is None or user.role not in SCANNER_ROLES or trip.carrier_id != user.carrier_id:
