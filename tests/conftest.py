@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.config import normalize_database_url
+from app import extensions as _extensions
 from app.extensions import api as _api
 from app.extensions import db as _db
 from app.extensions import limiter as _limiter
@@ -241,10 +242,22 @@ def _restored(app):
 
 
 def _fresh_rate_limits() -> None:
-    """A new app had new in-memory limiter storage; a shared one gets it emptied."""
+    """A new app had new in-memory limiter storage; a shared one gets it emptied.
+
+    So do the counts kept while the storage was away: a test that pointed the limiter at a
+    dead Redis (``tests/jobs/test_redis_outage.py``) left Flask-Limiter counting in its
+    in-memory fallback, which the next app kept using (the limiter is module-level, and it
+    looks at its storage again only after a back-off), so a later test met that test's
+    counts. ``spend``'s own fallback counts go too."""
     storage = getattr(_limiter, "_storage", None)
     if isinstance(storage, MemoryStorage):
         storage.reset()
+    _limiter._storage_dead = False
+    fallback = getattr(_limiter, "_fallback_storage", None)
+    if fallback is not None:
+        fallback.reset()
+    _extensions._memory_counts.storage.reset()
+    _extensions._storage["failing"] = False
 
 
 @pytest.fixture
