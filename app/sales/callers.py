@@ -7,7 +7,9 @@ callbacks) do not come through here: money that arrives is always taken.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import lru_cache
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 
 from app.auth.models import User
@@ -42,9 +44,7 @@ def who_is_calling(*, user: User | None = None, phone: str | None = None, create
     applies at once. Raises ``InvalidPhone`` for a number that cannot be read.
     """
     if user is None and phone is not None:
-        # Every USSD step and SMS asks this: the account alone (a caller is a passenger; a
-        # staff member's carrier is loaded only if something asks for it).
-        user = db.session.scalar(select(User).where(User.phone == phone).options(lazyload(User.carrier)))
+        user = db.session.scalar(_account_of_phone(), {"phone": phone})
         if user is None and create:
             user = get_or_create_passenger(phone)
             if language in LANGUAGES:
@@ -52,6 +52,13 @@ def who_is_calling(*, user: User | None = None, phone: str | None = None, create
     if user is not None and not user.is_active:
         raise AccountInactive(user)
     return user
+
+
+@lru_cache(maxsize=1)
+def _account_of_phone():
+    """Every USSD step and SMS asks this, so it is built once: the account alone (a caller is
+    a passenger; a staff member's carrier is loaded only if something asks for it)."""
+    return select(User).where(User.phone == bindparam("phone")).options(lazyload(User.carrier))
 
 
 def caller_for_phone(phone: str, *, create: bool = True, language: str | None = None) -> User | None:
