@@ -78,11 +78,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 def _connect_areas() -> None:
     """Give lower areas what they ask of higher ones (dependencies point down)."""
-    from app.booking.availability import taken_seat_counts
+    from app.booking.availability import taken_on_leg, taken_seat_counts
     from app.booking.passenger_list import sold_seat_counts
-    from app.catalog.trips.occupancy import register_sold_seat_counter, register_taken_seat_counter
+    from app.catalog.trips.occupancy import (
+        register_sold_seat_counter,
+        register_taken_on_leg,
+        register_taken_seat_counter,
+    )
 
     register_taken_seat_counter(taken_seat_counts)  # seats left, in search and on trip pages
+    register_taken_on_leg(taken_on_leg)  # seats left in search's one statement
     register_sold_seat_counter(sold_seat_counts)  # seats sold, in the carrier's trip list
 
 

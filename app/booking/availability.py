@@ -41,6 +41,19 @@ def _on_leg(trip_id: int, leg: Leg | None):
                 SeatSegment.segment >= leg[0], SeatSegment.segment < leg[1])
 
 
+def taken_on_leg(trip_id, start, end, now):
+    """The seats taken on the leg ``start <= segment < end`` of ``trip_id`` at ``now``, as a
+    correlated subquery: a statement that lists trips (search) counts each one's seats in
+    the same round trip. The arguments are columns or bound parameters of that statement."""
+    return (
+        select(func.count(SeatSegment.seat.distinct()))
+        .join(SeatHold, _live(now))
+        .where(SeatSegment.trip_id == trip_id, SeatHold.trip_id == trip_id,
+               SeatSegment.segment >= start, SeatSegment.segment < end)
+        .scalar_subquery()
+    )
+
+
 def taken_seat_counts(trip_ids: list[int], now=None, legs: dict[int, Leg] | None = None) -> dict[int, int]:
     """Number of taken seats per trip id (every requested id present, 0 when none).
 

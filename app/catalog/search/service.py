@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from app.catalog.cache import cached
 from app.catalog.fares.service import fares_between
 from app.catalog.models import FARE_CLASSES, Carrier, Fare, RouteStop, Stop, Trip, Vehicle, fold
-from app.catalog.trips.occupancy import taken_seat_counts
+from app.catalog.trips.occupancy import taken_on_leg
 from app.catalog.trips.transitions import SELLABLE_STATUSES
 from app.core.timeutil import to_local, zone
 from app.database import utcnow
@@ -302,19 +302,19 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
     start, end = _local_day_bounds(day, zones)
     rows = db.session.execute(_offers_statement(), {
         "origin_ids": list(origin_ids), "destination_ids": list(destination_ids),
-        "earliest": start - timedelta(minutes=max_offset), "end": end,
+        "earliest": start - timedelta(minutes=max_offset), "end": end, "now": utcnow(),
     }).all()
 
-    candidates: dict[int, tuple[OfferedTrip, str, _Leg, datetime]] = {}
+    candidates: dict[int, tuple[OfferedTrip, str, _Leg, datetime, int]] = {}
     for (trip_id, carrier_id, route_id, status, departure_at, seat_count, carrier_name,
-         o_stop, o_position, o_minutes, d_stop, d_position, d_minutes) in rows:
+         o_stop, o_position, o_minutes, d_stop, d_minutes, taken) in rows:
         if trip_id in candidates:
             continue  # a city with two stops on one route: keep the first boarding point
         departs = departure_at + timedelta(minutes=o_minutes)
         if departs <= now or to_local(departs, origins.stops[o_stop].timezone).date() != day:
             continue
         trip = OfferedTrip(trip_id, carrier_id, route_id, status, departure_at, seat_count)
-        candidates[trip_id] = (trip, carrier_name, _Leg(o_stop, o_position, d_stop, d_position, d_minutes), departs)
+        candidates[trip_id] = (trip, carrier_name, _Leg(o_stop, d_stop, d_minutes), departs, taken)
     if not candidates:
         return []
 
@@ -327,10 +327,8 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
     for key, by_class in prices.items():  # standard, student, reduced: a stable order
         prices[key] = {c: by_class[c] for c in FARE_CLASSES if c in by_class}
 
-    taken = taken_seat_counts(list(candidates), legs={
-        trip_id: (leg.origin_position, leg.destination_position) for trip_id, (_, _, leg, _) in candidates.items()})
     offers = []
-    for trip, carrier_name, leg, departs in candidates.values():
+    for trip, carrier_name, leg, departs, taken in candidates.values():
         key = (trip.route_id, leg.origin_stop_id, leg.destination_stop_id)
         if key not in prices:
             continue  # no price for this pair: it cannot be sold, so it is not offered
@@ -344,7 +342,7 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
                 destination_stop=destinations.stops[leg.destination_stop_id],
                 departure_local=to_local(departs, tz),
                 arrival_local=to_local(trip.departure_at + timedelta(minutes=leg.destination_minutes), tz),
-                seats_left=max(trip.seat_count - taken[trip.id], 0),
+                seats_left=max(trip.seat_count - taken, 0),
                 prices=prices[key],
                 currency=currencies[key],
             )
@@ -356,26 +354,27 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
 @dataclass(frozen=True)
 class _Leg:
     origin_stop_id: int
-    origin_position: int
     destination_stop_id: int
-    destination_position: int
     destination_minutes: int  # from the route's first stop
 
 
 @lru_cache(maxsize=1)
 def _offers_statement():
-    """Every (trip, boarding stop, alighting stop) a search considers, as plain columns, built
-    once with bound parameters.
+    """Every (trip, boarding stop, alighting stop) a search considers, as plain columns with
+    the seats taken on that leg at ``now`` (booking's count, ``occupancy.taken_on_leg``),
+    built once with bound parameters.
 
-    Why built once and as columns: search is the most frequent request there is. Loading
-    trips, route stops and their stops as ORM objects, a second query for the coaches' seat
-    counts, and building the aliased joins anew on each call were over half of a search's
-    CPU in issue 17's profiles; the stops come from the resolved places instead."""
+    Why built once, as columns and with the count: search is the most frequent request there
+    is. Loading trips, route stops and their stops as ORM objects, a second query for the
+    coaches' seat counts, building the aliased joins anew on each call and a third round trip
+    for the seats taken were over half of a search's time in issue 17's profiles; the stops
+    come from the resolved places instead."""
     rs_o, rs_d = aliased(RouteStop), aliased(RouteStop)
+    taken = taken_on_leg(Trip.id, rs_o.position, rs_d.position, bindparam("now"))
     return (
         select(Trip.id, Trip.carrier_id, Trip.route_id, Trip.status, Trip.departure_at, Vehicle.seat_count,
                Carrier.name, rs_o.stop_id, rs_o.position, rs_o.minutes_from_start,
-               rs_d.stop_id, rs_d.position, rs_d.minutes_from_start)
+               rs_d.stop_id, rs_d.minutes_from_start, taken)
         .join(rs_o, rs_o.route_id == Trip.route_id)
         .join(rs_d, and_(rs_d.route_id == Trip.route_id, rs_d.position > rs_o.position))
         .join(Carrier, Carrier.id == Trip.carrier_id)

@@ -13,8 +13,13 @@ from collections.abc import Callable
 # (start, end) of the leg asked about; a trip without one: seats taken anywhere on it.
 TakenSeatCounter = Callable[..., dict[int, int]]
 
+# (trip_id, start, end, now) -> a correlated count of the seats taken on that leg, where
+# each argument is a column or bound parameter of the statement that lists the trips.
+TakenOnLeg = Callable[..., object]
+
 _counter: TakenSeatCounter | None = None
 _sold_counter: TakenSeatCounter | None = None
+_on_leg: TakenOnLeg | None = None
 
 
 def register_taken_seat_counter(counter: TakenSeatCounter) -> None:
@@ -27,6 +32,21 @@ def register_sold_seat_counter(counter: TakenSeatCounter) -> None:
     """Use ``counter(trip_ids) -> {trip_id: sold}`` to count seats sold (live tickets)."""
     global _sold_counter
     _sold_counter = counter
+
+
+def register_taken_on_leg(builder: TakenOnLeg) -> None:
+    """Use ``builder(trip_id, start, end, now)`` for ``taken_on_leg``."""
+    global _on_leg
+    _on_leg = builder
+
+
+def taken_on_leg(trip_id, start, end, now):
+    """Held or sold seats on the leg (route positions ``start <= segment < end``) of
+    ``trip_id``, as a column of the statement listing the trips (search: one round trip
+    instead of two); needs a registered builder."""
+    if _on_leg is None:
+        raise RuntimeError("No taken-on-leg builder registered: create_app registers booking's.")
+    return _on_leg(trip_id, start, end, now)
 
 
 def taken_seat_counts(trip_ids: list[int], legs: dict[int, tuple[int, int]] | None = None) -> dict[int, int]:
