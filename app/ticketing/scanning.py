@@ -116,6 +116,7 @@ def _ticket_locked(by: str):
 
 @lru_cache(maxsize=1)
 def _boarding_of():
+    """The scan that boarded a ticket (``already_used`` says when and on which device)."""
     return select(Scan).where(Scan.ticket_id == bindparam("ticket_id"), Scan.result == "valid",
                               Scan.undone_at.is_(None))
 

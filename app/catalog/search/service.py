@@ -302,7 +302,8 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
     start, end = _local_day_bounds(day, zones)
     rows = db.session.execute(_offers_statement(), {
         "origin_ids": list(origin_ids), "destination_ids": list(destination_ids),
-        "earliest": start - timedelta(minutes=max_offset), "end": end, "now": utcnow(),
+        "earliest": start - timedelta(minutes=max_offset), "end": end,
+        "now": utcnow(),  # a hold takes its seat until it expires by the real clock, whatever ``now`` says
     }).all()
 
     candidates: dict[int, tuple[OfferedTrip, str, _Leg, datetime, int]] = {}
