@@ -9,6 +9,8 @@ KES 800 (80000 minor units).
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from app.catalog import cache
@@ -32,7 +34,7 @@ def clock(app, monkeypatch):
             self.now += seconds
 
     ticking = Clock()
-    monkeypatch.setattr(cache.time, "monotonic", lambda: ticking.now)
+    monkeypatch.setattr(cache, "time", SimpleNamespace(monotonic=lambda: ticking.now))  # the cache's clock only
     yield ticking
     cache.forget()
 
