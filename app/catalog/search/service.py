@@ -185,19 +185,24 @@ def popular_cities(limit: int = 6, *, now: datetime | None = None) -> list[str]:
 
 
 def _popular_cities(limit: int, now: datetime) -> list[str]:
+    return [city for city, _ in db.session.execute(_popular_statement(), {"now": now, "limit": limit})]
+
+
+@lru_cache(maxsize=1)
+def _popular_statement():
+    """Cities by upcoming trips one can board there, built once with bound parameters."""
     later = aliased(RouteStop)
     boardable = exists().where(later.route_id == RouteStop.route_id, later.position > RouteStop.position)
     count = func.count(func.distinct(Trip.id))
-    stmt = (
+    return (
         select(func.min(Stop.city), count)
         .join(RouteStop, RouteStop.stop_id == Stop.id)
         .join(Trip, Trip.route_id == RouteStop.route_id)
-        .where(Trip.status.in_(SELLABLE_STATUSES), Trip.departure_at > now, boardable)
+        .where(Trip.status.in_(SELLABLE_STATUSES), Trip.departure_at > bindparam("now"), boardable)
         .group_by(Stop.city_key)
         .order_by(count.desc(), Stop.city_key)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    return [city for city, _ in db.session.execute(stmt)]
 
 
 DESTINATION_DAYS = 7  # "the coming days" for destinations_from: the demo's rolling week
@@ -216,18 +221,43 @@ def destinations_from(origin: str, limit: int = 20, *, days: int = DESTINATION_D
     and SMS can too, so no channel offers a destination with no trip.
     """
     place = resolve_place(origin, role="origin")
-    if now is None:  # about now: kept for seconds, per origin (``app.catalog.cache``)
-        found = cached("destinations", (place.stop_ids, limit, days),
-                       lambda: tuple(_destinations(place.stop_ids, limit, days, utcnow())))
-        return list(found)
-    return _destinations(place.stop_ids, limit, days, now)
+    if now is None:  # about now: kept for seconds, per origin, whole (``app.catalog.cache``): the
+        # menu's first page and a typed destination's matches are slices of one answer
+        found = cached("destinations", (place.stop_ids, days),
+                       lambda: tuple(_destinations(place, days, utcnow())))
+        return list(found[:limit])
+    return _destinations(place, days, now)[:limit]
 
 
-def _destinations(origin_ids: frozenset[int], limit: int, days: int, now: datetime) -> list[str]:
+def _destinations(place: Place, days: int, now: datetime) -> list[str]:
     horizon = now + timedelta(days=days)
+    rows = db.session.execute(_destinations_statement(), {
+        "origin_ids": list(place.stop_ids),
+        "earliest": now - timedelta(minutes=_max_offset(place.stop_ids)),  # coarse; exact check below
+        "horizon": horizon,
+    }).all()
+    trips: dict[str, set[int]] = {}
+    names: dict[str, str] = {}
+    ride: dict[str, int] = {}
+    for city_key, city, trip_id, departure_at, offset, arrival_offset in rows:
+        if not now < departure_at + timedelta(minutes=offset) <= horizon:
+            continue  # already past the origin stop, or beyond the horizon
+        trips.setdefault(city_key, set()).add(trip_id)
+        names[city_key] = min(names.get(city_key, city), city)
+        ride[city_key] = min(ride.get(city_key, arrival_offset - offset), arrival_offset - offset)
+    origin_cities = {fold(stop.city) for stop in place.stops.values()}  # ``Stop.city_key``
+    ranked = sorted((k for k in trips if k not in origin_cities), key=lambda k: (-len(trips[k]), ride[k], k))
+    return [names[k] for k in ranked]
+
+
+@lru_cache(maxsize=1)
+def _destinations_statement():
+    """Every (city, trip) one can reach from the origin's stops with a fare for the pair, with
+    the offsets that say when the trip boards and arrives; built once with bound parameters
+    (aliasing the route's stops anew made building it most of a miss's time)."""
     rs_o, rs_d = aliased(RouteStop), aliased(RouteStop)
-    max_offset = _max_offset(origin_ids)
-    rows = db.session.execute(
+    origin_ids = bindparam("origin_ids", expanding=True)
+    return (
         select(Stop.city_key, Stop.city, Trip.id, Trip.departure_at, rs_o.minutes_from_start,
                rs_d.minutes_from_start)
         .join(rs_d, rs_d.stop_id == Stop.id)
@@ -239,22 +269,10 @@ def _destinations(origin_ids: frozenset[int], limit: int, days: int, now: dateti
             rs_o.stop_id.in_(origin_ids),
             Stop.id.not_in(origin_ids),
             Trip.status.in_(SELLABLE_STATUSES),
-            Trip.departure_at > now - timedelta(minutes=max_offset),  # coarse; exact check below
-            Trip.departure_at < horizon,
+            Trip.departure_at > bindparam("earliest"),
+            Trip.departure_at < bindparam("horizon"),
         )
-    ).all()
-    trips: dict[str, set[int]] = {}
-    names: dict[str, str] = {}
-    ride: dict[str, int] = {}
-    for city_key, city, trip_id, departure_at, offset, arrival_offset in rows:
-        if not now < departure_at + timedelta(minutes=offset) <= horizon:
-            continue  # already past the origin stop, or beyond the horizon
-        trips.setdefault(city_key, set()).add(trip_id)
-        names[city_key] = min(names.get(city_key, city), city)
-        ride[city_key] = min(ride.get(city_key, arrival_offset - offset), arrival_offset - offset)
-    origin_cities = set(db.session.scalars(select(Stop.city_key).where(Stop.id.in_(origin_ids))))
-    ranked = sorted((k for k in trips if k not in origin_cities), key=lambda k: (-len(trips[k]), ride[k], k))
-    return [names[k] for k in ranked[:limit]]
+    )
 
 
 def _local_day_bounds(day: date, zone_names: set[str]) -> tuple[datetime, datetime]:
