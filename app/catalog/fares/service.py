@@ -9,8 +9,9 @@ rows with its carrier's price rules in one statement (``pricerules.service.fares
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.catalog.common import flush_or_conflict, referenced
 from app.catalog.models import Fare, Route, Trip
@@ -30,14 +31,24 @@ def fares_between(route_ids: int | Iterable[int], origin_stop_ids: int | Iterabl
     ``classes`` narrows to those fare classes (default: every class sold). Each argument is
     one id or several, so a search over many trips is still one query.
     """
-    stmt = select(Fare).where(
-        Fare.route_id.in_(_ids(route_ids)),
-        Fare.origin_stop_id.in_(_ids(origin_stop_ids)),
-        Fare.destination_stop_id.in_(_ids(destination_stop_ids)),
-    )
+    params = {"routes": _ids(route_ids), "origins": _ids(origin_stop_ids), "destinations": _ids(destination_stop_ids)}
     if classes is not None:
-        stmt = stmt.where(Fare.fare_class.in_(list(classes)))
-    return list(db.session.scalars(stmt.order_by(Fare.id)))
+        params["classes"] = list(classes)
+    return list(db.session.scalars(_fares_statement(classes is not None), params))
+
+
+@lru_cache(maxsize=2)
+def _fares_statement(by_class: bool):
+    """``fares_between``'s query, built once per shape with bound parameters (search asks it
+    whenever its kept fares lapse: building it was most of that miss)."""
+    stmt = select(Fare).where(
+        Fare.route_id.in_(bindparam("routes", expanding=True)),
+        Fare.origin_stop_id.in_(bindparam("origins", expanding=True)),
+        Fare.destination_stop_id.in_(bindparam("destinations", expanding=True)),
+    )
+    if by_class:
+        stmt = stmt.where(Fare.fare_class.in_(bindparam("classes", expanding=True)))
+    return stmt.order_by(Fare.id)
 
 
 def fare_for(trip: Trip, origin_stop_id: int, destination_stop_id: int, fare_class: str = "standard") -> Fare | None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import fields
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.catalog.cache import cached
 from app.catalog.common import flush_or_conflict, referenced
@@ -53,13 +54,19 @@ def shown_rules_of(carrier_ids) -> dict[int, tuple[RuleTerms, ...]]:
 
 def _read_terms(ids: frozenset[int]) -> dict[int, tuple[RuleTerms, ...]]:
     found: dict[int, list[RuleTerms]] = {carrier_id: [] for carrier_id in ids}
-    rows = db.session.execute(select(PriceRule.carrier_id, *(getattr(PriceRule, name) for name in TERMS))
-                              .where(PriceRule.carrier_id.in_(ids)).order_by(PriceRule.priority, PriceRule.id))
-    for carrier_id, *terms in rows:
+    for carrier_id, *terms in db.session.execute(_terms_statement(), {"carrier_ids": list(ids)}):
         values = dict(zip(TERMS, terms))
         values["weekdays"] = tuple(values["weekdays"]) if values["weekdays"] else None
         found[carrier_id].append(RuleTerms(**values))
     return {carrier_id: tuple(rules) for carrier_id, rules in found.items()}
+
+
+@lru_cache(maxsize=1)
+def _terms_statement():
+    """Every rule's terms for some carriers, in the order they apply; built once."""
+    return (select(PriceRule.carrier_id, *(getattr(PriceRule, name) for name in TERMS))
+            .where(PriceRule.carrier_id.in_(bindparam("carrier_ids", expanding=True)))
+            .order_by(PriceRule.priority, PriceRule.id))
 
 
 def fares_with_rules(carrier_id: int, route_id: int, origin_stop_id: int, destination_stop_id: int,

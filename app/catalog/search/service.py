@@ -93,16 +93,19 @@ def resolve_stop(text: str, *, role: str | None = None) -> list[Stop]:
     key = fold(raw)
     if not key:
         raise UnknownStop(raw, role)
-    stops = list(
-        db.session.scalars(
-            select(Stop)
-            .where((Stop.code == raw.upper()) | (Stop.name_key == key) | (Stop.city_key == key))
-            .order_by(Stop.city, Stop.name, Stop.id)
-        )
-    )
+    stops = list(db.session.scalars(_stops_named_statement(), {"code": raw.upper(), "key": key}))
     if not stops:
         raise UnknownStop(raw, role)
     return stops
+
+
+@lru_cache(maxsize=1)
+def _stops_named_statement():
+    """Stops whose code is ``code`` or whose folded name or city is ``key``; built once (every
+    place a passenger types is resolved by it when it is not kept)."""
+    key = bindparam("key")
+    return (select(Stop).where((Stop.code == bindparam("code")) | (Stop.name_key == key) | (Stop.city_key == key))
+            .order_by(Stop.city, Stop.name, Stop.id))
 
 
 @dataclass(frozen=True)
@@ -143,8 +146,13 @@ def _stop_view(stop: Stop) -> StopView:
 def _max_offset(stop_ids: frozenset[int]) -> int:
     """The longest a trip takes to reach one of ``stop_ids`` from its start (route geometry)."""
     return cached("max_offset", stop_ids, lambda: db.session.scalar(
-        select(func.max(RouteStop.minutes_from_start)).where(RouteStop.stop_id.in_(stop_ids))
-    ) or 0)
+        _max_offset_statement(), {"stop_ids": list(stop_ids)}) or 0)
+
+
+@lru_cache(maxsize=1)
+def _max_offset_statement():
+    return select(func.max(RouteStop.minutes_from_start)).where(
+        RouteStop.stop_id.in_(bindparam("stop_ids", expanding=True)))
 
 
 def search_stops(prefix: str, limit: int = 20) -> list[Stop]:
