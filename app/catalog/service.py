@@ -6,11 +6,9 @@ and the trip state machine, not the catalog's layout. The code lives by resource
 rest of the app may rely on, so a resource can be reorganised without touching callers.
 """
 from app.catalog.fares.service import fare_for, fares_between
-from app.catalog.search.service import (
+from app.catalog.search.places import (
     DESTINATION_DAYS,
-    OfferedTrip,
     StopView,
-    TripOffer,
     UnknownStop,
     destinations_from,
     match_cities,
@@ -18,8 +16,8 @@ from app.catalog.search.service import (
     resolve_place,
     resolve_stop,
     search_stops,
-    search_trips,
 )
+from app.catalog.search.service import OfferedTrip, TripOffer, search_trips
 from app.catalog.trips.service import (
     departure_at_stop,
     first_stop_zone,
