@@ -106,7 +106,7 @@ def search_trips(origin: str, destination: str, day: date, *, now: datetime | No
 
     candidates: dict[int, tuple[OfferedTrip, str, _Leg, datetime, int]] = {}
     for (trip_id, carrier_id, route_id, status, departure_at, seat_count, carrier_name,
-         o_stop, o_position, o_minutes, d_stop, d_minutes, taken) in rows:
+         o_stop, o_minutes, d_stop, d_minutes, taken) in rows:
         if trip_id in candidates:
             continue  # a city with two stops on one route: keep the first boarding point
         departs = departure_at + timedelta(minutes=o_minutes)
@@ -172,8 +172,7 @@ def _offers_statement():
     taken = taken_on_leg(Trip.id, rs_o.position, rs_d.position, bindparam("now"))
     return (
         select(Trip.id, Trip.carrier_id, Trip.route_id, Trip.status, Trip.departure_at, Vehicle.seat_count,
-               Carrier.name, rs_o.stop_id, rs_o.position, rs_o.minutes_from_start,
-               rs_d.stop_id, rs_d.minutes_from_start, taken)
+               Carrier.name, rs_o.stop_id, rs_o.minutes_from_start, rs_d.stop_id, rs_d.minutes_from_start, taken)
         .join(rs_o, rs_o.route_id == Trip.route_id)
         .join(rs_d, and_(rs_d.route_id == Trip.route_id, rs_d.position > rs_o.position))
         .join(Carrier, Carrier.id == Trip.carrier_id)
